@@ -62,6 +62,7 @@ COMPARATOR_FUNCTIONS = {
 FILTERS = ("where", "within", "between", "sources")
 REDUCERS = ("count", "sum", "avg", "min", "max", "mode", "first", "last", "unique")
 EXTRACTORS = ("event", "trait", "property", "context", "literal")
+_KNOWN = {*COMPARATOR_FUNCTIONS, *FILTERS, *REDUCERS, *EXTRACTORS}
 _TERMINAL_NAMES = {
     "STRING": "a quoted string", "NUMBER": "a number", "NAME": "a function name",
     "CMP_OP": "a comparison (=, !=, >, >=, <, <=)", "_AND": "AND", "_OR": "OR", "_NOT": "NOT",
@@ -108,11 +109,11 @@ def _syntax_error(e: UnexpectedInput, text: str) -> AudienceSyntaxError:
         return AudienceSyntaxError("the definition ends too early", line, column, _expected(e.expected))
     if isinstance(e, UnexpectedToken):
         token = e.token
-        found = "the end" if token.type == "$END" else repr(str(token))
         if token.type == "$END":
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
-        return AudienceSyntaxError(f"unexpected {found}", line, column, _expected(e.expected))
+            return AudienceSyntaxError("the definition ends too early", line, column, _expected(e.expected))
+        return AudienceSyntaxError(f"unexpected {str(token)!r}", line, column, _expected(e.expected))
     return AudienceSyntaxError(str(e), line, column)
 
 
@@ -216,6 +217,9 @@ class _Builder:
 
     def _compare_chain(self, tree: Tree[Token]) -> Compare:
         calls = _calls(tree)
+        for call in calls:
+            if _name(call) not in _KNOWN:
+                _fail(call, f"unknown function '{_name(call)}'")
         if not calls or _name(calls[-1]) not in COMPARATOR_FUNCTIONS:
             end = calls[-1] if calls else tree
             _fail(end, "expected a comparison such as '>= 1', '= 'pro'' or '.exists()' to end this expression")

@@ -33,7 +33,17 @@ from judge.audience.model import (
     Within,
 )
 
-__all__ = ["condition_text", "quote", "scalar_text", "to_text", "value_text"]
+__all__ = [
+    "compare_text",
+    "condition_text",
+    "duration_text",
+    "event_text",
+    "filter_text",
+    "quote",
+    "scalar_text",
+    "to_text",
+    "value_text",
+]
 
 _OP_FUNCTIONS = {
     "omits": "omits", "starts_with": "starts_with", "ends_with": "ends_with",
@@ -60,7 +70,7 @@ def condition_text(node: Condition) -> str:
         if isinstance(inner, (And, Or)):
             return f"{word} ({condition_text(inner)})"
         return f"{word} {condition_text(inner)}"
-    return _compare_text(node)
+    return compare_text(node)
 
 
 def _grouped(node: Condition) -> str:
@@ -71,7 +81,7 @@ def _grouped(node: Condition) -> str:
     return text
 
 
-def _compare_text(node: Compare) -> str:
+def compare_text(node: Compare) -> str:
     left = scalar_text(node.left, left=True)
     op, right = node.op, node.right
     if op in COMPARISON_OPS:
@@ -115,10 +125,10 @@ def _reduce_text(node: Reduce) -> str:
 
 
 def event_text(node: Event) -> str:
-    return f"event({quote(node.name)})" + "".join(f".{_filter_text(f)}" for f in node.filters)
+    return f"event({quote(node.name)})" + "".join(f".{filter_text(f)}" for f in node.filters)
 
 
-def _filter_text(node: Filter) -> str:
+def filter_text(node: Filter) -> str:
     if isinstance(node, Where):
         return f"where({condition_text(node.condition)})"
     if isinstance(node, Within):
