@@ -99,7 +99,8 @@ def _junction(kind: type[And] | type[Or], children: list[Condition]) -> Conditio
 
 
 def _compare(node: Compare, negate: bool) -> Condition:
-    op, left, right = node.op, _scalar(node.left), _right(node.right)
+    op: Any = node.op
+    left, right = _scalar(node.left), _right(node.right)
     if op in ("one_of", "contains") and isinstance(right, tuple):
         values = {sort_key(v): v for v in right}
         if op == "one_of" or len(values) > 1:
@@ -115,7 +116,7 @@ def _compare(node: Compare, negate: bool) -> Condition:
         left, op, right = _oriented(left, op, right)
     if _is_count(left) and op in COMPARISON_OPS and _is_number(right):
         assert isinstance(right, Literal_)
-        op, threshold, flip = _count_comparison(op, right.value)  # type: ignore[arg-type]
+        op, threshold, flip = _count_comparison(op, float(right.value))
         right, negate = Literal_(value=threshold), negate != flip
         if negate and op in (">=", "<"):
             op, negate = (">=" if op == "<" else "<"), False

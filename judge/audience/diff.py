@@ -119,8 +119,12 @@ def _children(xs: tuple[Condition, ...], ys: tuple[Condition, ...], pa: str, pb:
     changes: list[Change] = []
     for i, j in sorted(pairs):
         changes += _condition(xs[i], ys[j], f"{pa}[{i}]", f"{pb}[{j}]")
-    changes += [Change("removed", "condition", condition_text(x), None, f"{pa}[{i}]", None) for i, x in left.items()]
-    changes += [Change("added", "condition", None, condition_text(y), None, f"{pb}[{j}]") for j, y in right.items()]
+    changes += [
+        Change("removed", "condition", condition_text(x), None, f"{pa}[{i}]", None) for i, x in left.items()
+    ]
+    changes += [
+        Change("added", "condition", None, condition_text(y), None, f"{pb}[{j}]") for j, y in right.items()
+    ]
     return changes
 
 
@@ -131,12 +135,18 @@ def _similarity(x: Condition, y: Condition) -> float:
 def _compare(x: Compare, y: Compare, pa: str, pb: str) -> list[Change]:
     changes: list[Change] = []
     if x.op != y.op:
-        changes.append(Change("changed", f"operator of {compare_text(y)}", x.op, y.op, f"{pa}.op", f"{pb}.op"))
+        changes.append(
+            Change("changed", f"operator of {compare_text(y)}", x.op, y.op, f"{pa}.op", f"{pb}.op")
+        )
     changes += _scalar(x.left, y.left, f"{pa}.left", f"{pb}.left")
     if x.right != y.right:
         before, after = _right_text(x), _right_text(y)
-        what = "value" if isinstance(x.right, Literal_) and isinstance(y.right, Literal_) else "compared value"
-        changes.append(Change("changed", f"{what} of {compare_text(y)}", before, after, f"{pa}.right", f"{pb}.right"))
+        what = (
+            "value" if isinstance(x.right, Literal_) and isinstance(y.right, Literal_) else "compared value"
+        )
+        changes.append(
+            Change("changed", f"{what} of {compare_text(y)}", before, after, f"{pa}.right", f"{pb}.right")
+        )
     return changes
 
 
@@ -156,11 +166,18 @@ def _scalar(x: Scalar, y: Scalar, pa: str, pb: str) -> list[Change]:
         return []
     if isinstance(x, Reduce) and isinstance(y, Reduce):
         changes = []
-        for field, label in (("fn", "reducer"), ("property", "reduced property"), ("as_", "type"), ("min_frequency", "minimum frequency")):
+        for field, label in (
+            ("fn", "reducer"),
+            ("property", "reduced property"),
+            ("as_", "type"),
+            ("min_frequency", "minimum frequency"),
+        ):
             before, after = getattr(x, field), getattr(y, field)
             if before != after:
                 key = "as" if field == "as_" else field
-                changes.append(Change("changed", label, str(before), str(after), f"{pa}.{key}", f"{pb}.{key}"))
+                changes.append(
+                    Change("changed", label, str(before), str(after), f"{pa}.{key}", f"{pb}.{key}")
+                )
         return changes + _event(x.stream, y.stream, f"{pa}.stream", f"{pb}.stream")
     if type(x) is type(y) and isinstance(x, (Trait, Property, Context)):
         what = f"{x.type} name" if x.name != y.name else f"{x.type}"  # type: ignore[union-attr]
@@ -182,8 +199,14 @@ def _event(x: Event, y: Event, pa: str, pb: str) -> list[Change]:
             changes += _filter(fx, right.pop(j), f"{pa}.filters[{i}]", f"{pb}.filters[{j}]")
             del left[i]
     where = f"on {event_text(y)}" if y.filters else f"on event {y.name!r}"
-    changes += [Change("removed", f"filter {where}", filter_text(f), None, f"{pa}.filters[{i}]", None) for i, f in left.items()]
-    changes += [Change("added", f"filter {where}", None, filter_text(f), None, f"{pb}.filters[{j}]") for j, f in right.items()]
+    changes += [
+        Change("removed", f"filter {where}", filter_text(f), None, f"{pa}.filters[{i}]", None)
+        for i, f in left.items()
+    ]
+    changes += [
+        Change("added", f"filter {where}", None, filter_text(f), None, f"{pb}.filters[{j}]")
+        for j, f in right.items()
+    ]
     return changes
 
 

@@ -30,7 +30,7 @@ from judge.audience.model import (
     Where,
     Within,
 )
-from judge.audience.printer import value_text
+from judge.audience.printer import quote, value_text
 
 __all__ = ["to_english", "condition_english"]
 
@@ -66,6 +66,12 @@ def condition_english(node: Condition) -> str:
     return _user_compare(node)
 
 
+def _name(name: str) -> str:
+    """A name as is when it reads plainly, else quoted with its control characters escaped."""
+    plain = name.strip() == name and all(c.isprintable() and c not in "'\\" for c in name)
+    return name if plain else quote(name)
+
+
 def _grouped(node: Condition, render: object) -> str:
     text = render(node)  # type: ignore[operator]
     return f"({text})" if isinstance(node, (And, Or)) else text
@@ -96,7 +102,11 @@ def _negated_count(node: Condition) -> str | None:
 def _did(stream: Event, node: Compare) -> str:
     """'did Order Completed at least twice in the last 7 days, where ...'."""
     right = node.right
-    if isinstance(right, Literal_) and isinstance(right.value, (int, float)) and not isinstance(right.value, bool):
+    if (
+        isinstance(right, Literal_)
+        and isinstance(right.value, (int, float))
+        and not isinstance(right.value, bool)
+    ):
         times = _times(node.op, right.value)
         if times is None:
             return f"never did {_stream(stream)}"
@@ -136,7 +146,7 @@ def _stream_parts(stream: Event) -> tuple[str, str]:
     rest = "".join(f" {w}" for w in windows)
     if wheres:
         rest += ", where " + " and ".join(wheres)
-    return stream.name, rest
+    return _name(stream.name), rest
 
 
 def _window(item: Within | Between | Sources | Where) -> str:
@@ -149,7 +159,7 @@ def _window(item: Within | Between | Sources | Where) -> str:
             return f"between {item.start.amount} and {_duration(item.end)} ago"
         return f"between {_duration(item.start)} and {_duration(item.end)} ago"
     assert isinstance(item, Sources)
-    return "not from source " + ", ".join(repr(s) for s in item.exclude)
+    return "not from source " + ", ".join(quote(s) for s in item.exclude)
 
 
 def _duration(duration: Duration) -> str:
@@ -174,11 +184,11 @@ def _event_condition(node: Condition) -> str:
 
 def _subject(node: Scalar, scope: str) -> str:
     if isinstance(node, Trait):
-        return node.name if scope == "user" else f"the user's {node.name}"
+        return _name(node.name) if scope == "user" else f"the user's {_name(node.name)}"
     if isinstance(node, Property):
-        return f"the enclosing event's {node.name}" if node.parent else node.name
+        return f"the enclosing event's {_name(node.name)}" if node.parent else _name(node.name)
     if isinstance(node, Context):
-        return f"context {node.name}"
+        return f"context {_name(node.name)}"
     if isinstance(node, Literal_):
         return value_text(node.value)
     return _aggregate(node)
@@ -189,11 +199,11 @@ def _aggregate(node: Reduce) -> str:
     if node.fn == "count":
         if node.property is None:
             return f"number of {stream} events"
-        return f"number of distinct {node.property} values of {stream}"
+        return f"number of distinct {_name(node.property)} values of {stream}"
     word = _AGGREGATES[node.fn]
     typed = " (compared as text)" if node.as_ == "string" else ""
     frequency = f" (seen at least {node.min_frequency} times)" if node.fn == "mode" else ""
-    return f"{word} {node.property}{typed}{frequency} of {stream}"
+    return f"{word} {_name(node.property or '')}{typed}{frequency} of {stream}"
 
 
 def _predicate(node: Compare) -> str:
@@ -204,7 +214,11 @@ def _predicate(node: Compare) -> str:
         return "is not set"
     if isinstance(right, tuple):
         values = " or ".join(value_text(v.value) for v in right)
-        return f"contains {values}" if op == "contains" else f"is one of {', '.join(value_text(v.value) for v in right)}"
+        return (
+            f"contains {values}"
+            if op == "contains"
+            else f"is one of {', '.join(value_text(v.value) for v in right)}"
+        )
     if isinstance(right, Duration):
         phrase = {
             "within_last": "is within the last {}", "within_next": "is within the next {}",
@@ -226,7 +240,9 @@ def _value(node: Scalar) -> str:
     if isinstance(node, Literal_):
         return value_text(node.value)
     if isinstance(node, Trait):
-        return f"their {node.name}"
+        return f"their {_name(node.name)}"
     if isinstance(node, Property):
-        return f"the enclosing event's {node.name}" if node.parent else f"the event's {node.name}"
+        return (
+            f"the enclosing event's {_name(node.name)}" if node.parent else f"the event's {_name(node.name)}"
+        )
     return f"the {_subject(node, scope='user')}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -75,7 +75,7 @@ Op = Literal[
 Unit = Literal["hours", "days"]
 ReduceFn = Literal["count", "sum", "avg", "min", "max", "mode", "first", "last", "unique"]
 Name = Annotated[StrictStr, Field(min_length=1)]
-LiteralValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr]
+LiteralValue = StrictBool | StrictInt | StrictFloat | StrictStr
 
 
 class _Node(BaseModel):
@@ -158,7 +158,7 @@ class Reduce(_Node):
         return self
 
 
-Scalar = Annotated[Union[Trait, Property, Context, Literal_, Reduce], Field(discriminator="type")]
+Scalar = Annotated[Trait | Property | Context | Literal_ | Reduce, Field(discriminator="type")]
 
 
 # ---- streams and their filters --------------------------------------------
@@ -193,7 +193,7 @@ class Sources(_Node):
     exclude: Annotated[tuple[Name, ...], Field(min_length=1)]
 
 
-Filter = Annotated[Union[Where, Within, Between, Sources], Field(discriminator="type")]
+Filter = Annotated[Where | Within | Between | Sources, Field(discriminator="type")]
 
 
 class Event(_Node):
@@ -216,12 +216,10 @@ def _right_kind(value: Any) -> str:
 
 
 RightOperand = Annotated[
-    Union[
-        Annotated[Scalar, Tag("scalar")],
-        Annotated[tuple[Literal_, ...], Tag("list")],
-        Annotated[Duration, Tag("duration")],
-        Annotated[None, Tag("none")],
-    ],
+    Annotated[Scalar, Tag("scalar")]
+    | Annotated[tuple[Literal_, ...], Tag("list")]
+    | Annotated[Duration, Tag("duration")]
+    | Annotated[None, Tag("none")],
     Discriminator(_right_kind),
 ]
 
@@ -297,8 +295,8 @@ class AllOf(_Node):
     child: Condition
 
 
-Condition = Annotated[Union[And, Or, Not, AnyOf, AllOf, Compare], Field(discriminator="type")]
-Root = Annotated[Union[And, Or, Not, AnyOf, AllOf, Compare, Reduce], Field(discriminator="type")]
+Condition = Annotated[And | Or | Not | AnyOf | AllOf | Compare, Field(discriminator="type")]
+Root = Annotated[And | Or | Not | AnyOf | AllOf | Compare | Reduce, Field(discriminator="type")]
 
 
 class Definition(_Node):

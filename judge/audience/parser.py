@@ -68,6 +68,7 @@ _TERMINAL_NAMES = {
     "CMP_OP": "a comparison (=, !=, >, >=, <, <=)", "_AND": "AND", "_OR": "OR", "_NOT": "NOT",
     "_ANY": "ANY", "_ALL": "ALL", "TRUE": "true", "FALSE": "false", "$END": "the end",
 }  # fmt: skip
+_NAMED_EXTRACTORS: dict[str, type[BaseModel]] = {"trait": Trait, "property": Property, "context": Context}
 _N = TypeVar("_N", bound=BaseModel)
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/": "/", "0": "\0"}
@@ -103,7 +104,8 @@ def parse(text: str, definition_type: Literal["USERS", "ACCOUNTS"] | None = None
 def _syntax_error(e: UnexpectedInput, text: str) -> AudienceSyntaxError:
     line, column = max(e.line, 1), max(e.column, 1)
     if isinstance(e, UnexpectedCharacters):
-        found = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "the end"
+        pos = e.pos_in_stream or 0
+        found = text[pos] if pos < len(text) else "the end"
         return AudienceSyntaxError(f"unexpected character {found!r}", line, column, _expected(e.allowed))
     if isinstance(e, UnexpectedEOF):
         return AudienceSyntaxError("the definition ends too early", line, column, _expected(e.expected))
@@ -200,17 +202,17 @@ class _Builder:
     def condition(self, tree: Tree[Token]) -> Condition:
         kind = tree.data
         if kind in ("or_expr", "and_expr"):
-            children = tuple(self.condition(c) for c in tree.children)
+            children = tuple(self.condition(c) for c in _subtrees(tree))
             return self._model(tree, Or if kind == "or_expr" else And, children=children)
         if kind in ("not_", "any_", "all_"):
             self.saw_account_junction |= kind != "not_"
             model = {"not_": Not, "any_": AnyOf, "all_": AllOf}[str(kind)]
-            return self._model(tree, model, child=self.condition(tree.children[0]))
+            return self._model(tree, model, child=self.condition(_child(tree, 0)))
         if kind == "sugar":
-            left_tree, op, right_tree = tree.children
-            left = self.scalar(left_tree, position="left")
-            right = self.scalar(right_tree, position="right")
-            return self._model(tree, Compare, op=SUGAR_OPS[str(op)], left=left, right=right)
+            left = self.scalar(_child(tree, 0), position="left")
+            right = self.scalar(_child(tree, 2), position="right")
+            op = SUGAR_OPS[str(tree.children[1])]
+            return self._model(tree, Compare, op=op, left=left, right=right)
         if kind == "chain":
             return self._compare_chain(tree)
         _fail(tree, "expected a condition such as trait('plan') = 'pro'")
@@ -222,7 +224,9 @@ class _Builder:
                 _fail(call, f"unknown function '{_name(call)}'")
         if not calls or _name(calls[-1]) not in COMPARATOR_FUNCTIONS:
             end = calls[-1] if calls else tree
-            _fail(end, "expected a comparison such as '>= 1', '= 'pro'' or '.exists()' to end this expression")
+            _fail(
+                end, "expected a comparison such as '>= 1', '= 'pro'' or '.exists()' to end this expression"
+            )
         last = calls[-1]
         op = COMPARATOR_FUNCTIONS[_name(last)]
         left = self._scalar_from_calls(tree, calls[:-1])
@@ -250,7 +254,7 @@ class _Builder:
         if tree.data != "chain":
             _fail(tree, f"expected a value on the {position} of the comparison")
         if _is_value(tree):
-            return self._made(tree, Literal_(value=self._value(tree.children[0])))
+            return self._made(tree, Literal_(value=self._value(_child(tree, 0))))
         return self._scalar_from_calls(tree, _calls(tree))
 
     def _scalar_from_calls(self, tree: Tree[Token], calls: list[Tree[Token]]) -> Scalar:
@@ -261,9 +265,15 @@ class _Builder:
         if name == "event":
             return self._reduce(head, rest)
         if name not in EXTRACTORS:
-            _fail(head, f"unknown function '{name}'; an expression starts with event, trait, property, context or literal")
+            _fail(
+                head,
+                f"unknown function '{name}'; an expression starts with event, trait, property, context or literal",
+            )
         if rest:
-            _fail(rest[0], f"{name}(...) is a single value; '{_name(rest[0])}' cannot follow it (did you mean a comparison?)")
+            _fail(
+                rest[0],
+                f"{name}(...) is a single value; '{_name(rest[0])}' cannot follow it (did you mean a comparison?)",
+            )
         args = _arguments(head)
         if name == "literal":
             _arity(head, args, 1, 1)
@@ -275,8 +285,7 @@ class _Builder:
                 _fail(args[0], f"property() takes 'parent:', not '{key}:'")
             return self._model(head, Property, name=self._string(value, name), parent=True)
         _arity(head, args, 1, 1)
-        model = {"trait": Trait, "property": Property, "context": Context}[name]
-        return self._model(head, model, name=self._string(args[0], name))
+        return self._model(head, _NAMED_EXTRACTORS[name], name=self._string(args[0], name))
 
     def _reduce(self, head: Tree[Token], rest: list[Tree[Token]]) -> Reduce:
         args = _arguments(head)
@@ -287,11 +296,17 @@ class _Builder:
             filters.append(self._filter(rest[index]))
             index += 1
         if index == len(rest):
-            _fail(rest[-1] if rest else head, "an event stream must end with a reducer such as count() or sum(property('price'))")
+            _fail(
+                rest[-1] if rest else head,
+                "an event stream must end with a reducer such as count() or sum(property('price'))",
+            )
         call = rest[index]
         fn = _name(call)
         if fn not in REDUCERS:
-            _fail(call, f"'{fn}' cannot follow an event stream; expected a filter ({', '.join(FILTERS)}) or a reducer ({', '.join(REDUCERS)})")
+            _fail(
+                call,
+                f"'{fn}' cannot follow an event stream; expected a filter ({', '.join(FILTERS)}) or a reducer ({', '.join(REDUCERS)})",
+            )
         event = self._model(head, Event, name=self._string(args[0], "event"), filters=tuple(filters))
         fields = self._reducer_arguments(call, fn)
         after = rest[index + 1 :]
@@ -313,9 +328,8 @@ class _Builder:
         fields: dict[str, Any] = {"fn": fn}
         target = args[0]
         if target.data == "typed":
-            inner, kind = target.children
-            fields["as"] = str(kind)
-            target = inner
+            fields["as"] = str(target.children[1])
+            target = _child(target, 0)
         fields["property"] = self._property_name(target, fn)
         if fn == "mode":
             fields["min_frequency"] = self._integer(args[1], "mode() minimum frequency")
@@ -341,7 +355,7 @@ class _Builder:
             parent = args[0].data == "keyword"
             target = args[0]
             if parent:
-                key, target = args[0].children
+                key, target = args[0].children[0], _child(args[0], 1)
                 if str(key) != "parent":
                     _fail(args[0], f"within() takes 'parent:', not '{key}:'")
             duration = self._duration(target, "within")
@@ -375,7 +389,7 @@ class _Builder:
                 _arity(calls[0], args, 1, 1)
                 return self._literal(args[0], where)
             _fail(tree, f"{where}() takes plain values: strings, numbers, true or false")
-        return self._model(tree, Literal_, value=self._value(tree.children[0]))
+        return self._model(tree, Literal_, value=self._value(_child(tree, 0)))
 
     def _value(self, tree: Tree[Token]) -> LiteralValue:
         token = tree.children[0]
@@ -402,6 +416,16 @@ class _Builder:
         if isinstance(token, Token) and token.type == "NUMBER" and re.fullmatch(r"-?[0-9]+", str(token)):
             return int(str(token))
         _fail(tree, f"{what} must be a whole number")
+
+
+def _child(tree: Tree[Token], index: int) -> Tree[Token]:
+    child = tree.children[index]
+    assert isinstance(child, Tree), f"grammar: {tree.data} child {index} is a token"
+    return child
+
+
+def _subtrees(tree: Tree[Token]) -> list[Tree[Token]]:
+    return [c for c in tree.children if isinstance(c, Tree)]
 
 
 def _calls(chain: Tree[Token]) -> list[Tree[Token]]:

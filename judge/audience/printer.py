@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from judge.audience.model import (
     COMPARISON_OPS,
     DURATION_OPS,
@@ -153,7 +151,7 @@ def value_text(value: LiteralValue) -> str:
 
 
 def quote(text: str) -> str:
-    """A single-quoted string; quotes, backslashes and control characters escaped."""
+    """A single-quoted string; quotes, backslashes and invisible or control characters escaped."""
     out = []
     for char in text:
         if char in ("\\", "'"):
@@ -164,8 +162,9 @@ def quote(text: str) -> str:
             out.append("\\t")
         elif char == "\r":
             out.append("\\r")
-        elif unicodedata.category(char) in ("Cc", "Cs"):
-            out.append(f"\\u{ord(char):04x}")
+        elif not char.isprintable() and char != " ":
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
         else:
             out.append(char)
     return "'" + "".join(out) + "'"

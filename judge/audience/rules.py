@@ -18,12 +18,12 @@ from judge.audience.model import (
     And,
     AnyOf,
     Compare,
+    Context,
     Definition,
     Event,
     Not,
     Or,
     Property,
-    Context,
     Reduce,
     Where,
     Within,
@@ -82,7 +82,9 @@ def _misplaced(definition: Definition, node: BaseModel, events: int) -> str | No
     if isinstance(node, Property) and node.parent and events < 2:
         return f"property(parent: '{node.name}') needs an enclosing event: use it in a where() of an event nested in another event's where()"
     if isinstance(node, Within) and node.parent and events < 1:
-        return "within(parent: ...) needs an enclosing event: use it on an event inside another event's where()"
+        return (
+            "within(parent: ...) needs an enclosing event: use it on an event inside another event's where()"
+        )
     return None
 
 
@@ -175,7 +177,9 @@ def _message(item: Any) -> str:
     if kind == "extra_forbidden":
         return "unknown key (a typo here would silently change the meaning)"
     if kind == "union_tag_invalid":
-        return f"unknown node type {item['input'].get('type')!r}" if isinstance(item["input"], dict) else message
+        return (
+            f"unknown node type {item['input'].get('type')!r}" if isinstance(item["input"], dict) else message
+        )
     if kind == "union_tag_not_found":
         return "missing 'type'"
     if kind == "missing":

@@ -33,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"judge {args.command}: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"judge {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(
+            f"judge {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -1,0 +1,14 @@
+"""Entry point: page config, navigation, shared sidebar. Pages live in pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Judge alignment", page_icon=":material/balance:", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("pages/language.py", title="Audience language", icon=":material/account_tree:"),
+    ]
+)
+with st.sidebar:
+    st.caption("Is your LLM judge aligned with people?")
+page.run()

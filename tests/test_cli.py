@@ -1,0 +1,75 @@
+"""The judge console script: stdin/stdout, exit status 2 and one line on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SHOES = "event('Shoes Bought').where( property('price') >= 100 ).within(7 days).count() >= 1"
+
+
+JUDGE = Path(sys.executable).parent / "judge"  # the installed console script
+
+
+def judge(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(JUDGE), *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_parse_then_render_round_trips() -> None:
+    parsed = judge("parse", stdin=SHOES)
+    assert parsed.returncode == 0
+    assert json.loads(parsed.stdout)["root"]["op"] == ">="
+    text = judge("render", "--to", "text", stdin=parsed.stdout)
+    assert (
+        text.stdout.strip()
+        == "event('Shoes Bought').where(property('price') >= 100).within(7 days).count() >= 1"
+    )
+    english = judge("render", "--to", "english", stdin=parsed.stdout)
+    assert english.stdout.strip().startswith("Users who did Shoes Bought at least once in the last 7 days")
+
+
+def test_parse_error_is_one_line_with_status_2() -> None:
+    result = judge("parse", stdin="event('Shoes Bought').where(property('price') >= 100")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("judge parse: error: line 1, column 53: the definition ends too early")
+
+
+def test_render_of_invalid_json_names_the_path() -> None:
+    result = judge(
+        "render",
+        stdin='{"root": {"type": "compare", "op": "exists", "left": {"type": "trait", "name": "t"}, "oops": 1}}',
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "judge render: error: $.root.oops: unknown key (a typo here would silently change the meaning)"
+    )
+
+
+def test_diff_of_two_files(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(judge("parse", stdin="trait('total_spend') > 200 AND trait('plan') = 'pro'").stdout)
+    b.write_text(judge("parse", stdin="trait('plan') = 'pro' OR trait('total_spend') >= 200").stdout)
+    result = judge("diff", str(a), str(b))
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "changed junction: AND -> OR",
+        "changed operator of trait('total_spend') >= 200: > -> >=",
+    ]
+    as_json = json.loads(judge("diff", str(a), str(b), "--json").stdout)
+    assert as_json[1]["path_b"] == "$.root.children[1].op"
+
+
+def test_diff_of_a_missing_file_is_status_2(tmp_path: Path) -> None:
+    result = judge("diff", str(tmp_path / "nope.json"), str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert "nope.json" in result.stderr
+
+
+def test_account_type_can_be_forced() -> None:
+    result = judge("parse", "--type", "ACCOUNTS", stdin="trait('plan') = 'pro'")
+    assert json.loads(result.stdout)["definition_type"] == "ACCOUNTS"
