@@ -1,0 +1,79 @@
+"""The one connection of this process to the DuckDB file; a cursor per call and thread."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from storage.errors import DatabaseBusyError, StorageError
+from storage.schema import migrate
+
+__all__ = ["MEMORY", "Database"]
+
+MEMORY = ":memory:"
+
+
+class Database:
+    """Owns the connection; writes go through :meth:`transaction`, one at a time.
+
+    DuckDB lets one process write a file. Within that process, writes are
+    serialised by a lock so that check-then-insert steps (a first rating, an
+    import) are atomic; reads take their own cursor and run alongside.
+    """
+
+    def __init__(self, path: str | Path = MEMORY) -> None:
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = duckdb.connect(self.path)
+        except duckdb.IOException as e:
+            raise _open_error(self.path, e) from e
+        except duckdb.Error as e:
+            raise StorageError(f"cannot open the database {self.path}: {e}") from e
+        self._write_lock = threading.RLock()
+        with self._write_lock:
+            migrate(self._connection)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor: use one per call, never share it between threads."""
+        return self._connection.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: all of it is committed, or none of it."""
+        with self._write_lock:
+            cursor = self.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    cursor.execute("COMMIT")
+                except duckdb.Error as e:
+                    raise StorageError(f"could not save to {self.path}: {e}") from e
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _open_error(path: str, error: duckdb.IOException) -> StorageError:
+    message = str(error)
+    if "lock" in message.lower():
+        holder = re.search(r"PID (\d+)", message)
+        who = f" (process {holder.group(1)})" if holder else ""
+        return DatabaseBusyError(
+            f"the database {path} is in use by another process{who}, such as the running app. "
+            "Stop it first, or write results to a file with --out and import that file in the app."
+        )
+    return StorageError(f"cannot open the database {path}: {message}")

@@ -1,0 +1,447 @@
+"""Every SQL statement the app runs against its database; all values are parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pandas as pd
+
+from storage.db import Database
+from storage.errors import StorageError
+
+__all__ = [
+    "NewPair",
+    "NewRating",
+    "NewResult",
+    "Pair",
+    "Progress",
+    "add_pairs",
+    "add_ratings",
+    "add_results",
+    "annotator_history",
+    "create_run",
+    "dataset_id",
+    "datasets",
+    "find_run",
+    "pair",
+    "pair_count",
+    "pairs_frame",
+    "progress",
+    "queue",
+    "rating_count",
+    "ratings_frame",
+    "record_rating",
+    "results_frame",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ---- datasets and pairs ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewPair:
+    external_id: str
+    kind: str
+    request: str | None
+    ground_truth: str
+    generated: str
+    generator_model: str | None
+    metadata: dict[str, Any]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    id: int
+    dataset: str
+    external_id: str
+    kind: str
+    request: str | None
+    ground_truth: str
+    generated: str
+    generator_model: str | None
+    metadata: dict[str, Any]
+
+
+def dataset_id(
+    db: Database, name: str, *, create: bool = False, description: str | None = None
+) -> int | None:
+    """The id of a dataset by name; with ``create``, made when missing."""
+    row = db.cursor().execute("SELECT id FROM datasets WHERE name = ?", [name]).fetchone()
+    if row or not create:
+        return int(row[0]) if row else None
+    with db.transaction() as cursor:
+        row = cursor.execute("SELECT id FROM datasets WHERE name = ?", [name]).fetchone()
+        if row:
+            return int(row[0])
+        created = cursor.execute(
+            "INSERT INTO datasets (name, description, created_at) VALUES (?, ?, ?) RETURNING id",
+            [name, description, utc_now()],
+        ).fetchone()
+        assert created is not None
+        return int(created[0])
+
+
+def datasets(db: Database) -> pd.DataFrame:
+    return (
+        db.cursor()
+        .execute(
+            """SELECT d.id, d.name, d.description, count(p.id) AS pairs, d.created_at
+               FROM datasets d LEFT JOIN pairs p ON p.dataset_id = d.id
+               GROUP BY ALL ORDER BY d.created_at, d.id"""
+        )
+        .df()
+    )
+
+
+class PairConflictError(StorageError):
+    """An external id already holds a different pair; nothing was stored."""
+
+
+def add_pairs(db: Database, dataset: str, pairs: Sequence[NewPair]) -> tuple[int, int]:
+    """Store pairs all at once; returns (added, already present). Nothing is overwritten."""
+    dataset_key = dataset_id(db, dataset, create=True)
+    with db.transaction() as cursor:
+        existing = dict(
+            cursor.execute(
+                "SELECT external_id, content_hash FROM pairs WHERE dataset_id = ?", [dataset_key]
+            ).fetchall()
+        )
+        fresh: dict[str, NewPair] = {}
+        for item in pairs:
+            known = existing.get(item.external_id) or (
+                fresh[item.external_id].content_hash if item.external_id in fresh else None
+            )
+            if known is not None and known != item.content_hash:
+                raise PairConflictError(
+                    f"external id {item.external_id!r} already holds a different pair in dataset {dataset!r}"
+                )
+            if known is None:
+                fresh[item.external_id] = item
+        now = utc_now()
+        rows = [
+            [dataset_key, p.external_id, p.kind, p.request, p.ground_truth, p.generated, p.generator_model,
+             json.dumps(p.metadata, ensure_ascii=False), p.content_hash, now]
+            for p in fresh.values()
+        ]  # fmt: skip
+        if rows:
+            cursor.executemany(
+                """INSERT INTO pairs (dataset_id, external_id, kind, request, ground_truth, generated,
+                                      generator_model, metadata, content_hash, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+    return len(rows), len(pairs) - len(rows)
+
+
+def pair(db: Database, pair_id: int) -> Pair | None:
+    row = (
+        db.cursor()
+        .execute(
+            """SELECT p.id, d.name, p.external_id, p.kind, p.request, p.ground_truth, p.generated,
+                      p.generator_model, p.metadata
+               FROM pairs p JOIN datasets d ON d.id = p.dataset_id WHERE p.id = ?""",
+            [pair_id],
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    return Pair(*row[:8], metadata=json.loads(row[8]) if row[8] else {})
+
+
+def pair_count(db: Database, dataset: int | None = None) -> int:
+    row = db.cursor().execute(
+        "SELECT count(*) FROM pairs WHERE ? IS NULL OR dataset_id = ?", [dataset, dataset]
+    )
+    return int(row.fetchone()[0])  # type: ignore[index]
+
+
+def pairs_frame(db: Database, dataset: str | None = None) -> pd.DataFrame:
+    return (
+        db.cursor()
+        .execute(
+            """SELECT d.name AS dataset, p.external_id, p.kind, p.request, p.ground_truth, p.generated,
+                      p.generator_model, p.metadata, p.id AS pair_id
+               FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               WHERE ? IS NULL OR d.name = ? ORDER BY p.id""",
+            [dataset, dataset],
+        )
+        .df()
+    )
+
+
+# ---- human ratings ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewRating:
+    pair_id: int
+    annotator: str
+    score: int
+    note: str | None
+    seconds: float | None
+    token: str
+    created_at: datetime | None = None
+
+
+Outcome = Literal["recorded", "duplicate", "already_rated"]
+
+
+def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outcome:
+    """Append one rating event.
+
+    ``duplicate``: this token was stored before (a double click, a rerun); nothing added.
+    ``already_rated``: ``first_only`` was asked and this annotator rated the pair already
+    (say, in another tab); nothing added. Editing a rating is a new event with ``first_only=False``.
+    """
+    with db.transaction() as cursor:
+        if cursor.execute("SELECT 1 FROM rating_events WHERE token = ?", [rating.token]).fetchone():
+            return "duplicate"
+        if (
+            first_only
+            and cursor.execute(
+                "SELECT 1 FROM rating_events WHERE pair_id = ? AND annotator = ? LIMIT 1",
+                [rating.pair_id, rating.annotator],
+            ).fetchone()
+        ):
+            return "already_rated"
+        cursor.execute(
+            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [rating.pair_id, rating.annotator, rating.score, rating.note, rating.seconds,
+             rating.created_at or utc_now(), rating.token],
+        )  # fmt: skip
+    return "recorded"
+
+
+def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
+    """Append imported rating events at once; events whose token is stored already are skipped."""
+    with db.transaction() as cursor:
+        tokens = [r.token for r in ratings]
+        known = {
+            row[0]
+            for row in cursor.execute(
+                "SELECT token FROM rating_events WHERE list_contains(?, token)", [tokens]
+            ).fetchall()
+        }
+        rows, seen = [], set(known)
+        for r in ratings:
+            if r.token in seen:
+                continue
+            seen.add(r.token)
+            rows.append(
+                [r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or utc_now(), r.token]
+            )
+        if rows:
+            cursor.executemany(
+                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+    return len(rows)
+
+
+def rating_count(db: Database) -> int:
+    return int(db.cursor().execute("SELECT count(*) FROM rating_events").fetchone()[0])  # type: ignore[index]
+
+
+def queue(
+    db: Database,
+    annotator: str,
+    dataset: int,
+    max_annotators: int,
+    skipped: Sequence[int] = (),
+    limit: int = 1,
+) -> list[int]:
+    """Pairs this annotator has not rated, fewest ratings first, under ``max_annotators`` raters.
+
+    Ties are broken by a hash of the pair and the annotator, so that several
+    annotators working at once start on different pairs.
+    """
+    rows = (
+        db.cursor()
+        .execute(
+            """SELECT p.id FROM pairs p
+               LEFT JOIN (SELECT pair_id, count(*) AS n, bool_or(annotator = $who) AS mine
+                          FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
+               WHERE p.dataset_id = $dataset AND NOT coalesce(r.mine, false)
+                 AND coalesce(r.n, 0) < $most AND NOT list_contains($skipped, p.id)
+               ORDER BY coalesce(r.n, 0), hash(p.id::VARCHAR || $who), p.id
+               LIMIT $limit""",
+            {
+                "who": annotator,
+                "dataset": dataset,
+                "most": max_annotators,
+                "skipped": list(skipped),
+                "limit": limit,
+            },
+        )  # fmt: skip
+        .fetchall()
+    )
+    return [int(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Progress:
+    mine: int
+    left_for_me: int
+    pairs: int
+    pairs_complete: int
+    ratings: int
+    ratings_wanted: int
+
+
+def progress(db: Database, annotator: str, dataset: int, max_annotators: int) -> Progress:
+    row = (
+        db.cursor()
+        .execute(
+            """WITH r AS (SELECT c.pair_id, count(*) AS n, bool_or(c.annotator = $who) AS mine
+                          FROM current_ratings c JOIN pairs p ON p.id = c.pair_id
+                          WHERE p.dataset_id = $dataset GROUP BY c.pair_id)
+               SELECT count(*) FILTER (WHERE coalesce(r.mine, false)),
+                      count(*) FILTER (WHERE NOT coalesce(r.mine, false) AND coalesce(r.n, 0) < $most),
+                      count(*),
+                      count(*) FILTER (WHERE coalesce(r.n, 0) >= $most),
+                      coalesce(sum(least(r.n, $most)), 0)
+               FROM pairs p LEFT JOIN r ON r.pair_id = p.id WHERE p.dataset_id = $dataset""",
+            {"who": annotator, "dataset": dataset, "most": max_annotators},
+        )
+        .fetchone()
+    )
+    assert row is not None
+    mine, left, pairs, complete, ratings = (int(v) for v in row)
+    return Progress(mine, left, pairs, complete, ratings, pairs * max_annotators)
+
+
+def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFrame:
+    """This annotator's current ratings in the dataset, oldest first (for going back)."""
+    return (
+        db.cursor()
+        .execute(
+            """SELECT c.pair_id, c.score, c.note, c.created_at FROM current_ratings c
+               JOIN pairs p ON p.id = c.pair_id
+               WHERE c.annotator = ? AND p.dataset_id = ?
+               ORDER BY (SELECT min(e.id) FROM rating_events e
+                         WHERE e.pair_id = c.pair_id AND e.annotator = c.annotator)""",
+            [annotator, dataset],
+        )
+        .df()
+    )
+
+
+def ratings_frame(db: Database, dataset: str | None = None, *, current_only: bool = True) -> pd.DataFrame:
+    """Ratings as a table: the current one per (pair, annotator), or every event."""
+    return (
+        db.cursor()
+        .execute(
+            """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
+                      r.created_at, r.pair_id
+               FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
+               WHERE ($dataset IS NULL OR d.name = $dataset)
+                 AND (NOT $current OR r.id IN (SELECT id FROM current_ratings))
+               ORDER BY r.id""",
+            {"dataset": dataset, "current": current_only},
+        )
+        .df()
+    )
+
+
+# ---- judge runs and results -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewResult:
+    pair_id: int
+    score: int | None
+    error: str | None
+    reasoning: str | None = None
+    prompt: str | None = None
+    raw_response: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    evidence: dict[str, Any] | None = None
+    sample: int = 0
+
+
+_RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
+               "dataset_id", "source", "started_at", "finished_at")  # fmt: skip
+
+
+def create_run(db: Database, *, name: str, judge_kind: str, status: str, **fields: Any) -> int:
+    """A new judge run; ``fields`` are the optional columns of ``judge_runs``."""
+    unknown = set(fields) - set(_RUN_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown run fields: {sorted(unknown)}")
+    if fields.get("parameters") is not None:
+        fields["parameters"] = json.dumps(fields["parameters"])
+    values = [name, judge_kind, status, utc_now(), *(fields.get(k) for k in _RUN_FIELDS)]
+    with db.transaction() as cursor:
+        row = cursor.execute(
+            """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
+                   prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            values,
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def find_run(db: Database, name: str, judge_kind: str) -> int | None:
+    row = (
+        db.cursor()
+        .execute("SELECT max(id) FROM judge_runs WHERE name = ? AND judge_kind = ?", [name, judge_kind])
+        .fetchone()
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def add_results(db: Database, run_id: int, results: Sequence[NewResult]) -> int:
+    """Store results of a run; a (pair, sample) judged before in this run is never stored twice."""
+    with db.transaction() as cursor:
+        now = utc_now()
+        rows = [
+            [run_id, r.pair_id, r.sample, r.score, r.error, r.reasoning, r.prompt, r.raw_response,
+             r.input_tokens, r.output_tokens, r.cost_usd, r.latency_ms,
+             json.dumps(r.evidence) if r.evidence is not None else None, now]
+            for r in results
+        ]  # fmt: skip
+        before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchone()
+        if rows:
+            cursor.executemany(
+                """INSERT INTO judge_results (run_id, pair_id, sample, score, error, reasoning, prompt,
+                       raw_response, input_tokens, output_tokens, cost_usd, latency_ms, evidence, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (run_id, pair_id, sample) DO NOTHING""",
+                rows,
+            )
+        after = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchone()
+    assert before is not None and after is not None
+    return int(after[0]) - int(before[0])
+
+
+def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
+    return (
+        db.cursor()
+        .execute(
+            """SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
+                      p.external_id, j.sample, j.score, j.error, j.reasoning, j.input_tokens,
+                      j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id
+               FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
+               JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
+               WHERE ? IS NULL OR j.run_id = ? ORDER BY j.id""",
+            [run_id, run_id],
+        )
+        .df()
+    )

@@ -1,0 +1,143 @@
+"""The schema as an ordered list of named migrations; each commits with its bookkeeping row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_datasets_and_pairs",
+        """
+        CREATE SEQUENCE dataset_ids START 1;
+        CREATE TABLE datasets (
+            id INTEGER PRIMARY KEY DEFAULT nextval('dataset_ids'),
+            name VARCHAR NOT NULL UNIQUE,
+            description VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE pair_ids START 1;
+        CREATE TABLE pairs (
+            id INTEGER PRIMARY KEY DEFAULT nextval('pair_ids'),
+            dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+            external_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL CHECK (kind IN ('audience', 'sql', 'json', 'text')),
+            request VARCHAR,
+            ground_truth VARCHAR NOT NULL,
+            generated VARCHAR NOT NULL,
+            generator_model VARCHAR,
+            metadata JSON,
+            content_hash VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            UNIQUE (dataset_id, external_id)
+        );
+        """,
+    ),
+    (
+        "0002_rating_events",
+        """
+        CREATE SEQUENCE rating_event_ids START 1;
+        CREATE TABLE rating_events (
+            id BIGINT PRIMARY KEY DEFAULT nextval('rating_event_ids'),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            annotator VARCHAR NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            note VARCHAR,
+            seconds DOUBLE,
+            created_at TIMESTAMP NOT NULL,
+            token VARCHAR NOT NULL UNIQUE
+        );
+        CREATE VIEW current_ratings AS
+            SELECT id, pair_id, annotator, score, note, seconds, created_at
+            FROM rating_events
+            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) = 1;
+        """,
+    ),
+    (
+        "0003_judge_runs_and_results",
+        """
+        CREATE SEQUENCE run_ids START 1;
+        CREATE TABLE judge_runs (
+            id INTEGER PRIMARY KEY DEFAULT nextval('run_ids'),
+            name VARCHAR NOT NULL,
+            judge_kind VARCHAR NOT NULL,
+            provider VARCHAR,
+            model VARCHAR,
+            prompt_name VARCHAR,
+            prompt_version VARCHAR,
+            prompt_hash VARCHAR,
+            parameters JSON,
+            dataset_id INTEGER REFERENCES datasets (id),
+            status VARCHAR NOT NULL,
+            source VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP
+        );
+        CREATE SEQUENCE result_ids START 1;
+        CREATE TABLE judge_results (
+            id BIGINT PRIMARY KEY DEFAULT nextval('result_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            sample INTEGER NOT NULL DEFAULT 0,
+            score INTEGER CHECK (score BETWEEN 1 AND 5),
+            error VARCHAR,
+            reasoning VARCHAR,
+            prompt VARCHAR,
+            raw_response VARCHAR,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cost_usd DOUBLE,
+            latency_ms DOUBLE,
+            evidence JSON,
+            created_at TIMESTAMP NOT NULL,
+            UNIQUE (run_id, pair_id, sample),
+            CHECK ((score IS NULL) <> (error IS NULL))
+        );
+        """,
+    ),
+    (
+        "0004_adjudications",
+        """
+        CREATE SEQUENCE adjudication_ids START 1;
+        CREATE TABLE adjudications (
+            id BIGINT PRIMARY KEY DEFAULT nextval('adjudication_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            verdict VARCHAR NOT NULL
+                CHECK (verdict IN ('judge_right', 'humans_right', 'both_acceptable', 'ambiguous')),
+            note VARCHAR,
+            adjudicator VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet applied, in order; returns the names applied now."""
+    cursor = connection.cursor()
+    cursor.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in cursor.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            cursor.execute(sql)
+            cursor.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now(UTC).replace(tzinfo=None)]
+            )
+            cursor.execute("COMMIT")
+        except Exception:
+            cursor.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
