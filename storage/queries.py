@@ -312,7 +312,7 @@ def progress(db: Database, annotator: str, dataset: int, max_annotators: int) ->
                       count(*) FILTER (WHERE NOT coalesce(r.mine, false) AND coalesce(r.n, 0) < $most),
                       count(*),
                       count(*) FILTER (WHERE coalesce(r.n, 0) >= $most),
-                      coalesce(sum(least(r.n, $most)), 0)
+                      coalesce(sum(least(coalesce(r.n, 0), $most)), 0)
                FROM pairs p LEFT JOIN r ON r.pair_id = p.id WHERE p.dataset_id = $dataset""",
             {"who": annotator, "dataset": dataset, "most": max_annotators},
         )

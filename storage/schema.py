@@ -118,7 +118,9 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
+def migrate(
+    connection: duckdb.DuckDBPyConnection, migrations: list[tuple[str, str]] | None = None
+) -> list[str]:
     """Apply the migrations not yet applied, in order; returns the names applied now."""
     cursor = connection.cursor()
     cursor.execute(
@@ -126,7 +128,7 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
     )
     done = {row[0] for row in cursor.execute("SELECT name FROM schema_migrations").fetchall()}
     applied = []
-    for name, sql in MIGRATIONS:
+    for name, sql in MIGRATIONS if migrations is None else migrations:
         if name in done:
             continue
         cursor.execute("BEGIN TRANSACTION")

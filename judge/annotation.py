@@ -1,0 +1,54 @@
+"""The annotator's work: the rubric, the queue, and recording a rating exactly once."""
+
+from __future__ import annotations
+
+from judge.config import Settings
+from judge.errors import JudgeError
+from storage import Database
+from storage import queries as q
+
+__all__ = ["RUBRIC", "history", "next_pair", "submit_rating"]
+
+RUBRIC: dict[int, tuple[str, str]] = {
+    5: ("Perfect", "Selects exactly the audience asked for; any difference is only in how it is written."),
+    4: ("Good", "Same audience in practice; a harmless difference (an extra filter that rarely matters)."),
+    3: ("Acceptable", "Right idea, one detail changes who is in: a threshold off by one, > for >=, a window."),
+    2: ("Poor", "Partly right: a condition missing or added, a wrong property, AND and OR mixed up."),
+    1: ("Very bad", "A different audience: wrong event or trait, logic inverted, or not a valid definition."),
+}
+
+
+def next_pair(db: Database, settings: Settings, annotator: str, dataset: int, skipped: list[int]) -> int | None:
+    """The next pair for this annotator, or None when nothing is left for them."""
+    found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped)
+    return found[0] if found else None
+
+
+def history(db: Database, annotator: str, dataset: int) -> list[tuple[int, int, str | None]]:
+    """(pair, current score, note) of what this annotator rated, oldest first."""
+    frame = q.annotator_history(db, annotator, dataset)
+    return [
+        (int(r.pair_id), int(r.score), None if r.note is None or r.note != r.note else str(r.note))
+        for r in frame.itertuples()
+    ]
+
+
+def submit_rating(
+    db: Database,
+    settings: Settings,
+    *,
+    pair_id: int,
+    annotator: str,
+    score: int,
+    note: str,
+    seconds: float | None,
+    token: str,
+    editing: bool,
+) -> q.Outcome:
+    """Record a rating; the same ``token`` twice records it once. Editing appends a new event."""
+    if not settings.may_annotate(annotator):
+        raise JudgeError(f"{annotator!r} is not on the list of annotators")
+    if score not in RUBRIC:
+        raise JudgeError(f"a score is a whole number from 1 to 5, not {score!r}")
+    rating = q.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
+    return q.record_rating(db, rating, first_only=not editing)

@@ -1,0 +1,72 @@
+"""``judge demo``, ``judge import``, ``judge export``: getting data in and out of the database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from judge.config import Settings
+from judge.data import export, import_judgments, import_pairs, import_ratings
+from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
+from judge.demo.store import store_demo
+from storage import Database
+from storage import queries as q
+
+__all__ = ["add_db_option", "register"]
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="database file (default: $JUDGE_DB or data/judge.duckdb)")
+
+
+def open_db(args: argparse.Namespace) -> Database:
+    return Database(args.db or Settings.from_env().db_path)
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("demo", help="add the seeded demo dataset")
+    p.add_argument("--pairs", type=int, default=DEFAULT_PAIRS)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--if-empty", action="store_true", help="only when the database holds no pairs")
+    add_db_option(p)
+    p.set_defaults(run=_demo)
+
+    p = commands.add_parser("import", help="import pairs, ratings or judgments from JSONL, CSV or Parquet")
+    p.add_argument("what", choices=["pairs", "ratings", "judgments"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--dataset", default=DEMO_DATASET)
+    p.add_argument("--run", help="judgments: the run to add them to (default: the file name)")
+    add_db_option(p)
+    p.set_defaults(run=_import)
+
+    p = commands.add_parser("export", help="export pairs, ratings or judgments to JSONL, CSV or Parquet")
+    p.add_argument("what", choices=["pairs", "ratings", "judgments"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--dataset", default=None, help="only this dataset")
+    add_db_option(p)
+    p.set_defaults(run=_export)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    db = open_db(args)
+    if args.if_empty and q.pair_count(db) > 0:
+        print(f"{db.path} already holds pairs; demo data not added")
+        return
+    added, present = store_demo(db, args.pairs, args.seed)
+    print(f"demo dataset {DEMO_DATASET!r} in {db.path}: {added} pairs added, {present} already present")
+
+
+def _import(args: argparse.Namespace) -> None:
+    db = open_db(args)
+    if args.what == "pairs":
+        report = import_pairs(db, args.file, args.dataset)
+    elif args.what == "ratings":
+        report = import_ratings(db, args.file, args.dataset)
+    else:
+        report = import_judgments(db, args.file, args.dataset, args.run)
+    print(f"{args.file.name}: {report}")
+
+
+def _export(args: argparse.Namespace) -> None:
+    rows = export(open_db(args), args.what, args.file, args.dataset)
+    print(f"{rows} {args.what} written to {args.file}")

@@ -1,0 +1,52 @@
+"""One settings object, read from the environment (or a mapping such as Streamlit secrets)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from judge.errors import JudgeError
+
+__all__ = ["DEFAULT_DB_PATH", "Settings"]
+
+DEFAULT_DB_PATH = "data/judge.duckdb"
+DEFAULT_ANNOTATORS_PER_PAIR = 3
+DEFAULT_HEADLINE_METRIC = "within_one"
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in (value or "").split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the database is and how the team works; defaults that work on a fresh machine.
+
+    Environment variables: ``JUDGE_DB``, ``JUDGE_ANNOTATORS`` and ``JUDGE_ADMINS``
+    (comma-separated names; empty means anyone), ``JUDGE_ANNOTATORS_PER_PAIR``,
+    ``JUDGE_HEADLINE_METRIC``.
+    """
+
+    db_path: str = DEFAULT_DB_PATH
+    annotators: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    annotators_per_pair: int = DEFAULT_ANNOTATORS_PER_PAIR
+    headline_metric: str = DEFAULT_HEADLINE_METRIC
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        per_pair = env.get("JUDGE_ANNOTATORS_PER_PAIR", str(DEFAULT_ANNOTATORS_PER_PAIR))
+        if not per_pair.isdigit() or int(per_pair) < 1:
+            raise JudgeError(f"JUDGE_ANNOTATORS_PER_PAIR must be a whole number of at least 1, not {per_pair!r}")
+        return cls(
+            db_path=env.get("JUDGE_DB") or DEFAULT_DB_PATH,
+            annotators=_names(env.get("JUDGE_ANNOTATORS")),
+            admins=_names(env.get("JUDGE_ADMINS")),
+            annotators_per_pair=int(per_pair),
+            headline_metric=env.get("JUDGE_HEADLINE_METRIC") or DEFAULT_HEADLINE_METRIC,
+        )
+
+    def may_annotate(self, name: str) -> bool:
+        return bool(name.strip()) and (not self.annotators or name in self.annotators)

@@ -1,0 +1,93 @@
+"""Reading and writing tables as JSONL, CSV or Parquet, with errors that name the file and row."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from judge.errors import JudgeError
+
+__all__ = ["MAX_FILE_BYTES", "FileFormatError", "read_rows", "write_table"]
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+"""Largest file accepted for import."""
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FileFormatError(JudgeError):
+    """The file cannot be read as a table."""
+
+
+def _format(path: Path) -> str:
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise FileFormatError(f"{path.name}: unknown file type {path.suffix!r}; use .jsonl, .csv or .parquet")
+    return kind
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a table file as dicts; empty cells are absent keys."""
+    kind = _format(path)
+    if not path.exists():
+        raise FileFormatError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileFormatError(f"{path.name}: {size:,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
+    if kind == "jsonl":
+        return _read_jsonl(path)
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        else:
+            frame = pd.read_parquet(path)
+    except UnicodeDecodeError as e:
+        raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
+    except Exception as e:  # pandas and pyarrow raise many kinds for a broken file
+        raise FileFormatError(f"{path.name}: cannot be read as {kind}: {e}") from e
+    return [_clean(row) for row in frame.to_dict(orient="records")]
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise FileFormatError(f"{path.name}, row {number}: not valid JSON: {e}") from e
+        if not isinstance(row, dict):
+            raise FileFormatError(f"{path.name}, row {number}: each line must be a JSON object")
+        rows.append(_clean(row))
+    return rows
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+            continue
+        out[str(key)] = value.tolist() if hasattr(value, "tolist") else value  # numpy -> Python
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table; in CSV, cells that a spreadsheet would run as a formula are made inert."""
+    kind = _format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "csv":
+        safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+        safe.to_csv(path, index=False)
+    elif kind == "jsonl":
+        frame.to_json(path, orient="records", lines=True, date_format="iso", force_ascii=False)
+    else:
+        frame.to_parquet(path, index=False)

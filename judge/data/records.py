@@ -1,0 +1,121 @@
+"""One imported row -> a record to store, or an error naming the row, field and reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from judge.audience import AudienceError, Definition, load, parse
+from storage.queries import NewPair
+
+__all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "prepare_pair", "score_value"]
+
+KINDS = ("audience", "sql", "json", "text")
+_EXPORT_ONLY = ("dataset", "pair_id")  # columns an export adds; not metadata on re-import
+PAIR_FIELDS = ("external_id", "kind", "request", "ground_truth", "generated", "generator_model", "metadata")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, field {self.field!r}: {self.reason}"
+
+
+class RowInvalid(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def parse_side(value: Any) -> Definition:
+    """An audience from AST JSON (an object or its text) or from the text form."""
+    if isinstance(value, dict):
+        return load(value)
+    if not isinstance(value, str):
+        raise AudienceError(f"expected AST JSON or the text form, not {type(value).__name__}")
+    return load(value) if value.lstrip().startswith("{") else parse(value)
+
+
+def audience_json(definition: Definition) -> str:
+    return json.dumps(definition.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(row: dict[str, Any], field: str, required: bool = False) -> str | None:
+    value = row.get(field)
+    if value is None:
+        if required:
+            raise RowInvalid(field, "missing")
+        return None
+    if isinstance(value, (dict, list)) and field in ("ground_truth", "generated"):
+        return json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise RowInvalid(field, f"expected text, not {type(value).__name__}")
+    return str(value)
+
+
+def prepare_pair(row: dict[str, Any]) -> NewPair:
+    """Validate a pair row; unknown columns are kept as metadata."""
+    kind = _text(row, "kind") or "audience"
+    if kind not in KINDS:
+        raise RowInvalid("kind", f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    truth = _text(row, "ground_truth", required=True)
+    generated = _text(row, "generated", required=True)
+    assert truth is not None and generated is not None
+    if kind == "audience":
+        try:
+            truth = audience_json(parse_side(row["ground_truth"]))
+        except AudienceError as e:
+            raise RowInvalid("ground_truth", str(e)) from e
+        try:  # a generated AST may be invalid: that is what judges score; keep it as given
+            generated = audience_json(parse_side(row["generated"]))
+        except AudienceError:
+            pass
+    metadata = _metadata(row)
+    request = _text(row, "request")
+    content = json.dumps([kind, request, truth, generated], ensure_ascii=False)
+    content_hash = hashlib.sha256(content.encode()).hexdigest()
+    external_id = _text(row, "external_id") or content_hash[:16]
+    return NewPair(external_id, kind, request, truth, generated, _text(row, "generator_model"), metadata, content_hash)
+
+
+def _metadata(row: dict[str, Any]) -> dict[str, Any]:
+    given = row.get("metadata")
+    if isinstance(given, str):
+        try:
+            given = json.loads(given)
+        except json.JSONDecodeError as e:
+            raise RowInvalid("metadata", f"not valid JSON: {e}") from e
+    if given is not None and not isinstance(given, dict):
+        raise RowInvalid("metadata", "must be a JSON object")
+    extra = {k: v for k, v in row.items() if k not in PAIR_FIELDS and k not in _EXPORT_ONLY}
+    try:
+        json.dumps(extra)
+    except TypeError:
+        extra = {k: str(v) for k, v in extra.items()}
+    return {**(given or {}), **extra}
+
+
+def score_value(value: Any, field: str = "score") -> int:
+    """A whole score from 1 to 5; anything else is an error, never coerced."""
+    if isinstance(value, bool):
+        raise RowInvalid(field, "must be a whole number from 1 to 5, not a boolean")
+    number: float
+    if isinstance(value, (int, float)):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise RowInvalid(field, f"must be a whole number from 1 to 5, not {value!r}") from None
+    else:
+        raise RowInvalid(field, f"must be a whole number from 1 to 5, not {type(value).__name__}")
+    if not float(number).is_integer() or not 1 <= number <= 5:
+        raise RowInvalid(field, f"must be a whole number from 1 to 5, not {value!r}")
+    return int(number)

@@ -1,0 +1,54 @@
+"""Seeded demo data: realistic e-commerce audiences and generated variants with known effects."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from judge.audience import Definition
+from judge.demo.mutations import EFFECTS, MUTATIONS, Effect, mutate
+from judge.demo.requests import request_for
+from judge.demo.templates import TEMPLATES, ground_truth
+
+__all__ = ["DEFAULT_PAIRS", "DEFAULT_SEED", "DEMO_DATASET", "DEMO_GENERATOR", "DemoPair", "EFFECTS", "MUTATIONS", "TEMPLATES", "demo_pairs"]
+
+DEMO_DATASET = "demo"
+DEMO_GENERATOR = "demo-mutations"
+DEFAULT_PAIRS = 200
+DEFAULT_SEED = 20261122
+VARIANTS_PER_TRUTH = 4
+_EFFECT_WEIGHTS: dict[Effect | None, float] = {None: 0.1, "equivalent": 0.25, "small": 0.35, "large": 0.3}
+
+
+@dataclass(frozen=True)
+class DemoPair:
+    external_id: str
+    request: str
+    ground_truth: Definition
+    generated: Definition
+    metadata: dict[str, Any]
+
+
+def demo_pairs(count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED) -> list[DemoPair]:
+    """``count`` pairs: ground truths in turn from the templates, each with a few variants.
+
+    A variant is the ground truth itself (``identical``) or a mutation; its kind
+    and effect go in the metadata, which annotators never see.
+    """
+    rng = random.Random(seed)
+    pairs: list[DemoPair] = []
+    truth_index = 0
+    while len(pairs) < count:
+        truth = ground_truth(rng, truth_index)
+        request = request_for(truth, rng)
+        for variant in range(VARIANTS_PER_TRUTH):
+            if len(pairs) == count:
+                break
+            effect = rng.choices(list(_EFFECT_WEIGHTS), weights=list(_EFFECT_WEIGHTS.values()))[0]
+            made = mutate(truth, effect, rng) if effect else None
+            name, generated = made if made else ("identical", truth)
+            metadata = {"mutation": name, "effect": EFFECTS.get(name, "equivalent"), "truth": truth_index}
+            pairs.append(DemoPair(f"demo-{truth_index:03d}-{variant}", request, truth, generated, metadata))
+        truth_index += 1
+    return pairs

@@ -1,0 +1,106 @@
+"""Annotate: one pair at a time, ground truth and generated side by side, rate 1-5 with the keys."""
+
+import time
+import uuid
+
+import streamlit as st
+
+from judge import annotation
+from judge.errors import JudgeError
+from storage import queries as q
+from ui.pair_view import show_pair, show_request
+from ui.resources import database, settings
+from ui.session import annotator_name, choose_dataset
+
+db, config = database(), settings()
+state = st.session_state
+st.title("Annotate")
+
+who = annotator_name(config)
+dataset = choose_dataset(db)
+if who is None or dataset is None:
+    st.stop()
+
+state.setdefault("skipped", [])
+if state.get("pair_id") is None:
+    state.pair_id = annotation.next_pair(db, config, who, dataset, state.skipped)
+    state.editing, state.score, state.token, state.shown_at = False, None, uuid.uuid4().hex, time.time()
+
+
+def choose(score: int) -> None:
+    state.score = score
+
+
+def submit(pair_id: int, token: str, note_key: str) -> None:
+    try:
+        outcome = annotation.submit_rating(
+            db, config, pair_id=pair_id, annotator=who, score=state.score, note=state.get(note_key, ""),
+            seconds=time.time() - state.shown_at, token=token, editing=state.editing,
+        )  # fmt: skip
+    except JudgeError as e:
+        state.flash = ("error", str(e))
+        return
+    messages = {
+        "recorded": ("success", f"Saved: {state.score} for this pair."),
+        "duplicate": ("info", "That rating was already saved."),
+        "already_rated": ("warning", "You rated this pair already (in another tab?); that rating is kept."),
+    }
+    state.flash, state.pair_id = messages[outcome], None
+
+
+def skip(pair_id: int) -> None:
+    state.skipped = [*state.skipped, pair_id]
+    state.pair_id = None
+
+
+def back(pair_id: int | None) -> None:
+    rated = annotation.history(db, who, dataset)
+    ids = [p for p, _, _ in rated]
+    position = ids.index(pair_id) if pair_id in ids else len(ids)
+    if position == 0:
+        state.flash = ("info", "This is the first pair you rated.")
+        return
+    previous, score, note = rated[position - 1]
+    state.pair_id, state.editing, state.score = previous, True, score
+    state.token, state.shown_at = uuid.uuid4().hex, time.time()
+    state[f"note-{state.token}"] = note or ""
+
+
+mine = q.progress(db, who, dataset, config.annotators_per_pair)
+done = mine.mine / max(mine.mine + mine.left_for_me, 1)
+st.progress(done, text=f"You: {mine.mine} rated, {mine.left_for_me} left · "
+            f"Everyone: {mine.ratings} of {mine.ratings_wanted} ratings")  # fmt: skip
+if flash := state.pop("flash", None):
+    getattr(st, flash[0])(flash[1])
+
+if state.pair_id is None:
+    st.success("Nothing left for you to rate in this dataset. Thank you!")
+    st.button("Back to my last rating", on_click=back, args=(None,))
+    st.stop()
+
+pair = q.pair(db, state.pair_id)
+assert pair is not None
+if state.editing:
+    st.info("You are changing an earlier rating; the old one is kept in the history.")
+show_request(pair)
+show_pair(pair)
+
+st.divider()
+with st.expander("Rubric: what each score means", expanded=False):
+    for score, (name, meaning) in annotation.RUBRIC.items():
+        st.markdown(f"**{score} · {name}** - {meaning}")
+cols = st.columns(5)
+for column, score in zip(cols, sorted(annotation.RUBRIC), strict=True):
+    name = annotation.RUBRIC[score][0]
+    column.button(f"{score} · {name}", key=f"score-{score}", on_click=choose, args=(score,), shortcut=str(score),
+                  type="primary" if state.score == score else "secondary", width="stretch")  # fmt: skip
+note_key = f"note-{state.token}"
+with st.form(f"rate-{state.token}", border=False):
+    st.text_input("Note (optional)", key=note_key, placeholder="What is wrong, or why it is fine")
+    act = st.columns([2, 5])
+    act[0].form_submit_button("Submit and next", type="primary", disabled=state.score is None, on_click=submit,
+                              args=(pair.id, state.token, note_key), shortcut="Enter")  # fmt: skip
+    act[1].caption("Keys: 1-5 choose a score; Enter (also in the note) submits.")
+nav = st.columns([1, 1, 6])
+nav[0].button("Skip", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch")
+nav[1].button("Back", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch")

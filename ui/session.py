@@ -1,0 +1,54 @@
+"""Who is working (asked once per browser session) and on which dataset."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from judge.config import Settings
+from storage import Database
+from storage import queries as q
+
+__all__ = ["annotator_name", "choose_dataset"]
+
+
+def _sign_in(name: str, config: Settings) -> None:
+    name = name.strip()
+    if config.may_annotate(name):
+        st.session_state.annotator = name
+    else:
+        st.session_state.sign_in_error = f"{name or 'An empty name'} is not on the list of annotators."
+
+
+def annotator_name(config: Settings) -> str | None:
+    """The annotator of this browser session; asks for it the first time."""
+    name = st.session_state.get("annotator")
+    if name:
+        with st.sidebar:
+            st.markdown(f"Rating as **{name}**")
+            if st.button("Not you? Switch", key="switch-annotator"):
+                del st.session_state.annotator
+                st.rerun()
+        return str(name)
+    with st.form("who"):
+        st.markdown("**Who is rating?** Your name goes with each rating you make.")
+        if config.annotators:
+            choice = st.selectbox("Your name", config.annotators, index=None, placeholder="Pick your name")
+        else:
+            choice = st.text_input("Your name", placeholder="e.g. Ana")
+        if st.form_submit_button("Start rating", type="primary"):
+            _sign_in(choice or "", config)
+            if "annotator" in st.session_state:
+                st.rerun()
+    if error := st.session_state.pop("sign_in_error", None):
+        st.error(error)
+    return None
+
+
+def choose_dataset(db: Database) -> int | None:
+    frame = q.datasets(db)
+    if frame.empty:
+        st.info("No pairs yet. Run `judge demo` or import pairs with `judge import pairs FILE`.")
+        return None
+    names = list(frame["name"])
+    name = st.sidebar.selectbox("Dataset", names, key="dataset")
+    return int(frame.loc[frame["name"] == name, "id"].iloc[0])
