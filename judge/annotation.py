@@ -12,13 +12,18 @@ __all__ = ["RUBRIC", "history", "next_pair", "submit_rating"]
 RUBRIC: dict[int, tuple[str, str]] = {
     5: ("Perfect", "Selects exactly the audience asked for; any difference is only in how it is written."),
     4: ("Good", "Same audience in practice; a harmless difference (an extra filter that rarely matters)."),
-    3: ("Acceptable", "Right idea, one detail changes who is in: a threshold off by one, > for >=, a window."),
+    3: (
+        "Acceptable",
+        "Right idea, one detail changes who is in: a threshold off by one, > for >=, a window.",
+    ),
     2: ("Poor", "Partly right: a condition missing or added, a wrong property, AND and OR mixed up."),
     1: ("Very bad", "A different audience: wrong event or trait, logic inverted, or not a valid definition."),
 }
 
 
-def next_pair(db: Database, settings: Settings, annotator: str, dataset: int, skipped: list[int]) -> int | None:
+def next_pair(
+    db: Database, settings: Settings, annotator: str, dataset: int, skipped: list[int]
+) -> int | None:
     """The next pair for this annotator, or None when nothing is left for them."""
     found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped)
     return found[0] if found else None

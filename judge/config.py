@@ -39,7 +39,9 @@ class Settings:
         env = os.environ if env is None else env
         per_pair = env.get("JUDGE_ANNOTATORS_PER_PAIR", str(DEFAULT_ANNOTATORS_PER_PAIR))
         if not per_pair.isdigit() or int(per_pair) < 1:
-            raise JudgeError(f"JUDGE_ANNOTATORS_PER_PAIR must be a whole number of at least 1, not {per_pair!r}")
+            raise JudgeError(
+                f"JUDGE_ANNOTATORS_PER_PAIR must be a whole number of at least 1, not {per_pair!r}"
+            )
         return cls(
             db_path=env.get("JUDGE_DB") or DEFAULT_DB_PATH,
             annotators=_names(env.get("JUDGE_ANNOTATORS")),

@@ -156,7 +156,8 @@ def pair(db: Database, pair_id: int) -> Pair | None:
     )
     if row is None:
         return None
-    return Pair(*row[:8], metadata=json.loads(row[8]) if row[8] else {})
+    pair_id, dataset, external_id, kind, request, truth, generated, model, metadata = row
+    return Pair(pair_id, dataset, external_id, kind, request, truth, generated, model, json.loads(metadata or "{}"))
 
 
 def pair_count(db: Database, dataset: int | None = None) -> int:

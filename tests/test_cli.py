@@ -73,3 +73,26 @@ def test_diff_of_a_missing_file_is_status_2(tmp_path: Path) -> None:
 def test_account_type_can_be_forced() -> None:
     result = judge("parse", "--type", "ACCOUNTS", stdin="trait('plan') = 'pro'")
     assert json.loads(result.stdout)["definition_type"] == "ACCOUNTS"
+
+
+def test_demo_import_and_export_with_a_db_option(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    first = judge("demo", "--db", db, "--pairs", "12")
+    assert first.returncode == 0 and "12 pairs added" in first.stdout
+    assert "already holds pairs" in judge("demo", "--db", db, "--if-empty").stdout
+    out = tmp_path / "pairs.jsonl"
+    assert judge("export", "pairs", str(out), "--db", db).stdout.strip() == f"12 pairs written to {out}"
+    again = judge("import", "pairs", str(out), "--dataset", "demo", "--db", db)
+    assert again.stdout.strip() == "pairs.jsonl: 0 added, 12 already present"
+
+
+def test_a_bad_import_is_status_2_with_row_and_field(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"ground_truth": "trait(\'a\') = ", "generated": "x"}\n')
+    result = judge("import", "pairs", str(bad), "--db", db)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "judge import: error: bad.jsonl: nothing imported: row 1, field 'ground_truth'"
+    )
+    assert result.stderr.count("\n") == 1

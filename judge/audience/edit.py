@@ -28,7 +28,9 @@ def nodes(definition: Definition) -> Iterator[tuple[tuple[Step, ...], BaseModel]
                 children.append(((*path, (field, None)), value))
             elif isinstance(value, tuple):
                 children.extend(
-                    ((*path, (field, i)), v) for i, v in enumerate(value) if isinstance(v, BaseModel) and hasattr(v, "type")
+                    ((*path, (field, i)), v)
+                    for i, v in enumerate(value)
+                    if isinstance(v, BaseModel) and hasattr(v, "type")
                 )
         stack.extend(reversed(children))
 

@@ -29,7 +29,9 @@ class ImportRejected(JudgeError):
     def __init__(self, path: Path, errors: list[RowError], total: int) -> None:
         self.errors = errors
         shown = "; ".join(str(e) for e in errors[:MAX_REPORTED_ERRORS])
-        more = f" (and {total - len(errors[:MAX_REPORTED_ERRORS])} more)" if total > MAX_REPORTED_ERRORS else ""
+        more = (
+            f" (and {total - len(errors[:MAX_REPORTED_ERRORS])} more)" if total > MAX_REPORTED_ERRORS else ""
+        )
         super().__init__(f"{path.name}: nothing imported: {shown}{more}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -73,16 +74,17 @@ def prepare_pair(row: dict[str, Any]) -> NewPair:
             truth = audience_json(parse_side(row["ground_truth"]))
         except AudienceError as e:
             raise RowInvalid("ground_truth", str(e)) from e
-        try:  # a generated AST may be invalid: that is what judges score; keep it as given
+        # a generated AST may be invalid (that is what judges score): then it is kept as given
+        with contextlib.suppress(AudienceError):
             generated = audience_json(parse_side(row["generated"]))
-        except AudienceError:
-            pass
     metadata = _metadata(row)
     request = _text(row, "request")
     content = json.dumps([kind, request, truth, generated], ensure_ascii=False)
     content_hash = hashlib.sha256(content.encode()).hexdigest()
     external_id = _text(row, "external_id") or content_hash[:16]
-    return NewPair(external_id, kind, request, truth, generated, _text(row, "generator_model"), metadata, content_hash)
+    return NewPair(
+        external_id, kind, request, truth, generated, _text(row, "generator_model"), metadata, content_hash
+    )
 
 
 def _metadata(row: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,17 @@ from judge.demo.mutations import EFFECTS, MUTATIONS, Effect, mutate
 from judge.demo.requests import request_for
 from judge.demo.templates import TEMPLATES, ground_truth
 
-__all__ = ["DEFAULT_PAIRS", "DEFAULT_SEED", "DEMO_DATASET", "DEMO_GENERATOR", "DemoPair", "EFFECTS", "MUTATIONS", "TEMPLATES", "demo_pairs"]
+__all__ = [
+    "DEFAULT_PAIRS",
+    "DEFAULT_SEED",
+    "DEMO_DATASET",
+    "DEMO_GENERATOR",
+    "DemoPair",
+    "EFFECTS",
+    "MUTATIONS",
+    "TEMPLATES",
+    "demo_pairs",
+]
 
 DEMO_DATASET = "demo"
 DEMO_GENERATOR = "demo-mutations"

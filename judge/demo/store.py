@@ -25,5 +25,7 @@ def store_demo(db: Database, count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEE
         )
         for p in demo_pairs(count, seed)
     ]
-    q.dataset_id(db, DEMO_DATASET, create=True, description="Seeded e-commerce audiences and mutated variants")
+    q.dataset_id(
+        db, DEMO_DATASET, create=True, description="Seeded e-commerce audiences and mutated variants"
+    )
     return q.add_pairs(db, DEMO_DATASET, rows)

@@ -1,0 +1,35 @@
+"""Shared fixtures: a real DuckDB (in memory or in a temp dir), small named datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from judge.demo.store import store_demo
+from storage import Database
+from storage import queries as q
+
+
+@pytest.fixture
+def db() -> Database:
+    database = Database()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    return tmp_path / "judge.duckdb"
+
+
+@pytest.fixture
+def demo_db(db: Database) -> Database:
+    store_demo(db, count=24)
+    return db
+
+
+def text_pair(external_id: str, truth: str = "a", generated: str = "b") -> q.NewPair:
+    return q.NewPair(
+        external_id, "text", None, truth, generated, None, {}, f"hash-{external_id}-{truth}-{generated}"
+    )

@@ -1,0 +1,174 @@
+"""Imports: a corpus of bad files, all-or-nothing, nothing added twice; exports made safe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from judge.data import FileFormatError, ImportRejected, export, import_judgments, import_pairs, import_ratings
+from judge.errors import JudgeError
+from storage import Database
+from storage import queries as q
+
+TRUTH = "event('Order Completed').within(7 days).count() >= 1"
+GOOD = {"external_id": "p1", "request": "buyers this week", "ground_truth": TRUTH,
+        "generated": "event('Order Completed').within(30 days).count() >= 1", "generator_model": "m1", "team": "growth"}  # fmt: skip
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_pairs_from_jsonl_keep_extra_fields_as_metadata(db: Database, tmp_path: Path) -> None:
+    report = import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    assert (report.added, report.skipped) == (1, 0)
+    pair = q.pair(db, 1)
+    assert pair is not None and pair.metadata == {"team": "growth"} and pair.generator_model == "m1"
+    assert json.loads(pair.ground_truth)["root"]["op"] == ">="
+
+
+def test_reimporting_the_same_file_adds_nothing(db: Database, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}])
+    import_pairs(db, path, "d")
+    report = import_pairs(db, path, "d")
+    assert (report.added, report.skipped) == (0, 2)
+    assert q.pair_count(db) == 2
+
+
+def test_csv_and_parquet_give_the_same_pairs(db: Database, tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        [
+            GOOD,
+            {**GOOD, "external_id": "p2", "kind": "sql", "ground_truth": "SELECT 1", "generated": "SELECT 2"},
+        ]
+    )
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    frame.to_parquet(tmp_path / "p.parquet")
+    assert import_pairs(db, tmp_path / "p.csv", "csv").added == 2
+    assert import_pairs(db, tmp_path / "p.parquet", "parquet").added == 2
+    by_format = q.pairs_frame(db).groupby("dataset")["generated"].apply(list).to_dict()
+    assert by_format["csv"] == by_format["parquet"]
+    assert "SELECT 2" in by_format["csv"]  # a plain kind is stored as given
+
+
+def test_one_bad_row_rejects_the_whole_file_naming_row_and_field(db: Database, tmp_path: Path) -> None:
+    rows = [
+        GOOD,
+        {**GOOD, "external_id": "p2", "ground_truth": "event('X').count( >= 1"},
+        {**GOOD, "external_id": "p3"},
+    ]
+    with pytest.raises(ImportRejected) as info:
+        import_pairs(db, write_jsonl(tmp_path / "p.jsonl", rows), "d")
+    message = str(info.value)
+    assert message.startswith("p.jsonl: nothing imported: row 2, field 'ground_truth': line 1, column")
+    assert q.pair_count(db) == 0
+
+
+def test_an_invalid_generated_ast_is_kept_as_given(db: Database, tmp_path: Path) -> None:
+    import_pairs(
+        db, write_jsonl(tmp_path / "p.jsonl", [{**GOOD, "generated": "event('X').count( >= 1"}]), "d"
+    )
+    pair = q.pair(db, 1)
+    assert pair is not None and pair.generated == "event('X').count( >= 1"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("p.txt", b"x", "unknown file type '.txt'"),
+        ("p.csv", "ground_truth,generated\ncaf\xe9,x\n".encode("latin-1"), "not UTF-8 text"),
+        ("p.jsonl", b'{"ground_truth": "x"}\n{broken\n', "row 2: not valid JSON"),
+        ("p.jsonl", b"[1, 2]\n", "row 1: each line must be a JSON object"),
+        ("p.parquet", b"PAR1 not really", "cannot be read as parquet"),
+        ("p.jsonl", b"", "holds no rows"),
+        ("p.csv", b"request\nhello\n", "row 1, field 'ground_truth': missing"),
+        (
+            "p.jsonl",
+            json.dumps({**GOOD, "kind": "yaml"}).encode(),
+            "row 1, field 'kind': unknown kind 'yaml'",
+        ),
+        ("p.jsonl", json.dumps({**GOOD, "metadata": "{oops"}).encode(), "field 'metadata': not valid JSON"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(
+    db: Database, tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(JudgeError) as info:
+        import_pairs(db, path, "d")
+    assert expected in str(info.value)
+    assert q.pair_count(db) == 0
+
+
+def test_a_file_over_the_size_limit_is_refused(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("judge.data.files.MAX_FILE_BYTES", 100)
+    path = write_jsonl(tmp_path / "p.jsonl", [GOOD])
+    with pytest.raises(FileFormatError, match="the limit for an import is 100"):
+        import_pairs(db, path, "d")
+
+
+def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    good = [
+        {"external_id": "p1", "annotator": "ana", "score": 4, "note": "ok"},
+        {"external_id": "p1", "annotator": "bo", "score": "5"},
+    ]
+    path = write_jsonl(tmp_path / "r.jsonl", good)
+    assert import_ratings(db, path, "d").added == 2
+    assert import_ratings(db, path, "d").added == 0
+    for bad, message in [
+        (
+            {"external_id": "p1", "annotator": "cy", "score": 6},
+            "row 2, field 'score': must be a whole number from 1 to 5, not 6",
+        ),
+        ({"external_id": "p1", "annotator": "cy", "score": 2.5}, "not 2.5"),
+        ({"external_id": "p1", "annotator": "cy", "score": -1}, "not -1"),
+        ({"external_id": "nope", "annotator": "cy", "score": 3}, "no pair 'nope' in dataset 'd'"),
+        ({"external_id": "p1", "score": 3}, "field 'annotator': missing"),
+    ]:
+        with pytest.raises(ImportRejected, match=message):
+            import_ratings(
+                db, write_jsonl(tmp_path / "bad.jsonl", [good[0] | {"annotator": "zed"}, bad]), "d"
+            )
+    assert q.rating_count(db) == 2
+
+
+def test_judgments_import_becomes_a_run_and_adds_nothing_twice(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    rows = [
+        {"external_id": "p1", "score": 3, "reasoning": "window differs"},
+        {"external_id": "p2", "error": "timeout"},
+    ]
+    path = write_jsonl(tmp_path / "gpt.jsonl", rows)
+    assert import_judgments(db, path, "d").added == 2
+    assert import_judgments(db, path, "d").added == 0
+    results = q.results_frame(db)
+    assert list(results["run"]) == ["gpt", "gpt"]
+    assert results["score"].iloc[0] == 3 and results["error"].iloc[1] == "timeout"
+
+
+def test_csv_export_makes_formula_cells_inert(db: Database, tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "request": "=HYPERLINK('http://x')"},
+        {**GOOD, "external_id": "p2", "request": "@SUM(A1)"},
+    ]
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", rows), "d")
+    assert export(db, "pairs", tmp_path / "out.csv") == 2
+    exported = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert list(exported["request"]) == ["'=HYPERLINK('http://x')", "'@SUM(A1)"]
+
+
+def test_exported_pairs_import_back_unchanged(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    export(db, "pairs", tmp_path / "out.jsonl")
+    assert import_pairs(db, tmp_path / "out.jsonl", "d").skipped == 1
+    export(db, "pairs", tmp_path / "out.parquet")
+    assert import_pairs(db, tmp_path / "out.parquet", "copy").added == 1
+    assert q.pair(db, 2).metadata == q.pair(db, 1).metadata  # type: ignore[union-attr]
