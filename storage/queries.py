@@ -22,6 +22,9 @@ __all__ = [
     "add_pairs",
     "add_ratings",
     "add_results",
+    "audience_pairs",
+    "judged_pairs",
+    "set_run_status",
     "annotator_history",
     "create_run",
     "dataset_id",
@@ -157,7 +160,9 @@ def pair(db: Database, pair_id: int) -> Pair | None:
     if row is None:
         return None
     pair_id, dataset, external_id, kind, request, truth, generated, model, metadata = row
-    return Pair(pair_id, dataset, external_id, kind, request, truth, generated, model, json.loads(metadata or "{}"))
+    return Pair(
+        pair_id, dataset, external_id, kind, request, truth, generated, model, json.loads(metadata or "{}")
+    )
 
 
 def pair_count(db: Database, dataset: int | None = None) -> int:
@@ -446,3 +451,38 @@ def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
         )
         .df()
     )
+
+
+def set_run_status(db: Database, run_id: int, status: str) -> None:
+    """Mark a run running, finished, failed or cancelled (with the matching timestamp)."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            """UPDATE judge_runs SET status = $status,
+                   started_at = CASE WHEN $status = 'running' THEN coalesce(started_at, $now) ELSE started_at END,
+                   finished_at = CASE WHEN $status IN ('finished', 'failed', 'cancelled') THEN $now ELSE NULL END
+               WHERE id = $run""",
+            {"status": status, "now": utc_now(), "run": run_id},
+        )
+
+
+def judged_pairs(db: Database, run_id: int) -> set[int]:
+    rows = (
+        db.cursor()
+        .execute("SELECT DISTINCT pair_id FROM judge_results WHERE run_id = ?", [run_id])
+        .fetchall()
+    )
+    return {int(r[0]) for r in rows}
+
+
+def audience_pairs(db: Database, dataset: str) -> list[tuple[int, str, str]]:
+    """(id, ground truth, generated) of the dataset's audience pairs, in id order."""
+    rows = (
+        db.cursor()
+        .execute(
+            """SELECT p.id, p.ground_truth, p.generated FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               WHERE d.name = ? AND p.kind = 'audience' ORDER BY p.id""",
+            [dataset],
+        )
+        .fetchall()
+    )
+    return [(int(i), str(t), str(g)) for i, t, g in rows]

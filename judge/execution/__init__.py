@@ -1,0 +1,20 @@
+"""The execution judge: AST -> SQL, seeded customer-data databases, equivalence evidence."""
+
+from judge.execution.compiler import NOW, compile_definition
+from judge.execution.database import Sandbox, constants_of
+from judge.execution.equivalence import Evidence, compare
+from judge.execution.judge import DEFAULT_BANDS, ScoreBands, judge_execution
+from judge.execution.run import run_execution
+
+__all__ = [
+    "DEFAULT_BANDS",
+    "NOW",
+    "Evidence",
+    "Sandbox",
+    "ScoreBands",
+    "compare",
+    "compile_definition",
+    "constants_of",
+    "judge_execution",
+    "run_execution",
+]

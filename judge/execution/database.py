@@ -1,0 +1,261 @@
+"""Seeded customer-data databases dense with the boundary cases of two definitions.
+
+From the constants in both ASTs (names, thresholds and their neighbours,
+window edges, strings and near-misses of them) it makes users, accounts,
+traits and events, so that a wrong operator or an off-by-one changes who is
+in the audience on some database; plus noise that matches nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel
+
+from judge.audience.edit import nodes
+from judge.audience.model import (
+    Between,
+    Compare,
+    Context,
+    Definition,
+    Duration,
+    Event,
+    Literal_,
+    Property,
+    Reduce,
+    Sources,
+    Trait,
+    Within,
+)
+from judge.execution.compiler import NOW
+
+__all__ = ["SCHEMA", "Constants", "Sandbox", "constants_of"]
+
+SCHEMA = """
+CREATE TABLE accounts (account_id INTEGER);
+CREATE TABLE users (user_id INTEGER, account_id INTEGER);
+CREATE TABLE traits (owner INTEGER, level VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
+CREATE TABLE events (event_id INTEGER, user_id INTEGER, name VARCHAR, ts TIMESTAMP, source VARCHAR);
+CREATE TABLE props (event_id INTEGER, kind VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
+"""
+NOISE = "zz-noise"
+
+
+@dataclass
+class Constants:
+    """What two definitions mention, gathered to build data around."""
+
+    events: set[str] = field(default_factory=set)
+    traits: set[str] = field(default_factory=set)
+    properties: set[str] = field(default_factory=set)
+    contexts: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    numbers: set[float] = field(default_factory=set)
+    strings: set[str] = field(default_factory=set)
+    hours: set[int] = field(default_factory=set)
+    slots: dict[str, set[str]] = field(default_factory=dict)  # name -> typed slots compared with it
+    values: dict[str, set[Any]] = field(default_factory=dict)  # name -> literals compared with it
+
+
+def constants_of(*definitions: Definition) -> Constants:
+    found = Constants()
+    for definition in definitions:
+        for _, node in nodes(definition):
+            _collect(found, node)
+    return found
+
+
+def _collect(found: Constants, node: BaseModel) -> None:
+    if isinstance(node, Event):
+        found.events.add(node.name)
+    elif isinstance(node, Trait):
+        found.traits.add(node.name)
+    elif isinstance(node, Property):
+        found.properties.add(node.name)
+    elif isinstance(node, Context):
+        found.contexts.add(node.name)
+    elif isinstance(node, Reduce) and node.property:
+        found.properties.add(node.property)
+        found.numbers.update({1.0, 2.0, 3.0})
+    elif isinstance(node, Sources):
+        found.sources.update(node.exclude)
+    elif isinstance(node, Within):
+        found.hours.add(node.duration.hours)
+    elif isinstance(node, Between):
+        found.hours.update({node.start.hours, node.end.hours})
+    elif isinstance(node, Literal_):
+        _value(found, node.value)
+    elif isinstance(node, Compare):
+        right = node.right
+        values = right if isinstance(right, tuple) else (right,) if isinstance(right, Literal_) else ()
+        for value in values:
+            _value(found, value.value)
+            if isinstance(node.left, (Trait, Property, Context)):
+                found.slots.setdefault(node.left.name, set()).add(_slot(value.value))
+                found.values.setdefault(node.left.name, set()).add(value.value)
+        if isinstance(right, Duration):
+            found.hours.add(right.hours)
+            if isinstance(node.left, (Trait, Property, Context)):
+                found.slots.setdefault(node.left.name, set()).add("time")
+        if node.op in ("before_date", "after_date") and isinstance(node.left, (Trait, Property, Context)):
+            found.slots.setdefault(node.left.name, set()).add("time")
+
+
+def _slot(value: object) -> str:
+    return "bool" if isinstance(value, bool) else "num" if isinstance(value, (int, float)) else "str"
+
+
+def _value(found: Constants, value: object) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        found.numbers.update({value - 1, value - 0.5, value, value + 0.5, value + 1})
+    elif isinstance(value, str):
+        found.strings.add(value)
+
+
+class _Maker:
+    def __init__(self, found: Constants, seed: int) -> None:
+        self.c = found
+        self.rng = random.Random(seed)
+        self.strings = sorted(found.strings | {s + "x" for s in found.strings} | {"x" + s for s in found.strings}
+                              | {s[:-1] for s in found.strings if len(s) > 1} | {"other"})  # fmt: skip
+        self.numbers = sorted(found.numbers | {0.0, 1.0})
+        edges = {h + d for h in found.hours for d in (-1, 0, 1) if h + d >= 0} | {0, 2, 30 * 24, 400 * 24}
+        self.offsets = sorted(edges)
+
+    def moment(self) -> Any:
+        hours = self.rng.choice(self.offsets) if self.rng.random() < 0.8 else self.rng.uniform(0, 24 * 365)
+        return NOW - timedelta(hours=hours)
+
+    def value(self, name: str) -> tuple[float | None, str | None, bool | None]:
+        exact = self.c.values.get(name)
+        if exact and self.rng.random() < 0.8:
+            hit = self.rng.choice(sorted(exact, key=repr))
+            if isinstance(hit, bool):
+                return None, None, hit
+            if isinstance(hit, (int, float)):  # the threshold or a neighbour of it
+                return float(hit) + self.rng.choice([-1, -0.5, 0, 0, 0.5, 1]), None, None
+            return None, self.rng.choice([hit, hit, hit + "x", hit[:-1] or "x"]), None
+        wanted = self.c.slots.get(name, set())
+        kind = self.rng.choice(sorted(wanted)) if wanted and self.rng.random() < 0.85 else self.rng.choice(
+            ["num", "str", "bool", "time"]
+        )  # fmt: skip
+        if kind == "num":
+            return self.rng.choice(self.numbers), None, None
+        if kind == "bool":
+            return None, None, self.rng.random() < 0.5
+        if kind == "time":
+            sign = self.rng.choice([-1, 1])
+            hours = self.rng.choice(self.offsets)
+            return None, (NOW + sign * timedelta(hours=hours)).isoformat(), None
+        return None, self.rng.choice(self.strings), None
+
+
+class Sandbox:
+    """One in-memory DuckDB whose tables are refilled for each generated database.
+
+    Opening a connection costs far more than refilling small tables, so a
+    sandbox is reused; it is not shared between threads.
+    """
+
+    def __init__(self) -> None:
+        # one thread each: the judge runs several sandboxes side by side
+        self.connection = duckdb.connect(":memory:", config={"threads": 1})
+        self.connection.execute(SCHEMA)
+        self.users = self.accounts = 0
+
+    def load(self, found: Constants, seed: int, users: int = 90, accounts: int = 30) -> None:
+        """Replace the data with the database for ``found`` and ``seed`` (the same seed, the same rows)."""
+        rows = _rows(found, seed, users, accounts)
+        self.users, self.accounts = users, accounts
+        cursor = self.connection
+        cursor.execute("BEGIN TRANSACTION")
+        for table, schema in _ARROW.items():
+            columns: list[Any] = (
+                list(zip(*rows[table], strict=True)) if rows[table] else [[] for _ in schema.names]
+            )
+            frame = pa.Table.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
+                                         schema=schema)  # fmt: skip
+            cursor.register("frame", frame)
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM frame")  # noqa: S608
+            cursor.unregister("frame")
+        cursor.execute("COMMIT")
+
+    def query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _rows(found: Constants, seed: int, users: int, accounts: int) -> dict[str, list[tuple[Any, ...]]]:
+    maker = _Maker(found, seed)
+    rng = maker.rng
+    account_rows = [(a,) for a in range(accounts)]
+    user_rows = [(u, rng.randrange(accounts - 1)) for u in range(users)]  # the last account has no users
+    shared = {a: _profile(maker) for a in range(accounts) if rng.random() < 0.7}  # accounts of look-alikes
+    traits: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    props: list[tuple[Any, ...]] = []
+    for account in range(accounts):
+        traits.extend((account, "account", name, *value) for name, value in _profile(maker)[0].items())
+    for user, account in user_rows:
+        values, bursts = shared.get(account) or _profile(maker)
+        traits.extend((user, "user", name, *value) for name, value in values.items())
+        for name, when, attributes, source in bursts:
+            event_id = len(events)
+            events.append((event_id, user, name, when, source))
+            props.extend((event_id, kind, prop, *value) for (kind, prop), value in attributes.items())
+    return {"accounts": account_rows, "users": user_rows, "traits": traits, "events": events, "props": props}
+
+
+def _profile(maker: _Maker) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """Trait values and events of one user: bursts of one event, counts around the thresholds."""
+    rng, found = maker.rng, maker.c
+    values = {name: maker.value(name) for name in sorted(found.traits) if rng.random() < 0.85}
+    counts = sorted({int(n) for n in maker.numbers if 0 <= n <= 12} | {0, 1, 2})
+    names = sorted(found.events) + [NOISE]
+    sources = sorted(found.sources) + ["web", None]
+    parent_hours = sorted({h + d for h in found.hours for d in (-1, 0, 1) if h + d >= 0}) or [1]
+    bursts: list[tuple[Any, ...]] = []
+    for name in names:
+        if rng.random() < 0.35:
+            continue
+        attributes, start = _attributes(maker), maker.moment()
+        for _ in range(rng.choice(counts)):  # a burst: mostly alike, at about the same time
+            same = attributes if rng.random() < 0.85 else _attributes(maker)
+            when = start if rng.random() < 0.85 else maker.moment()
+            bursts.append((name, when, same, rng.choice(sources)))
+    for base in list(bursts):
+        if rng.random() < 0.3:  # a follow-up of another event, for parent windows
+            follow = min(base[1] + timedelta(hours=rng.choice(parent_hours)), NOW)
+            bursts.append((rng.choice(names), follow, _attributes(maker), rng.choice(sources)))
+    return values, bursts
+
+
+def _attributes(maker: _Maker) -> dict[tuple[str, str], Any]:
+    found = maker.c
+    chosen = {}
+    for kind, pool in (("property", found.properties), ("context", found.contexts)):
+        for prop in sorted(pool):
+            if maker.rng.random() < 0.8:
+                chosen[(kind, prop)] = maker.value(prop)
+    return chosen
+
+
+_VALUE = [("num", pa.float64()), ("str", pa.string()), ("bool", pa.bool_())]
+_ARROW = {
+    "accounts": pa.schema([("account_id", pa.int32())]),
+    "users": pa.schema([("user_id", pa.int32()), ("account_id", pa.int32())]),
+    "traits": pa.schema([("owner", pa.int32()), ("level", pa.string()), ("name", pa.string()), *_VALUE]),
+    "events": pa.schema([("event_id", pa.int32()), ("user_id", pa.int32()), ("name", pa.string()),
+                         ("ts", pa.timestamp("us")), ("source", pa.string())]),
+    "props": pa.schema([("event_id", pa.int32()), ("kind", pa.string()), ("name", pa.string()), *_VALUE]),
+}  # fmt: skip

@@ -1,0 +1,74 @@
+"""A judge run of the execution judge over a dataset, stored like any other run; resumable."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from judge.errors import JudgeError
+from judge.execution.database import Sandbox
+from judge.execution.judge import DEFAULT_BANDS, JUDGE_NAME, ScoreBands, judge_execution
+from judge.judgment import Judgment
+from storage import Database
+from storage import queries as q
+
+__all__ = ["DEFAULT_WORKERS", "run_execution"]
+
+DEFAULT_WORKERS = 2
+"""Threads judging at once (DuckDB runs the queries outside the GIL); one sandbox each."""
+BATCH = 25
+
+
+def run_execution(
+    db: Database,
+    dataset: str,
+    *,
+    resume: int | None = None,
+    workers: int = DEFAULT_WORKERS,
+    bands: ScoreBands = DEFAULT_BANDS,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
+    dataset_key = q.dataset_id(db, dataset)
+    if dataset_key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    run_id = resume or q.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
+                                    model=JUDGE_NAME, dataset_id=dataset_key,
+                                    parameters={"bands": bands.__dict__})  # fmt: skip
+    done = q.judged_pairs(db, run_id)
+    todo = [p for p in q.audience_pairs(db, dataset) if p[0] not in done]
+    q.set_run_status(db, run_id, "running")
+    local = threading.local()
+
+    def judge(pair: tuple[int, str, str]) -> tuple[int, Judgment]:
+        if not hasattr(local, "sandbox"):
+            local.sandbox = Sandbox()
+        return pair[0], judge_execution(pair[1], pair[2], bands, sandbox=local.sandbox)
+
+    finished, batch = 0, []
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for pair_id, judgment in pool.map(judge, todo):
+                batch.append(_result(pair_id, judgment))
+                finished += 1
+                if len(batch) >= BATCH:
+                    q.add_results(db, run_id, batch)
+                    batch = []
+                    if progress:
+                        progress(finished, len(todo))
+        q.add_results(db, run_id, batch)
+    except BaseException:
+        q.add_results(db, run_id, batch)
+        q.set_run_status(db, run_id, "failed")
+        raise
+    if progress:
+        progress(finished, len(todo))
+    q.set_run_status(db, run_id, "finished")
+    return run_id
+
+
+def _result(pair_id: int, judgment: Judgment) -> q.NewResult:
+    return q.NewResult(
+        pair_id, judgment.score, judgment.error, judgment.reasoning, evidence=judgment.evidence
+    )
