@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from judge.config import Settings
 from judge.errors import JudgeError
 from storage import Database
 from storage import queries as q
 
-__all__ = ["RUBRIC", "history", "next_pair", "submit_rating"]
+__all__ = ["RUBRIC", "next_pair", "previous_rating", "submit_rating"]
 
 RUBRIC: dict[int, tuple[str, str]] = {
     5: ("Perfect", "Selects exactly the audience asked for; any difference is only in how it is written."),
@@ -29,13 +31,21 @@ def next_pair(
     return found[0] if found else None
 
 
-def history(db: Database, annotator: str, dataset: int) -> list[tuple[int, int, str | None]]:
-    """(pair, current score, note) of what this annotator rated, oldest first."""
+def previous_rating(
+    db: Database, annotator: str, dataset: int, current: int | None
+) -> tuple[int, int, str | None] | None:
+    """(pair, current score, note) rated just before ``current`` by this annotator.
+
+    When ``current`` is a pair they have not rated, that is their latest rating;
+    None when there is nothing earlier.
+    """
     frame = q.annotator_history(db, annotator, dataset)
-    return [
-        (int(r.pair_id), int(r.score), None if r.note is None or r.note != r.note else str(r.note))
-        for r in frame.itertuples()
-    ]
+    ids = [int(p) for p in frame["pair_id"]]
+    position = ids.index(current) if current in ids else len(ids)
+    if position == 0:
+        return None
+    row = frame.iloc[position - 1]
+    return int(row["pair_id"]), int(row["score"]), None if pd.isna(row["note"]) else str(row["note"])
 
 
 def submit_rating(

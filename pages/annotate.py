@@ -54,13 +54,11 @@ def skip(pair_id: int) -> None:
 
 
 def back(pair_id: int | None) -> None:
-    rated = annotation.history(db, who, dataset)
-    ids = [p for p, _, _ in rated]
-    position = ids.index(pair_id) if pair_id in ids else len(ids)
-    if position == 0:
+    earlier = annotation.previous_rating(db, who, dataset, pair_id)
+    if earlier is None:
         state.flash = ("info", "This is the first pair you rated.")
         return
-    previous, score, note = rated[position - 1]
+    previous, score, note = earlier
     state.pair_id, state.editing, state.score = previous, True, score
     state.token, state.shown_at = uuid.uuid4().hex, time.time()
     state[f"note-{state.token}"] = note or ""

@@ -336,10 +336,11 @@ def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFram
         .execute(
             """SELECT c.pair_id, c.score, c.note, c.created_at FROM current_ratings c
                JOIN pairs p ON p.id = c.pair_id
-               WHERE c.annotator = ? AND p.dataset_id = ?
-               ORDER BY (SELECT min(e.id) FROM rating_events e
-                         WHERE e.pair_id = c.pair_id AND e.annotator = c.annotator)""",
-            [annotator, dataset],
+               JOIN (SELECT pair_id, min(id) AS first_id FROM rating_events WHERE annotator = $who
+                     GROUP BY pair_id) f ON f.pair_id = c.pair_id
+               WHERE c.annotator = $who AND p.dataset_id = $dataset
+               ORDER BY f.first_id""",
+            {"who": annotator, "dataset": dataset},
         )
         .df()
     )

@@ -8,6 +8,8 @@ offline question generator; it states the semantics that matter for judging
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from judge.audience.model import (
     AllOf,
     And,
@@ -72,8 +74,8 @@ def _name(name: str) -> str:
     return name if plain else quote(name)
 
 
-def _grouped(node: Condition, render: object) -> str:
-    text = render(node)  # type: ignore[operator]
+def _grouped(node: Condition, render: Callable[[Condition], str]) -> str:
+    text = render(node)
     return f"({text})" if isinstance(node, (And, Or)) else text
 
 

@@ -42,7 +42,7 @@ from judge.audience.model import (
     Where,
     Within,
 )
-from judge.audience.rules import check
+from judge.audience.rules import check, walk
 
 __all__ = ["MAX_TEXT_CHARS", "MAX_TREE_DEPTH", "parse"]
 
@@ -167,8 +167,6 @@ class _Builder:
         self._where: dict[int, tuple[int, int]] = {}
 
     def locate(self, problem: Problem, definition: Definition) -> Problem:
-        from judge.audience.rules import walk
-
         for path, node, _ in walk(definition):
             if path == problem.path and id(node) in self._where:
                 line, column = self._where[id(node)]
