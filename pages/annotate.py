@@ -27,22 +27,18 @@ if state.get("pair_id") is None:
     state.editing, state.score, state.token, state.shown_at = False, None, uuid.uuid4().hex, time.time()
 
 
-def choose(score: int) -> None:
-    state.score = score
-
-
-def submit(pair_id: int, token: str, note_key: str) -> None:
+def submit(pair_id: int, token: str, note_key: str, score: int) -> None:
     try:
         outcome = annotation.submit_rating(
-            db, config, pair_id=pair_id, annotator=who, score=state.score, note=state.get(note_key, ""),
+            db, config, pair_id=pair_id, annotator=who, score=score, note=state.get(note_key, ""),
             seconds=time.time() - state.shown_at, token=token, editing=state.editing,
         )  # fmt: skip
     except JudgeError as e:
         state.flash = ("error", str(e))
         return
     messages = {
-        "recorded": ("success", f"Saved: {state.score} for this pair."),
-        "duplicate": ("info", "That rating was already saved."),
+        "recorded": ("success", f"Saved: {score} for the last pair."),
+        "duplicate": ("success", "Saved once; the repeated click or key was ignored."),
         "already_rated": ("warning", "You rated this pair already (in another tab?); that rating is kept."),
     }
     state.flash, state.pair_id = messages[outcome], None
@@ -87,18 +83,20 @@ st.divider()
 with st.expander("Rubric: what each score means", expanded=False):
     for score, (name, meaning) in annotation.RUBRIC.items():
         st.markdown(f"**{score} · {name}** - {meaning}")
-cols = st.columns(5)
-for column, score in zip(cols, sorted(annotation.RUBRIC), strict=True):
-    name = annotation.RUBRIC[score][0]
-    column.button(f"{score} · {name}", key=f"score-{score}", on_click=choose, args=(score,), shortcut=str(score),
-                  type="primary" if state.score == score else "secondary", width="stretch")  # fmt: skip
 note_key = f"note-{state.token}"
-with st.form(f"rate-{state.token}", border=False):
-    st.text_input("Note (optional)", key=note_key, placeholder="What is wrong, or why it is fine")
-    act = st.columns([2, 5])
-    act[0].form_submit_button("Submit and next", type="primary", disabled=state.score is None, on_click=submit,
-                              args=(pair.id, state.token, note_key), shortcut="Enter")  # fmt: skip
-    act[1].caption("Keys: 1-5 choose a score; Enter (also in the note) submits.")
+# One form, one message: the score key and the note reach the server together, so a quick key press can never
+# arrive without its score or land on a pair other than the one on screen (the pair id is bound to the button).
+with st.form(f"rate-{state.token}", border=False, enter_to_submit=False):
+    st.text_input("Note (optional, type it before you rate)", key=note_key,
+                  placeholder="What is wrong, or why it is fine")  # fmt: skip
+    cols = st.columns(5)
+    for column, score in zip(cols, sorted(annotation.RUBRIC), strict=True):
+        column.form_submit_button(
+            f"{score} · {annotation.RUBRIC[score][0]}", key=f"score-{score}-{state.token}", on_click=submit,
+            args=(pair.id, state.token, note_key, score), shortcut=str(score), width="stretch",
+            type="primary" if state.score == score else "secondary",
+        )  # fmt: skip
+    st.caption("Press 1-5 to save a score and go to the next pair. From the note, press Tab, then 1-5.")
 nav = st.columns([1, 1, 6])
 nav[0].button("Skip", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch")
 nav[1].button("Back", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch")

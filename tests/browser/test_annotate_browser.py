@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from storage import Database
 from storage import queries as q
@@ -19,48 +18,41 @@ def _signed_in(browser: object, server: AppServer, name: str) -> object:
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Start rating").click()
     page.wait_for_selector(".pair-text", timeout=60_000)
+    _idle(page)
     return page
 
 
-SUBMIT = "[data-testid=stBaseButton-primaryFormSubmit]"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
-def _submit_ready(page: object) -> None:
-    """The one submit button of the current pair is enabled (a score was chosen)."""
-    expect(page.locator(SUBMIT)).to_have_count(1)  # type: ignore[attr-defined]
-    expect(page.locator(SUBMIT)).to_be_enabled()  # type: ignore[attr-defined]
+def _idle(page: object) -> None:
+    """The script run has finished: what is on the page is current, not a stale element of the last run."""
+    page.wait_for_selector(IDLE, timeout=30_000)  # type: ignore[attr-defined]
 
 
-def _shown(page: object) -> str:
-    return page.locator(".pair-request").inner_text() + "|".join(page.locator(".pair-text").all_inner_texts())  # type: ignore[attr-defined]
-
-
-def _wait_for_change(page: object, before: str) -> None:
-    for _ in range(100):
-        if _shown(page) != before:
-            return
-        page.wait_for_timeout(100)  # type: ignore[attr-defined]
-    raise AssertionError("the next pair did not appear")
+def _rated(page: object, count: int) -> None:
+    """The page says the annotator has ``count`` ratings: the last one was stored and the page re-ran after it."""
+    page.wait_for_selector(f"text=You: {count} rated", timeout=30_000)  # type: ignore[attr-defined]
+    _idle(page)
 
 
 def test_rating_with_the_keyboard_stores_each_rating_once(browser: object, app_server: AppServer) -> None:
     page = _signed_in(browser, app_server, "ana")
     screenshot(page, "annotate-start")
-    for score in ("4", "2", "5"):
-        before = _shown(page)
+    for count, score in enumerate(("4", "2", "5"), start=1):
         page.keyboard.press(score)  # type: ignore[attr-defined]
-        _submit_ready(page)
-        page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        _wait_for_change(page, before)
-    before = _shown(page)
+        _rated(page, count)
+    page.get_by_label("Note (optional, type it before you rate)").fill("off by one")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.press("3")  # type: ignore[attr-defined]
-    _submit_ready(page)
-    page.locator(SUBMIT).dblclick()  # type: ignore[attr-defined]
-    _wait_for_change(page, before)
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    screenshot(page, "annotate-after-four-ratings")
+    _rated(page, 4)
+    page.get_by_role("button", name="1 · Very bad").dblclick()  # type: ignore[attr-defined]
+    _rated(page, 5)
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # a second click would have landed by now
+    screenshot(page, "annotate-after-five-ratings")
     app_server.stop()
     db = Database(app_server.db_path)
     ratings = q.ratings_frame(db, current_only=False)
-    assert list(ratings["score"]) == [4, 2, 5, 3]
+    assert list(ratings["score"]) == [4, 2, 5, 3, 1]
+    assert list(ratings["note"])[3] == "off by one"
     assert ratings["pair_id"].is_unique
