@@ -5,6 +5,8 @@ Semantics (the reference evaluator in the tests implements the same, in plain Py
 - A value has three typed slots: number, string, boolean; a stored value fills one.
   A comparison with a literal uses the literal's slot; two non-literals compare
   the first slot both have (number, then string, then boolean).
+- ``contains``/``omits``/``starts_with``/``ends_with`` read the string slot of both sides only:
+  a number never contains anything, and a non-string literal matches nothing.
 - A missing value makes a comparison false, ``!=`` included; ``NOT`` of a false
   comparison is true. ``omits(s)`` is ``NOT contains(s)``; ``absent()`` is ``NOT exists()``.
 - ``count()`` of nothing is 0 and ``sum`` of nothing is 0; ``avg``/``min``/``max``/``first``/
@@ -24,6 +26,7 @@ Names and values reach SQL only as named parameters.
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +61,8 @@ NOW = datetime(2026, 1, 1, 12, 0, 0)
 """The fixed moment every definition is evaluated at."""
 
 SLOTS = ("num", "str", "bool")
+TEXT_OPS = frozenset({"contains", "starts_with", "ends_with"})
+"""Operations that read only the string slot of both sides (``omits`` is ``NOT contains``)."""
 
 
 @dataclass(frozen=True)
@@ -152,9 +157,14 @@ class _Compiler:
                 f"TRY_CAST({self.scalar(right, scope).str or 'NULL'} AS TIMESTAMP)"
             )  # fmt: skip
             return f"({moment} {'<' if op == 'before_date' else '>'} {other})"
-        if isinstance(right, Literal_):
+        if op in TEXT_OPS:  # on strings only
+            text = self.scalar(right, scope).str if not isinstance(right, Literal_) else (
+                self.param(right.value) if isinstance(right.value, str) else None
+            )  # fmt: skip
+            pairs: list[tuple[str | None, str | None]] = [(left.str, text)]
+        elif isinstance(right, Literal_):
             slot = _slot_of(right.value)
-            pairs: list[tuple[str | None, str | None]] = [(left.slot(slot), self.param(right.value))]
+            pairs = [(left.slot(slot), self.param(right.value))]
         else:
             value = self.scalar(right, scope)
             pairs = [(left.slot(s), value.slot(s)) for s in SLOTS]
@@ -296,7 +306,8 @@ def compile_definition(definition: Definition) -> Compiled:
             alias_e = "eu"
             stream = compiler._stream(root.stream, alias_e, scope)
             text = _as_text(compiler._attribute(alias_e, "property", root.property or ""))
-            value = f"(SELECT string_agg(DISTINCT {text}, '|' ORDER BY {text}) {stream})"
+            distinct = f"SELECT DISTINCT {text} AS v {stream} AND {text} IS NOT NULL"
+            value = f"(SELECT string_agg(v, '|' ORDER BY v) FROM ({distinct}))"
         else:
             reduced = compiler.reduce(root, scope)
             value = _as_text(reduced)
@@ -304,4 +315,5 @@ def compile_definition(definition: Definition) -> Compiled:
     else:
         condition = compiler.condition(root, scope)
         sql = f"SELECT {alias}.{key} AS id FROM {table} {alias} WHERE {condition} ORDER BY id"
-    return Compiled(sql, compiler.params)
+    used = set(re.findall(r"\$(p\d+)\b", sql))  # a value may have been given a parameter it never used
+    return Compiled(sql, {name: value for name, value in compiler.params.items() if name in used})

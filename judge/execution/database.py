@@ -34,7 +34,7 @@ from judge.audience.model import (
 )
 from judge.execution.compiler import NOW
 
-__all__ = ["SCHEMA", "Constants", "Sandbox", "constants_of"]
+__all__ = ["ID_SPAN", "SCHEMA", "Constants", "Sandbox", "Tables", "constants_of", "generate_rows"]
 
 SCHEMA = """
 CREATE TABLE accounts (account_id INTEGER);
@@ -44,6 +44,11 @@ CREATE TABLE events (event_id INTEGER, user_id INTEGER, name VARCHAR, ts TIMESTA
 CREATE TABLE props (event_id INTEGER, kind VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
 """
 NOISE = "zz-noise"
+ID_SPAN = 1_000_000
+"""Several databases share one set of tables: the ids of the i-th start at i * ID_SPAN.
+
+Every relation joins on those ids, so the databases never meet, and one query
+answers for all of them (far cheaper than a load and a query per database)."""
 
 
 @dataclass
@@ -98,6 +103,11 @@ def _collect(found: Constants, node: BaseModel) -> None:
             if isinstance(node.left, (Trait, Property, Context)):
                 found.slots.setdefault(node.left.name, set()).add(_slot(value.value))
                 found.values.setdefault(node.left.name, set()).add(value.value)
+        reduced = node.left.property if isinstance(node.left, Reduce) and node.left.fn != "count" else None
+        if reduced and isinstance(right, Literal_) and _slot(right.value) == "num":
+            # sum(x) >= 100 is decided at one event worth exactly 100
+            found.slots.setdefault(reduced, set()).add("num")
+            found.values.setdefault(reduced, set()).add(right.value)
         if isinstance(right, Duration):
             found.hours.add(right.hours)
             if isinstance(node.left, (Trait, Property, Context)):
@@ -170,16 +180,23 @@ class Sandbox:
         self.connection.execute(SCHEMA)
         self.users = self.accounts = 0
 
-    def load(self, found: Constants, seed: int, users: int = 90, accounts: int = 30) -> None:
-        """Replace the data with the database for ``found`` and ``seed`` (the same seed, the same rows)."""
-        rows = _rows(found, seed, users, accounts)
+    def load(self, found: Constants, seeds: tuple[int, ...], users: int = 90, accounts: int = 30) -> None:
+        """Replace the data with the databases of ``seeds`` side by side (see ``ID_SPAN``)."""
+        tables: Tables = {name: [] for name in _ARROW}
+        for index, seed in enumerate(seeds):
+            for name, rows in generate_rows(found, seed, users, accounts, first_id=index * ID_SPAN).items():
+                tables[name].extend(rows)
+        self.fill(tables)
         self.users, self.accounts = users, accounts
+
+    def fill(self, tables: Tables) -> None:
+        """Replace the data with ``tables`` (table name -> row tuples in schema order)."""
+        self.users, self.accounts = len(tables["users"]), len(tables["accounts"])
         cursor = self.connection
         cursor.execute("BEGIN TRANSACTION")
         for table, schema in _ARROW.items():
-            columns: list[Any] = (
-                list(zip(*rows[table], strict=True)) if rows[table] else [[] for _ in schema.names]
-            )
+            rows = tables[table]
+            columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
             frame = pa.Table.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
                                          schema=schema)  # fmt: skip
             cursor.register("frame", frame)
@@ -195,22 +212,26 @@ class Sandbox:
         self.connection.close()
 
 
-def _rows(found: Constants, seed: int, users: int, accounts: int) -> dict[str, list[tuple[Any, ...]]]:
+Tables = dict[str, list[tuple[Any, ...]]]
+
+
+def generate_rows(found: Constants, seed: int, users: int = 90, accounts: int = 30, first_id: int = 0) -> Tables:
+    """The rows of one seeded database around ``found``; its ids start at ``first_id``."""
     maker = _Maker(found, seed)
     rng = maker.rng
-    account_rows = [(a,) for a in range(accounts)]
-    user_rows = [(u, rng.randrange(accounts - 1)) for u in range(users)]  # the last account has no users
-    shared = {a: _profile(maker) for a in range(accounts) if rng.random() < 0.7}  # accounts of look-alikes
+    account_rows = [(first_id + a,) for a in range(accounts)]
+    user_rows = [(first_id + u, first_id + rng.randrange(accounts - 1)) for u in range(users)]  # last: no users
+    shared = {first_id + a: _profile(maker) for a in range(accounts) if rng.random() < 0.7}  # look-alikes
     traits: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     props: list[tuple[Any, ...]] = []
-    for account in range(accounts):
+    for (account,) in account_rows:
         traits.extend((account, "account", name, *value) for name, value in _profile(maker)[0].items())
     for user, account in user_rows:
         values, bursts = shared.get(account) or _profile(maker)
         traits.extend((user, "user", name, *value) for name, value in values.items())
         for name, when, attributes, source in bursts:
-            event_id = len(events)
+            event_id = first_id + len(events)
             events.append((event_id, user, name, when, source))
             props.extend((event_id, kind, prop, *value) for (kind, prop), value in attributes.items())
     return {"accounts": account_rows, "users": user_rows, "traits": traits, "events": events, "props": props}
@@ -226,13 +247,13 @@ def _profile(maker: _Maker) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     parent_hours = sorted({h + d for h in found.hours for d in (-1, 0, 1) if h + d >= 0}) or [1]
     bursts: list[tuple[Any, ...]] = []
     for name in names:
-        if rng.random() < 0.35:
-            continue
-        attributes, start = _attributes(maker), maker.moment()
-        for _ in range(rng.choice(counts)):  # a burst: mostly alike, at about the same time
-            same = attributes if rng.random() < 0.85 else _attributes(maker)
-            when = start if rng.random() < 0.85 else maker.moment()
-            bursts.append((name, when, same, rng.choice(sources)))
+        for _ in range(rng.choice((0, 1, 1, 2))):  # none, one, or two bursts (a recent and an older one)
+            attributes, start = _attributes(maker), maker.moment()
+            varied, spread = rng.choice((0.05, 0.15, 0.6)), rng.choice((0.05, 0.15, 0.6))
+            for _ in range(rng.choice(counts)):  # a burst: alike or varied, at one time or spread out
+                same = attributes if rng.random() > varied else _attributes(maker)
+                when = start if rng.random() > spread else maker.moment()
+                bursts.append((name, when, same, rng.choice(sources)))
     for base in list(bursts):
         if rng.random() < 0.3:  # a follow-up of another event, for parent windows
             follow = min(base[1] + timedelta(hours=rng.choice(parent_hours)), NOW)

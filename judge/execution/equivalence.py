@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from judge.audience import Definition, canonical
 from judge.execution.compiler import compile_definition
-from judge.execution.database import Sandbox, constants_of
+from judge.execution.database import ID_SPAN, Sandbox, constants_of
 
 __all__ = ["DEFAULT_SEEDS", "DatabaseEvidence", "Evidence", "compare"]
 
 DEFAULT_SEEDS = (1, 2, 3)
 """Databases per comparison; each seed gives different rows around the same constants."""
+CONFIRM_SEEDS = (4, 5, 6, 7, 8)
+"""More databases, tried one by one when the first ones find no difference (until one does)."""
 EXAMPLES_PER_SIDE = 2
 """Members shown from each side, on the first database where the audiences differ."""
 
@@ -39,6 +41,10 @@ class DatabaseEvidence:
     f1: float
     examples: list[Example] = field(default_factory=list)
 
+    @property
+    def differs(self) -> bool:
+        return not self.overlap == self.ground_truth_size == self.generated_size
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -61,8 +67,14 @@ def compare(
     generated: Definition,
     seeds: tuple[int, ...] = DEFAULT_SEEDS,
     sandbox: Sandbox | None = None,
+    confirm: tuple[int, ...] = CONFIRM_SEEDS,
 ) -> Evidence:
-    """Execute both on ``seeds`` databases built from their constants."""
+    """Execute both on ``seeds`` databases built from their constants.
+
+    A pair that no database tells apart is what costs a wrong verdict, so before
+    calling it equivalent the ``confirm`` databases are tried too. Pairs that
+    differ on the first ones cost no more.
+    """
     if canonical(truth) == canonical(generated):
         return Evidence("equivalent", True, [])
     own = sandbox is None
@@ -71,21 +83,22 @@ def compare(
         found = constants_of(truth, generated)
         first, second = compile_definition(truth), compile_definition(generated)
         databases: list[DatabaseEvidence] = []
-        for seed in seeds:
-            box.load(found, seed)
-            a = set(box.query(first.sql, first.params))
-            b = set(box.query(second.sql, second.params))
-            explain = a != b and all(
-                not d.examples for d in databases
-            )  # examples from the first that differs
-            databases.append(
-                _evidence(box, seed, _population(box, truth), a, b, truth.definition_type, explain)
-            )
+        for batch in (seeds, confirm):
+            if not batch or any(d.differs for d in databases):
+                break
+            box.load(found, batch)  # the batch's databases side by side, apart by id (see ID_SPAN)
+            every_a, every_b = box.query(first.sql, first.params), box.query(second.sql, second.params)
+            for index, seed in enumerate(batch):
+                a = {row for row in every_a if row[0] // ID_SPAN == index}
+                b = {row for row in every_b if row[0] // ID_SPAN == index}
+                explain = a != b and not any(d.examples for d in databases)  # from the first that differs
+                databases.append(_evidence(box, seed, index * ID_SPAN, _population(box, truth), a, b,
+                                           truth.definition_type, explain))  # fmt: skip
     finally:
         if own:
             box.close()
-    same = all(d.overlap == d.ground_truth_size == d.generated_size for d in databases)
-    return Evidence("equivalent" if same else "differs", False, databases)
+    differs = any(d.differs for d in databases)
+    return Evidence("differs" if differs else "equivalent", False, databases)
 
 
 def _population(box: Sandbox, definition: Definition) -> int:
@@ -93,7 +106,7 @@ def _population(box: Sandbox, definition: Definition) -> int:
 
 
 def _evidence(
-    box: Sandbox, seed: int, population: int, a: set[Any], b: set[Any], kind: str, explain: bool
+    box: Sandbox, seed: int, first_id: int, population: int, a: set[Any], b: set[Any], kind: str, explain: bool
 ) -> DatabaseEvidence:
     overlap = len(a & b)
     precision = overlap / len(b) if b else (1.0 if not a else 0.0)
@@ -103,13 +116,16 @@ def _evidence(
         f1 = 1.0
     examples = []
     if explain:
-        examples = [_example(box, row[0], "ground_truth", kind) for row in sorted(a - b)[:EXAMPLES_PER_SIDE]]
-        examples += [_example(box, row[0], "generated", kind) for row in sorted(b - a)[:EXAMPLES_PER_SIDE]]
+        examples = [_example(box, row[0], first_id, "ground_truth", kind) for row in sorted(a - b)[:EXAMPLES_PER_SIDE]]
+        examples += [_example(box, row[0], first_id, "generated", kind) for row in sorted(b - a)[:EXAMPLES_PER_SIDE]]
     return DatabaseEvidence(seed, population, len(a), len(b), overlap, round(precision, 4), round(recall, 4),
                             round(f1, 4), examples)  # fmt: skip
 
 
-def _example(box: Sandbox, member: int, only_in: Literal["ground_truth", "generated"], kind: str) -> Example:
+def _example(
+    box: Sandbox, member: int, first_id: int, only_in: Literal["ground_truth", "generated"], kind: str
+) -> Example:
+    """``member``'s rows; ids are shown as in its own database (without ``first_id``)."""
     level = "account" if kind == "ACCOUNTS" else "user"
     traits = {
         name: _value(num, text, flag)
@@ -128,11 +144,11 @@ def _example(box: Sandbox, member: int, only_in: Literal["ground_truth", "genera
         {"id": member},
     )
     events = [
-        {"user": user, "event": name, "at": ts.isoformat(sep=" "), "source": source,
+        {"user": user - first_id, "event": name, "at": ts.isoformat(sep=" "), "source": source,
          **{f"{p['kind']}.{p['name']}": _value(p["num"], p["str"], p["bool"]) for p in props or []}}
         for _, user, name, ts, source, props in rows
     ]  # fmt: skip
-    return Example(member, only_in, traits, events)
+    return Example(member - first_id, only_in, traits, events)
 
 
 def _value(num: float | None, text: str | None, flag: bool | None) -> Any:

@@ -72,7 +72,7 @@ def _equivalent_reason(evidence: Evidence) -> str:
 
 
 def _differs_reason(evidence: Evidence) -> str:
-    differing = [d for d in evidence.databases if not d.overlap == d.ground_truth_size == d.generated_size]
+    differing = [d for d in evidence.databases if d.differs]
     worst = min(differing, key=lambda d: d.f1)
     text = (
         f"Members differ on {len(differing)} of {len(evidence.databases)} test databases; "
