@@ -115,6 +115,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_llm_cache",
+        """
+        CREATE TABLE llm_cache (
+            key VARCHAR PRIMARY KEY,
+            text VARCHAR NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            created_at TIMESTAMP NOT NULL
+        );
+        ALTER TABLE judge_results ADD COLUMN cached BOOLEAN DEFAULT false;
+        """,
+    ),
 ]
 
 

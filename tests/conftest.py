@@ -33,3 +33,16 @@ def text_pair(external_id: str, truth: str = "a", generated: str = "b") -> q.New
     return q.NewPair(
         external_id, "text", None, truth, generated, None, {}, f"hash-{external_id}-{truth}-{generated}"
     )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--live", action="store_true", help="also run tests that call the real provider APIs")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--live"):
+        return
+    skip = pytest.mark.skip(reason="calls a real provider API: run with --live and a key set")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)

@@ -1,4 +1,4 @@
-"""``judge equiv`` and ``judge run --judge execution``: the offline execution judge."""
+"""``judge equiv`` and ``judge run``: the offline execution judge and the LLM judge over a dataset."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from judge.cli.data import add_db_option, open_db
 from judge.errors import JudgeError
 from judge.execution.equivalence import compare
 from judge.execution.run import DEFAULT_WORKERS, run_execution
+from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, run_llm, stored_spec
+from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from judge.llm.run import DEFAULT_CONCURRENCY
 
 __all__ = ["register"]
 
@@ -24,9 +27,22 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
     p = commands.add_parser("run", help="score a dataset with a judge and store the run")
     p.add_argument("--judge", choices=["execution", "llm"], default="execution")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--resume", type=int, help="continue this run id")
-    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    p.add_argument("--dataset", help="the dataset to judge (not needed with --resume)")
+    p.add_argument("--resume", type=int, help="continue this run id (an LLM run keeps its stored settings)")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="execution judge threads")
+    llm = p.add_argument_group("LLM judge")
+    llm.add_argument("--provider", choices=PROVIDERS, default="openai")
+    llm.add_argument("--base-url", help="server URL (needed for openai-compatible, e.g. http://127.0.0.1:11434/v1)")
+    llm.add_argument("--model", help="model name, e.g. gpt-4o-mini")
+    llm.add_argument("--prompt", default="judge-cot", help="template NAME or NAME@VERSION from prompts/")
+    llm.add_argument("--temperature", type=float, default=0.0)
+    llm.add_argument("--samples", type=int, default=1, help="judgments per pair")
+    llm.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="requests in flight")
+    llm.add_argument("--only-rated", action="store_true", help="only pairs with a human rating")
+    llm.add_argument("--sample-size", type=int, help="judge a seeded random sample of this many pairs")
+    llm.add_argument("--evidence", action="store_true", help="give the model the execution judge's evidence")
+    llm.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
+    llm.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
     add_db_option(p)
     p.set_defaults(run=_run)
 
@@ -37,13 +53,33 @@ def _equiv(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    if args.judge != "execution":
-        raise JudgeError("the LLM judge is not available yet; use --judge execution")
     db = open_db(args)
 
     def show(done: int, total: int) -> None:
-        print(f"\r{done}/{total} pairs judged", end="", file=sys.stderr, flush=True)
+        print(f"\r{done}/{total} judged", end="", file=sys.stderr, flush=True)
 
-    run_id = run_execution(db, args.dataset, resume=args.resume, workers=args.workers, progress=show)
+    if args.judge == "execution":
+        if not args.dataset:
+            raise JudgeError("--dataset is required")
+        run_id = run_execution(db, args.dataset, resume=args.resume, workers=args.workers, progress=show)
+    else:
+        spec = stored_spec(db, args.resume) if args.resume else _spec(args)
+        provider = make_provider(spec.provider, base_url=spec.base_url, timeout=args.timeout,
+                                 max_retries=args.max_retries)  # fmt: skip
+        if not args.resume:
+            guess = estimate(db, spec)
+            cost = f"about ${guess.usd:.2f}" if guess.usd is not None else "no price for this model in prices.toml"
+            print(f"{guess.calls} calls ({guess.cached} cached), {cost}", file=sys.stderr)
+        run_id = run_llm(db, spec, provider, resume=args.resume, progress=show)
     print(file=sys.stderr)
     print(f"run {run_id} finished")
+
+
+def _spec(args: argparse.Namespace) -> RunSpec:
+    if not args.dataset or not args.model:
+        raise JudgeError("an LLM run needs --dataset and --model")
+    return RunSpec(
+        dataset=args.dataset, provider=args.provider, model=args.model, prompt=args.prompt,
+        temperature=args.temperature, samples=args.samples, concurrency=args.concurrency,
+        only_rated=args.only_rated, sample_size=args.sample_size, evidence=args.evidence, base_url=args.base_url,
+    )  # fmt: skip

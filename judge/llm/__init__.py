@@ -1,0 +1,26 @@
+"""The LLM judge: prompt templates, answer parsing, providers over the official SDKs, and runs."""
+
+from judge.llm.answers import Answer, AnswerError, parse_answer
+from judge.llm.prompts import Prompt, PromptError, available, load_prompt, render
+from judge.llm.providers import PROVIDERS, Provider, ProviderError, make_provider
+from judge.llm.run import Estimate, RunSpec, estimate, run_llm, stored_spec
+
+__all__ = [
+    "PROVIDERS",
+    "Answer",
+    "AnswerError",
+    "Estimate",
+    "Prompt",
+    "PromptError",
+    "Provider",
+    "ProviderError",
+    "RunSpec",
+    "available",
+    "estimate",
+    "load_prompt",
+    "make_provider",
+    "parse_answer",
+    "render",
+    "run_llm",
+    "stored_spec",
+]

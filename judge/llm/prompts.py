@@ -1,0 +1,145 @@
+"""Versioned judge prompt templates (``prompts/NAME.vVERSION.toml``) and their rendering.
+
+Untrusted text (the request, both definitions, the evidence) goes into
+delimited data blocks; a delimiter that appears inside the text is
+neutralised, so data can never close its block and speak as instructions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from judge.errors import JudgeError
+
+__all__ = ["BLOCKS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "load_prompt", "render"]
+
+PROMPTS_DIR = Path(__file__).parents[2] / "prompts"
+BLOCKS = ("request", "ground_truth", "generated", "evidence")
+REQUIRED = frozenset({"request", "ground_truth", "generated"})
+_FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]*)\.v(?P<version>\d+)\.toml")
+_DELIMITER = re.compile(r"<(/?)\s*(" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
+
+
+class PromptError(JudgeError):
+    """A template that cannot be loaded or rendered."""
+
+
+class _Template(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    description: str = ""
+    answer: Literal["reasoning_then_score", "score_only"]
+    system: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    version: int
+    answer: Literal["reasoning_then_score", "score_only"]
+    system: str
+    user: str
+    description: str
+    sha256: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    system: str
+    user: str
+
+    @property
+    def transcript(self) -> str:
+        """The exact prompt sent, as stored with each judgment."""
+        return f"[system]\n{self.system}\n\n[user]\n{self.user}"
+
+
+def prompts_dir() -> Path:
+    """``$JUDGE_PROMPTS`` when set (a team's own folder of templates), else the shipped ``prompts/``."""
+    return Path(os.environ.get("JUDGE_PROMPTS") or PROMPTS_DIR)
+
+
+def available(directory: Path | None = None) -> list[Prompt]:
+    """Every template in ``directory``, by name then version."""
+    found = [load_file(path) for path in sorted((directory or prompts_dir()).glob("*.toml"))]
+    return sorted(found, key=lambda p: (p.name, p.version))
+
+
+def load_prompt(spec: str, directory: Path | None = None) -> Prompt:
+    """``NAME`` (the latest version) or ``NAME@VERSION``."""
+    directory = directory or prompts_dir()
+    name, _, version = spec.partition("@")
+    versions = [p for p in available(directory) if p.name == name]
+    if not versions:
+        names = sorted({p.name for p in available(directory)})
+        raise PromptError(f"no prompt named {name!r} in {directory} (there are: {', '.join(names) or 'none'})")
+    if not version:
+        return versions[-1]
+    chosen = [p for p in versions if str(p.version) == version]
+    if not chosen:
+        raise PromptError(f"prompt {name!r} has no version {version} (there are: "
+                          f"{', '.join(str(p.version) for p in versions)})")  # fmt: skip
+    return chosen[0]
+
+
+def load_file(path: Path) -> Prompt:
+    match = _FILE.fullmatch(path.name)
+    if not match:
+        raise PromptError(f"{path}: a template file is named NAME.vVERSION.toml")
+    content = path.read_bytes()
+    try:
+        template = _Template.model_validate(tomllib.loads(content.decode("utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise PromptError(f"{path}: not valid TOML: {e}") from e
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or '(file)'}: {err['msg']}" for err in e.errors())
+        raise PromptError(f"{path}: {problems}") from e
+    if (template.name, str(template.version)) != (match["name"], match["version"]):
+        raise PromptError(f"{path}: the file name says {match['name']} v{match['version']}, "
+                          f"the file says {template.name} v{template.version}")  # fmt: skip
+    fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
+    if missing := REQUIRED - fields:
+        raise PromptError(f"{path}: user is missing the variable(s) {', '.join(sorted(missing))}")
+    if unknown := fields - set(BLOCKS):
+        raise PromptError(f"{path}: user uses unknown variable(s) {', '.join(sorted(unknown))}")
+    return Prompt(template.name, template.version, template.answer, template.system.strip(), template.user.strip(),
+                  template.description, hashlib.sha256(content).hexdigest())  # fmt: skip
+
+
+def neutralise(text: str) -> str:
+    """Make block delimiters inside data inert: ``</generated>`` becomes ``<\\/generated>``."""
+    return _DELIMITER.sub(lambda m: "<" + ("\\/" if m[1] else "\\") + m[2], text)
+
+
+def block(name: str, text: str) -> str:
+    return f"<{name}>\n{neutralise(text)}\n</{name}>"
+
+
+def render(
+    prompt: Prompt, *, request: str | None, ground_truth: str, generated: str, evidence: dict[str, Any] | None
+) -> Rendered:
+    evidence_text = json.dumps(evidence, indent=1, default=str) if evidence else "(no execution evidence)"
+    values = {
+        "request": block("request", request or "(no request recorded)"),
+        "ground_truth": block("ground_truth", ground_truth),
+        "generated": block("generated", generated),
+        "evidence": block("evidence", evidence_text),
+    }
+    return Rendered(prompt.system, prompt.user.format(**values))

@@ -1,0 +1,212 @@
+"""Providers: one small interface over the official OpenAI and Anthropic SDKs.
+
+A provider takes a rendered prompt and returns the completion text with its
+token counts, or raises :class:`ProviderError`. Retries (429 with
+Retry-After, 5xx, timeouts) are the SDKs' own, set by ``max_retries`` and
+``timeout``. Keys come from the environment (or Streamlit secrets, passed in
+as ``keys``); a missing key names the variable to set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import anthropic
+import openai
+
+from judge.errors import JudgeError
+from judge.llm.prompts import Rendered
+
+__all__ = [
+    "KEY_VARIABLES",
+    "PROVIDERS",
+    "AnthropicProvider",
+    "Completion",
+    "OpenAIProvider",
+    "Provider",
+    "ProviderError",
+    "Request",
+    "make_provider",
+]
+
+PROVIDERS = ("openai", "anthropic", "openai-compatible")
+KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
+                 "openai-compatible": "OPENAI_COMPATIBLE_API_KEY"}  # fmt: skip
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRIES = 4
+TOOL = "record_judgment"
+
+
+class ProviderError(JudgeError):
+    """A call that failed after the SDK's retries, or an answer the model refused to give."""
+
+
+@dataclass(frozen=True)
+class Request:
+    model: str
+    prompt: Rendered
+    answer: Literal["reasoning_then_score", "score_only"]
+    temperature: float = 0.0
+    max_tokens: int = 1024
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+class Provider(Protocol):
+    name: str
+
+    async def complete(self, request: Request) -> Completion: ...
+
+    async def aclose(self) -> None:
+        """Close connections opened in the running event loop (a run calls it before its loop ends)."""
+
+
+def answer_schema(answer: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {"score": {"type": "integer", "minimum": 1, "maximum": 5}}
+    if answer == "reasoning_then_score":
+        properties = {"reasoning": {"type": "string"}, **properties}
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": False}  # fmt: skip
+
+
+class OpenAIProvider:
+    """OpenAI, with a JSON-schema response format; or an OpenAI-compatible server (``structured=False``)."""
+
+    def __init__(
+        self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai"
+    ) -> None:
+        self.connect, self.structured, self.name = connect, structured, name
+        self._client: openai.AsyncOpenAI | None = None
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        """An SDK client for the running event loop (its connections belong to that loop)."""
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def complete(self, request: Request) -> Completion:
+        options: dict[str, Any] = {}
+        if self.structured:
+            options["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "judgment", "strict": True, "schema": answer_schema(request.answer)},
+            }
+        try:
+            response = await self.client.chat.completions.create(
+                model=request.model, temperature=request.temperature, max_tokens=request.max_tokens,
+                messages=[{"role": "system", "content": request.prompt.system},
+                          {"role": "user", "content": request.prompt.user}], **options,
+            )  # fmt: skip
+        except openai.APIError as e:
+            raise ProviderError(f"{self.name}: {_describe(e)}") from e
+        except ValueError as e:  # a body that is not the JSON the API promises
+            raise ProviderError(f"{self.name}: the server sent a malformed response: {e}") from e
+        if not response.choices:
+            raise ProviderError(f"{self.name}: the response has no choices")
+        choice = response.choices[0]
+        refusal = getattr(choice.message, "refusal", None)
+        if refusal:
+            raise ProviderError(f"{self.name}: the model refused: {refusal}")
+        text = choice.message.content or ""
+        if choice.finish_reason == "length":
+            raise ProviderError(f"{self.name}: the answer was cut off at max_tokens ({request.max_tokens}): {text}")
+        usage = response.usage
+        return Completion(text, usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None)
+
+
+class AnthropicProvider:
+    """Anthropic, answering through a forced tool call whose input is the judgment.
+
+    The pinned SDK's ``messages.create`` takes no ``temperature``: the model's own sampling applies.
+    """
+
+    name = "anthropic"
+
+    def __init__(self, connect: Callable[[], anthropic.AsyncAnthropic]) -> None:
+        self.connect = connect
+        self._client: anthropic.AsyncAnthropic | None = None
+
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def complete(self, request: Request) -> Completion:
+        params: dict[str, Any] = {
+            "model": request.model, "max_tokens": request.max_tokens, "system": request.prompt.system,
+            "messages": [{"role": "user", "content": request.prompt.user}],
+            "tools": [{"name": TOOL, "description": "Record the judgment of the generated definition.",
+                       "input_schema": answer_schema(request.answer)}],
+            "tool_choice": {"type": "tool", "name": TOOL},
+        }  # fmt: skip
+        try:
+            response = await self.client.messages.create(**params)
+        except anthropic.APIError as e:
+            raise ProviderError(f"anthropic: {_describe(e)}") from e
+        except ValueError as e:  # a body that is not the JSON the API promises
+            raise ProviderError(f"anthropic: the server sent a malformed response: {e}") from e
+        if response.stop_reason == "refusal":
+            raise ProviderError("anthropic: the model refused to answer")
+        if response.stop_reason == "max_tokens":
+            raise ProviderError(f"anthropic: the answer was cut off at max_tokens ({request.max_tokens})")
+        used = [b for b in response.content if b.type == "tool_use" and b.name == TOOL]
+        text = json.dumps(used[0].input) if used else "".join(getattr(b, "text", "") for b in response.content)
+        usage = response.usage
+        return Completion(text, usage.input_tokens, usage.output_tokens)
+
+
+def _describe(error: Exception) -> str:
+    status = getattr(error, "status_code", None)
+    kind = type(error).__name__
+    message = str(error).splitlines()[0][:300] if str(error) else kind
+    return f"{kind} (HTTP {status}): {message}" if status else f"{kind}: {message}"
+
+
+def make_provider(
+    provider: str,
+    *,
+    base_url: str | None = None,
+    keys: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_RETRIES,
+) -> Provider:
+    """A provider with its SDK client; the key from ``keys`` (default: the environment)."""
+    if provider not in PROVIDERS:
+        raise JudgeError(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}")
+    source = os.environ if keys is None else keys
+    variable = KEY_VARIABLES[provider]
+    key = source.get(variable)
+    if provider == "openai-compatible":
+        if not base_url:
+            raise JudgeError("an OpenAI-compatible server needs --base-url (e.g. http://127.0.0.1:11434/v1)")
+        return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key or "not-needed", base_url=base_url,
+                                                         timeout=timeout, max_retries=max_retries),
+                              structured=False, name=provider)  # fmt: skip
+    if not key:
+        raise JudgeError(f"no API key for {provider}: set {variable} in the environment or Streamlit secrets")
+    if provider == "openai":
+        return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=timeout,
+                                                         max_retries=max_retries))  # fmt: skip
+    return AnthropicProvider(lambda: anthropic.AsyncAnthropic(api_key=key, base_url=base_url, timeout=timeout,
+                                                              max_retries=max_retries))  # fmt: skip

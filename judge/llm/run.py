@@ -1,0 +1,245 @@
+"""LLM judge runs: concurrent, resumable, cached, cancellable; every call's transcript stored.
+
+A run is a row in ``judge_runs`` with its settings; each (pair, sample) is
+judged at most once in it (the database refuses a second result), so a run
+resumed after a crash or a cancel picks up exactly the missing ones. Answers
+are cached by model, prompt hash, parameters and the rendered prompt, so the
+same call is never paid for twice, in this run or another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from judge.errors import JudgeError
+from judge.llm.answers import AnswerError, parse_answer
+from judge.llm.prices import Price, load_prices
+from judge.llm.prompts import Prompt, PromptError, Rendered, load_prompt, render
+from judge.llm.providers import Provider, ProviderError, Request
+from storage import Database
+from storage import queries as q
+from storage import runs as r
+
+__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "run_llm", "stored_spec"]
+
+DEFAULT_CONCURRENCY = 8
+FLUSH_EVERY = 0.25  # seconds between writes of finished judgments
+OUTPUT_TOKENS_GUESS = {"reasoning_then_score": 250, "score_only": 10}
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a run judges and how; stored with the run."""
+
+    dataset: str
+    provider: str
+    model: str
+    prompt: str  # NAME or NAME@VERSION
+    temperature: float = 0.0
+    samples: int = 1
+    max_tokens: int = 1024
+    concurrency: int = DEFAULT_CONCURRENCY
+    only_rated: bool = False
+    sample_size: int | None = None  # judge a seeded random sample of this many pairs
+    seed: int = 0
+    evidence: bool = False  # hand the execution judge's evidence to the model where stored
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.samples <= 20:
+            raise JudgeError(f"samples per pair is from 1 to 20, not {self.samples}")
+        if not 1 <= self.concurrency <= 512:
+            raise JudgeError(f"requests in flight is from 1 to 512, not {self.concurrency}")
+        if not 0 <= self.temperature <= 2:
+            raise JudgeError(f"temperature is from 0 to 2, not {self.temperature}")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    calls: int
+    cached: int
+    input_tokens: int
+    output_tokens: int
+    usd: float | None  # None: the model is not in the price table
+
+
+@dataclass(frozen=True)
+class _Call:
+    pair_id: int
+    sample: int
+    rendered: Rendered
+    key: str
+
+
+def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]]) -> list[_Call]:
+    pairs = r.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
+    if spec.sample_size is not None and spec.sample_size < len(pairs):
+        pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
+    evidence = r.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
+    calls = []
+    for pair in pairs:
+        rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
+                          evidence=evidence.get(pair.id))  # fmt: skip
+        for sample in range(spec.samples):
+            if (pair.id, sample) not in done:
+                calls.append(_Call(pair.id, sample, rendered, _cache_key(spec, prompt, rendered, sample)))
+    return calls
+
+
+def _cache_key(spec: RunSpec, prompt: Prompt, rendered: Rendered, sample: int) -> str:
+    parts = [spec.provider, spec.base_url, spec.model, prompt.sha256, spec.temperature, spec.max_tokens, sample,
+             rendered.system, rendered.user]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _dataset(db: Database, name: str) -> int:
+    found = q.dataset_id(db, name)
+    if found is None:
+        raise JudgeError(f"no dataset named {name!r}")
+    return found
+
+
+def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None) -> Estimate:
+    """Calls, tokens and dollars a run would cost (cached answers cost nothing)."""
+    _dataset(db, spec.dataset)
+    prompt = load_prompt(spec.prompt)
+    calls = _plan(db, spec, prompt, set())
+    hits = r.cached_answers(db, [c.key for c in calls])
+    paid = [c for c in calls if c.key not in hits]
+    input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
+    output_tokens = OUTPUT_TOKENS_GUESS[prompt.answer] * len(paid)
+    price = (load_prices() if prices is None else prices).get(spec.model)
+    usd = price.cost(input_tokens, output_tokens) if price else None
+    return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
+
+
+def run_llm(
+    db: Database,
+    spec: RunSpec,
+    provider: Provider,
+    *,
+    resume: int | None = None,
+    cancel: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    prices: dict[str, Price] | None = None,
+) -> int:
+    """Judge every (pair, sample) of the run not judged yet; returns the run id."""
+    dataset_key = _dataset(db, spec.dataset)
+    prompt = load_prompt(spec.prompt)
+    edited = r.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
+    if edited:
+        raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
+                          f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
+    if resume is None:
+        calls = _plan(db, spec, prompt, set())
+        run_id = q.create_run(
+            db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
+            provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
+            prompt_hash=prompt.sha256, dataset_id=dataset_key, parameters={**asdict(spec), "calls": len(calls)},
+        )  # fmt: skip
+    else:
+        run_id = resume
+        calls = _plan(db, spec, prompt, r.judged_samples(db, run_id))
+    price = (load_prices() if prices is None else prices).get(spec.model)
+    q.set_run_status(db, run_id, "running")
+    try:
+        asyncio.run(_judge_all(db, run_id, spec, prompt, provider, calls, price, cancel, progress))
+    except BaseException:
+        q.set_run_status(db, run_id, "failed")
+        raise
+    q.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
+    return run_id
+
+
+async def _judge_all(
+    db: Database,
+    run_id: int,
+    spec: RunSpec,
+    prompt: Prompt,
+    provider: Provider,
+    calls: list[_Call],
+    price: Price | None,
+    cancel: threading.Event | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    hits = r.cached_answers(db, [c.key for c in calls])
+    gate = asyncio.Semaphore(spec.concurrency)
+    pending: list[tuple[q.NewResult, bool, str, r.CachedAnswer | None]] = []
+    finished = 0
+
+    def flush() -> None:
+        nonlocal finished
+        if not pending:
+            return
+        fresh = {key: answer for _, hit, key, answer in pending if answer is not None and not hit}
+        r.store_answers(db, run_id, [p[0] for p in pending], [p[1] for p in pending], fresh)
+        finished += len(pending)
+        pending.clear()
+        if progress:
+            progress(finished, len(calls))
+
+    async def one(call: _Call) -> None:
+        async with gate:
+            if cancel is not None and cancel.is_set():
+                return
+            cached = hits.get(call.key)
+            started = time.perf_counter()
+            answer: r.CachedAnswer | None = cached
+            error = None
+            if answer is None:
+                request = Request(spec.model, call.rendered, prompt.answer, spec.temperature, spec.max_tokens)
+                try:
+                    completion = await provider.complete(request)
+                    answer = r.CachedAnswer(completion.text, completion.input_tokens, completion.output_tokens)
+                except ProviderError as e:
+                    error = str(e)
+            latency = (time.perf_counter() - started) * 1000 if cached is None else 0.0
+            pending.append((_result(call, answer, error, latency, price, cached is not None), cached is not None,
+                            call.key, answer))  # fmt: skip
+
+    async def flusher() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            flush()
+
+    writer = asyncio.create_task(flusher())
+    try:
+        await asyncio.gather(*(one(c) for c in calls))
+    finally:
+        writer.cancel()
+        flush()
+        await provider.aclose()
+
+
+def _result(
+    call: _Call, answer: r.CachedAnswer | None, error: str | None, latency: float, price: Price | None, cached: bool
+) -> q.NewResult:
+    transcript = call.rendered.transcript
+    if answer is None:
+        return q.NewResult(call.pair_id, None, error or "no answer", prompt=transcript, latency_ms=latency,
+                           sample=call.sample)  # fmt: skip
+    cost = None if price is None else 0.0 if cached else price.cost(answer.input_tokens, answer.output_tokens)
+    base = {"prompt": transcript, "raw_response": answer.text, "input_tokens": answer.input_tokens,
+            "output_tokens": answer.output_tokens, "cost_usd": cost, "latency_ms": latency, "sample": call.sample}  # fmt: skip
+    try:
+        parsed = parse_answer(answer.text)
+    except AnswerError as e:
+        return q.NewResult(call.pair_id, None, f"unreadable answer: {e}", **base)  # type: ignore[arg-type]
+    return q.NewResult(call.pair_id, parsed.score, None, parsed.reasoning, **base)  # type: ignore[arg-type]
+
+
+def stored_spec(db: Database, run_id: int) -> RunSpec:
+    """The settings an LLM run was started with, to resume it as it was."""
+    settings = r.run_settings(db, run_id)
+    if settings is None or settings["judge_kind"] != "llm":
+        raise JudgeError(f"no LLM judge run with id {run_id}")
+    fields = {k: v for k, v in settings["parameters"].items() if k in RunSpec.__dataclass_fields__}
+    return RunSpec(**fields)

@@ -1,0 +1,192 @@
+"""Queries of judge runs beyond the basics in ``queries``: pairs to judge, the answer cache, run listings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from storage.db import Database
+from storage.queries import NewResult, utc_now
+
+__all__ = [
+    "CachedAnswer",
+    "JudgeablePair",
+    "cached_answers",
+    "judgeable_pairs",
+    "judged_samples",
+    "latest_evidence",
+    "prompt_hashes",
+    "result_detail",
+    "run_settings",
+    "runs_frame",
+    "store_answers",
+]
+
+
+@dataclass(frozen=True)
+class JudgeablePair:
+    id: int
+    kind: str
+    request: str | None
+    ground_truth: str
+    generated: str
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    text: str
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+def judgeable_pairs(db: Database, dataset: str, *, only_rated: bool = False) -> list[JudgeablePair]:
+    """Every pair of ``dataset`` (any kind), or only those with a current human rating; in id order."""
+    rows = (
+        db.cursor()
+        .execute(
+            """SELECT p.id, p.kind, p.request, p.ground_truth, p.generated
+               FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               WHERE d.name = $dataset
+                 AND (NOT $rated OR p.id IN (SELECT pair_id FROM current_ratings))
+               ORDER BY p.id""",
+            {"dataset": dataset, "rated": only_rated},
+        )
+        .fetchall()
+    )
+    return [JudgeablePair(int(i), k, r, g, c) for i, k, r, g, c in rows]
+
+
+def judged_samples(db: Database, run_id: int) -> set[tuple[int, int]]:
+    rows = db.cursor().execute("SELECT pair_id, sample FROM judge_results WHERE run_id = ?", [run_id]).fetchall()
+    return {(int(p), int(s)) for p, s in rows}
+
+
+def latest_evidence(db: Database, pair_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For each pair, the evidence of its latest execution-judge result, where there is one."""
+    rows = (
+        db.cursor()
+        .execute(
+            """SELECT j.pair_id, arg_max(j.evidence, j.id) FROM judge_results j
+               JOIN judge_runs r ON r.id = j.run_id
+               WHERE r.judge_kind = 'execution' AND j.evidence IS NOT NULL AND list_contains($ids, j.pair_id)
+               GROUP BY j.pair_id""",
+            {"ids": list(pair_ids)},
+        )
+        .fetchall()
+    )
+    return {int(p): json.loads(e) for p, e in rows}
+
+
+def prompt_hashes(db: Database, name: str, version: str) -> set[str]:
+    rows = (
+        db.cursor()
+        .execute(
+            "SELECT DISTINCT prompt_hash FROM judge_runs WHERE prompt_name = ? AND prompt_version = ?",
+            [name, version],
+        )
+        .fetchall()
+    )
+    return {r[0] for r in rows if r[0]}
+
+
+def cached_answers(db: Database, keys: Sequence[str]) -> dict[str, CachedAnswer]:
+    rows = (
+        db.cursor()
+        .execute(
+            "SELECT key, text, input_tokens, output_tokens FROM llm_cache WHERE list_contains($keys, key)",
+            {"keys": list(keys)},
+        )
+        .fetchall()
+    )
+    return {k: CachedAnswer(t, i, o) for k, t, i, o in rows}
+
+
+def store_answers(
+    db: Database, run_id: int, results: Sequence[NewResult], cached: Sequence[bool], answers: dict[str, CachedAnswer]
+) -> None:
+    """Results of a run and the new answers for the cache, in one transaction; nothing stored twice."""
+    now = utc_now()
+    cache = pd.DataFrame(
+        [[k, a.text, a.input_tokens, a.output_tokens, now] for k, a in answers.items()],
+        columns=["key", "text", "input_tokens", "output_tokens", "created_at"],
+    )
+    rows = pd.DataFrame(
+        [[run_id, r.pair_id, r.sample, r.score, r.error, r.reasoning, r.prompt, r.raw_response, r.input_tokens,
+          r.output_tokens, r.cost_usd, r.latency_ms, json.dumps(r.evidence) if r.evidence is not None else None,
+          now, hit] for r, hit in zip(results, cached, strict=True)],
+        columns=list(_RESULT_COLUMNS),
+    ).astype(object)  # fmt: skip
+    # one set-based INSERT per table: executemany costs a round of planning per row
+    with db.transaction() as cursor:
+        if len(cache):
+            cursor.register("new_answers", cache)
+            cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
+                              SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")
+            cursor.unregister("new_answers")
+        if len(rows):
+            cursor.register("new_results", rows)
+            columns = ", ".join(_RESULT_COLUMNS)
+            cursor.execute(f"""INSERT INTO judge_results ({columns})
+                               SELECT {columns} FROM new_results
+                               ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
+            cursor.unregister("new_results")
+
+
+_RESULT_COLUMNS = ("run_id", "pair_id", "sample", "score", "error", "reasoning", "prompt", "raw_response",
+                   "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached")  # fmt: skip
+
+
+def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
+    row = (
+        db.cursor()
+        .execute(
+            """SELECT r.id, r.name, r.judge_kind, r.provider, r.model, r.prompt_name, r.prompt_version,
+                      r.prompt_hash, r.parameters, d.name, r.status
+               FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?""",
+            [run_id],
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    keys = ("id", "name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash",
+            "parameters", "dataset", "status")  # fmt: skip
+    settings = dict(zip(keys, row, strict=True))
+    settings["parameters"] = json.loads(settings["parameters"]) if settings["parameters"] else {}
+    return settings
+
+
+def runs_frame(db: Database) -> pd.DataFrame:
+    """Every run, newest first, with its settings, progress, errors, tokens and cost."""
+    return (
+        db.cursor()
+        .execute(
+            """SELECT r.id, r.name, r.judge_kind AS judge, r.provider, r.model,
+                      r.prompt_name || '@' || r.prompt_version AS prompt, d.name AS dataset, r.status,
+                      count(j.id) AS judged, count(j.error) AS errors,
+                      TRY_CAST(json_extract(r.parameters, '$.calls') AS INTEGER) AS planned,
+                      sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,
+                      sum(j.cost_usd) AS cost_usd, count(*) FILTER (WHERE j.cached) AS cached,
+                      r.parameters, r.created_at, r.finished_at
+               FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id
+               LEFT JOIN judge_results j ON j.run_id = r.id
+               GROUP BY ALL ORDER BY r.id DESC"""
+        )
+        .df()
+    )
+
+
+def result_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, Any]]:
+    """Every sample of one pair in one run, with its full transcript."""
+    cursor = db.cursor().execute(
+        """SELECT sample, score, error, reasoning, prompt, raw_response, input_tokens, output_tokens, cost_usd,
+                  latency_ms, cached, evidence
+           FROM judge_results WHERE run_id = ? AND pair_id = ? ORDER BY sample""",
+        [run_id, pair_id],
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
