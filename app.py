@@ -7,6 +7,7 @@ st.set_page_config(page_title="Judge alignment", page_icon=":material/balance:",
 page = st.navigation(
     [
         st.Page("pages/annotate.py", title="Annotate", icon=":material/rate_review:", default=True),
+        st.Page("pages/judge.py", title="Judge", icon=":material/gavel:"),
         st.Page("pages/language.py", title="Audience language", icon=":material/account_tree:"),
     ]
 )

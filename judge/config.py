@@ -50,5 +50,9 @@ class Settings:
             headline_metric=env.get("JUDGE_HEADLINE_METRIC") or DEFAULT_HEADLINE_METRIC,
         )
 
+    def may_administer(self, name: str | None) -> bool:
+        """Start judge runs, adjudicate, import: anyone when no admin list is set."""
+        return not self.admins or (name or "") in self.admins
+
     def may_annotate(self, name: str) -> bool:
         return bool(name.strip()) and (not self.annotators or name in self.annotators)

@@ -7,9 +7,10 @@ import os
 import streamlit as st
 
 from judge.config import Settings
+from judge.jobs import Jobs
 from storage import Database
 
-__all__ = ["database", "settings"]
+__all__ = ["database", "jobs", "keys", "settings"]
 
 
 def _secrets() -> dict[str, str]:
@@ -21,7 +22,7 @@ def _secrets() -> dict[str, str]:
 
 def settings() -> Settings:
     """Settings from Streamlit secrets, overridden by the environment."""
-    return Settings.from_env({**_secrets(), **os.environ})
+    return Settings.from_env(keys())
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,4 +32,35 @@ def _open(path: str) -> Database:
 
 def database() -> Database:
     """The process's one connection (cursors are taken per call by the storage layer)."""
+    _through_app()
     return _open(settings().db_path)
+
+
+def _through_app() -> None:
+    """Run every page through app.py's navigation, even when opened by its URL on a fresh server.
+
+    Until app.py has called ``st.navigation`` once, Streamlit treats a ``pages/`` folder the
+    legacy way and runs a page opened by URL without app.py (no page config, the file names
+    as a second menu). Every page asks for the database first, so here is where to leave that
+    mode and rerun through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def keys() -> dict[str, str]:
+    """Provider API keys and other secrets: Streamlit secrets, overridden by the environment. Never shown."""
+    return {**_secrets(), **os.environ}
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(path: str) -> Jobs:
+    return Jobs(_open(path))
+
+
+def jobs() -> Jobs:
+    """The background judge runs of this server process."""
+    return _jobs(settings().db_path)

@@ -13,11 +13,22 @@ from judge.judgment import Judgment
 from storage import Database
 from storage import queries as q
 
-__all__ = ["DEFAULT_WORKERS", "run_execution"]
+__all__ = ["DEFAULT_WORKERS", "new_execution_run", "run_execution"]
 
 DEFAULT_WORKERS = 2
 """Threads judging at once (DuckDB runs the queries outside the GIL); one sandbox each."""
 BATCH = 25
+
+
+def new_execution_run(db: Database, dataset: str, bands: ScoreBands = DEFAULT_BANDS) -> int:
+    """A stored, not yet started execution-judge run over ``dataset``."""
+    dataset_key = q.dataset_id(db, dataset)
+    if dataset_key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    planned = len(q.audience_pairs(db, dataset))
+    return q.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
+                        model=JUDGE_NAME, dataset_id=dataset_key,
+                        parameters={"dataset": dataset, "bands": bands.__dict__, "calls": planned})  # fmt: skip
 
 
 def run_execution(
@@ -28,14 +39,10 @@ def run_execution(
     workers: int = DEFAULT_WORKERS,
     bands: ScoreBands = DEFAULT_BANDS,
     progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> int:
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
-    dataset_key = q.dataset_id(db, dataset)
-    if dataset_key is None:
-        raise JudgeError(f"no dataset named {dataset!r}")
-    run_id = resume or q.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
-                                    model=JUDGE_NAME, dataset_id=dataset_key,
-                                    parameters={"bands": bands.__dict__})  # fmt: skip
+    run_id = resume or new_execution_run(db, dataset, bands)
     done = q.judged_pairs(db, run_id)
     todo = [p for p in q.audience_pairs(db, dataset) if p[0] not in done]
     q.set_run_status(db, run_id, "running")
@@ -57,6 +64,9 @@ def run_execution(
                     batch = []
                     if progress:
                         progress(finished, len(todo))
+                    if cancel is not None and cancel.is_set():
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        break
         q.add_results(db, run_id, batch)
     except BaseException:
         q.add_results(db, run_id, batch)
@@ -64,7 +74,7 @@ def run_execution(
         raise
     if progress:
         progress(finished, len(todo))
-    q.set_run_status(db, run_id, "finished")
+    q.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
     return run_id
 
 

@@ -27,7 +27,7 @@ from storage import Database
 from storage import queries as q
 from storage import runs as r
 
-__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "run_llm", "stored_spec"]
+__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "new_llm_run", "run_llm", "stored_spec"]
 
 DEFAULT_CONCURRENCY = 8
 FLUSH_EVERY = 0.25  # seconds between writes of finished judgments
@@ -121,6 +121,22 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
 
 
+def new_llm_run(db: Database, spec: RunSpec) -> int:
+    """A stored, not yet started LLM run; refuses a published prompt that was edited since it was used."""
+    dataset_key = _dataset(db, spec.dataset)
+    prompt = load_prompt(spec.prompt)
+    edited = r.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
+    if edited:
+        raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
+                          f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
+    calls = len(_plan(db, spec, prompt, set()))
+    return q.create_run(
+        db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
+        provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
+        prompt_hash=prompt.sha256, dataset_id=dataset_key, parameters={**asdict(spec), "calls": calls},
+    )  # fmt: skip
+
+
 def run_llm(
     db: Database,
     spec: RunSpec,
@@ -132,22 +148,12 @@ def run_llm(
     prices: dict[str, Price] | None = None,
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
-    dataset_key = _dataset(db, spec.dataset)
+    run_id = resume if resume is not None else new_llm_run(db, spec)
     prompt = load_prompt(spec.prompt)
-    edited = r.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
-    if edited:
-        raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
-                          f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
-    if resume is None:
-        calls = _plan(db, spec, prompt, set())
-        run_id = q.create_run(
-            db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
-            provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
-            prompt_hash=prompt.sha256, dataset_id=dataset_key, parameters={**asdict(spec), "calls": len(calls)},
-        )  # fmt: skip
-    else:
-        run_id = resume
-        calls = _plan(db, spec, prompt, r.judged_samples(db, run_id))
+    stored = r.run_settings(db, run_id)
+    if stored is not None and stored["prompt_hash"] not in (None, prompt.sha256):
+        raise PromptError(f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it")
+    calls = _plan(db, spec, prompt, r.judged_samples(db, run_id))
     price = (load_prices() if prices is None else prices).get(spec.model)
     q.set_run_status(db, run_id, "running")
     try:

@@ -56,3 +56,15 @@ def test_rating_with_the_keyboard_stores_each_rating_once(browser: object, app_s
     assert list(ratings["score"]) == [4, 2, 5, 3, 1]
     assert list(ratings["note"])[3] == "off by one"
     assert ratings["pair_id"].is_unique
+
+
+def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_the_app(
+    browser: object, app_server: AppServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(f"{app_server.url}/judge")
+    page.wait_for_selector("text=Read a judgment", timeout=60_000)
+    _idle(page)
+    menu = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Audience language" in menu and "app" not in menu.split()  # app.py's menu, not the file names
+    screenshot(page, "judge-by-url")

@@ -1,0 +1,74 @@
+"""Judge runs working in background threads of the app's server process.
+
+A run started from the app keeps going when its page is closed; the page only
+reads progress from the database. A run whose thread is gone (the server was
+restarted) shows as interrupted and can be resumed: nothing judged is judged again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from judge.execution.run import new_execution_run, run_execution
+from judge.llm.providers import Provider
+from judge.llm.run import RunSpec, new_llm_run, run_llm
+from storage import Database
+
+__all__ = ["Jobs"]
+
+
+@dataclass
+class _Job:
+    thread: threading.Thread
+    cancel: threading.Event
+    error: list[str] = field(default_factory=list)
+
+
+class Jobs:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._jobs: dict[int, _Job] = {}
+        self._lock = threading.Lock()
+
+    def start_execution(self, dataset: str, resume: int | None = None) -> int:
+        run_id = resume or new_execution_run(self.db, dataset)
+        self._start(run_id, lambda cancel: run_execution(self.db, dataset, resume=run_id, cancel=cancel))
+        return run_id
+
+    def start_llm(self, spec: RunSpec, provider: Provider, resume: int | None = None) -> int:
+        run_id = resume or new_llm_run(self.db, spec)
+        self._start(run_id, lambda cancel: run_llm(self.db, spec, provider, resume=run_id, cancel=cancel))
+        return run_id
+
+    def _start(self, run_id: int, work: Callable[[threading.Event], object]) -> None:
+        with self._lock:
+            if run_id in self.active():
+                return
+            cancel = threading.Event()
+            job = _Job(threading.Thread(target=self._work, args=(run_id, work, cancel), daemon=True,
+                                        name=f"judge-run-{run_id}"), cancel)  # fmt: skip
+            self._jobs[run_id] = job
+            job.thread.start()
+
+    def _work(self, run_id: int, work: Callable[[threading.Event], object], cancel: threading.Event) -> None:
+        try:
+            work(cancel)
+        except Exception as e:  # noqa: BLE001 - the run is marked failed; the page shows why
+            self._jobs[run_id].error.append(f"{type(e).__name__}: {e}")
+
+    def active(self) -> set[int]:
+        return {run_id for run_id, job in self._jobs.items() if job.thread.is_alive()}
+
+    def cancel(self, run_id: int) -> None:
+        if job := self._jobs.get(run_id):
+            job.cancel.set()
+
+    def error(self, run_id: int) -> str | None:
+        job = self._jobs.get(run_id)
+        return job.error[-1] if job and job.error else None
+
+    def wait(self, run_id: int, timeout: float | None = None) -> None:
+        if job := self._jobs.get(run_id):
+            job.thread.join(timeout)

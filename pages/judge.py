@@ -1,0 +1,88 @@
+"""Judge: start a run (execution or LLM), watch it, see past runs, read any judgment's transcript."""
+
+import streamlit as st
+
+from judge.errors import JudgeError
+from judge.llm import estimate, make_provider, stored_spec
+from storage import queries as q
+from storage import runs as r
+from ui.resources import database, jobs, keys, settings
+from ui.run_views import llm_spec_form, runs_table, show_judgment
+from ui.session import choose_dataset
+
+db, config, work = database(), settings(), jobs()
+st.title("Judge")
+dataset_id = choose_dataset(db)
+if dataset_id is None:
+    st.stop()
+dataset = str(st.session_state.dataset)
+admin = config.may_administer(st.session_state.get("annotator"))
+
+with st.expander("Start a run", expanded=True):
+    if not admin:
+        st.warning("Only the admins listed in JUDGE_ADMINS can start runs; sign in on Annotate first.")
+    kind = st.radio("Judge", ["execution", "llm"], horizontal=True, key="judge_kind",
+                    format_func={"execution": "Execution (offline, no key)", "llm": "LLM"}.get)  # fmt: skip
+    try:
+        if kind == "execution":
+            st.caption("Runs both definitions on generated customer data; audience pairs only.")
+            if st.button("Start", type="primary", disabled=not admin):
+                st.toast(f"Run {work.start_execution(dataset)} started")
+        else:
+            spec = llm_spec_form(dataset)
+            guess = estimate(db, spec)
+            cost = f"about ${guess.usd:.2f}" if guess.usd is not None else "no price for this model in prices.toml"
+            st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
+                    f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {cost}.")  # fmt: skip
+            if st.button("Start", type="primary", disabled=not admin or not spec.model):
+                provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
+                st.toast(f"Run {work.start_llm(spec, provider)} started")
+    except JudgeError as e:
+        st.error(str(e))
+
+
+@st.fragment(run_every=2)
+def runs() -> None:
+    active = work.active()
+    frame = r.runs_frame(db)
+    if frame.empty:
+        st.info("No runs yet.")
+        return
+    st.dataframe(runs_table(frame, active), hide_index=True, width="stretch")
+    for run_id in sorted(active):
+        if st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
+            work.cancel(run_id)
+    for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled"]), "id"]:
+        if run_id not in active and admin and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):
+            resume(int(run_id))
+        if message := work.error(int(run_id)):
+            st.error(f"Run {run_id} stopped: {message}")
+
+
+def resume(run_id: int) -> None:
+    settings_of = r.run_settings(db, run_id) or {}
+    try:
+        if settings_of.get("judge_kind") == "execution":
+            work.start_execution(settings_of["dataset"], resume=run_id)
+        else:
+            spec = stored_spec(db, run_id)
+            work.start_llm(spec, make_provider(spec.provider, base_url=spec.base_url, keys=keys()), resume=run_id)
+    except JudgeError as e:
+        st.error(str(e))
+
+
+st.subheader("Runs")
+runs()
+
+st.subheader("Read a judgment")
+frame = r.runs_frame(db)
+if not frame.empty:
+    run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
+                          f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
+    results = q.results_frame(db, int(run_id))
+    if results.empty:
+        st.caption("Nothing judged in this run yet.")
+    else:
+        pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
+                               format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
+        show_judgment(r.result_detail(db, int(run_id), int(pair_id)))

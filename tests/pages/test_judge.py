@@ -1,0 +1,60 @@
+"""The Judge page in AppTest: start an execution run, see it finish, read a judgment; LLM settings and keys."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from judge.demo.store import store_demo
+from storage import runs as r
+from tests.pages.test_annotate import opened
+
+PAGE = str(Path(__file__).parents[2] / "pages" / "judge.py")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "judge.duckdb"
+    monkeypatch.setenv("JUDGE_DB", str(path))
+    for name in ("JUDGE_ADMINS", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    store_demo(opened(path), count=12)
+    return path
+
+
+def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(db_path: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    next(b for b in at.button if b.label == "Start").click().run()
+    db = opened(db_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (r.runs_frame(db).empty or r.runs_frame(db)["status"][0] != "finished"):
+        time.sleep(0.2)
+    runs = r.runs_frame(db)
+    assert list(runs["status"]) == ["finished"] and runs["judged"][0] == 12
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert shown["state"][0] == "finished" and shown["progress"][0] == "12/12"
+    text = " ".join(m.value for m in at.markdown)
+    assert "Score **" in text
+    assert any("Reasoning" in m.value for m in at.markdown)
+
+
+def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(db_path: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="judge_kind").set_value("llm").run()
+    assert any("12 calls" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Start").click().run()
+    assert any("set OPENAI_API_KEY" in e.value for e in at.error)
+    assert r.runs_frame(opened(db_path)).empty
+
+
+def test_with_an_admin_list_others_cannot_start_runs(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_ADMINS", "lee")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert next(b for b in at.button if b.label == "Start").disabled
+    assert any("Only the admins" in w.value for w in at.warning)
