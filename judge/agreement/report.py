@@ -1,0 +1,177 @@
+"""Agreement of a stored judge run with the people who rated the same pairs; two runs compared.
+
+The human consensus of a pair is the median of its current ratings; with an
+even number of ratings whose median falls between two scores, the lower score
+is taken (a judge is not credited with the benefit of the doubt). A judge
+with several samples per pair is represented by the median of its samples,
+ties broken the same way. Pairs without a human rating or a judge score (an
+error) are left out and counted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sp
+
+from judge.agreement.stats import (
+    FIGURES,
+    Figure,
+    alpha_ordinal,
+    figures,
+    gwet_ac1,
+    pairwise_agreement,
+    table_of,
+)
+from judge.errors import JudgeError
+from storage import Database
+from storage import queries as q
+
+__all__ = ["HEADLINES", "Ceiling", "Comparison", "Report", "ceiling", "compare_runs", "consensus", "match", "report",
+           "report_from"]
+
+HEADLINES = tuple(FIGURES)
+RESAMPLES = 1000
+
+
+def consensus(scores: pd.DataFrame, key: str = "pair_id") -> pd.Series:
+    """Median score per pair; between two scores, the lower one."""
+    if scores.empty:
+        return pd.Series(dtype=int)
+    counts = scores.groupby([key, "score"]).size().unstack(fill_value=0)
+    cumulative = counts.cumsum(axis=1)
+    totals = cumulative.iloc[:, -1]
+    middle = (totals + 1) // 2  # the lower middle position, 1-based
+    reached = cumulative.ge(middle, axis=0)
+    return reached.idxmax(axis=1).astype(int)
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """Agreement between people on pairs with two or more ratings: what a judge can be expected to reach."""
+
+    pairs: int
+    alpha_ordinal: float | None
+    gwet_ac1: float | None
+    exact: float | None
+    within_one: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    run_id: int
+    n: int
+    no_human: int
+    judge_errors: int
+    figures: list[Figure]
+    confusion: list[list[int]]  # rows: human consensus 1-5, columns: judge 1-5
+    ceiling: Ceiling
+    human_scores: list[int] = field(default_factory=list)
+    judge_scores: list[int] = field(default_factory=list)
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "n": self.n, "pairs_without_human_rating": self.no_human,
+            "judge_errors": self.judge_errors,
+            "figures": {f.key: {"label": f.label, "value": f.value, "ci95": [f.low, f.high]} for f in self.figures},
+            "confusion": self.confusion, "human_ceiling": self.ceiling.__dict__,
+        }  # fmt: skip
+
+
+def _matched(db: Database, run_id: int) -> tuple[pd.DataFrame, int, int]:
+    results = q.results_frame(db, run_id)
+    if results.empty:
+        raise JudgeError(f"run {run_id} has no judgments (or no such run)")
+    return match(results, q.ratings_frame(db))
+
+
+def match(results: pd.DataFrame, ratings: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Judge and human consensus per pair (columns ``judge``, ``human``), pairs without people, judge errors."""
+    errors = int(results["score"].isna().groupby(results["pair_id"]).all().sum())
+    scored = results.dropna(subset=["score"]).astype({"score": int})
+    judge = consensus(scored).rename("judge")
+    ratings = ratings[ratings["pair_id"].isin(judge.index)]
+    human = consensus(ratings).rename("human") if not ratings.empty else pd.Series(dtype=int, name="human")
+    both = pd.concat([human, judge], axis=1, join="inner")
+    return both, int(len(judge) - len(both)), errors
+
+
+def ceiling(ratings: pd.DataFrame) -> Ceiling:
+    counts = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
+                                                                                        fill_value=0)  # fmt: skip
+    matrix = counts.to_numpy(dtype=float)
+    several = matrix[matrix.sum(1) >= 2]
+    exact, within = pairwise_agreement(several)
+    return Ceiling(len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact, within)
+
+
+def report(db: Database, run_id: int, resamples: int = RESAMPLES, seed: int = 0) -> Report:
+    results = q.results_frame(db, run_id)
+    if results.empty:
+        raise JudgeError(f"run {run_id} has no judgments (or no such run)")
+    return report_from(run_id, results, q.ratings_frame(db), resamples, seed)
+
+
+def report_from(
+    run_id: int, results: pd.DataFrame, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
+) -> Report:
+    """The report from a run's results and the current ratings (``pair_id`` and ``score`` columns)."""
+    both, no_human, errors = match(results, ratings)
+    t = table_of(both["human"].to_numpy(), both["judge"].to_numpy())
+    ratings = ratings[ratings["pair_id"].isin(both.index)]
+    return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed), t.astype(int).tolist(),
+                  ceiling(ratings), both["human"].tolist(), both["judge"].tolist())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: str
+    label: str
+    a: float | None
+    b: float | None
+    difference: float | None  # b - a
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Run B against run A on the pairs both judged and people rated."""
+
+    n: int
+    differences: list[Difference]
+    mcnemar_p: float | None  # exact McNemar test on exact agreement
+    a_only_right: int
+    b_only_right: int
+
+
+def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed: int = 0) -> Comparison:
+    first, _, _ = _matched(db, a)
+    second, _, _ = _matched(db, b)
+    both = first.join(second["judge"].rename("judge_b"), how="inner")
+    human, ja, jb = (both[c].to_numpy() for c in ("human", "judge", "judge_b"))
+    cells = np.zeros((5, 5, 5))
+    np.add.at(cells, (human - 1, ja - 1, jb - 1), 1)
+    n = len(both)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, cells.ravel() / n, size=resamples).reshape(resamples, 5, 5, 5) if n else np.zeros(0)
+    differences = []
+    for key, (label, fn) in FIGURES.items():
+        va, vb = fn(cells.sum(2)), fn(cells.sum(1))
+        deltas = [None if (x := fn(d.sum(2))) is None or (y := fn(d.sum(1))) is None else y - x for d in draws]
+        known = np.array([d for d in deltas if d is not None])
+        low, high = (np.percentile(known, [2.5, 97.5]).tolist() if len(known) >= max(2, len(deltas) // 2)
+                     else (None, None))  # fmt: skip
+        diff = None if va is None or vb is None else vb - va
+        differences.append(Difference(key, label, va, vb, diff, low, high))
+    a_right, b_right = ja == human, jb == human
+    only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
+    p = float(sp.binomtest(only_a, only_a + only_b, 0.5).pvalue) if only_a + only_b else None
+    return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b)

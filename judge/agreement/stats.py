@@ -1,0 +1,256 @@
+"""Agreement statistics of a judge against people on the 1-5 scale, and between people.
+
+Every judge-vs-human figure is a function of the 5x5 table of (human, judge)
+counts, so a bootstrap resample of the pairs is a multinomial draw of that
+table: 1,000 resamples cost the same for a hundred pairs or a million.
+
+Figures that are undefined on the data (a kappa when both sides use one score
+only, a correlation when one side has no spread, anything with n < 2) are
+``None``, never a made-up number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "CATEGORIES",
+    "FIGURES",
+    "Figure",
+    "alpha_ordinal",
+    "bootstrap",
+    "figures",
+    "gwet_ac1",
+    "pairwise_agreement",
+    "table_of",
+]
+
+CATEGORIES = np.arange(1, 6)
+Table = NDArray[np.float64]  # 5x5: rows human score, columns judge score
+PASS_AT = 4
+
+
+def table_of(human: NDArray[np.int_], judge: NDArray[np.int_]) -> Table:
+    """Counts of (human, judge) pairs; both arrays hold whole scores 1-5."""
+    table = np.zeros((5, 5))
+    np.add.at(table, (np.asarray(human) - 1, np.asarray(judge) - 1), 1)
+    return table
+
+
+def _n(t: Table) -> float:
+    return float(t.sum())
+
+
+def exact(t: Table) -> float | None:
+    return float(np.trace(t) / _n(t)) if _n(t) else None
+
+
+def within_one(t: Table) -> float | None:
+    near = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :]) <= 1
+    return float(t[near].sum() / _n(t)) if _n(t) else None
+
+
+def pass_fail(t: Table, threshold: int = PASS_AT) -> float | None:
+    """Share of pairs on which judge and humans agree about pass (score >= threshold) or fail."""
+    if not _n(t):
+        return None
+    passes = threshold <= CATEGORIES
+    same = passes[:, None] == passes[None, :]
+    return float(t[same].sum() / _n(t))
+
+
+def kappa(t: Table, weights: str | None = None) -> float | None:
+    """Cohen's kappa; ``weights`` None, "linear" or "quadratic" (distance between scores 1-5)."""
+    n = _n(t)
+    if not n:
+        return None
+    distance = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :]).astype(float)
+    w = (distance > 0).astype(float) if weights is None else distance if weights == "linear" else distance**2
+    expected = np.outer(t.sum(1), t.sum(0)) / n
+    denominator = float((w * expected).sum())
+    if denominator == 0:
+        return None
+    return float(1 - (w * t).sum() / denominator)
+
+
+def _ordinal_delta(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Krippendorff's ordinal metric between categories, from the marginal counts n_c."""
+    cumulative = np.cumsum(counts)
+    low = np.minimum.outer(np.arange(5), np.arange(5))
+    high = np.maximum.outer(np.arange(5), np.arange(5))
+    between = cumulative[high] - np.where(low > 0, cumulative[np.maximum(low - 1, 0)], 0.0)
+    return (between - (counts[:, None] + counts[None, :]) / 2) ** 2  # type: ignore[no-any-return]
+
+
+def alpha_from_coincidence(o: NDArray[np.float64]) -> float | None:
+    counts = o.sum(1)
+    n = float(counts.sum())
+    if n <= 1:
+        return None
+    delta = _ordinal_delta(counts)
+    expected = float((np.outer(counts, counts) * delta).sum())
+    if expected == 0:
+        return None
+    return float(1 - (n - 1) * (o * delta).sum() / expected)
+
+
+def alpha_ordinal_table(t: Table) -> float | None:
+    """Krippendorff's alpha (ordinal) with the judge and the human consensus as two raters."""
+    return alpha_from_coincidence(t + t.T)
+
+
+def alpha_ordinal(counts: NDArray[np.float64]) -> float | None:
+    """Krippendorff's alpha (ordinal) from a units x 5 matrix of how many raters gave each score."""
+    counts = np.asarray(counts, dtype=float)
+    m = counts.sum(1)
+    usable = counts[m >= 2]
+    mu = usable.sum(1)
+    # coincidences within each unit: c != k pairs counts_c * counts_k, c == k pairs counts_c (counts_c - 1)
+    o = np.einsum("uc,uk->ck", usable / (mu - 1)[:, None], usable) - np.diag((usable / (mu - 1)[:, None]).sum(0))
+    return alpha_from_coincidence(o)
+
+
+def gwet_ac1(counts: NDArray[np.float64]) -> float | None:
+    """Gwet's AC1 from a units x categories matrix of rater counts (any number of raters, missing allowed)."""
+    counts = np.asarray(counts, dtype=float)
+    r = counts.sum(1)
+    q = counts.shape[1]
+    two = r >= 2
+    if not two.any() or q < 2:
+        return None
+    pa = float(np.mean((counts[two] * (counts[two] - 1)).sum(1) / (r[two] * (r[two] - 1))))
+    rated = r >= 1
+    pi = (counts[rated] / r[rated][:, None]).mean(0)
+    pe = float((pi * (1 - pi)).sum() / (q - 1))
+    return None if pe == 1 else (pa - pe) / (1 - pe)
+
+
+def pairwise_agreement(counts: NDArray[np.float64]) -> tuple[float | None, float | None]:
+    """Exact and within-one agreement over every pair of ratings of the same unit (scores 1-5)."""
+    counts = np.asarray(counts, dtype=float)
+    r = counts.sum(1)
+    pairs = float((r * (r - 1) / 2).sum())
+    if not pairs:
+        return None, None
+    same = float((counts * (counts - 1) / 2).sum())
+    neighbours = float((counts[:, :-1] * counts[:, 1:]).sum())
+    return same / pairs, (same + neighbours) / pairs
+
+
+def _moments(t: Table) -> tuple[float, float, float, float, float]:
+    n = _n(t)
+    x = CATEGORIES.astype(float)
+    mh, mj = t.sum(1) @ x / n, t.sum(0) @ x / n
+    vh, vj = t.sum(1) @ (x - mh) ** 2, t.sum(0) @ (x - mj) ** 2
+    cov = float(((x - mh)[:, None] * (x - mj)[None, :] * t).sum())
+    return n, float(vh), float(vj), cov, float(mj - mh)
+
+
+def pearson(t: Table) -> float | None:
+    n, vh, vj, cov, _ = _moments(t)
+    return None if n < 2 or vh == 0 or vj == 0 else cov / math.sqrt(vh * vj)
+
+
+def _midranks(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+    before = np.cumsum(counts) - counts
+    return before + (counts + 1) / 2  # type: ignore[no-any-return]
+
+
+def spearman(t: Table) -> float | None:
+    """Pearson correlation of the midranks (what SciPy's spearmanr computes with ties)."""
+    n = _n(t)
+    if n < 2:
+        return None
+    rh, rj = _midranks(t.sum(1)), _midranks(t.sum(0))
+    mh, mj = t.sum(1) @ rh / n, t.sum(0) @ rj / n
+    vh, vj = t.sum(1) @ (rh - mh) ** 2, t.sum(0) @ (rj - mj) ** 2
+    if vh == 0 or vj == 0:
+        return None
+    return float(((rh - mh)[:, None] * (rj - mj)[None, :] * t).sum() / math.sqrt(vh * vj))
+
+
+def kendall_tau_b(t: Table) -> float | None:
+    n = _n(t)
+    if n < 2:
+        return None
+    # concordant: cells strictly below-right; discordant: strictly below-left
+    below_right = np.zeros_like(t)
+    below_left = np.zeros_like(t)
+    for i in range(5):
+        for j in range(5):
+            below_right[i, j] = t[i + 1 :, j + 1 :].sum()
+            below_left[i, j] = t[i + 1 :, :j].sum()
+    concordant, discordant = float((t * below_right).sum()), float((t * below_left).sum())
+    pairs = n * (n - 1) / 2
+    ties_h = float((t.sum(1) * (t.sum(1) - 1) / 2).sum())
+    ties_j = float((t.sum(0) * (t.sum(0) - 1) / 2).sum())
+    denominator = math.sqrt((pairs - ties_h) * (pairs - ties_j))
+    return None if denominator == 0 else (concordant - discordant) / denominator
+
+
+def mae(t: Table) -> float | None:
+    distance = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :])
+    return float((distance * t).sum() / _n(t)) if _n(t) else None
+
+
+def bias(t: Table) -> float | None:
+    """Mean of judge minus human."""
+    return _moments(t)[4] if _n(t) else None
+
+
+FIGURES: dict[str, tuple[str, Callable[[Table], float | None]]] = {
+    "exact": ("Exact agreement", exact),
+    "within_one": ("Agreement within one point", within_one),
+    "pass_fail": (f"Pass/fail agreement (pass: {PASS_AT}+)", pass_fail),
+    "kappa": ("Cohen's kappa", kappa),
+    "kappa_linear": ("Cohen's kappa, linear weights", lambda t: kappa(t, "linear")),
+    "kappa_quadratic": ("Cohen's kappa, quadratic weights", lambda t: kappa(t, "quadratic")),
+    "alpha_ordinal": ("Krippendorff's alpha (ordinal)", alpha_ordinal_table),
+    "spearman": ("Spearman rho", spearman),
+    "kendall_tau_b": ("Kendall tau-b", kendall_tau_b),
+    "pearson": ("Pearson r", pearson),
+    "mae": ("Mean absolute error", mae),
+    "bias": ("Mean bias (judge - human)", bias),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: float | None
+    low: float | None  # 95% bootstrap interval
+    high: float | None
+
+
+def bootstrap(t: Table, resamples: int = 1000, seed: int = 0) -> NDArray[np.float64]:
+    """``resamples`` tables drawn as resamples of the pairs (a multinomial draw of the table)."""
+    n = int(_n(t))
+    if n == 0:
+        return np.zeros((0, 5, 5))
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, t.ravel() / n, size=resamples)
+    return draws.reshape(resamples, 5, 5).astype(float)
+
+
+def interval(values: list[float | None]) -> tuple[float | None, float | None]:
+    known = np.array([v for v in values if v is not None], dtype=float)
+    if len(known) < max(2, len(values) // 2):  # undefined on most resamples: no interval
+        return None, None
+    low, high = np.percentile(known, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def figures(t: Table, resamples: int = 1000, seed: int = 0) -> list[Figure]:
+    """Every judge-vs-human figure with a seeded 95% bootstrap interval over pairs."""
+    tables = bootstrap(t, resamples, seed)
+    out = []
+    for key, (label, fn) in FIGURES.items():
+        low, high = interval([fn(b) for b in tables]) if len(tables) else (None, None)
+        out.append(Figure(key, label, fn(t), low, high))
+    return out

@@ -1,0 +1,64 @@
+"""``judge agreement``: a run's figures against people, a comparison of two runs, and a CI gate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from judge.agreement.report import HEADLINES, compare_runs, report
+from judge.cli.data import add_db_option, open_db
+from judge.config import Settings
+from judge.errors import JudgeError
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("agreement", help="how well a judge run agrees with the human ratings")
+    p.add_argument("--run", dest="run_id", type=int, required=True)
+    p.add_argument("--vs", type=int, help="compare with this earlier run (paired bootstrap, McNemar)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--min-alignment", type=float, help="exit 1 when the headline figure is below this")
+    p.add_argument("--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)")
+    add_db_option(p)
+    p.set_defaults(run=_agreement)
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    headline = args.headline or Settings.from_env().headline_metric
+    if headline not in HEADLINES:
+        raise JudgeError(f"unknown headline figure {headline!r}; choose one of {', '.join(HEADLINES)}")
+    db = open_db(args)
+    result = report(db, args.run_id)
+    comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
+    if args.json:
+        out = {**result.to_json(), "headline": headline}
+        if comparison:
+            out["comparison"] = {"vs": args.vs, "n": comparison.n, "mcnemar_p": comparison.mcnemar_p,
+                                 "differences": [d.__dict__ for d in comparison.differences]}  # fmt: skip
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"run {args.run_id}: {result.n} pairs with human ratings "
+              f"({result.no_human} without, {result.judge_errors} judge errors)")  # fmt: skip
+        for f in result.figures:
+            mark = "*" if f.key == headline else " "
+            print(f"{mark} {f.label:<36} {_number(f.value):>7}  [{_number(f.low)}, {_number(f.high)}]")
+        c = result.ceiling
+        print(f"  people among themselves ({c.pairs} pairs): alpha {_number(c.alpha_ordinal)}, "
+              f"AC1 {_number(c.gwet_ac1)}, exact {_number(c.exact)}, within one {_number(c.within_one)}")  # fmt: skip
+        if comparison:
+            print(f"run {args.run_id} vs run {args.vs} on {comparison.n} pairs (difference, 95% paired bootstrap):")
+            for d in comparison.differences:
+                print(f"  {d.label:<36} {_number(d.a)} -> {_number(d.b)}  "
+                      f"{_number(d.difference)} [{_number(d.low)}, {_number(d.high)}]")  # fmt: skip
+            print(f"  McNemar on exact agreement: p = {_number(comparison.mcnemar_p)}")
+    value = result.figure(headline).value
+    if args.min_alignment is not None and (value is None or value < args.min_alignment):
+        print(f"judge agreement: {headline} {_number(value)} is below {args.min_alignment}", file=sys.stderr)
+        return 1
+    return 0

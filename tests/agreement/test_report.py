@@ -1,0 +1,79 @@
+"""Agreement of stored runs with stored ratings: consensus, matching, comparisons, the CLI gate."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sp
+
+from judge.agreement.report import compare_runs, consensus, report
+from judge.cli import main
+from storage import Database
+from storage import queries as q
+
+
+def test_consensus_is_the_median_and_the_lower_score_between_two() -> None:
+    scores = pd.DataFrame({"pair_id": [1, 1, 1, 2, 2, 3, 3, 3, 3], "score": [5, 1, 4, 2, 5, 3, 3, 4, 4]})
+    assert consensus(scores).to_dict() == {1: 4, 2: 2, 3: 3}
+
+
+def rated_db(db: Database, truth: list[int], judge_a: list[int], judge_b: list[int]) -> tuple[int, int]:
+    from tests.llm.test_runs import add_text_pairs
+
+    add_text_pairs(db, "d", {f"p{i}": f"x{i}" for i in range(len(truth))})
+    ids = list(q.pairs_frame(db, "d")["pair_id"].astype(int))
+    q.add_ratings(db, [q.NewRating(p, who, s, None, None, f"{p}-{who}") for p, s in zip(ids, truth, strict=True)
+                       for who in ("ana", "bo")])  # fmt: skip
+    runs = []
+    for scores in (judge_a, judge_b):
+        run = q.create_run(db, name="j", judge_kind="external", status="imported")
+        q.add_results(db, run, [q.NewResult(p, s, None) for p, s in zip(ids, scores, strict=True)])
+        runs.append(run)
+    return runs[0], runs[1]
+
+
+def test_report_matches_direct_computation_and_leaves_out_errors(db: Database) -> None:
+    rng = np.random.default_rng(1)
+    truth = rng.integers(1, 6, 80).tolist()
+    judge = np.clip(np.array(truth) + rng.integers(-1, 2, 80), 1, 5).tolist()
+    a, _ = rated_db(db, truth, judge, judge)
+    pair = int(q.pairs_frame(db, "d")["pair_id"][0])
+    failed = q.create_run(db, name="f", judge_kind="external", status="imported")
+    q.add_results(db, failed, [q.NewResult(pair, None, "unreadable")])
+    result = report(db, a, resamples=200)
+    assert result.n == 80
+    assert result.figure("exact").value == pytest.approx(np.mean(np.array(truth) == np.array(judge)))
+    assert result.figure("kendall_tau_b").value == pytest.approx(sp.kendalltau(truth, judge).statistic)
+    assert result.ceiling.pairs == 80 and result.ceiling.exact == 1.0  # ana and bo always agree
+    assert report(db, failed, resamples=10).judge_errors == 1
+
+
+def test_a_better_prompt_shows_as_a_difference_beyond_noise(db: Database) -> None:
+    rng = np.random.default_rng(2)
+    truth = rng.integers(1, 6, 300)
+    worse = np.where(rng.random(300) < 0.5, rng.integers(1, 6, 300), truth)
+    better = np.where(rng.random(300) < 0.1, rng.integers(1, 6, 300), truth)
+    a, b = rated_db(db, truth.tolist(), worse.tolist(), better.tolist())
+    comparison = compare_runs(db, a, b, resamples=300)
+    exact = next(d for d in comparison.differences if d.key == "exact")
+    assert exact.difference is not None and exact.difference > 0 and exact.low is not None and exact.low > 0
+    assert comparison.mcnemar_p is not None and comparison.mcnemar_p < 0.001
+    same = compare_runs(db, a, a, resamples=100)
+    assert same.mcnemar_p is None and next(d for d in same.differences if d.key == "exact").difference == 0
+
+
+def test_the_cli_prints_figures_and_gates_on_the_headline(db_file, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    db = Database(db_file)
+    truth = [1, 2, 3, 4, 5] * 10
+    a, b = rated_db(db, truth, truth, [min(5, t + 2) for t in truth])
+    db.close()
+    assert main(["agreement", "--run", str(a), "--json", "--db", str(db_file)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["figures"]["exact"]["value"] == 1.0 and printed["n"] == 50
+    assert main(["agreement", "--run", str(b), "--min-alignment", "0.9", "--db", str(db_file)]) == 1
+    assert "below" in capsys.readouterr().err
+    assert main(["agreement", "--run", str(b), "--vs", str(a), "--db", str(db_file)]) == 0
+    assert "McNemar" in capsys.readouterr().out
