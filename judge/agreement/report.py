@@ -30,9 +30,10 @@ from judge.agreement.stats import (
 from judge.errors import JudgeError
 from storage import Database
 from storage import queries as q
+from storage import runs as r
 
-__all__ = ["HEADLINES", "Ceiling", "Comparison", "Report", "ceiling", "compare_runs", "consensus", "match", "report",
-           "report_from"]
+__all__ = ["HEADLINES", "Ceiling", "Comparison", "Report", "ceiling", "compare_runs", "consensus", "history", "match",
+           "report", "report_from"]
 
 HEADLINES = tuple(FIGURES)
 RESAMPLES = 1000
@@ -175,3 +176,19 @@ def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed:
     only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
     p = float(sp.binomtest(only_a, only_a + only_b, 0.5).pvalue) if only_a + only_b else None
     return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b)
+
+
+def history(db: Database, key: str) -> pd.DataFrame:
+    """The ``key`` figure of every run that people's ratings overlap, in the order the runs were made."""
+    ratings = q.ratings_frame(db)
+    rows = []
+    for run in r.runs_frame(db).sort_values("id").itertuples():
+        results = q.results_frame(db, int(run.id))
+        if results.empty or ratings.empty:
+            continue
+        result = report_from(int(run.id), results, ratings, resamples=0)
+        if result.n:
+            rows.append({"run": int(run.id), "created_at": run.created_at, "model": run.model, "prompt": run.prompt,
+                         "label": f"{run.id} · {run.model} · {run.prompt or run.judge}", "n": result.n,
+                         "value": result.figure(key).value})  # fmt: skip
+    return pd.DataFrame(rows, columns=["run", "created_at", "model", "prompt", "label", "n", "value"])
