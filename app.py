@@ -9,6 +9,7 @@ page = st.navigation(
         st.Page("pages/annotate.py", title="Annotate", icon=":material/rate_review:", default=True),
         st.Page("pages/judge.py", title="Judge", icon=":material/gavel:"),
         st.Page("pages/agreement.py", title="Agreement", icon=":material/monitoring:"),
+        st.Page("pages/disagreements.py", title="Disagreements", icon=":material/compare_arrows:"),
         st.Page("pages/language.py", title="Audience language", icon=":material/account_tree:"),
     ]
 )

@@ -13,7 +13,10 @@ from storage.db import Database
 from storage.queries import NewResult, utc_now
 
 __all__ = [
+    "VERDICTS",
     "CachedAnswer",
+    "add_adjudication",
+    "adjudications_frame",
     "JudgeablePair",
     "cached_answers",
     "judgeable_pairs",
@@ -190,3 +193,32 @@ def result_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, Any
     )
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+VERDICTS = ("judge_right", "humans_right", "both_acceptable", "ambiguous")
+
+
+def add_adjudication(db: Database, run_id: int, pair_id: int, verdict: str, note: str | None, who: str) -> None:
+    """Record an engineer's verdict on a disagreement; earlier verdicts are kept (the latest counts)."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict is one of {', '.join(VERDICTS)}, not {verdict!r}")
+    with db.transaction() as cursor:
+        cursor.execute(
+            """INSERT INTO adjudications (run_id, pair_id, verdict, note, adjudicator, created_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [run_id, pair_id, verdict, note, who, utc_now()],
+        )
+
+
+def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
+    """The latest verdict per pair of a run, with who gave it and when."""
+    return (
+        db.cursor()
+        .execute(
+            """SELECT pair_id, arg_max(verdict, id) AS verdict, arg_max(note, id) AS note,
+                      arg_max(adjudicator, id) AS adjudicator, max(created_at) AS adjudicated_at
+               FROM adjudications WHERE run_id = ? GROUP BY pair_id""",
+            [run_id],
+        )
+        .df()
+    )

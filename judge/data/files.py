@@ -11,7 +11,7 @@ import pandas as pd
 
 from judge.errors import JudgeError
 
-__all__ = ["MAX_FILE_BYTES", "FileFormatError", "read_rows", "write_table"]
+__all__ = ["MAX_FILE_BYTES", "FileFormatError", "read_rows", "safe_csv", "write_table"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Largest file accepted for import."""
@@ -80,13 +80,18 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def safe_csv(frame: pd.DataFrame) -> str:
+    """CSV text in which cells that a spreadsheet would run as a formula (= + - @) start with a quote."""
+    safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return str(safe.to_csv(index=False))
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a table; in CSV, cells that a spreadsheet would run as a formula are made inert."""
     kind = _format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "csv":
-        safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-        safe.to_csv(path, index=False)
+        path.write_text(safe_csv(frame), encoding="utf-8")
     elif kind == "jsonl":
         frame.to_json(path, orient="records", lines=True, date_format="iso", force_ascii=False)
     else:
