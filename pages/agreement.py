@@ -13,19 +13,19 @@ from ui.agreement_views import (
     history_chart,
 )
 from ui.resources import database, settings
+from ui.session import choose_run
 
 db, config = database(), settings()
 headline = config.headline_metric if config.headline_metric in FIGURES else "within_one"
 headline_label = FIGURES[headline][0]
 st.title("Agreement")
 
-runs = r.runs_frame(db)
-if runs.empty:
-    st.info("No judge runs yet: start one on the Judge page, or import judgments.")
-    st.stop()
-labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
 left, right = st.columns(2)
-run_id = left.selectbox("Run", list(labels), format_func=labels.get, key="agreement_run")
+run_id = choose_run(db, "agreement_run", left)
+if run_id is None:
+    st.stop()
+runs = r.runs_frame(db)
+labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
 other = right.selectbox("Compare with an earlier run (optional)", [None, *labels], key="agreement_vs",
                         format_func=lambda i: "none" if i is None else labels[i])  # fmt: skip
 

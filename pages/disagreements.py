@@ -9,16 +9,14 @@ from storage import runs as r
 from ui.disagreement_views import adjudication_form, show_people, show_reasoning
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, settings
+from ui.session import choose_run
 
 db, config = database(), settings()
 st.title("Disagreements")
-runs = r.runs_frame(db)
-if runs.empty:
-    st.info("No judge runs yet: start one on the Judge page.")
-    st.stop()
-labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
 left, middle, right = st.columns(3)
-run_id = int(left.selectbox("Run", list(labels), format_func=labels.get, key="disagree_run"))
+run_id = choose_run(db, "disagree_run", left)
+if run_id is None:
+    st.stop()
 gap = middle.slider("Differ by at least", 1, 4, 2, key="gap")
 direction = right.radio("Direction", ["any", "judge_higher", "judge_lower"], horizontal=True, key="direction",
                         format_func={"any": "Any", "judge_higher": "Judge higher", "judge_lower": "Judge lower"}.get)  # fmt: skip

@@ -8,7 +8,7 @@ from judge.config import Settings
 from storage import Database
 from storage import queries as q
 
-__all__ = ["annotator_name", "choose_dataset"]
+__all__ = ["annotator_name", "choose_dataset", "choose_run"]
 
 
 def _sign_in(name: str, config: Settings) -> None:
@@ -52,3 +52,15 @@ def choose_dataset(db: Database) -> int | None:
     names = list(frame["name"])
     name = st.sidebar.selectbox("Dataset", names, key="dataset")
     return int(frame.loc[frame["name"] == name, "id"].iloc[0])
+
+
+def choose_run(db: Database, key: str, column: object = st) -> int | None:
+    """A judge run picked from every run, newest first; None (with a hint) when there are none."""
+    from storage import runs as r
+
+    runs = r.runs_frame(db)
+    if runs.empty:
+        st.info("No judge runs yet: start one on the Judge page, or import judgments.")
+        return None
+    labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+    return int(column.selectbox("Run", list(labels), format_func=labels.get, key=key))  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import anthropic
 import openai
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 PROVIDERS = ("openai", "anthropic", "openai-compatible")
+Client = TypeVar("Client", openai.AsyncOpenAI, anthropic.AsyncAnthropic)
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
                  "openai-compatible": "OPENAI_COMPATIBLE_API_KEY"}  # fmt: skip
 DEFAULT_TIMEOUT = 60.0
@@ -78,18 +79,15 @@ def answer_schema(answer: str) -> dict[str, Any]:
             "additionalProperties": False}  # fmt: skip
 
 
-class OpenAIProvider:
-    """OpenAI, with a JSON-schema response format; or an OpenAI-compatible server (``structured=False``)."""
+class _Connected(Generic[Client]):
+    """Holds an SDK client made on first use in the running event loop (its connections belong to it)."""
 
-    def __init__(
-        self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai"
-    ) -> None:
-        self.connect, self.structured, self.name = connect, structured, name
-        self._client: openai.AsyncOpenAI | None = None
+    def __init__(self, connect: Callable[[], Client]) -> None:
+        self.connect: Callable[[], Client] = connect
+        self._client: Client | None = None
 
     @property
-    def client(self) -> openai.AsyncOpenAI:
-        """An SDK client for the running event loop (its connections belong to that loop)."""
+    def client(self) -> Client:
         if self._client is None:
             self._client = self.connect()
         return self._client
@@ -98,6 +96,16 @@ class OpenAIProvider:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
+    """OpenAI, with a JSON-schema response format; or an OpenAI-compatible server (``structured=False``)."""
+
+    def __init__(
+        self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai"
+    ) -> None:
+        super().__init__(connect)
+        self.structured, self.name = structured, name
 
     async def complete(self, request: Request) -> Completion:
         options: dict[str, Any] = {}
@@ -129,28 +137,13 @@ class OpenAIProvider:
         return Completion(text, usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None)
 
 
-class AnthropicProvider:
+class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
     """Anthropic, answering through a forced tool call whose input is the judgment.
 
     The pinned SDK's ``messages.create`` takes no ``temperature``: the model's own sampling applies.
     """
 
     name = "anthropic"
-
-    def __init__(self, connect: Callable[[], anthropic.AsyncAnthropic]) -> None:
-        self.connect = connect
-        self._client: anthropic.AsyncAnthropic | None = None
-
-    @property
-    def client(self) -> anthropic.AsyncAnthropic:
-        if self._client is None:
-            self._client = self.connect()
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
 
     async def complete(self, request: Request) -> Completion:
         params: dict[str, Any] = {
