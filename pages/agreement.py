@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.report import FIGURES, compare_runs, history, report
 from judge.errors import JudgeError
 from storage import runs as r
@@ -57,6 +58,9 @@ st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 
 left, right = st.columns(2)
 left.plotly_chart(confusion_heatmap(result), width="stretch")
 right.plotly_chart(distributions(result), width="stretch")
+
+by = st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="breakdown")
+st.dataframe(breakdown(db, int(run_id), by, headline), hide_index=True, width="stretch")
 
 if other is not None and other != run_id:
     st.subheader(f"Run {run_id} against run {other}")

@@ -77,3 +77,20 @@ def test_the_cli_prints_figures_and_gates_on_the_headline(db_file, capsys: pytes
     assert "below" in capsys.readouterr().err
     assert main(["agreement", "--run", str(b), "--vs", str(a), "--db", str(db_file)]) == 0
     assert "McNemar" in capsys.readouterr().out
+
+
+def test_breakdowns_by_mutation_and_ast_size_cover_every_pair(demo_db: Database) -> None:
+    from judge.agreement.breakdown import breakdown
+    from judge.execution.run import run_execution
+
+    run = run_execution(demo_db, "demo")
+    ids = list(q.pairs_frame(demo_db)["pair_id"].astype(int))
+    q.add_ratings(demo_db, [q.NewRating(p, "ana", 1 + p % 5, None, None, f"b{p}") for p in ids])
+    by_mutation = breakdown(demo_db, run, "mutation", "exact", resamples=100)
+    assert by_mutation["pairs"].sum() == len(ids)
+    assert "(not recorded)" not in set(by_mutation["Mutation kind"])
+    by_size = breakdown(demo_db, run, "ast_size", "within_one", resamples=100)
+    assert by_size["pairs"].sum() == len(ids) and set(by_size["AST size (nodes of the ground truth)"]) <= {
+        "1-5", "6-10", "11-20", "21-40", "41+"}
+    for row in by_size.itertuples():
+        assert row.low is None or row.low <= row.value <= row.high

@@ -33,10 +33,11 @@ def test_figures_ceiling_comparison_and_trend(db_path: Path) -> None:
     table = at.dataframe[0].value
     assert "Cohen's kappa, quadratic weights" in list(table["figure"])
     assert all("–" in cell for cell in table["95% interval"])
+    assert at.dataframe[1].value["pairs"].sum() == 120  # the breakdown (one dataset here)
     at.selectbox(key="agreement_run").set_value(2)
     at.selectbox(key="agreement_vs").set_value(1).run()
     assert not at.exception
-    compared = at.dataframe[1].value
+    compared = at.dataframe[2].value
     exact = compared[compared["figure"] == "Exact agreement"].iloc[0]
     assert exact["after"] == "1.000" and exact["beyond noise"] == "yes"
     assert any("McNemar" in c.value for c in at.caption)
