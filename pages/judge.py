@@ -52,7 +52,7 @@ def runs() -> None:
     for run_id in sorted(active):
         if st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
             work.cancel(run_id)
-    for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled"]), "id"]:
+    for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled", "failed"]), "id"]:
         if run_id not in active and admin and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):
             resume(int(run_id))
         if message := work.error(int(run_id)):
