@@ -152,6 +152,8 @@ def _moments(t: Table) -> tuple[float, float, float, float, float]:
 
 
 def pearson(t: Table) -> float | None:
+    if _n(t) < 2:
+        return None
     n, vh, vj, cov, _ = _moments(t)
     return None if n < 2 or vh == 0 or vj == 0 else cov / math.sqrt(vh * vj)
 
