@@ -8,13 +8,15 @@ restarted) shows as interrupted and can be resumed: nothing judged is judged aga
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
-from judge.llm.providers import Provider
-from judge.llm.run import RunSpec, new_llm_run, run_llm
+from judge.llm.providers import Provider, make_provider
+from judge.llm.run import RunSpec, new_llm_run, run_llm, stored_spec
 from storage import Database
+from storage import runs as r
 
 __all__ = ["Jobs"]
 
@@ -41,6 +43,17 @@ class Jobs:
         run_id = resume or new_llm_run(self.db, spec)
         self._start(run_id, lambda cancel: run_llm(self.db, spec, provider, resume=run_id, cancel=cancel))
         return run_id
+
+    def resume(self, run_id: int, keys: Mapping[str, str]) -> None:
+        """Continue a stored run as it was started; an LLM run gets a provider for its stored settings."""
+        settings = r.run_settings(self.db, run_id)
+        if settings is None:
+            raise JudgeError(f"no run with id {run_id}")
+        if settings["judge_kind"] == "execution":
+            self.start_execution(settings["dataset"], resume=run_id)
+            return
+        spec = stored_spec(self.db, run_id)
+        self.start_llm(spec, make_provider(spec.provider, base_url=spec.base_url, keys=keys), resume=run_id)
 
     def _start(self, run_id: int, work: Callable[[threading.Event], object]) -> None:
         with self._lock:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from judge.errors import JudgeError
-from judge.llm import estimate, make_provider, stored_spec
+from judge.llm import estimate, make_provider
 from storage import queries as q
 from storage import runs as r
 from ui.resources import database, jobs, keys, settings
@@ -31,9 +31,8 @@ with st.expander("Start a run", expanded=True):
         else:
             spec = llm_spec_form(dataset)
             guess = estimate(db, spec)
-            cost = f"about ${guess.usd:.2f}" if guess.usd is not None else "no price for this model in prices.toml"
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
-                    f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {cost}.")  # fmt: skip
+                    f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip
             if st.button("Start", type="primary", disabled=not admin or not spec.model):
                 provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
                 st.toast(f"Run {work.start_llm(spec, provider)} started")
@@ -54,21 +53,12 @@ def runs() -> None:
             work.cancel(run_id)
     for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled", "failed"]), "id"]:
         if run_id not in active and admin and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):
-            resume(int(run_id))
+            try:
+                work.resume(int(run_id), keys())
+            except JudgeError as e:
+                st.error(str(e))
         if message := work.error(int(run_id)):
             st.error(f"Run {run_id} stopped: {message}")
-
-
-def resume(run_id: int) -> None:
-    settings_of = r.run_settings(db, run_id) or {}
-    try:
-        if settings_of.get("judge_kind") == "execution":
-            work.start_execution(settings_of["dataset"], resume=run_id)
-        else:
-            spec = stored_spec(db, run_id)
-            work.start_llm(spec, make_provider(spec.provider, base_url=spec.base_url, keys=keys()), resume=run_id)
-    except JudgeError as e:
-        st.error(str(e))
 
 
 st.subheader("Runs")

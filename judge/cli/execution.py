@@ -68,8 +68,7 @@ def _run(args: argparse.Namespace) -> None:
                                  max_retries=args.max_retries)  # fmt: skip
         if not args.resume:
             guess = estimate(db, spec)
-            cost = f"about ${guess.usd:.2f}" if guess.usd is not None else "no price for this model in prices.toml"
-            print(f"{guess.calls} calls ({guess.cached} cached), {cost}", file=sys.stderr)
+            print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
         run_id = run_llm(db, spec, provider, resume=args.resume, progress=show)
     print(file=sys.stderr)
     print(f"run {run_id} finished")

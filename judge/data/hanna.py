@@ -88,8 +88,8 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
             column = f"Human {rater} {criterion}"
             people.append((model, rater, _whole(path, number, model, column, _scores(path, number, row, column))))
     load.pairs = q.add_pairs(db, load.dataset, pairs)[0]
-    ids = dict(zip(q.pairs_frame(db, load.dataset)["external_id"], q.pairs_frame(db, load.dataset)["pair_id"],
-                   strict=True))  # fmt: skip
+    stored = q.pairs_frame(db, load.dataset)
+    ids = dict(zip(stored["external_id"], stored["pair_id"], strict=True))
     ratings = [q.NewRating(int(ids[f"{model}-{i:02d}"]), f"hanna-rater-{rater}", score, None, None,
                            f"hanna-{criterion}-{model}-{i}-{rater}")
                for model, rater, scores in people for i, score in enumerate(scores)]  # fmt: skip

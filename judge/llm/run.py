@@ -70,6 +70,10 @@ class Estimate:
     output_tokens: int
     usd: float | None  # None: the model is not in the price table
 
+    @property
+    def cost(self) -> str:
+        return f"about ${self.usd:.2f}" if self.usd is not None else "no price for this model in prices.toml"
+
 
 @dataclass(frozen=True)
 class _Call:

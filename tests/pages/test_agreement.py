@@ -5,21 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.agreement.test_report import rated_db
-from tests.pages.test_annotate import opened
+from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "agreement.py")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "agreement.duckdb"
-    monkeypatch.setenv("JUDGE_DB", str(path))
-    monkeypatch.delenv("JUDGE_HEADLINE_METRIC", raising=False)
-    return path
 
 
 def test_figures_ceiling_comparison_and_trend(db_path: Path) -> None:

@@ -8,24 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
-from storage import Database
 from storage import queries as q
+from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "annotate.py")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("JUDGE_DB", str(path))
-    monkeypatch.delenv("JUDGE_ANNOTATORS", raising=False)
-    return path
-
-
-def opened(path: Path) -> Database:
-    from ui.resources import _open
-
-    return _open(str(path))
 
 
 def signed_in(name: str = "ana") -> AppTest:

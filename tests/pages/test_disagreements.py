@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.agreement.disagreements import disagreements
 from judge.data.files import safe_csv
 from storage import runs as r
 from tests.agreement.test_report import rated_db
-from tests.pages.test_annotate import opened
+from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "disagreements.py")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "dis.duckdb"
-    monkeypatch.setenv("JUDGE_DB", str(path))
-    monkeypatch.delenv("JUDGE_ADMINS", raising=False)
-    return path
 
 
 def test_gaps_sorted_filtered_and_exported_safely(db_path: Path) -> None:

@@ -10,26 +10,22 @@ from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
 from storage import runs as r
-from tests.pages.test_annotate import opened
+from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "judge.py")
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "judge.duckdb"
-    monkeypatch.setenv("JUDGE_DB", str(path))
-    for name in ("JUDGE_ADMINS", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    store_demo(opened(path), count=12)
-    return path
+def seeded(db_path: Path) -> Path:
+    store_demo(opened(db_path), count=12)
+    return db_path
 
 
-def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(db_path: Path) -> None:
+def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: Path) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     next(b for b in at.button if b.label == "Start").click().run()
-    db = opened(db_path)
+    db = opened(seeded)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (r.runs_frame(db).empty or r.runs_frame(db)["status"][0] != "finished"):
         time.sleep(0.2)
@@ -44,16 +40,16 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(db_path:
     assert any("Reasoning" in m.value for m in at.markdown)
 
 
-def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(db_path: Path) -> None:
+def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(seeded: Path) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.radio(key="judge_kind").set_value("llm").run()
     assert any("12 calls" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Start").click().run()
     assert any("set OPENAI_API_KEY" in e.value for e in at.error)
-    assert r.runs_frame(opened(db_path)).empty
+    assert r.runs_frame(opened(seeded)).empty
 
 
-def test_with_an_admin_list_others_cannot_start_runs(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_ADMINS", "lee")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert next(b for b in at.button if b.label == "Start").disabled
