@@ -10,6 +10,7 @@ same call is never paid for twice, in this run or another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -30,7 +31,7 @@ from storage import runs as r
 __all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "new_llm_run", "run_llm", "stored_spec"]
 
 DEFAULT_CONCURRENCY = 8
-FLUSH_EVERY = 0.25  # seconds between writes of finished judgments
+FLUSH_EVERY = 0.5  # seconds between writes of finished judgments
 OUTPUT_TOKENS_GUESS = {"reasoning_then_score": 250, "score_only": 10}
 CHARS_PER_TOKEN = 4
 
@@ -185,16 +186,20 @@ async def _judge_all(
     pending: list[tuple[q.NewResult, bool, str, r.CachedAnswer | None]] = []
     finished = 0
 
-    def flush() -> None:
+    def store(batch: list[tuple[q.NewResult, bool, str, r.CachedAnswer | None]]) -> None:
         nonlocal finished
-        if not pending:
-            return
-        fresh = {key: answer for _, hit, key, answer in pending if answer is not None and not hit}
-        r.store_answers(db, run_id, [p[0] for p in pending], [p[1] for p in pending], fresh)
-        finished += len(pending)
-        pending.clear()
+        fresh = {key: answer for _, hit, key, answer in batch if answer is not None and not hit}
+        r.store_answers(db, run_id, [b[0] for b in batch], [b[1] for b in batch], fresh)
+        finished += len(batch)
         if progress:
             progress(finished, len(calls))
+
+    async def flush() -> None:
+        # the write runs in a thread (DuckDB lets go of the GIL), so answers keep arriving meanwhile
+        if pending:
+            batch = pending[:]
+            pending.clear()
+            await asyncio.to_thread(store, batch)
 
     async def one(call: _Call) -> None:
         async with gate:
@@ -216,16 +221,19 @@ async def _judge_all(
                             call.key, answer))  # fmt: skip
 
     async def flusher() -> None:
-        while True:
-            await asyncio.sleep(FLUSH_EVERY)
-            flush()
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), FLUSH_EVERY)
+            await flush()
+        await flush()  # what arrived during the last write
 
+    done = asyncio.Event()
     writer = asyncio.create_task(flusher())
     try:
         await asyncio.gather(*(one(c) for c in calls))
     finally:
-        writer.cancel()
-        flush()
+        done.set()
+        await writer  # the last write: a write is never cut off half-way, nor two at once
         await provider.aclose()
 
 

@@ -8,6 +8,7 @@ a marker ``CASE:<name>`` in the prompt picks one of the scripted faults.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -15,8 +16,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from aiohttp import web
 
 
 @dataclass
@@ -62,57 +64,52 @@ def scripted(body: dict[str, Any], attempt: int) -> Reply:
 
 
 class FakeProviderServer:
+    """Serves on its own event loop in a thread, so a slow answer costs a timer, not a thread."""
+
     def __init__(self, behave: Callable[[dict[str, Any], int], Reply] = scripted) -> None:
         self.behave = behave
         self.received: list[tuple[str, dict[str, Any], float]] = []
         self.attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
-        server = self
+        self.loop = asyncio.new_event_loop()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/{path:.*}", self._answer)
+        self.runner = web.AppRunner(app, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0, backlog=1024)
+        self.loop.run_until_complete(site.start())
+        port = self.runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                key = json.dumps(body.get("messages"), sort_keys=True)
-                with server.lock:
-                    server.received.append((self.path, body, time.monotonic()))
-                    server.attempts[key] += 1
-                    attempt = server.attempts[key]
-                reply = server.behave(body, attempt)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                payload = reply.raw if reply.raw is not None else json.dumps(
-                    _anthropic(body, reply) if self.path.endswith("/messages") else _openai(body, reply)
-                ).encode()  # fmt: skip
-                if reply.status != 200 and reply.raw is None:
-                    payload = json.dumps({"error": {"type": "error", "message": f"scripted {reply.status}"}}).encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(payload)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    async def _answer(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        body = json.loads(raw or b"{}")
+        key = json.dumps(body.get("messages"), sort_keys=True)
+        with self.lock:
+            self.received.append((request.path, body, time.monotonic()))
+            self.attempts[key] += 1
+            attempt = self.attempts[key]
+        reply = self.behave(body, attempt)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        payload = reply.raw if reply.raw is not None else json.dumps(
+            _anthropic(body, reply) if request.path.endswith("/messages") else _openai(body, reply)
+        ).encode()  # fmt: skip
+        if reply.status != 200 and reply.raw is None:
+            payload = json.dumps({"error": {"type": "error", "message": f"scripted {reply.status}"}}).encode()
+        return web.Response(status=reply.status, body=payload, content_type="application/json",
+                            headers=reply.headers)  # fmt: skip
 
     def __enter__(self) -> FakeProviderServer:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
 
 
 def _openai(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -151,9 +148,8 @@ def main() -> None:
 
     delay = float(sys.argv[1]) if len(sys.argv) > 1 else 0.2
     server = FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=delay))
-    server.httpd.request_queue_size = 256
     print(server.url, flush=True)
-    server.httpd.serve_forever()
+    server.loop.run_forever()
 
 
 if __name__ == "__main__":
