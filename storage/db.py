@@ -74,6 +74,6 @@ def _open_error(path: str, error: duckdb.IOException) -> StorageError:
         who = f" (process {holder.group(1)})" if holder else ""
         return DatabaseBusyError(
             f"the database {path} is in use by another process{who}, such as the running app. "
-            "Stop it first, or write results to a file with --out and import that file in the app."
+            "Stop it first, or use the app to do this."
         )
     return StorageError(f"cannot open the database {path}: {message}")

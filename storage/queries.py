@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import duckdb
 import pandas as pd
 
 from storage.db import Database
 from storage.errors import StorageError
+
+Cursor = duckdb.DuckDBPyConnection
 
 __all__ = [
     "NewPair",
@@ -27,6 +30,7 @@ __all__ = [
     "set_run_status",
     "annotator_history",
     "create_run",
+    "insert_run",
     "dataset_id",
     "datasets",
     "find_run",
@@ -388,19 +392,24 @@ _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_has
 
 def create_run(db: Database, *, name: str, judge_kind: str, status: str, **fields: Any) -> int:
     """A new judge run; ``fields`` are the optional columns of ``judge_runs``."""
+    with db.transaction() as cursor:
+        return insert_run(cursor, name=name, judge_kind=judge_kind, status=status, **fields)
+
+
+def insert_run(cursor: Cursor, *, name: str, judge_kind: str, status: str, **fields: Any) -> int:
+    """:func:`create_run` inside a transaction the caller holds."""
     unknown = set(fields) - set(_RUN_FIELDS)
     if unknown:
         raise ValueError(f"unknown run fields: {sorted(unknown)}")
     if fields.get("parameters") is not None:
         fields["parameters"] = json.dumps(fields["parameters"])
     values = [name, judge_kind, status, utc_now(), *(fields.get(k) for k in _RUN_FIELDS)]
-    with db.transaction() as cursor:
-        row = cursor.execute(
-            """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
-                   prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            values,
-        ).fetchone()
+    row = cursor.execute(
+        """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
+               prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        values,
+    ).fetchone()
     assert row is not None
     return int(row[0])
 

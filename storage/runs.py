@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from storage.db import Database
-from storage.queries import NewResult, utc_now
+from storage.queries import Cursor, NewResult, insert_run, utc_now
 
 __all__ = [
     "VERDICTS",
@@ -22,9 +22,13 @@ __all__ = [
     "judgeable_pairs",
     "judged_samples",
     "latest_evidence",
+    "add_finished_run",
+    "pair_keys",
     "prompt_hashes",
     "result_detail",
+    "run_results",
     "run_settings",
+    "run_with_token",
     "runs_frame",
     "store_answers",
 ]
@@ -112,6 +116,14 @@ def store_answers(
     db: Database, run_id: int, results: Sequence[NewResult], cached: Sequence[bool], answers: dict[str, CachedAnswer]
 ) -> None:
     """Results of a run and the new answers for the cache, in one transaction; nothing stored twice."""
+    cache, rows = _frames(run_id, results, cached, answers)
+    with db.transaction() as cursor:
+        _insert(cursor, cache, rows)
+
+
+def _frames(
+    run_id: int, results: Sequence[NewResult], cached: Sequence[bool], answers: dict[str, CachedAnswer]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     now = utc_now()
     cache = pd.DataFrame(
         [[k, a.text, a.input_tokens, a.output_tokens, now] for k, a in answers.items()],
@@ -123,20 +135,23 @@ def store_answers(
           now, hit] for r, hit in zip(results, cached, strict=True)],
         columns=list(_RESULT_COLUMNS),
     ).astype(object)  # fmt: skip
+    return cache, rows
+
+
+def _insert(cursor: Cursor, cache: pd.DataFrame, rows: pd.DataFrame) -> None:
     # one set-based INSERT per table: executemany costs a round of planning per row
-    with db.transaction() as cursor:
-        if len(cache):
-            cursor.register("new_answers", cache)
-            cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
-                              SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")
-            cursor.unregister("new_answers")
-        if len(rows):
-            cursor.register("new_results", rows)
-            columns = ", ".join(_RESULT_COLUMNS)
-            cursor.execute(f"""INSERT INTO judge_results ({columns})
-                               SELECT {columns} FROM new_results
-                               ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
-            cursor.unregister("new_results")
+    if len(cache):
+        cursor.register("new_answers", cache)
+        cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
+                          SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")
+        cursor.unregister("new_answers")
+    if len(rows):
+        cursor.register("new_results", rows)
+        columns = ", ".join(_RESULT_COLUMNS)
+        cursor.execute(f"""INSERT INTO judge_results ({columns})
+                           SELECT {columns} FROM new_results
+                           ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
+        cursor.unregister("new_results")
 
 
 _RESULT_COLUMNS = ("run_id", "pair_id", "sample", "score", "error", "reasoning", "prompt", "raw_response",
@@ -222,3 +237,52 @@ def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
         )
         .df()
     )
+
+
+# ---- runs made elsewhere (the command line while the app held the database) ------------------------
+
+
+def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
+    """Every result of a run with the pair it judged, named by dataset, external id and content hash."""
+    cursor = db.cursor().execute(
+        """SELECT d.name AS dataset, p.external_id, p.content_hash, j.sample, j.score, j.error, j.reasoning,
+                  j.prompt, j.raw_response, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms,
+                  j.evidence, j.cached
+           FROM judge_results j JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
+           WHERE j.run_id = ? ORDER BY j.id""",
+        [run_id],
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def pair_keys(db: Database, dataset: str) -> dict[str, tuple[int, str]]:
+    """External id -> (pair id, content hash) for every pair of a dataset."""
+    rows = (
+        db.cursor()
+        .execute(
+            """SELECT p.external_id, p.id, p.content_hash FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               WHERE d.name = ?""",
+            [dataset],
+        )
+        .fetchall()
+    )
+    return {e: (int(i), h) for e, i, h in rows}
+
+
+def run_with_token(db: Database, token: str) -> int | None:
+    """The run imported from the run file with this token, if any."""
+    row = (
+        db.cursor()
+        .execute("SELECT min(id) FROM judge_runs WHERE json_extract_string(parameters, '$.run_file') = ?", [token])
+        .fetchone()
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def add_finished_run(db: Database, run: dict[str, Any], results: Sequence[NewResult], cached: Sequence[bool]) -> int:
+    """A whole run with its results in one transaction: all of it is stored, or none."""
+    with db.transaction() as cursor:
+        run_id = insert_run(cursor, **run)
+        _insert(cursor, *_frames(run_id, results, cached, {}))
+    return run_id

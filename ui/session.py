@@ -47,7 +47,7 @@ def annotator_name(config: Settings) -> str | None:
 def choose_dataset(db: Database) -> int | None:
     frame = q.datasets(db)
     if frame.empty:
-        st.info("No pairs yet. Run `judge demo` or import pairs with `judge import pairs FILE`.")
+        st.info("No pairs yet. Run `judge demo` or import pairs on the Import and export page (or `judge import pairs FILE`).")
         return None
     names = list(frame["name"])
     name = st.sidebar.selectbox("Dataset", names, key="dataset")

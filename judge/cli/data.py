@@ -9,6 +9,7 @@ from judge.config import Settings
 from judge.data import export, import_judgments, import_pairs, import_ratings
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
+from judge.llm.runfile import import_run_file
 from storage import Database
 from storage import queries as q
 
@@ -31,8 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(run=_demo)
 
-    p = commands.add_parser("import", help="import pairs, ratings or judgments from JSONL, CSV or Parquet")
-    p.add_argument("what", choices=["pairs", "ratings", "judgments"])
+    p = commands.add_parser("import", help="import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file")
+    p.add_argument("what", choices=["pairs", "ratings", "judgments", "run"])
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=DEMO_DATASET)
     p.add_argument("--run", help="judgments: the run to add them to (default: the file name)")
@@ -62,8 +63,10 @@ def _import(args: argparse.Namespace) -> None:
         report = import_pairs(db, args.file, args.dataset)
     elif args.what == "ratings":
         report = import_ratings(db, args.file, args.dataset)
-    else:
+    elif args.what == "judgments":
         report = import_judgments(db, args.file, args.dataset, args.run)
+    else:
+        report = import_run_file(db, args.file)
     print(f"{args.file.name}: {report}")
 
 

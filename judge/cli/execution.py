@@ -9,12 +9,17 @@ from pathlib import Path
 
 from judge.cli.audience import read_definition
 from judge.cli.data import add_db_option, open_db
+from judge.data import import_pairs
+from judge.data.files import read_rows
 from judge.errors import JudgeError
 from judge.execution.equivalence import compare
 from judge.execution.run import DEFAULT_WORKERS, run_execution
 from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, run_llm, stored_spec
 from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from judge.llm.run import DEFAULT_CONCURRENCY
+from judge.llm.runfile import write_run_file
+from storage import Database
+from storage.errors import DatabaseBusyError
 
 __all__ = ["register"]
 
@@ -43,6 +48,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     llm.add_argument("--evidence", action="store_true", help="give the model the execution judge's evidence")
     llm.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
     llm.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
+    apart = p.add_argument_group("while the app holds the database")
+    apart.add_argument("--pairs", type=Path, help="judge the pairs of this file (exported from the app) in memory")
+    apart.add_argument("--out", type=Path, help="with --pairs: write the run to this .jsonl file for the app")
     add_db_option(p)
     p.set_defaults(run=_run)
 
@@ -53,25 +61,56 @@ def _equiv(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    db = open_db(args)
-
-    def show(done: int, total: int) -> None:
-        print(f"\r{done}/{total} judged", end="", file=sys.stderr, flush=True)
-
+    if args.pairs is not None:
+        _run_apart(args)
+        return
+    try:
+        db = open_db(args)
+    except DatabaseBusyError as e:
+        raise DatabaseBusyError(f"{e} To judge while the app runs, download the dataset's pairs on its Import "
+                                "page and run with --pairs PAIRS.jsonl --out RUN.jsonl; then import RUN.jsonl "
+                                "there.") from e  # fmt: skip
     if args.judge == "execution":
         if not args.dataset:
             raise JudgeError("--dataset is required")
-        run_id = run_execution(db, args.dataset, resume=args.resume, workers=args.workers, progress=show)
+        run_id = run_execution(db, args.dataset, resume=args.resume, workers=args.workers, progress=_show)
     else:
-        spec = stored_spec(db, args.resume) if args.resume else _spec(args)
-        provider = make_provider(spec.provider, base_url=spec.base_url, timeout=args.timeout,
-                                 max_retries=args.max_retries)  # fmt: skip
-        if not args.resume:
-            guess = estimate(db, spec)
-            print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
-        run_id = run_llm(db, spec, provider, resume=args.resume, progress=show)
+        run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
     print(file=sys.stderr)
     print(f"run {run_id} finished")
+
+
+def _run_apart(args: argparse.Namespace) -> None:
+    """Judge the pairs of a file in an in-memory database and write the run to a file the app imports."""
+    if args.judge != "llm" or args.resume:
+        raise JudgeError("--pairs is for a new LLM run (--judge llm, without --resume)")
+    if args.out is None or args.out.suffix.lower() != ".jsonl":
+        raise JudgeError("--pairs needs --out RUN.jsonl, the run file to import in the app")
+    names = {str(row.get("dataset")) for row in read_rows(args.pairs) if row.get("dataset")}
+    dataset = args.dataset or (names.pop() if len(names) == 1 else None)
+    if not dataset:
+        raise JudgeError(f"{args.pairs.name} does not name one dataset: give --dataset, the name it has in the app")
+    db = Database()
+    import_pairs(db, args.pairs, dataset)
+    args.dataset = dataset
+    run_id = _run_llm(db, _spec(args), args)
+    written = write_run_file(db, run_id, args.out)
+    print(file=sys.stderr)
+    print(f"{written} judgments written to {args.out}; import it in the app (Import page) or with "
+          f"`judge import run {args.out}` once the app is stopped")
+
+
+def _show(done: int, total: int) -> None:
+    print(f"\r{done}/{total} judged", end="", file=sys.stderr, flush=True)
+
+
+def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
+    provider = make_provider(spec.provider, base_url=spec.base_url, timeout=args.timeout,
+                             max_retries=args.max_retries)  # fmt: skip
+    if not args.resume:
+        guess = estimate(db, spec)
+        print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
+    return run_llm(db, spec, provider, resume=args.resume, progress=_show)
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from judge.errors import JudgeError
 
-__all__ = ["MAX_FILE_BYTES", "FileFormatError", "read_rows", "safe_csv", "write_table"]
+__all__ = ["MAX_FILE_BYTES", "FileFormatError", "jsonl_text", "read_rows", "safe_csv", "write_table"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Largest file accepted for import."""
@@ -86,6 +86,11 @@ def safe_csv(frame: pd.DataFrame) -> str:
     return str(safe.to_csv(index=False))
 
 
+def jsonl_text(frame: pd.DataFrame) -> str:
+    """A table as JSON Lines, one object per row, dates in ISO form."""
+    return str(frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False))
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a table; in CSV, cells that a spreadsheet would run as a formula are made inert."""
     kind = _format(path)
@@ -93,6 +98,6 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     if kind == "csv":
         path.write_text(safe_csv(frame), encoding="utf-8")
     elif kind == "jsonl":
-        frame.to_json(path, orient="records", lines=True, date_format="iso", force_ascii=False)
+        path.write_text(jsonl_text(frame), encoding="utf-8")
     else:
         frame.to_parquet(path, index=False)

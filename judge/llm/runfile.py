@@ -1,0 +1,128 @@
+"""Run files: an LLM run made on the command line while the app held the database, for the app to import.
+
+DuckDB lets one process open a database file, so while the app runs, ``judge run --pairs FILE --out RUN``
+judges the pairs of an exported file in memory and writes the whole run here instead. A run file is JSON
+Lines: the first line is the run (its settings, prompt name, version and hash, and a token that makes a
+second import of the same file add nothing), every further line one judgment with its full transcript,
+naming its pair by external id and content hash; an import refuses a pair whose content is not what was
+judged, and stores all of the run or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from judge.data.files import read_rows
+from judge.data.importer import ImportRejected, ImportReport
+from judge.data.records import RowError, RowInvalid, score_value
+from judge.errors import JudgeError
+from judge.llm.prompts import PromptError
+from storage import Database
+from storage import queries as q
+from storage import runs as r
+
+__all__ = ["FORMAT", "import_run_file", "write_run_file"]
+
+FORMAT = "llm-judge-run/1"
+_RUN_KEYS = ("name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash")
+
+
+def write_run_file(db: Database, run_id: int, path: Path) -> int:
+    """Write a run and its results; returns the number of results written."""
+    settings = r.run_settings(db, run_id)
+    if settings is None:
+        raise JudgeError(f"no run with id {run_id}")
+    header = {"format": FORMAT, "token": str(uuid.uuid4()), "dataset": settings["dataset"],
+              "status": settings["status"], "parameters": settings["parameters"],
+              **{k: settings[k] for k in _RUN_KEYS}}  # fmt: skip
+    results = r.run_results(db, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for row in results:
+            row = {**row, "evidence": json.loads(row["evidence"]) if row["evidence"] else None}
+            out.write(json.dumps({k: v for k, v in row.items() if k != "dataset"}, ensure_ascii=False) + "\n")
+    partial.replace(path)  # a reader never sees half a file
+    return len(results)
+
+
+def import_run_file(db: Database, path: Path) -> ImportReport:
+    """Add the run of a run file (all of it or nothing); a file imported before adds nothing."""
+    rows = read_rows(path)
+    if path.suffix.lower() not in (".jsonl", ".ndjson") or not rows or rows[0].get("format") != FORMAT:
+        raise JudgeError(f"{path.name}: not a run file: its first line must be a run with format {FORMAT!r} "
+                         "(written by judge run --pairs FILE --out RUN.jsonl)")  # fmt: skip
+    header, lines = rows[0], rows[1:]
+    missing = [k for k in ("token", "dataset", "model", "prompt_name", "prompt_version", "prompt_hash")
+               if not isinstance(header.get(k), str)]  # fmt: skip
+    if missing:
+        raise JudgeError(f"{path.name}, row 1: the run lacks {', '.join(missing)}")
+    earlier = r.run_with_token(db, header["token"])
+    if earlier is not None:
+        return ImportReport(0, len(lines))
+    keys = r.pair_keys(db, header["dataset"])
+    if not keys:
+        raise JudgeError(f"{path.name}: this database has no pairs in dataset {header['dataset']!r}; "
+                         "the run can only be imported where its pairs are")  # fmt: skip
+    edited = r.prompt_hashes(db, header["prompt_name"], header["prompt_version"]) - {header["prompt_hash"]}
+    if edited:
+        raise PromptError(f"{path.name}: prompt {header['prompt_name']}@{header['prompt_version']} differs from the "
+                          "one of the same version used here; give the edited template a new version")  # fmt: skip
+    results, cached, errors = [], [], []
+    for number, line in enumerate(lines, start=2):
+        try:
+            results.append(_result(line, keys, header["dataset"]))
+            cached.append(bool(line.get("cached", False)))
+        except RowInvalid as e:
+            errors.append(RowError(number, e.field, e.reason))
+    if errors:
+        raise ImportRejected(path, errors, len(errors))
+    parameters = {**header.get("parameters", {}), "run_file": header["token"]}
+    run = {"name": str(header.get("name") or path.stem), "judge_kind": "llm",
+           "status": str(header.get("status") or "finished"), "provider": header.get("provider"),
+           "model": header["model"], "prompt_name": header["prompt_name"],
+           "prompt_version": header["prompt_version"], "prompt_hash": header["prompt_hash"],
+           "parameters": parameters, "dataset_id": q.dataset_id(db, header["dataset"]), "source": path.name}  # fmt: skip
+    r.add_finished_run(db, run, results, cached)
+    return ImportReport(len(results), 0)
+
+
+def _result(line: dict[str, Any], keys: dict[str, tuple[int, str]], dataset: str) -> q.NewResult:
+    external = str(line.get("external_id", ""))
+    if external not in keys:
+        raise RowInvalid("external_id", f"no pair {external!r} in dataset {dataset!r}")
+    pair_id, content = keys[external]
+    if line.get("content_hash") != content:
+        raise RowInvalid("content_hash", f"pair {external!r} here is not the pair that was judged")
+    error = _text(line, "error")
+    score = None if error is not None else score_value(line.get("score"))
+    sample = line.get("sample", 0)
+    if not isinstance(sample, int) or sample < 0:
+        raise RowInvalid("sample", f"must be a whole number from 0, not {sample!r}")
+    evidence = line.get("evidence")
+    if evidence is not None and not isinstance(evidence, dict):
+        raise RowInvalid("evidence", "must be an object")
+    return q.NewResult(pair_id, score, error, _text(line, "reasoning"), _text(line, "prompt"),
+                       _text(line, "raw_response"), _number(line, "input_tokens", int),
+                       _number(line, "output_tokens", int), _number(line, "cost_usd", float),
+                       _number(line, "latency_ms", float), evidence, sample)  # fmt: skip
+
+
+def _text(line: dict[str, Any], field: str) -> str | None:
+    value = line.get(field)
+    if value is not None and not isinstance(value, str):
+        raise RowInvalid(field, f"must be text, not {type(value).__name__}")
+    return value
+
+
+def _number(line: dict[str, Any], field: str, kind: type[int] | type[float]) -> Any:
+    value = line.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise RowInvalid(field, f"must be a number from 0, not {value!r}")
+    return kind(value)

@@ -1,0 +1,81 @@
+"""The Import and export page in AppTest: files in (all or nothing, named errors), run files, downloads, admins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from judge.demo.store import store_demo
+from storage import queries as q
+from tests.pages.conftest import opened
+
+PAGE = str(Path(__file__).parents[2] / "pages" / "data.py")
+GOOD = "\n".join(json.dumps({"external_id": f"n{i}", "request": "buyers", "ground_truth": "event('Order').count() >= 1",
+                             "generated": f"event('Order').count() >= {i + 1}"}) for i in range(3))  # fmt: skip
+
+
+def page(what: str, name: str, content: bytes, dataset: str | None = "new-set") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="import_what").set_value(what).run()
+    if dataset is not None and what == "pairs":
+        at.text_input(key="import_into_new").set_value(dataset).run()
+    elif dataset is not None:
+        at.selectbox(key="import_into").set_value(dataset).run()
+    at.file_uploader(key="import_file").set_value((name, content, "application/octet-stream")).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    return at
+
+
+def test_pairs_are_imported_once_into_a_new_dataset(db_path: Path) -> None:
+    at = page("pairs", "new.jsonl", GOOD.encode())
+    assert [s.value for s in at.success] == ["new.jsonl: 3 added, 0 already present."]
+    at = page("pairs", "new.jsonl", GOOD.encode())
+    assert [s.value for s in at.success] == ["new.jsonl: 0 added, 3 already present."]
+    assert len(q.pairs_frame(opened(db_path), "new-set")) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bad.jsonl", GOOD.encode() + b'\n{"external_id": "x", "request": "r", "ground_truth": "event(", "generated": "g"}',
+         "bad.jsonl: nothing imported: row 4, field 'ground_truth'"),
+        ("latin.csv", "request,ground_truth,generated\ncaf\xe9,a,b\n".encode("latin-1"), "latin.csv: not UTF-8 text"),
+        ("columns.csv", b"question,answer\nq,a\n", "columns.csv: nothing imported: row 1, field"),
+        ("broken.parquet", b"PAR1 not really", "broken.parquet: cannot be read as parquet"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_gets_a_clear_message_and_nothing_is_stored(
+    db_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    at = page("pairs", name, content)
+    assert at.error and at.error[0].value.startswith(expected), [e.value for e in at.error]
+    assert q.pairs_frame(opened(db_path)).empty
+
+
+def test_the_pairs_download_is_the_file_the_command_line_judges(db_path: Path) -> None:
+    store_demo(opened(db_path), count=5)
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[0] == "Pairs of demo (JSONL, 5 pairs)"
+    assert any("--pairs demo-pairs.jsonl" in c.value for c in at.caption)
+
+
+def test_with_an_admin_list_others_cannot_import(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_ADMINS", "lee")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert any("Only the admins" in w.value for w in at.warning)
+    at.text_input(key="import_into_new").set_value("new-set").run()
+    at.file_uploader(key="import_file").set_value(("new.jsonl", GOOD.encode(), "application/jsonl")).run()
+    assert next(b for b in at.button if b.label == "Import").disabled
+
+
+def test_a_file_that_is_not_a_run_file_is_refused_as_one(db_path: Path) -> None:
+    store_demo(opened(db_path), count=3)
+    at = page("run", "pairs.jsonl", GOOD.encode(), dataset=None)
+    assert at.error and "pairs.jsonl: not a run file" in at.error[0].value
+    assert q.results_frame(opened(db_path)).empty
