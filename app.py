@@ -10,6 +10,7 @@ page = st.navigation(
         st.Page("pages/judge.py", title="Judge", icon=":material/gavel:"),
         st.Page("pages/agreement.py", title="Agreement", icon=":material/monitoring:"),
         st.Page("pages/disagreements.py", title="Disagreements", icon=":material/compare_arrows:"),
+        st.Page("pages/generators.py", title="Generators", icon=":material/leaderboard:"),
         st.Page("pages/data.py", title="Import and export", icon=":material/swap_vert:"),
         st.Page("pages/language.py", title="Audience language", icon=":material/account_tree:"),
     ]

@@ -23,6 +23,8 @@ __all__ = [
     "judged_samples",
     "latest_evidence",
     "add_finished_run",
+    "cache_answers",
+    "generator_rows",
     "pair_keys",
     "prompt_hashes",
     "result_detail",
@@ -110,6 +112,12 @@ def cached_answers(db: Database, keys: Sequence[str]) -> dict[str, CachedAnswer]
         .fetchall()
     )
     return {k: CachedAnswer(t, i, o) for k, t, i, o in rows}
+
+
+def cache_answers(db: Database, answers: dict[str, CachedAnswer]) -> None:
+    """Answers for the cache alone (calls that are not judgments, such as the synthetic-data pipeline's)."""
+    with db.transaction() as cursor:
+        _insert(cursor, _frames(0, [], [], answers)[0], pd.DataFrame())
 
 
 def store_answers(
@@ -286,3 +294,34 @@ def add_finished_run(db: Database, run: dict[str, Any], results: Sequence[NewRes
         run_id = insert_run(cursor, **run)
         _insert(cursor, *_frames(run_id, results, cached, {}))
     return run_id
+
+
+# ---- generators --------------------------------------------------------------------------------------
+
+
+def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:
+    """One row per pair of a dataset: who generated it (and with which prompt), whether it was a valid
+    definition, what making it cost, the run's score (median over samples) and the people's mean score."""
+    return (
+        db.cursor()
+        .execute(
+            """WITH judged AS (
+                   SELECT pair_id, median(score) AS judge_score, count(*) FILTER (WHERE error IS NOT NULL) AS errors
+                   FROM judge_results WHERE run_id = $run GROUP BY pair_id),
+               people AS (
+                   SELECT r.pair_id, avg(r.score) AS human_score FROM rating_events r
+                   WHERE r.id IN (SELECT id FROM current_ratings) GROUP BY r.pair_id)
+               SELECT p.id AS pair_id, coalesce(p.generator_model, '(unknown)') AS generator,
+                      json_extract_string(p.metadata, '$.generation.prompt') AS prompt,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.valid') AS BOOLEAN) AS valid,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.input_tokens') AS BIGINT) AS input_tokens,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.output_tokens') AS BIGINT) AS output_tokens,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.cost_usd') AS DOUBLE) AS cost_usd,
+                      j.judge_score, people.human_score
+               FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               LEFT JOIN judged j ON j.pair_id = p.id LEFT JOIN people ON people.pair_id = p.id
+               WHERE d.name = $dataset ORDER BY p.id""",
+            {"dataset": dataset, "run": run_id},
+        )
+        .df()
+    )

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from judge.llm import PROVIDERS, RunSpec, available
+from judge.llm.prompts import JUDGMENTS
 from judge.llm.run import DEFAULT_CONCURRENCY
 
 __all__ = ["llm_spec_form", "runs_table", "show_judgment"]
@@ -23,7 +24,7 @@ def llm_spec_form(dataset: str) -> RunSpec:
         base_url = left.text_input("Server URL", "http://127.0.0.1:11434/v1", key="base_url",
                                    help="Ollama, vLLM, llama.cpp or LM Studio: the server's /v1 address")  # fmt: skip
     model = left.text_input("Model", "gpt-4o-mini" if provider == "openai" else "", key="model")
-    labels = [p.label for p in available()]
+    labels = [p.label for p in available() if p.answer in JUDGMENTS]
     prompt = left.selectbox("Prompt", labels, key="prompt", help="templates in prompts/ (NAME@VERSION)")
     temperature = right.slider("Temperature", 0.0, 2.0, 0.0, 0.1, key="temperature")
     samples = right.number_input("Judgments per pair", 1, 20, 1, key="samples")

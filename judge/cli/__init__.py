@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from judge.cli import agreement, audience, data, execution
+from judge.cli import agreement, audience, data, execution, synth
 from judge.errors import JudgeError
 
 __all__ = ["main"]
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-_GROUPS: tuple[Register, ...] = (audience.register, data.register, execution.register, agreement.register)
+_GROUPS: tuple[Register, ...] = (audience.register, data.register, execution.register, agreement.register,
+                                 synth.register)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

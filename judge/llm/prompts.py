@@ -1,8 +1,11 @@
-"""Versioned judge prompt templates (``prompts/NAME.vVERSION.toml``) and their rendering.
+"""Versioned prompt templates (``prompts/NAME.vVERSION.toml``) and their rendering.
 
-Untrusted text (the request, both definitions, the evidence) goes into
-delimited data blocks; a delimiter that appears inside the text is
-neutralised, so data can never close its block and speak as instructions.
+A template's ``answer`` says what it asks for: a judgment (``reasoning_then_score``
+or ``score_only``), a request a person would type (``question``), or an audience
+definition (``audience``). Untrusted text (requests, definitions, evidence, the
+catalog of names, a failed attempt) goes into delimited data blocks; a delimiter
+that appears inside the text is neutralised, so data can never close its block
+and speak as instructions.
 """
 
 from __future__ import annotations
@@ -21,11 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judge.errors import JudgeError
 
-__all__ = ["BLOCKS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "load_prompt", "render"]
+__all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "load_prompt",
+           "render", "render_blocks"]  # fmt: skip
 
 PROMPTS_DIR = Path(__file__).parents[2] / "prompts"
-BLOCKS = ("request", "ground_truth", "generated", "evidence")
-REQUIRED = frozenset({"request", "ground_truth", "generated"})
+BLOCKS = ("request", "ground_truth", "generated", "evidence", "catalog", "feedback")
+Answer = Literal["reasoning_then_score", "score_only", "question", "audience"]
+JUDGMENTS = ("reasoning_then_score", "score_only")
+REQUIRED: dict[str, frozenset[str]] = {
+    "reasoning_then_score": frozenset({"request", "ground_truth", "generated"}),
+    "score_only": frozenset({"request", "ground_truth", "generated"}),
+    "question": frozenset({"ground_truth", "style"}),
+    "audience": frozenset({"request", "catalog"}),
+}
+VARIABLES = frozenset(BLOCKS) | {"style"}  # style: an instruction from a fixed list, not data
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]*)\.v(?P<version>\d+)\.toml")
 _DELIMITER = re.compile(r"<(/?)\s*(" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 
@@ -40,7 +52,7 @@ class _Template(BaseModel):
     name: str = Field(min_length=1)
     version: int = Field(ge=1)
     description: str = ""
-    answer: Literal["reasoning_then_score", "score_only"]
+    answer: Answer
     system: str = Field(min_length=1)
     user: str = Field(min_length=1)
 
@@ -49,7 +61,7 @@ class _Template(BaseModel):
 class Prompt:
     name: str
     version: int
-    answer: Literal["reasoning_then_score", "score_only"]
+    answer: Answer
     system: str
     user: str
     description: str
@@ -115,9 +127,9 @@ def load_file(path: Path) -> Prompt:
         raise PromptError(f"{path}: the file name says {match['name']} v{match['version']}, "
                           f"the file says {template.name} v{template.version}")  # fmt: skip
     fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
-    if missing := REQUIRED - fields:
+    if missing := REQUIRED[template.answer] - fields:
         raise PromptError(f"{path}: user is missing the variable(s) {', '.join(sorted(missing))}")
-    if unknown := fields - set(BLOCKS):
+    if unknown := fields - VARIABLES:
         raise PromptError(f"{path}: user uses unknown variable(s) {', '.join(sorted(unknown))}")
     return Prompt(template.name, template.version, template.answer, template.system.strip(), template.user.strip(),
                   template.description, hashlib.sha256(content).hexdigest())  # fmt: skip
@@ -135,11 +147,13 @@ def block(name: str, text: str) -> str:
 def render(
     prompt: Prompt, *, request: str | None, ground_truth: str, generated: str, evidence: dict[str, Any] | None
 ) -> Rendered:
+    """A judge prompt for one pair."""
     evidence_text = json.dumps(evidence, indent=1, default=str) if evidence else "(no execution evidence)"
-    values = {
-        "request": block("request", request or "(no request recorded)"),
-        "ground_truth": block("ground_truth", ground_truth),
-        "generated": block("generated", generated),
-        "evidence": block("evidence", evidence_text),
-    }
-    return Rendered(prompt.system, prompt.user.format(**values))
+    return render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
+                         generated=generated, evidence=evidence_text)  # fmt: skip
+
+
+def render_blocks(prompt: Prompt, *, style: str = "", **data: str) -> Rendered:
+    """Any template: each data value in its block; ``style`` (trusted, from a fixed list) as it is."""
+    values = {name: block(name, data.get(name, "(none)")) for name in BLOCKS}
+    return Rendered(prompt.system, prompt.user.format(style=style, **values))

@@ -13,14 +13,14 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import anthropic
 import openai
 from openai.types.chat import ChatCompletion
 
 from judge.errors import JudgeError
-from judge.llm.prompts import Rendered
+from judge.llm.prompts import Answer, Rendered
 
 __all__ = [
     "KEY_VARIABLES",
@@ -51,7 +51,7 @@ class ProviderError(JudgeError):
 class Request:
     model: str
     prompt: Rendered
-    answer: Literal["reasoning_then_score", "score_only"]
+    answer: Answer
     temperature: float = 0.0
     max_tokens: int = 1024
 
@@ -73,11 +73,19 @@ class Provider(Protocol):
 
 
 def answer_schema(answer: str) -> dict[str, Any]:
+    """The JSON object a template's answer is: a judgment, a request, or a definition."""
     properties: dict[str, Any] = {"score": {"type": "integer", "minimum": 1, "maximum": 5}}
     if answer == "reasoning_then_score":
         properties = {"reasoning": {"type": "string"}, **properties}
+    elif answer == "question":
+        properties = {"request": {"type": "string"}}
+    elif answer == "audience":  # the text form; the AST model validates it, not the schema
+        properties = {"definition": {"type": "string"}}
     return {"type": "object", "properties": properties, "required": list(properties),
             "additionalProperties": False}  # fmt: skip
+
+
+TOOLS = {"question": "record_request", "audience": "record_definition"}  # judgments: record_judgment
 
 
 class _Connected(Generic[Client]):
@@ -117,7 +125,8 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         if self.structured:
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "judgment", "strict": True, "schema": answer_schema(request.answer)},
+                "json_schema": {"name": TOOLS.get(request.answer, TOOL).removeprefix("record_"), "strict": True,
+                                "schema": answer_schema(request.answer)},
             }
         try:
             # The body is already the plain JSON the API takes, so it goes through the client's generic post
@@ -151,12 +160,13 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
     name = "anthropic"
 
     async def complete(self, request: Request) -> Completion:
+        tool = TOOLS.get(request.answer, TOOL)
         params: dict[str, Any] = {
             "model": request.model, "max_tokens": request.max_tokens, "system": request.prompt.system,
             "messages": [{"role": "user", "content": request.prompt.user}],
-            "tools": [{"name": TOOL, "description": "Record the judgment of the generated definition.",
+            "tools": [{"name": tool, "description": f"Record the {tool.removeprefix('record_')}.",
                        "input_schema": answer_schema(request.answer)}],
-            "tool_choice": {"type": "tool", "name": TOOL},
+            "tool_choice": {"type": "tool", "name": tool},
         }  # fmt: skip
         try:
             response = await self.client.messages.create(**params)
@@ -168,7 +178,7 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
             raise ProviderError("anthropic: the model refused to answer")
         if response.stop_reason == "max_tokens":
             raise ProviderError(f"anthropic: the answer was cut off at max_tokens ({request.max_tokens})")
-        used = [b for b in response.content if b.type == "tool_use" and b.name == TOOL]
+        used = [b for b in response.content if b.type == "tool_use" and b.name == tool]
         text = json.dumps(used[0].input) if used else "".join(getattr(b, "text", "") for b in response.content)
         usage = response.usage
         return Completion(text, usage.input_tokens, usage.output_tokens)

@@ -19,10 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from judge.audience import AudienceError
+from judge.data.records import parse_side
 from judge.errors import JudgeError
 from judge.llm.answers import AnswerError, parse_answer
 from judge.llm.prices import Price, load_prices
-from judge.llm.prompts import Prompt, PromptError, Rendered, load_prompt, render
+from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, Rendered, load_prompt, render
 from judge.llm.providers import Provider, ProviderError, Request
 from storage import Database
 from storage import queries as q
@@ -82,6 +84,7 @@ class _Call:
     sample: int
     rendered: Rendered
     key: str
+    invalid: str | None = None  # a generated audience that does not validate: scored 1, no call made
 
 
 def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]]) -> list[_Call]:
@@ -93,10 +96,22 @@ def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
                           evidence=evidence.get(pair.id))  # fmt: skip
+        invalid = _invalid_audience(pair)
         for sample in range(spec.samples):
             if (pair.id, sample) not in done:
-                calls.append(_Call(pair.id, sample, rendered, _cache_key(spec, prompt, rendered, sample)))
+                key = _cache_key(spec, prompt, rendered, sample)
+                calls.append(_Call(pair.id, sample, rendered, key, invalid))
     return calls
+
+
+def _invalid_audience(pair: r.JudgeablePair) -> str | None:
+    if pair.kind != "audience":
+        return None
+    try:
+        parse_side(pair.generated)
+    except AudienceError as e:
+        return str(e)
+    return None
 
 
 def _cache_key(spec: RunSpec, prompt: Prompt, rendered: Rendered, sample: int) -> str:
@@ -115,10 +130,10 @@ def _dataset(db: Database, name: str) -> int:
 def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None) -> Estimate:
     """Calls, tokens and dollars a run would cost (cached answers cost nothing)."""
     _dataset(db, spec.dataset)
-    prompt = load_prompt(spec.prompt)
+    prompt = judge_prompt(spec.prompt)
     calls = _plan(db, spec, prompt, set())
     hits = r.cached_answers(db, [c.key for c in calls])
-    paid = [c for c in calls if c.key not in hits]
+    paid = [c for c in calls if c.key not in hits and c.invalid is None]
     input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
     output_tokens = OUTPUT_TOKENS_GUESS[prompt.answer] * len(paid)
     price = (load_prices() if prices is None else prices).get(spec.model)
@@ -126,10 +141,18 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
 
 
+def judge_prompt(spec: str) -> Prompt:
+    """A template that asks for a judgment (not a question writer's or a generator's)."""
+    prompt = load_prompt(spec)
+    if prompt.answer not in JUDGMENTS:
+        raise PromptError(f"prompt {prompt.label} writes a {prompt.answer}, it does not judge; choose a judge prompt")
+    return prompt
+
+
 def new_llm_run(db: Database, spec: RunSpec) -> int:
     """A stored, not yet started LLM run; refuses a published prompt that was edited since it was used."""
     dataset_key = _dataset(db, spec.dataset)
-    prompt = load_prompt(spec.prompt)
+    prompt = judge_prompt(spec.prompt)
     edited = r.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
     if edited:
         raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
@@ -154,7 +177,7 @@ def run_llm(
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
     run_id = resume if resume is not None else new_llm_run(db, spec)
-    prompt = load_prompt(spec.prompt)
+    prompt = judge_prompt(spec.prompt)
     stored = r.run_settings(db, run_id)
     if stored is not None and stored["prompt_hash"] not in (None, prompt.sha256):
         raise PromptError(f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it")
@@ -204,6 +227,10 @@ async def _judge_all(
     async def one(call: _Call) -> None:
         async with gate:
             if cancel is not None and cancel.is_set():
+                return
+            if call.invalid is not None:
+                reason = f"A failed generation scores 1: the generated definition is not valid ({call.invalid})."
+                pending.append((q.NewResult(call.pair_id, 1, None, reason, sample=call.sample), False, call.key, None))
                 return
             cached = hits.get(call.key)
             started = time.perf_counter()

@@ -130,7 +130,8 @@ def _anthropic(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     else:
         try:
             data = json.loads(reply.text)
-            content = [{"type": "tool_use", "id": "toolu_fake", "name": "record_judgment", "input": data}]
+            tool = (body.get("tools") or [{}])[0].get("name", "record_judgment")
+            content = [{"type": "tool_use", "id": "toolu_fake", "name": tool, "input": data}]
             stop = "tool_use"
         except json.JSONDecodeError:
             content = [{"type": "text", "text": reply.text}]
