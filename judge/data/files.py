@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from judge.errors import JudgeError
 
@@ -15,6 +16,9 @@ __all__ = ["MAX_FILE_BYTES", "FileFormatError", "jsonl_text", "read_rows", "safe
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Largest file accepted for import."""
+MAX_ROWS = 1_000_000
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+"""Largest Parquet contents once decompressed: a small file must not unpack into all of memory."""
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +43,9 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if size > MAX_FILE_BYTES:
         raise FileFormatError(f"{path.name}: {size:,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
     if kind == "jsonl":
-        return _read_jsonl(path)
+        return _checked_count(path, _read_jsonl(path))
+    if kind == "parquet":
+        _check_parquet(path)
     try:
         if kind == "csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -49,7 +55,27 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
     except Exception as e:  # pandas and pyarrow raise many kinds for a broken file
         raise FileFormatError(f"{path.name}: cannot be read as {kind}: {e}") from e
-    return [_clean(row) for row in frame.to_dict(orient="records")]
+    return _checked_count(path, [_clean(row) for row in frame.to_dict(orient="records")])
+
+
+def _checked_count(path: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) > MAX_ROWS:
+        raise FileFormatError(f"{path.name}: {len(rows):,} rows; the limit for an import is {MAX_ROWS:,}")
+    return rows
+
+
+def _check_parquet(path: Path) -> None:
+    """Refuse, from the footer alone, a Parquet file too big once unpacked (a 'zip bomb')."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
+        raise FileFormatError(f"{path.name}: cannot be read as parquet: {e}") from e
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if meta.num_rows > MAX_ROWS:
+        raise FileFormatError(f"{path.name}: {meta.num_rows:,} rows; the limit for an import is {MAX_ROWS:,}")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileFormatError(f"{path.name}: {unpacked:,} bytes once unpacked; the limit for an import is "
+                              f"{MAX_UNPACKED_BYTES:,}")  # fmt: skip
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

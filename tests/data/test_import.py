@@ -114,6 +114,23 @@ def test_a_file_over_the_size_limit_is_refused(
         import_pairs(db, path, "d")
 
 
+def test_a_parquet_file_that_unpacks_too_big_is_refused_from_its_footer(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bomb.parquet"
+    # 200,000 copies of one 1 KB string: a small file that unpacks to 200 MB of Python strings
+    pd.DataFrame({"request": ["x" * 1000] * 200_000, "ground_truth": "trait('a') = 1", "generated": "g"}).to_parquet(
+        path, compression="zstd", use_dictionary=False)  # fmt: skip
+    assert path.stat().st_size < 2_000_000
+    monkeypatch.setattr("judge.data.files.MAX_UNPACKED_BYTES", 50_000_000)
+    with pytest.raises(FileFormatError, match=r"bomb.parquet: [\d,]+ bytes once unpacked; the limit"):
+        import_pairs(db, path, "d")
+    monkeypatch.setattr("judge.data.files.MAX_ROWS", 1000)
+    with pytest.raises(FileFormatError, match="bomb.parquet: 200,000 rows; the limit for an import is 1,000"):
+        import_pairs(db, path, "d")
+    assert q.pair_count(db) == 0
+
+
 def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tmp_path: Path) -> None:
     import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
     good = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.agreement.disagreements import disagreements
@@ -41,3 +42,16 @@ def test_a_disagreement_is_shown_and_adjudicated(db_path: Path) -> None:
     saved = r.adjudications_frame(db, run)
     assert list(saved["verdict"]) == ["humans_right"] and list(saved["adjudicator"]) == ["lee"]
     assert any("The people are right - by lee" in i.value for i in at.info)
+
+
+def test_with_an_admin_list_others_cannot_adjudicate(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_ADMINS", "lee")
+    db = opened(db_path)
+    run, _ = rated_db(db, [1, 5, 3], [5, 5, 3], [1, 5, 3])
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["annotator"] = "sam"
+    at.run()
+    at.selectbox(key="disagree_run").set_value(run).run()
+    assert not at.exception
+    assert not any(b.label == "Save verdict" for b in at.button)
+    assert any("Only the admins listed in JUDGE_ADMINS can adjudicate." in c.value for c in at.caption)
