@@ -1,8 +1,12 @@
 """Entry point: page config, navigation, shared sidebar. Pages live in pages/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Judge alignment", page_icon=":material/balance:", layout="wide")
+# a local icon: a Material icon name would make every browser fetch it from fonts.gstatic.com
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="Judge alignment", page_icon=str(ICON), layout="wide")
 
 page = st.navigation(
     [

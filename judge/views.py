@@ -18,6 +18,7 @@ from storage.queries import Pair
 
 __all__ = ["Side", "marked_diff", "pair_sides"]
 
+MAX_DIFF_WORK = 4_000_000  # tokens of one side times tokens of the other
 _TOKEN = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:\.\d+)?|\w+|\s+|.", re.DOTALL)
 
 
@@ -49,6 +50,8 @@ def pair_sides(pair: Pair) -> tuple[Side, Side]:
 def marked_diff(before: str, after: str) -> tuple[str, str]:
     """Both texts as escaped HTML, tokens only in ``before`` in <del>, only in ``after`` in <ins>."""
     a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    if len(a) * len(b) > MAX_DIFF_WORK:  # the comparison grows with the product: a huge side is shown unmarked
+        return html.escape(before), html.escape(after)
     left, right = [], []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         old, new = html.escape("".join(a[i1:i2])), html.escape("".join(b[j1:j2]))

@@ -15,6 +15,7 @@ from ui.agreement_views import (
 )
 from ui.resources import database, settings
 from ui.session import choose_run
+from ui.text import inert
 
 db, config = database(), settings()
 headline = config.headline_metric if config.headline_metric in FIGURES else "within_one"
@@ -33,7 +34,7 @@ other = right.selectbox("Compare with an earlier run (optional)", [None, *labels
 try:
     result = report(db, int(run_id))
 except JudgeError as e:
-    st.warning(str(e))
+    st.warning(inert(e))
     st.stop()
 if result.n == 0:
     st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
@@ -49,8 +50,9 @@ ceiling_value = result.ceiling.within_one if headline == "within_one" else resul
 c3.metric("People among themselves (within one)" if headline == "within_one" else "People among themselves (exact)",
           "n/a" if ceiling_value is None else f"{ceiling_value:.1%}",
           help=f"{result.ceiling.pairs} pairs with two or more ratings: the ceiling a judge can be expected to reach")  # fmt: skip
-st.caption(f"Human ceiling: Krippendorff's alpha {result.ceiling.alpha_ordinal or float('nan'):.3f}, "
-           f"Gwet's AC1 {result.ceiling.gwet_ac1 or float('nan'):.3f} on {result.ceiling.pairs} pairs. "
+alpha, ac1 = result.ceiling.alpha_ordinal, result.ceiling.gwet_ac1
+st.caption(f"Human ceiling: Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.3f}'}, "
+           f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.3f}'} on {result.ceiling.pairs} pairs. "
            "Intervals: 95% bootstrap over pairs (1,000 resamples, seeded).")  # fmt: skip
 
 table = figures_table(result, headline)

@@ -7,6 +7,7 @@ from judge.errors import JudgeError
 from storage import queries as q
 from ui.data_views import IMPORTS, import_upload
 from ui.resources import database, settings
+from ui.text import inert
 
 db, config = database(), settings()
 st.title("Import and export")
@@ -31,9 +32,9 @@ if st.button("Import", type="primary", disabled=not ready) and upload is not Non
     try:
         report = import_upload(db, what, upload.name, upload.getvalue(), dataset)
     except JudgeError as e:
-        st.error(str(e))
+        st.error(inert(e))
     else:
-        st.success(f"{upload.name}: {report}.")
+        st.success(f"{inert(upload.name)}: {report}.")
 
 st.subheader("Export")
 if not names:

@@ -9,6 +9,7 @@ from storage import runs as r
 from ui.resources import database, jobs, keys, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
 from ui.session import choose_dataset
+from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
 st.title("Judge")
@@ -37,7 +38,7 @@ with st.expander("Start a run", expanded=True):
                 provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
                 st.toast(f"Run {work.start_llm(spec, provider)} started")
     except JudgeError as e:
-        st.error(str(e))
+        st.error(inert(e))
 
 
 @st.fragment(run_every=2)
@@ -47,7 +48,10 @@ def runs() -> None:
     if frame.empty:
         st.info("No runs yet.")
         return
-    st.dataframe(runs_table(frame, active), hide_index=True, width="stretch")
+    table = runs_table(frame, active)
+    latest = table.iloc[0]
+    st.caption(f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors")
+    st.dataframe(table, hide_index=True, width="stretch")
     for run_id in sorted(active):
         if st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
             work.cancel(run_id)
@@ -56,9 +60,9 @@ def runs() -> None:
             try:
                 work.resume(int(run_id), keys())
             except JudgeError as e:
-                st.error(str(e))
+                st.error(inert(e))
         if message := work.error(int(run_id)):
-            st.error(f"Run {run_id} stopped: {message}")
+            st.error(f"Run {run_id} stopped: {inert(message)}")
 
 
 st.subheader("Runs")

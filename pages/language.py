@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 from judge.audience import AudienceError, canonical, diff, parse, to_english, to_text
+from ui.text import inert
 
 EXAMPLE = "event('Shoes Bought').where(property('price') >= 100).within(7 days).count() >= 1"
 
@@ -20,10 +21,10 @@ for column, text, label in ((left, first, "A"), (right, second, "B")):
     try:
         definition = parse(text)
     except AudienceError as e:
-        column.error(f"Definition {label}: {e}")
+        column.error(f"Definition {label}: {inert(e)}")
         continue
     definitions.append(definition)
-    column.markdown(f"**In English.** {to_english(definition)}")
+    column.markdown(f"**In English.** {inert(to_english(definition))}")
     column.code(to_text(canonical(definition)), language=None, wrap_lines=True)
     with column.expander("AST (JSON)"):
         st.code(json.dumps(definition.to_json(), indent=2), language="json")
@@ -34,5 +35,5 @@ if len(definitions) == 2:
     if not changes:
         st.success("No differences.")
     for change in changes:
-        st.markdown(f"- {change.kind}: {change.what}")
+        st.markdown(f"- {change.kind}: {inert(change.what)}")
         st.code(f"{change.before or ''}  ->  {change.after or ''}", language=None, wrap_lines=True)

@@ -11,6 +11,7 @@ import streamlit as st
 from judge.config import Settings
 from storage import Database
 from storage import runs as r
+from ui.text import inert
 
 __all__ = ["adjudication_form", "show_people", "show_reasoning"]
 
@@ -21,7 +22,7 @@ VERDICT_LABELS = {"judge_right": "The judge is right", "humans_right": "The peop
 def show_reasoning(samples: list[dict[str, Any]]) -> None:
     st.markdown("**The judge**")
     for item in samples:
-        st.markdown(f"Score **{item['score']}**" if item["score"] is not None else f"Error: {item['error']}")
+        st.markdown(f"Score **{item['score']}**" if item["score"] is not None else f"Error: {inert(item['error'])}")
         if item["reasoning"]:
             st.text(item["reasoning"])
         if item["evidence"]:
@@ -41,8 +42,8 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int)
     mine = current[current["pair_id"] == pair_id]
     if not mine.empty:
         row = mine.iloc[0]
-        st.info(f"Adjudicated: {VERDICT_LABELS[row['verdict']]} - by {row['adjudicator']} at "
-                f"{row['adjudicated_at']:%Y-%m-%d %H:%M}" + (f": {row['note']}" if row["note"] else ""))  # fmt: skip
+        st.info(f"Adjudicated: {VERDICT_LABELS[row['verdict']]} - by {inert(row['adjudicator'])} at "
+                f"{row['adjudicated_at']:%Y-%m-%d %H:%M}" + (f": {inert(row['note'])}" if row["note"] else ""))  # fmt: skip
     if not who:
         st.caption("Sign in on the Annotate page to adjudicate.")
         return

@@ -8,6 +8,7 @@ import streamlit as st
 
 from judge.views import Side, marked_diff, pair_sides
 from storage.queries import Pair
+from ui.text import inert
 
 __all__ = ["show_pair", "show_request"]
 
@@ -39,7 +40,7 @@ def _side(column: st.delta_generator.DeltaGenerator, title: str, side: Side, mar
         st.markdown(f"**{title}**")
         st.html(f"{_STYLE}<div class='pair-text'>{marked}</div>")
         if side.error:
-            st.error(f"Not a valid audience: {side.error}", icon=":material/error:")
+            st.error(f"Not a valid audience: {inert(side.error)}", icon=":material/error:")
         if side.english:
             st.caption("In English")
             st.text(side.english)

@@ -11,6 +11,7 @@ import streamlit as st
 from judge.llm import PROVIDERS, RunSpec, available
 from judge.llm.prompts import JUDGMENTS
 from judge.llm.run import DEFAULT_CONCURRENCY
+from ui.text import inert
 
 __all__ = ["llm_spec_form", "runs_table", "show_judgment"]
 
@@ -56,7 +57,7 @@ def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
 def show_judgment(samples: list[dict[str, Any]]) -> None:
     """Every sample of one pair in one run, with the exact prompt sent and the raw answer."""
     for item in samples:
-        head = f"Score **{item['score']}**" if item["score"] is not None else f"**Error:** {item['error']}"
+        head = f"Score **{item['score']}**" if item["score"] is not None else f"**Error:** {inert(item['error'])}"
         st.markdown(f"Sample {item['sample']} · {head}")
         meta = [f"{item['input_tokens']} in / {item['output_tokens']} out tokens" if item["input_tokens"] else None,
                 f"${item['cost_usd']:.5f}" if item["cost_usd"] is not None else None,

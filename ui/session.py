@@ -7,6 +7,7 @@ import streamlit as st
 from judge.config import Settings
 from storage import Database
 from storage import queries as q
+from ui.text import inert
 
 __all__ = ["annotator_name", "choose_dataset", "choose_run"]
 
@@ -15,18 +16,23 @@ def _sign_in(name: str, config: Settings) -> None:
     name = name.strip()
     if config.may_annotate(name):
         st.session_state.annotator = name
+        st.query_params["annotator"] = name  # a refresh or a server restart keeps who is rating
     else:
-        st.session_state.sign_in_error = f"{name or 'An empty name'} is not on the list of annotators."
+        st.session_state.sign_in_error = f"{inert(name) or 'An empty name'} is not on the list of annotators."
 
 
 def annotator_name(config: Settings) -> str | None:
-    """The annotator of this browser session; asks for it the first time."""
+    """The annotator of this browser session (or of its address, after a refresh); asks for it the first time."""
+    if not st.session_state.get("annotator") and st.query_params.get("annotator"):
+        _sign_in(st.query_params["annotator"], config)  # the allowlist applies to a name from the address too
+        st.session_state.pop("sign_in_error", None)
     name = st.session_state.get("annotator")
     if name:
         with st.sidebar:
-            st.markdown(f"Rating as **{name}**")
+            st.markdown(f"Rating as **{inert(name)}**")
             if st.button("Not you? Switch", key="switch-annotator"):
                 del st.session_state.annotator
+                del st.query_params["annotator"]
                 st.rerun()
         return str(name)
     with st.form("who"):
