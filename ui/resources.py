@@ -33,7 +33,12 @@ def _open(path: str) -> Database:
 def database() -> Database:
     """The process's one connection (cursors are taken per call by the storage layer)."""
     _through_app()
-    return _open(settings().db_path)
+    db = _open(settings().db_path)
+    if db.unclean_shutdown and not st.session_state.get("told_unclean_shutdown"):
+        st.session_state.told_unclean_shutdown = True
+        st.toast("The app was not shut down cleanly last time. Every rating it acknowledged had already been "
+                 "written to the database file.", icon=":material/warning:")  # fmt: skip
+    return db
 
 
 def _through_app() -> None:

@@ -5,6 +5,10 @@ Every rating the page acknowledged ("You: N rated") must be stored exactly once.
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+
 import pytest
 
 from storage import Database
@@ -75,3 +79,30 @@ def test_two_tabs_a_refresh_and_a_restart_lose_nothing_and_store_nothing_twice(
     _rated(first, 4)
     screenshot(first, "faults-after-restart")
     assert stored(app_server) == (4, 4)
+
+
+def test_the_app_killed_with_sigkill_while_rating_keeps_every_acknowledged_rating(
+    browser: object, app_server: AppServer
+) -> None:
+    rng = random.Random(11)
+    acknowledged = 0
+    for trial in range(2):
+        page = _signed_in(browser, app_server, f"kill-{trial}")
+        presses = rng.randint(2, 6)
+        for count in range(1, presses + 1):
+            page.keyboard.press("2")  # type: ignore[attr-defined]
+            if count < presses:
+                _rated(page, count)
+        page.wait_for_timeout(rng.randint(0, 150))  # type: ignore[attr-defined]  # often mid-write
+        seen = page.locator("text=/You: \\d+ rated/").inner_text()  # type: ignore[attr-defined]
+        assert app_server.process is not None
+        os.kill(app_server.process.pid, signal.SIGKILL)
+        app_server.process.wait()
+        acknowledged = int(seen.split()[1])  # what the page had confirmed before the kill
+        db = Database(app_server.db_path)
+        events = q.ratings_frame(db, current_only=False)
+        db.close()
+        mine = events[events["annotator"] == f"kill-{trial}"]
+        assert len(mine) >= acknowledged and mine["pair_id"].is_unique, (trial, len(mine), acknowledged)
+        page.close()  # type: ignore[attr-defined]
+        app_server.start()

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
+from storage import Database
 from storage import queries as q
 from tests.pages.conftest import opened
 
@@ -79,3 +80,13 @@ def test_a_file_that_is_not_a_run_file_is_refused_as_one(db_path: Path) -> None:
     at = page("run", "pairs.jsonl", GOOD.encode(), dataset=None)
     assert at.error and "pairs.jsonl: not a run file" in at.error[0].value
     assert q.results_frame(opened(db_path)).empty
+
+
+def test_a_database_left_by_a_crash_is_reported_once(db_path: Path) -> None:
+    store_demo(Database(db_path), count=2)  # a connection that is never closed, like a killed app's
+    Path(f"{db_path}.wal").write_bytes(b"\0" * 64)  # what a crash leaves beside the file
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert any("not shut down cleanly" in t.value for t in at.toast)
+    at.run()
+    assert not any("not shut down cleanly" in t.value for t in at.toast)
