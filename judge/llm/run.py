@@ -131,9 +131,9 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     """Calls, tokens and dollars a run would cost (cached answers cost nothing)."""
     _dataset(db, spec.dataset)
     prompt = judge_prompt(spec.prompt)
-    calls = _plan(db, spec, prompt, set())
+    calls = [c for c in _plan(db, spec, prompt, set()) if c.invalid is None]  # failed generations: no call
     hits = r.cached_answers(db, [c.key for c in calls])
-    paid = [c for c in calls if c.key not in hits and c.invalid is None]
+    paid = [c for c in calls if c.key not in hits]
     input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
     output_tokens = OUTPUT_TOKENS_GUESS[prompt.answer] * len(paid)
     price = (load_prices() if prices is None else prices).get(spec.model)

@@ -231,13 +231,15 @@ class _Pipeline:
         made["valid"] = False
         return text, made
 
-    async def truth(self, truth: Truth, known: set[str], requests: dict[str, str]) -> list[dict[str, Any]]:
+    async def truth(
+        self, truth: Truth, known: set[str], requests: dict[str, tuple[str, dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
         todo = [g for g in self.spec.generators if f"{truth.id}~{g.label}" not in known]
         self.report.present += len(self.spec.generators) - len(todo)
         if not todo:
             return []
         if truth.id in requests:  # an earlier run's request: every generator gets the same one
-            request, asked = requests[truth.id], {"by": "an earlier run", "reused": True}
+            request, asked = requests[truth.id]
         else:
             try:
                 request, asked = await self.question(truth)
@@ -282,8 +284,9 @@ def synthesize(
     pipeline = _Pipeline(db, spec, truths, providers, load_prices() if prices is None else prices)
     existing = q.pairs_frame(db, spec.dataset)
     known = set(existing["external_id"])
-    requests = {str(e).split("~", 1)[0]: str(req) for e, req in zip(existing["external_id"], existing["request"],
-                                                                      strict=True) if req is not None}  # fmt: skip
+    requests = {str(e).split("~", 1)[0]: (str(req), json.loads(meta or "{}").get("question", {}))
+                for e, req, meta in zip(existing["external_id"], existing["request"], existing["metadata"], strict=True)
+                if req is not None}  # fmt: skip
 
     async def run() -> None:
         done = 0

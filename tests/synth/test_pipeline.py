@@ -140,12 +140,18 @@ def test_llm_pipeline_through_the_sdks_repairs_keeps_failures_and_costs(truths_f
 
         again = synthesize(db, truths, spec, providers, prices=PRICES)  # resumed: nothing new, nothing paid
         assert (again.added, again.present, len(server.received)) == (0, 6, calls)
+        wider = SynthSpec("synth", spec.questions, (*spec.generators, Maker("openai", "gen-c")))
+        assert synthesize(db, truths, wider, providers, prices=PRICES).added == 3  # a generator added later
+        later = q.pairs_frame(db, "synth").set_index("external_id").loc["gt-004~openai/gen-c"]
+        assert later["request"] == "customers on the pro plan"  # the same request as the others got
+        assert json.loads(later["metadata"])["question"] == pro["question"]
+        calls = len(server.received)
 
         # the LLM judge scores a failed generation 1 without asking the model
         judge_spec = RunSpec(dataset="synth", provider="openai", model="judge-model", prompt="judge-cot")
         before = len(server.received)
         run_id = run_llm(db, judge_spec, make_provider("openai", base_url=f"{server.url}/v1", keys=KEYS))
-        assert len(server.received) == before + 4
+        assert len(server.received) == before + 6  # nine pairs, three failed generations judged without a call
     failed = q.results_frame(db, run_id).set_index("external_id").loc[["gt-005~openai/gen-a", "gt-005~anthropic/gen-b"]]
     assert set(failed["score"]) == {1} and failed["reasoning"].str.contains("failed generation").all()
     table = generator_table(db, "synth", run_id).set_index("generator")
