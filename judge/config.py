@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from judge.errors import JudgeError
 
@@ -24,8 +25,9 @@ class Settings:
     """Where the database is and how the team works; defaults that work on a fresh machine.
 
     Environment variables: ``JUDGE_DB``, ``JUDGE_ANNOTATORS`` and ``JUDGE_ADMINS``
-    (comma-separated names; empty means anyone), ``JUDGE_ANNOTATORS_PER_PAIR``,
-    ``JUDGE_HEADLINE_METRIC``.
+    (comma-separated names; empty means anyone), ``JUDGE_ADMIN_PASSWORD`` (when set, an admin
+    proves who they are with it; without it a name on the admin list is taken at its word),
+    ``JUDGE_ANNOTATORS_PER_PAIR``, ``JUDGE_HEADLINE_METRIC``.
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -33,6 +35,7 @@ class Settings:
     admins: tuple[str, ...] = ()
     annotators_per_pair: int = DEFAULT_ANNOTATORS_PER_PAIR
     headline_metric: str = DEFAULT_HEADLINE_METRIC
+    admin_password: str | None = field(default=None, repr=False)  # a secret: never printed or logged
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,11 +51,22 @@ class Settings:
             admins=_names(env.get("JUDGE_ADMINS")),
             annotators_per_pair=int(per_pair),
             headline_metric=env.get("JUDGE_HEADLINE_METRIC") or DEFAULT_HEADLINE_METRIC,
+            admin_password=env.get("JUDGE_ADMIN_PASSWORD") or None,
         )
 
-    def may_administer(self, name: str | None) -> bool:
-        """Start judge runs, adjudicate, import: anyone when no admin list is set."""
-        return not self.admins or (name or "") in self.admins
+    def may_administer(self, name: str | None, password_checked: bool = False) -> bool:
+        """Start judge runs, adjudicate, import: anyone when no admin list is set; else a listed admin who,
+        when an admin password is set, gave it at sign-in (``password_checked``)."""
+        if not self.admins:
+            return True
+        return (name or "") in self.admins and (self.admin_password is None or password_checked)
 
     def may_annotate(self, name: str) -> bool:
         return bool(name.strip()) and (not self.annotators or name in self.annotators)
+
+    def may_sign_in(self, name: str) -> bool:
+        """Annotators rate; an admin who is not one of them may still sign in to run, import and adjudicate."""
+        return self.may_annotate(name) or (bool(name.strip()) and name in self.admins)
+
+    def admin_password_matches(self, given: str) -> bool:
+        return self.admin_password is not None and hmac.compare_digest(given.encode(), self.admin_password.encode())

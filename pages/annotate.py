@@ -8,15 +8,22 @@ import streamlit as st
 from judge import annotation
 from judge.errors import JudgeError
 from storage import queries as q
+from ui.keys import one_rating_per_key_press
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, settings
-from ui.session import annotator_name, choose_dataset
+from ui.session import choose_dataset, sign_in_form, signed_in
+from ui.text import inert
 
 db, config = database(), settings()
 state = st.session_state
 st.title("Annotate")
 
-who = annotator_name(config)
+who = signed_in(config)
+if who is None:
+    sign_in_form(config)
+elif not config.may_annotate(who):
+    st.warning(f"{inert(who)} is an admin, not on the list of annotators (JUDGE_ANNOTATORS): nothing to rate here.")
+    who = None
 dataset = choose_dataset(db)
 if who is None or dataset is None:
     st.stop()
@@ -100,3 +107,4 @@ with st.form(f"rate-{state.token}", border=False, enter_to_submit=False):
 nav = st.columns([1, 1, 6])
 nav[0].button("Skip", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch")
 nav[1].button("Back", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch")
+one_rating_per_key_press()

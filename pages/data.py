@@ -7,15 +7,15 @@ from judge.errors import JudgeError
 from storage import queries as q
 from ui.data_views import IMPORTS, import_upload
 from ui.resources import database, settings
+from ui.session import admin_gate, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
 st.title("Import and export")
-admin = config.may_administer(st.session_state.get("annotator"))
+signed_in(config)
 
 st.subheader("Import")
-if not admin:
-    st.warning("Only the admins listed in JUDGE_ADMINS can import; sign in on Annotate first.")
+admin = admin_gate(config, "import")
 what = st.radio("What", list(IMPORTS), horizontal=True, key="import_what", format_func=lambda k: IMPORTS[k][0])
 st.caption(IMPORTS[what][1])
 names = list(q.datasets(db)["name"])

@@ -9,10 +9,11 @@ from storage import runs as r
 from ui.disagreement_views import adjudication_form, show_people, show_reasoning
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, settings
-from ui.session import choose_run
+from ui.session import choose_run, signed_in
 
 db, config = database(), settings()
 st.title("Disagreements")
+signed_in(config)
 left, middle, right = st.columns(3)
 run_id = choose_run(db, "disagree_run", left)
 if run_id is None:

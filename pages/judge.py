@@ -8,7 +8,7 @@ from storage import queries as q
 from storage import runs as r
 from ui.resources import database, jobs, keys, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
-from ui.session import choose_dataset
+from ui.session import admin_gate, choose_dataset, signed_in
 from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
@@ -17,11 +17,10 @@ dataset_id = choose_dataset(db)
 if dataset_id is None:
     st.stop()
 dataset = str(st.session_state.dataset)
-admin = config.may_administer(st.session_state.get("annotator"))
+signed_in(config)
 
 with st.expander("Start a run", expanded=True):
-    if not admin:
-        st.warning("Only the admins listed in JUDGE_ADMINS can start runs; sign in on Annotate first.")
+    admin = admin_gate(config, "start runs")
     kind = st.radio("Judge", ["execution", "llm"], horizontal=True, key="judge_kind",
                     format_func={"execution": "Execution (offline, no key)", "llm": "LLM"}.get)  # fmt: skip
     try:

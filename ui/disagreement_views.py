@@ -11,6 +11,7 @@ import streamlit as st
 from judge.config import Settings
 from storage import Database
 from storage import runs as r
+from ui.session import admin_gate, sign_in_form
 from ui.text import inert
 
 __all__ = ["adjudication_form", "show_people", "show_reasoning"]
@@ -37,18 +38,17 @@ def show_people(events: pd.DataFrame, pair_id: int) -> None:
 
 
 def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int) -> None:
-    who = st.session_state.get("annotator")
     current = r.adjudications_frame(db, run_id)
     mine = current[current["pair_id"] == pair_id]
     if not mine.empty:
         row = mine.iloc[0]
         st.info(f"Adjudicated: {VERDICT_LABELS[row['verdict']]} - by {inert(row['adjudicator'])} at "
                 f"{row['adjudicated_at']:%Y-%m-%d %H:%M}" + (f": {inert(row['note'])}" if row["note"] else ""))  # fmt: skip
-    if not who:
-        st.caption("Sign in on the Annotate page to adjudicate.")
+    if not admin_gate(config, "adjudicate"):
         return
-    if not config.may_administer(who):
-        st.caption("Only the admins listed in JUDGE_ADMINS can adjudicate.")
+    who = st.session_state.get("annotator")
+    if not who:  # no admin list: anyone may, but a verdict says who gave it
+        sign_in_form(config, "Your name goes with each verdict you give.", button="Sign in")
         return
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
         verdict = st.radio("Verdict", list(VERDICT_LABELS), format_func=VERDICT_LABELS.get, horizontal=True)

@@ -9,45 +9,84 @@ from storage import Database
 from storage import queries as q
 from ui.text import inert
 
-__all__ = ["annotator_name", "choose_dataset", "choose_run"]
+__all__ = ["admin_gate", "choose_dataset", "choose_run", "is_admin", "sign_in_form", "signed_in"]
 
 
-def _sign_in(name: str, config: Settings) -> None:
+def _sign_in(name: str, password: str | None, config: Settings) -> None:
     name = name.strip()
-    if config.may_annotate(name):
-        st.session_state.annotator = name
-        st.query_params["annotator"] = name  # a refresh or a server restart keeps who is rating
-    else:
+    if not config.may_sign_in(name):
         st.session_state.sign_in_error = f"{inert(name) or 'An empty name'} is not on the list of annotators."
+        return
+    checked = False
+    if password and name in config.admins:
+        checked = config.admin_password_matches(password)
+        if not checked:
+            st.session_state.sign_in_error = "That is not the admin password."
+            return
+    st.session_state.annotator, st.session_state.admin_password_checked = name, checked
+    st.query_params["annotator"] = name  # a refresh or a server restart keeps who is rating (never admin rights)
 
 
-def annotator_name(config: Settings) -> str | None:
-    """The annotator of this browser session (or of its address, after a refresh); asks for it the first time."""
+def signed_in(config: Settings) -> str | None:
+    """The person of this browser session (or of its address, after a refresh), shown in the sidebar; None
+    when nobody has signed in yet. Every page that needs to know who is working asks here."""
     if not st.session_state.get("annotator") and st.query_params.get("annotator"):
-        _sign_in(st.query_params["annotator"], config)  # the allowlist applies to a name from the address too
+        _sign_in(st.query_params["annotator"], None, config)  # the allowlist applies to a name from the address too
         st.session_state.pop("sign_in_error", None)
     name = st.session_state.get("annotator")
-    if name:
-        with st.sidebar:
-            st.markdown(f"Rating as **{inert(name)}**")
-            if st.button("Not you? Switch", key="switch-annotator"):
-                del st.session_state.annotator
-                del st.query_params["annotator"]
-                st.rerun()
-        return str(name)
+    if not name:
+        return None
+    with st.sidebar:
+        st.markdown(f"Signed in as **{inert(name)}**" + (" (admin)" if config.admins and is_admin(config) else ""))
+        if st.button("Not you? Switch", key="switch-annotator"):
+            for key in ("annotator", "admin_password_checked"):
+                st.session_state.pop(key, None)
+            del st.query_params["annotator"]
+            st.rerun()
+    return str(name)
+
+
+def is_admin(config: Settings) -> bool:
+    """May the person of this session start runs, import and adjudicate (anyone, when no admin list is set)."""
+    name = st.session_state.get("annotator")
+    return config.may_administer(name, bool(st.session_state.get("admin_password_checked")))
+
+
+def admin_gate(config: Settings, what: str) -> bool:
+    """Whether this session may ``what`` (start runs, import, adjudicate); if not, says why and, when nobody
+    has signed in, offers to sign in right here. The page has called :func:`signed_in` already."""
+    who = st.session_state.get("annotator")
+    if is_admin(config):
+        return True
+    if who is None:
+        sign_in_form(config, f"Only the admins listed in JUDGE_ADMINS can {what}.", button="Sign in")
+    elif who in config.admins:
+        st.warning(f"Only admins can {what}: sign in again with the admin password (Not you? Switch).")
+    else:
+        st.warning(f"Only the admins listed in JUDGE_ADMINS can {what}; {inert(who)} is not one of them.")
+    return False
+
+
+def sign_in_form(
+    config: Settings, why: str = "Your name goes with each rating you make.", button: str = "Start rating"
+) -> None:
+    """Ask who is working, once per browser session; admins give the admin password when one is set."""
     with st.form("who"):
-        st.markdown("**Who is rating?** Your name goes with each rating you make.")
+        st.markdown(f"**Who is rating?** {why}")
+        names = [*config.annotators, *(a for a in config.admins if a not in config.annotators)]
         if config.annotators:
-            choice = st.selectbox("Your name", config.annotators, index=None, placeholder="Pick your name")
+            choice = st.selectbox("Your name", names, index=None, placeholder="Pick your name")
         else:
             choice = st.text_input("Your name", placeholder="e.g. Ana")
-        if st.form_submit_button("Start rating", type="primary"):
-            _sign_in(choice or "", config)
+        password = None
+        if config.admins and config.admin_password:
+            password = st.text_input("Admin password (admins only)", type="password")
+        if st.form_submit_button(button, type="primary"):
+            _sign_in(choice or "", password, config)
             if "annotator" in st.session_state:
                 st.rerun()
     if error := st.session_state.pop("sign_in_error", None):
         st.error(error)
-    return None
 
 
 def choose_dataset(db: Database) -> int | None:

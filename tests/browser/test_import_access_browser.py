@@ -107,6 +107,12 @@ def test_with_lists_set_only_annotators_rate_and_only_admins_run_or_import(
                 assert page.get_by_role("button", name="Start", exact=True).is_disabled() != admin  # type: ignore[attr-defined]
         screenshot(page, f"access-{name}")
 
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(f"{guarded_server.url}/judge?annotator=ana")  # type: ignore[attr-defined]  # a bookmark, a new tab
+    page.wait_for_selector("text=Signed in as", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    assert not page.get_by_role("button", name="Start", exact=True).is_disabled()  # type: ignore[attr-defined]
+
 
 def _signed_in_from_list(browser: object, server: AppServer, name: str) -> object:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]

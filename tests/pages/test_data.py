@@ -66,13 +66,43 @@ def test_the_pairs_download_is_the_file_the_command_line_judges(db_path: Path) -
     assert any("--pairs demo-pairs.jsonl" in c.value for c in at.caption)
 
 
+def _import_allowed(at: AppTest) -> bool:
+    at.text_input(key="import_into_new").set_value("new-set").run()
+    at.file_uploader(key="import_file").set_value(("new.jsonl", GOOD.encode(), "application/jsonl")).run()
+    return not next(b for b in at.button if b.label == "Import").disabled
+
+
+def _sign_in(at: AppTest, name: str, password: str | None = None) -> AppTest:
+    at.text_input[0].input(name)
+    if password is not None:
+        next(t for t in at.text_input if t.label.startswith("Admin password")).input(password)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    return at
+
+
 def test_with_an_admin_list_others_cannot_import(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_ADMINS", "lee")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert any("Only the admins" in w.value for w in at.warning)
-    at.text_input(key="import_into_new").set_value("new-set").run()
-    at.file_uploader(key="import_file").set_value(("new.jsonl", GOOD.encode(), "application/jsonl")).run()
-    assert next(b for b in at.button if b.label == "Import").disabled
+    assert any("Only the admins listed in JUDGE_ADMINS can import" in m.value for m in at.markdown)  # sign in here
+    _sign_in(at, "bo")
+    assert any("bo is not one of them" in w.value for w in at.warning)
+    assert not _import_allowed(at)
+
+
+def test_with_an_admin_password_a_name_alone_is_not_enough(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_ADMINS", "lee")
+    monkeypatch.setenv("JUDGE_ADMIN_PASSWORD", "s3cret pass")
+    at = _sign_in(AppTest.from_file(PAGE, default_timeout=60).run(), "lee", "wrong")
+    assert at.error[0].value == "That is not the admin password."
+    assert "annotator" not in at.session_state
+    _sign_in(at, "lee", "")  # the name alone signs in, without admin rights
+    assert any("sign in again with the admin password" in w.value for w in at.warning)
+    assert not _import_allowed(at)
+
+    at = _sign_in(AppTest.from_file(PAGE, default_timeout=60).run(), "lee", "s3cret pass")
+    assert not at.warning
+    assert _import_allowed(at)
+    assert at.session_state.admin_password_checked is True  # what the session keeps: that it was checked
 
 
 def test_a_file_that_is_not_a_run_file_is_refused_as_one(db_path: Path) -> None:

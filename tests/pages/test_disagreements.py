@@ -54,4 +54,5 @@ def test_with_an_admin_list_others_cannot_adjudicate(db_path: Path, monkeypatch:
     at.selectbox(key="disagree_run").set_value(run).run()
     assert not at.exception
     assert not any(b.label == "Save verdict" for b in at.button)
-    assert any("Only the admins listed in JUDGE_ADMINS can adjudicate." in c.value for c in at.caption)
+    assert any("Only the admins listed in JUDGE_ADMINS can adjudicate; sam is not one of them." in w.value
+               for w in at.warning)  # fmt: skip

@@ -53,4 +53,11 @@ def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: 
     monkeypatch.setenv("JUDGE_ADMINS", "lee")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert next(b for b in at.button if b.label == "Start").disabled
-    assert any("Only the admins" in w.value for w in at.warning)
+    assert any("Only the admins listed in JUDGE_ADMINS can start runs." in m.value for m in at.markdown)
+    at.text_input[0].input("sam")  # signing in right here, as someone who is not an admin
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert next(b for b in at.button if b.label == "Start").disabled
+    assert any("sam is not one of them" in w.value for w in at.warning)
+    at.session_state["annotator"] = "lee"
+    at.run()
+    assert not next(b for b in at.button if b.label == "Start").disabled
