@@ -32,6 +32,15 @@ def stored(server: AppServer) -> tuple[int, int]:
 
 def test_a_held_key_rates_one_pair_once(browser: object, app_server: AppServer) -> None:
     page = _signed_in(browser, app_server, "ana")
+    page.get_by_label("Note (optional, type it before you rate)").fill("held keys")  # type: ignore[attr-defined]
+    for _ in range(10):  # Enter held down in the note: a note is never sent by Enter, only with a score key
+        page.keyboard.down("Enter")  # type: ignore[attr-defined]
+        page.wait_for_timeout(30)  # type: ignore[attr-defined]
+    page.keyboard.up("Enter")  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    _idle(page)
+    assert page.locator("text=/You: 0 rated/").count() == 1  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]  # out of the note, as the page says
     for _ in range(15):  # the key held down: the browser repeats keydown without keyup
         page.keyboard.down("4")  # type: ignore[attr-defined]
         page.wait_for_timeout(30)  # type: ignore[attr-defined]
@@ -43,6 +52,8 @@ def test_a_held_key_rates_one_pair_once(browser: object, app_server: AppServer) 
     page.keyboard.press("2")  # type: ignore[attr-defined]  # a new press rates the next pair
     _rated(page, 2)
     assert stored(app_server) == (2, 2)
+    events = q.ratings_frame(Database(app_server.db_path), current_only=False)
+    assert list(events["score"]) == [4, 2] and list(events["note"])[0] == "held keys"
 
 
 def test_two_tabs_a_refresh_and_a_restart_lose_nothing_and_store_nothing_twice(
