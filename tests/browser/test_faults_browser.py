@@ -98,7 +98,7 @@ def test_the_app_killed_with_sigkill_while_rating_keeps_every_acknowledged_ratin
 ) -> None:
     rng = random.Random(11)
     acknowledged = 0
-    for trial in range(2):
+    for trial in range(20):
         page = _signed_in(browser, app_server, f"kill-{trial}")
         presses = rng.randint(2, 6)
         for count in range(1, presses + 1):
