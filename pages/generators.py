@@ -38,7 +38,7 @@ def number(value: object, digits: int = 2) -> str:
 
 
 shown = [{
-    "Generator": row.generator, "Prompt": row.prompt or "", "Pairs": row.pairs,
+    "Generator": row.generator, "Prompt": row.prompt or "(none)", "Pairs": row.pairs,
     "Mean judge score": f"{number(row.mean)} [{number(row.low)}, {number(row.high)}]",
     "At 5": percent(row.share_5), "At 1-2": percent(row.share_1_2), "Invalid": percent(row.invalid),
     "Tokens in / out": f"{number(row.input_tokens, 0)} / {number(row.output_tokens, 0)}",

@@ -48,7 +48,7 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int)
         return
     who = st.session_state.get("annotator")
     if not who:  # no admin list: anyone may, but a verdict says who gave it
-        sign_in_form(config, "Your name goes with each verdict you give.", button="Sign in")
+        sign_in_form(config, "Your name goes with each verdict you give.", "Who are you?", "Sign in")
         return
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
         verdict = st.radio("Verdict", list(VERDICT_LABELS), format_func=VERDICT_LABELS.get, horizontal=True)

@@ -41,7 +41,7 @@ def signed_in(config: Settings) -> str | None:
         if st.button("Not you? Switch", key="switch-annotator"):
             for key in ("annotator", "admin_password_checked"):
                 st.session_state.pop(key, None)
-            del st.query_params["annotator"]
+            st.query_params.pop("annotator", None)
             st.rerun()
     return str(name)
 
@@ -59,7 +59,7 @@ def admin_gate(config: Settings, what: str) -> bool:
     if is_admin(config):
         return True
     if who is None:
-        sign_in_form(config, f"Only the admins listed in JUDGE_ADMINS can {what}.", button="Sign in")
+        sign_in_form(config, f"Only the admins listed in JUDGE_ADMINS can {what}.", "Who are you?", "Sign in")
     elif who in config.admins:
         st.warning(f"Only admins can {what}: sign in again with the admin password (Not you? Switch).")
     else:
@@ -68,11 +68,14 @@ def admin_gate(config: Settings, what: str) -> bool:
 
 
 def sign_in_form(
-    config: Settings, why: str = "Your name goes with each rating you make.", button: str = "Start rating"
+    config: Settings,
+    why: str = "Your name goes with each rating you make.",
+    question: str = "Who is rating?",
+    button: str = "Start rating",
 ) -> None:
     """Ask who is working, once per browser session; admins give the admin password when one is set."""
     with st.form("who"):
-        st.markdown(f"**Who is rating?** {why}")
+        st.markdown(f"**{question}** {why}")
         names = [*config.annotators, *(a for a in config.admins if a not in config.annotators)]
         if config.annotators:
             choice = st.selectbox("Your name", names, index=None, placeholder="Pick your name")
