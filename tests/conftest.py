@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from judge.demo.store import store_demo
 from storage import Database
 from storage import queries as q
+
+
+# CI must not depend on luck: there the property tests replay one fixed search (derandomized, no
+# example database); in development they search afresh each run. Every counterexample found is kept as
+# an explicit @example beside its test.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from judge.audience import Definition, check
 from judge.audience.model import (
     COMPARISON_OPS,
+    MAX_INTEGER,
     DATE_OPS,
     DURATION_OPS,
     LIST_OPS,
@@ -36,9 +37,14 @@ from judge.audience.model import (
 names = st.text(min_size=1, max_size=12)
 plain_names = st.sampled_from(["Order Completed", "Product Viewed", "plan", "total_spend", "price", "sku"])
 any_names = st.one_of(names, plain_names)
+# Whole numbers to the literal's limit and floats around 2^53, where doubles stop holding every integer.
+edge_numbers = st.sampled_from([2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63) + 1, 2.0**53, 2.0**53 + 2,
+                                9.5e15, 1e20, -1e300, 0.1, 17.9, 2.5])  # fmt: skip
 literal_values = st.one_of(
     st.booleans(),
     st.integers(-(10**9), 10**9),
+    st.integers(-MAX_INTEGER, MAX_INTEGER),
+    edge_numbers,
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     st.text(max_size=10),
 )

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from judge.audience.model import (
     COMPARISON_OPS,
+    MAX_INTEGER,
     AllOf,
     And,
     AnyOf,
@@ -116,10 +117,12 @@ def _compare(node: Compare, negate: bool) -> Condition:
         left, op, right = _oriented(left, op, right)
     if _is_count(left) and op in COMPARISON_OPS and _is_number(right):
         assert isinstance(right, Literal_)
-        op, threshold, flip = _count_comparison(op, float(right.value))
-        right, negate = Literal_(value=threshold), negate != flip
-        if negate and op in (">=", "<"):
-            op, negate = (">=" if op == "<" else "<"), False
+        rewritten = _count_comparison(op, right.value)  # type: ignore[arg-type]
+        if rewritten is not None:
+            op, threshold, flip = rewritten
+            right, negate = Literal_(value=threshold), negate != flip
+            if negate and op in (">=", "<"):
+                op, negate = (">=" if op == "<" else "<"), False
     if op in ("exists", "absent") and negate:
         op, negate = ("absent" if op == "exists" else "exists"), False
     result = Compare(op=op, left=left, right=right)
@@ -136,22 +139,28 @@ def _oriented(left: Scalar, op: str, right: Scalar) -> tuple[Scalar, str, Scalar
     return left, op, right
 
 
-def _count_comparison(op: str, value: float) -> tuple[str, int, bool]:
-    """A count compared with a number, as ``>= n`` or ``< n`` or ``= n`` (and whether negated)."""
-    if op == ">=":
-        return ">=", max(0, math.ceil(value)), False
-    if op == ">":
-        return ">=", max(0, math.floor(value) + 1), False
-    if op == "<":
-        return "<", max(0, math.ceil(value)), False
-    if op == "<=":
-        return "<", max(0, math.floor(value) + 1), False
-    negated = op == "!="
-    if value != int(value) or value < 0:
-        return "<", 0, negated  # a count never equals this: `< 0`, always false
-    if value == 0:
-        return "<", 1, negated
-    return "=", int(value), negated
+def _count_comparison(op: str, value: int | float) -> tuple[str, int, bool] | None:
+    """A count compared with a number, as ``>= n`` or ``< n`` or ``= n`` (and whether negated).
+
+    Exact arithmetic: ``value`` is never turned into a float, since past 2^53 that
+    changes it and the form would change again on the next pass. None when the
+    whole number it needs would be past what a literal holds (no count gets there).
+    """
+    if op in (">=", "<"):
+        threshold = math.ceil(value)
+    elif op in (">", "<="):
+        threshold = math.floor(value) + 1
+    else:
+        negated = op == "!="
+        if value != math.floor(value) or value < 0:
+            return "<", 0, negated  # a count never equals this: `< 0`, always false
+        if value == 0:
+            return "<", 1, negated
+        threshold = math.floor(value)
+        return ("=", threshold, negated) if threshold <= MAX_INTEGER else None
+    if threshold > MAX_INTEGER:
+        return None
+    return (">=" if op in (">=", ">") else "<"), max(0, threshold), False
 
 
 def _is_count(node: Scalar) -> bool:

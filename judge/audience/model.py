@@ -49,6 +49,9 @@ __all__ = [
     "Trait",
     "Where",
     "Within",
+    "MAX_INTEGER",
+    "OversizedInteger",
+    "integer_limit_message",
     "COMPARISON_OPS",
     "LIST_OPS",
     "DURATION_OPS",
@@ -59,6 +62,11 @@ __all__ = [
 
 MAX_AMOUNT = 1_000_000
 """Largest window or duration amount accepted (about 114 years in hours)."""
+MAX_INTEGER = 2**63 - 1
+"""Largest whole number a literal may hold (64 bits, as databases and most JSON readers keep them).
+
+Larger whole numbers are refused with a message, never rounded: a number that
+silently changed would make two different definitions look the same."""
 
 COMPARISON_OPS = frozenset({"=", "!=", ">", ">=", "<", "<="})
 PRESENCE_OPS = frozenset({"exists", "absent"})
@@ -76,6 +84,25 @@ Unit = Literal["hours", "days"]
 ReduceFn = Literal["count", "sum", "avg", "min", "max", "mode", "first", "last", "unique"]
 Name = Annotated[StrictStr, Field(min_length=1)]
 LiteralValue = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+class OversizedInteger:
+    """A whole number read from JSON with more digits than any literal may hold; never converted to int."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a whole number of {len(self.digits.lstrip('-')):,} digits>"
+
+
+def integer_limit_message(value: object) -> str:
+    """The one sentence for a whole number past :data:`MAX_INTEGER`."""
+    if isinstance(value, OversizedInteger):
+        digits = len(value.digits.lstrip("-"))
+    else:  # str() of a huge int is refused by Python itself, so its size comes from its bits
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1  # type: ignore[call-overload]
+    return f"a whole number of {digits:,} digits is beyond the limit of +-{MAX_INTEGER:,} (64 bits)"
 
 
 class _Node(BaseModel):
@@ -122,11 +149,15 @@ class Literal_(_Node):
     type: Literal["literal"] = "literal"
     value: LiteralValue
 
-    @field_validator("value")
+    @field_validator("value", mode="before")
     @classmethod
-    def _finite(cls, value: LiteralValue) -> LiteralValue:
+    def _in_range(cls, value: Any) -> Any:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("a number must be finite")
+        if isinstance(value, OversizedInteger) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER
+        ):
+            raise ValueError(integer_limit_message(value))
         return value
 
 

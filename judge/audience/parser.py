@@ -30,10 +30,12 @@ from judge.audience.model import (
     Duration,
     Event,
     Filter,
+    MAX_INTEGER,
     Literal_,
     LiteralValue,
     Not,
     Or,
+    OversizedInteger,
     Property,
     Reduce,
     Scalar,
@@ -41,6 +43,7 @@ from judge.audience.model import (
     Trait,
     Where,
     Within,
+    integer_limit_message,
 )
 from judge.audience.rules import check, walk
 
@@ -412,7 +415,7 @@ class _Builder:
         if isinstance(tree, Tree) and tree.data == "chain" and _is_value(tree):
             token = tree.children[0].children[0]  # type: ignore[union-attr]
         if isinstance(token, Token) and token.type == "NUMBER" and re.fullmatch(r"-?[0-9]+", str(token)):
-            return int(str(token))
+            return _number(token)  # type: ignore[return-value]
         _fail(tree, f"{what} must be a whole number")
 
 
@@ -461,6 +464,8 @@ def _arity(call: Tree[Token], args: list[Tree[Token]], low: int, high: int | Non
 def _number(token: Token) -> int | float:
     text = str(token)
     if re.fullmatch(r"-?[0-9]+", text):
+        if len(text.lstrip("-")) > len(str(MAX_INTEGER)) or abs(int(text)) > MAX_INTEGER:
+            _fail(token, integer_limit_message(OversizedInteger(text)))
         return int(text)
     value = float(text)
     if value in (float("inf"), float("-inf")):

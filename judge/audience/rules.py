@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from judge.audience.errors import AudienceValidationError, Problem
 from judge.audience.model import (
+    MAX_INTEGER,
     AllOf,
     And,
     AnyOf,
@@ -23,6 +24,7 @@ from judge.audience.model import (
     Event,
     Not,
     Or,
+    OversizedInteger,
     Property,
     Reduce,
     Where,
@@ -118,11 +120,23 @@ def _decode(source: str | bytes) -> Any:
             [Problem("$", f"the definition is {len(source):,} characters; the limit is {MAX_JSON_CHARS:,}")]
         )
     try:
-        return json.loads(source)
+        return json.loads(source, parse_int=_whole_number)
     except RecursionError:
         raise AudienceValidationError([Problem("$", f"nested deeper than {MAX_DEPTH} levels")]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise AudienceValidationError([Problem("$", f"not valid JSON: {e}")]) from e
+
+
+def _whole_number(digits: str) -> int | OversizedInteger:
+    """JSON's integers; one too long to be a literal stays a marker that validation names at its path.
+
+    (Python refuses to convert more than 4,300 digits at all, with an error that says nowhere.)"""
+    if len(digits.lstrip("-")) > _MAX_INTEGER_DIGITS:
+        return OversizedInteger(digits)
+    return int(digits)
+
+
+_MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
 
 
 def _check_depth(data: Any) -> None:
