@@ -2,8 +2,9 @@
 
 Semantics (the reference evaluator in the tests implements the same, in plain Python):
 
-- A value has three typed slots: number, string, boolean; a stored value fills one.
-  A comparison with a literal uses the literal's slot; two non-literals compare
+- A value has three typed slots: number (a double), string, boolean; a stored value fills one.
+  Whole-number literals are read as doubles too, so past 2^53 neighbours are one number (the
+  boundary builder says so instead of calling such a pair equivalent). A comparison with a literal uses the literal's slot; two non-literals compare
   the first slot both have (number, then string, then boolean).
 - ``contains``/``omits``/``starts_with``/``ends_with`` read the string slot of both sides only:
   a number never contains anything, and a non-string literal matches nothing.
@@ -55,7 +56,7 @@ from judge.audience.model import (
     Within,
 )
 
-__all__ = ["NOW", "Compiled", "compile_definition"]
+__all__ = ["NOW", "Compiled", "compile_definition", "compile_variants", "timestamp_of"]
 
 NOW = datetime(2026, 1, 1, 12, 0, 0)
 """The fixed moment every definition is evaluated at."""
@@ -96,6 +97,7 @@ class _Scope:
 class _Compiler:
     params: dict[str, Any] = field(default_factory=dict)
     aliases: int = 0
+    fixed: dict[int, bool] = field(default_factory=dict)  # id() of a condition node -> the value it is given
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -109,6 +111,8 @@ class _Compiler:
     # ---- conditions ----
 
     def condition(self, node: Condition, scope: _Scope) -> str:
+        if id(node) in self.fixed:
+            return "true" if self.fixed[id(node)] else "false"
         if isinstance(node, (And, Or)):
             word = " AND " if isinstance(node, And) else " OR "
             return "(" + word.join(self.condition(c, scope) for c in node.children) + ")"
@@ -153,7 +157,7 @@ class _Compiler:
         if op in ("before_date", "after_date"):
             moment = f"TRY_CAST({left.str or 'NULL'} AS TIMESTAMP)"
             other = (
-                self.param(_timestamp(right.value)) if isinstance(right, Literal_) else
+                self.param(timestamp_of(right.value)) if isinstance(right, Literal_) else
                 f"TRY_CAST({self.scalar(right, scope).str or 'NULL'} AS TIMESTAMP)"
             )  # fmt: skip
             return f"({moment} {'<' if op == 'before_date' else '>'} {other})"
@@ -164,7 +168,7 @@ class _Compiler:
             pairs: list[tuple[str | None, str | None]] = [(left.str, text)]
         elif isinstance(right, Literal_):
             slot = _slot_of(right.value)
-            pairs = [(left.slot(slot), self.param(right.value))]
+            pairs = [(left.slot(slot), self.param(_stored(right.value)))]
         else:
             value = self.scalar(right, scope)
             pairs = [(left.slot(s), value.slot(s)) for s in SLOTS]
@@ -178,7 +182,7 @@ class _Compiler:
     def scalar(self, node: Scalar, scope: _Scope) -> Value:
         if isinstance(node, Literal_):
             slot = _slot_of(node.value)
-            return Value(**{slot: self.param(node.value)})
+            return Value(**{slot: self.param(_stored(node.value))})
         if isinstance(node, Trait):
             level = "account" if scope.level == "account" else "user"
             where = f"FROM traits WHERE owner = {scope.owner} AND level = '{level}' AND name = {self.param(node.name)}"
@@ -267,6 +271,13 @@ def _as_text(value: Value) -> str:
     return f"coalesce({', '.join(p for p in parts if p)})"
 
 
+def _stored(value: Any) -> Any:
+    """A literal as the number slot holds it: whole numbers as doubles, as the tables store them.
+
+    (DuckDB would otherwise read a whole number past 64 bits as a type it cannot compare.)"""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _slot_of(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
@@ -284,7 +295,8 @@ def _apply(op: str, a: str, b: str) -> str:
     return f"({a} {op} {b})"
 
 
-def _timestamp(value: object) -> datetime | None:
+def timestamp_of(value: object) -> datetime | None:
+    """A literal or stored string read as a moment, as the queries read it (None when it is not one)."""
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
@@ -315,5 +327,28 @@ def compile_definition(definition: Definition) -> Compiled:
     else:
         condition = compiler.condition(root, scope)
         sql = f"SELECT {alias}.{key} AS id FROM {table} {alias} WHERE {condition} ORDER BY id"
+    return _used(compiler, sql)
+
+
+def compile_variants(definition: Definition, variants: list[dict[int, bool]]) -> Compiled:
+    """One query: ``id`` and, for each variant, whether the member is in with those conditions fixed.
+
+    A variant maps ``id()`` of condition nodes of ``definition`` to the value they are given
+    (True or False) in place of their own test; the boundary databases use it to check that a
+    comparison decides membership for the users built to probe it."""
+    assert definition.is_audience, "only an audience has members"
+    compiler = _Compiler()
+    accounts = definition.definition_type == "ACCOUNTS"
+    table, alias, key = ("accounts", "a", "account_id") if accounts else ("users", "u", "user_id")
+    scope = _Scope("account" if accounts else "user", f"{alias}.{key}")
+    columns = []
+    for index, fixed in enumerate(variants):
+        compiler.fixed = fixed
+        columns.append(f"{compiler.condition(definition.root, scope)} AS v{index}")  # type: ignore[arg-type]
+    sql = f"SELECT {alias}.{key} AS id, {', '.join(columns) or 'true'} FROM {table} {alias} ORDER BY id"
+    return _used(compiler, sql)
+
+
+def _used(compiler: _Compiler, sql: str) -> Compiled:
     used = set(re.findall(r"\$(p\d+)\b", sql))  # a value may have been given a parameter it never used
     return Compiled(sql, {name: value for name, value in compiler.params.items() if name in used})

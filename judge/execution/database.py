@@ -32,6 +32,7 @@ from judge.audience.model import (
     Trait,
     Within,
 )
+from judge.execution.boundaries import Plan, burst_tables
 from judge.execution.compiler import NOW
 
 __all__ = ["ID_SPAN", "SCHEMA", "Constants", "Sandbox", "Tables", "constants_of", "generate_rows"]
@@ -40,9 +41,11 @@ SCHEMA = """
 CREATE TABLE accounts (account_id INTEGER);
 CREATE TABLE users (user_id INTEGER, account_id INTEGER);
 CREATE TABLE traits (owner INTEGER, level VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
-CREATE TABLE events (event_id INTEGER, user_id INTEGER, name VARCHAR, ts TIMESTAMP, source VARCHAR);
-CREATE TABLE props (event_id INTEGER, kind VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
+CREATE TABLE events (event_id BIGINT, user_id INTEGER, name VARCHAR, ts TIMESTAMP, source VARCHAR);
+CREATE TABLE props (event_id BIGINT, kind VARCHAR, name VARCHAR, num DOUBLE, str VARCHAR, bool BOOLEAN);
 """
+BURST_EVENTS = 10**12
+"""Event ids of built bursts start here, clear of the drawn databases' own."""
 NOISE = "zz-noise"
 ID_SPAN = 1_000_000
 """Several databases share one set of tables: the ids of the i-th start at i * ID_SPAN.
@@ -124,7 +127,8 @@ def _value(found: Constants, value: object) -> None:
     if isinstance(value, bool):
         return
     if isinstance(value, (int, float)):
-        found.numbers.update({value - 1, value - 0.5, value, value + 0.5, value + 1})
+        number = float(value)  # the tables hold doubles; a whole number past 2^53 is rounded here, not refused
+        found.numbers.update({number - 1, number - 0.5, number, number + 0.5, number + 1})
     elif isinstance(value, str):
         found.strings.add(value)
 
@@ -180,29 +184,43 @@ class Sandbox:
         self.connection.execute(SCHEMA)
         self.users = self.accounts = 0
 
-    def load(self, found: Constants, seeds: tuple[int, ...], users: int = 90, accounts: int = 30) -> None:
-        """Replace the data with the databases of ``seeds`` side by side (see ``ID_SPAN``)."""
+    def load(
+        self, found: Constants, seeds: tuple[int, ...], users: int = 90, accounts: int = 30, plans: list[Plan] | None = None
+    ) -> list[int]:
+        """Replace the data with the databases of ``seeds`` side by side (see ``ID_SPAN``), and after them
+        one database of the built users ``plans`` when given; returns each database's population."""
         tables: Tables = {name: [] for name in _ARROW}
         for index, seed in enumerate(seeds):
             for name, rows in generate_rows(found, seed, users, accounts, first_id=index * ID_SPAN).items():
                 tables[name].extend(rows)
-        self.fill(tables)
+        populations = [users] * len(seeds)
+        bursts: Tables = {"bursts": [], "burst_props": []}
+        if plans is not None:
+            built, bursts["bursts"], bursts["burst_props"] = burst_tables(plans, len(seeds) * ID_SPAN, BURST_EVENTS)
+            for name, rows in built.items():
+                tables[name].extend(rows)
+            populations.append(len(plans))
+        self.fill(tables, bursts)
         self.users, self.accounts = users, accounts
+        return populations
 
-    def fill(self, tables: Tables) -> None:
-        """Replace the data with ``tables`` (table name -> row tuples in schema order)."""
+    def fill(self, tables: Tables, bursts: Tables | None = None) -> None:
+        """Replace the data with ``tables`` (table name -> row tuples in schema order), and the events of
+        ``bursts`` (see ``boundaries.burst_tables``), expanded here: a burst of 500 events is one row."""
         self.users, self.accounts = len(tables["users"]), len(tables["accounts"])
         cursor = self.connection
         cursor.execute("BEGIN TRANSACTION")
         for table, schema in _ARROW.items():
-            rows = tables[table]
-            columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
-            frame = pa.Table.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
-                                         schema=schema)  # fmt: skip
-            cursor.register("frame", frame)
+            cursor.register("frame", _frame(tables.get(table, []), schema))
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             cursor.execute(f"INSERT INTO {table} SELECT * FROM frame")  # noqa: S608
             cursor.unregister("frame")
+        if bursts and bursts["bursts"]:
+            cursor.register("bursts", _frame(bursts["bursts"], _BURSTS))
+            cursor.register("burst_props", _frame(bursts["burst_props"], _BURST_PROPS))
+            cursor.execute(_EXPAND)
+            cursor.unregister("bursts")
+            cursor.unregister("burst_props")
         cursor.execute("COMMIT")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -213,6 +231,20 @@ class Sandbox:
 
 
 Tables = dict[str, list[tuple[Any, ...]]]
+
+
+def _frame(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
+    return pa.Table.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)], schema=schema)
+
+
+_EXPAND = """
+INSERT INTO events SELECT b.first_event + i, b.user_id, b.name, b.ts, b.source FROM bursts b, range(b.n) t(i);
+INSERT INTO props SELECT b.first_event + i, p.kind, p.name, p.num, p.str, p.bool
+    FROM burst_props p JOIN bursts b USING (burst), range(b.n) t(i);
+INSERT INTO props SELECT b.first_event + i, 'property', b.distinct_property, NULL, 'd' || (b.first_event + i), NULL
+    FROM bursts b, range(b.n) t(i) WHERE b.distinct_property IS NOT NULL;
+"""
 
 
 def generate_rows(found: Constants, seed: int, users: int = 90, accounts: int = 30, first_id: int = 0) -> Tables:
@@ -276,7 +308,11 @@ _ARROW = {
     "accounts": pa.schema([("account_id", pa.int32())]),
     "users": pa.schema([("user_id", pa.int32()), ("account_id", pa.int32())]),
     "traits": pa.schema([("owner", pa.int32()), ("level", pa.string()), ("name", pa.string()), *_VALUE]),
-    "events": pa.schema([("event_id", pa.int32()), ("user_id", pa.int32()), ("name", pa.string()),
+    "events": pa.schema([("event_id", pa.int64()), ("user_id", pa.int32()), ("name", pa.string()),
                          ("ts", pa.timestamp("us")), ("source", pa.string())]),
-    "props": pa.schema([("event_id", pa.int32()), ("kind", pa.string()), ("name", pa.string()), *_VALUE]),
+    "props": pa.schema([("event_id", pa.int64()), ("kind", pa.string()), ("name", pa.string()), *_VALUE]),
 }  # fmt: skip
+_BURSTS = pa.schema([("burst", pa.int64()), ("user_id", pa.int32()), ("name", pa.string()), ("ts", pa.timestamp("us")),
+                     ("n", pa.int64()), ("source", pa.string()), ("first_event", pa.int64()),
+                     ("distinct_property", pa.string())])  # fmt: skip
+_BURST_PROPS = pa.schema([("burst", pa.int64()), ("kind", pa.string()), ("name", pa.string()), *_VALUE])

@@ -160,7 +160,7 @@ def _binary(op: str, left: Value, right: Any, scope: Scope, rows: Rows) -> bool 
         return None if a is None or b is None else _apply(op, a, b)
     if isinstance(right, Literal_):
         slot = _slot(right.value)
-        a, b = left[slot], right.value
+        a, b = left[slot], _as_stored(right.value)
         return None if a is None else _apply(op, a, b)
     other = _scalar(right, scope, rows)
     for a, b in zip(left, other, strict=True):  # the first slot both have
@@ -179,6 +179,11 @@ def _apply(op: str, a: Any, b: Any) -> bool:
     return {"=": a == b, "!=": a != b, ">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b}[op]
 
 
+def _as_stored(value: Any) -> Any:
+    """Numbers are doubles, in the tables and in the query: a whole number past 2^53 is rounded."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _slot(value: object) -> int:
     return 2 if isinstance(value, bool) else 0 if isinstance(value, (int, float)) else 1
 
@@ -189,7 +194,7 @@ def _slot(value: object) -> int:
 def _scalar(node: Any, scope: Scope, rows: Rows) -> Value:
     if isinstance(node, Literal_):
         value: list[Any] = [None, None, None]
-        value[_slot(node.value)] = node.value
+        value[_slot(node.value)] = _as_stored(node.value)
         return (value[0], value[1], value[2])
     if isinstance(node, Trait):
         return rows.traits.get((scope.owner, scope.level, node.name), MISSING)

@@ -1,0 +1,644 @@
+"""Boundary databases: users built from two definitions so that every boundary of each is probed.
+
+Random databases drawn around the constants (``database.py``) miss what their
+draws never reach: a count of 500, a value between 17.9 and 18. Here users are
+built, not drawn (the idea of distilled test suites for SQL equivalence, Zhong
+et al. 2020: choose the databases that would separate two queries whenever a
+small database can):
+
+- each comparison of either definition (a *leaf*) gets users on every side of
+  its boundary: for a count the threshold and one below and above, for a value
+  one of every stretch the constants compared with that name make (``values.py``);
+  for the events a count reads, one event more or less at each edge of its
+  windows, at each value its ``where`` compares, from each source it excludes;
+- the rest of the definition is set so that the leaf decides membership (the
+  other side of an AND holds, of an OR fails), and before the judge relies on a
+  probe it checks on the database that the leaf really decides there
+  (:func:`decisive_query`);
+- events come as bursts of alike events, expanded in SQL (``Sandbox.fill``), so a
+  threshold of 500 costs one row here.
+
+What cannot be probed this way is listed with its reason (``Coverage.gaps``);
+the judge never calls a pair equivalent on the strength of a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from judge.audience.model import (
+    AllOf,
+    And,
+    AnyOf,
+    Between,
+    Compare,
+    Context,
+    Definition,
+    Event,
+    Literal_,
+    Not,
+    Or,
+    Property,
+    Reduce,
+    Sources,
+    Trait,
+    Where,
+    Within,
+)
+from judge.audience.printer import condition_text
+from judge.execution.compiler import NOW
+from judge.execution.values import Stored, Stretches, count_values, holds, number_text, stored_text
+
+__all__ = ["MAX_BURST", "Burst", "Coverage", "Gap", "Probe", "Side", "boundary_plans", "burst_tables"]
+
+Side = Literal["ground_truth", "generated"]
+MAX_BURST = 20_000
+"""Most events one count probe builds; a count threshold past it is a gap, said in the evidence."""
+MAX_EVENTS = 2_000_000
+"""Most events one boundary database holds; past it the remaining probes are gaps."""
+_REDUCED = ("sum", "avg", "min", "max", "first", "last")
+
+
+@dataclass(frozen=True)
+class Burst:
+    """``count`` alike events of one name at one moment (``hours_ago`` before now)."""
+
+    name: str
+    count: int
+    hours_ago: float
+    attributes: tuple[tuple[str, str, Stored | None], ...] = ()  # (property|context, name, value)
+    source: str | None = None
+    distinct: str | None = None  # a property given a different value on each event of the burst
+
+
+@dataclass
+class Plan:
+    """One user to build: trait values (None: no row) and bursts of events; ``probe`` says why."""
+
+    traits: dict[str, Stored | None]
+    bursts: list[Burst]
+    probe: int
+
+
+@dataclass(frozen=True)
+class Probe:
+    side: Side
+    leaf: int  # index of the leaf in its definition's leaves
+    condition: str
+    setting: str  # what the user was built with, e.g. "19 matching events" or "price 17.95"
+    required: bool = True  # False where the rest of the definition cannot let the leaf decide
+
+
+@dataclass(frozen=True)
+class Gap:
+    side: Side
+    condition: str
+    why: str
+
+
+@dataclass
+class Coverage:
+    probes: list[Probe] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    leaves: dict[Side, list[Compare]] = field(default_factory=dict)
+
+
+class _Unbuildable(Exception):
+    """This leaf (or the context it needs) is of a kind the builder does not construct."""
+
+
+@dataclass
+class _Names:
+    """Representatives per name, from both definitions."""
+
+    values: dict[tuple[str, str], Stretches] = field(default_factory=dict)  # (trait|property|context, name)
+    counts: dict[str, set[float]] = field(default_factory=dict)  # event name -> count constants
+    hours: dict[str, set[float]] = field(default_factory=dict)  # event name -> window edges, hours ago
+    sources: dict[str, set[str]] = field(default_factory=dict)
+    streams: dict[str, list[Event]] = field(default_factory=dict)
+
+    def stretch(self, kind: str, name: str) -> Stretches:
+        return self.values.setdefault((kind, name), Stretches.empty())
+
+    def times(self, name: str) -> list[float]:
+        edges = sorted(self.hours.get(name, set()) | {0.0})
+        found = {-1.0, edges[-1] * 1.5 + 24}
+        for low, high in zip(edges, edges[1:], strict=False):
+            found.add((low + high) / 2)
+        return sorted(found | set(edges))
+
+
+def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan], Coverage]:
+    """The users to build for the pair, and what they probe or could not."""
+    names = _Names()
+    coverage = Coverage()
+    for definition in (truth, generated):
+        _gather(names, definition)
+    plans: list[Plan] = []
+    for side, definition in (("ground_truth", truth), ("generated", generated)):
+        side_: Side = side  # type: ignore[assignment]
+        leaves = _leaves(definition)
+        coverage.leaves[side_] = [leaf for leaf, _ in leaves]
+        if not definition.is_audience:
+            coverage.gaps.append(Gap(side_, "the computed value", "computed traits are compared on the random databases only"))
+            continue
+        for index, (leaf, quantified) in enumerate(leaves):
+            text = condition_text(leaf)
+            if quantified:
+                coverage.gaps.append(Gap(side_, text, "inside ANY/ALL: accounts of several users are not built"))
+                continue
+            try:
+                built = list(_probe_leaf(names, definition, leaf))
+            except _Unbuildable as e:
+                coverage.gaps.append(Gap(side_, text, str(e)))
+                continue
+            for probe in built:
+                coverage.probes.append(Probe(side_, index, text, probe.setting, probe.required))
+                plans.append(Plan(probe.traits, probe.bursts, len(coverage.probes) - 1))
+            stream_names = _stream_where_leaves(leaf.left.stream) if isinstance(leaf.left, Reduce) else []
+            for kind, name in {*_value_names(leaf), *(n for w in stream_names for n in _value_names(w))}:
+                stretch = names.values.get((kind, name))
+                if stretch and stretch.inexact:
+                    shown = ", ".join(sorted({number_text(v) for v in stretch.inexact}))
+                    coverage.gaps.append(Gap(side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact"))
+    total = 0
+    for plan in plans:
+        total += sum(b.count for b in plan.bursts)
+        if total > MAX_EVENTS:
+            cut = coverage.probes[plan.probe]
+            coverage.gaps.append(Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed"))
+            plans = plans[: plans.index(plan)]
+            break
+    return plans, coverage
+
+
+# ---- what the definitions mention ---------------------------------------------------------------
+
+
+def _gather(names: _Names, definition: Definition) -> None:
+    stack: list[Any] = [definition.root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(node.children)
+        elif isinstance(node, (Not, AnyOf, AllOf)):
+            stack.append(node.child)
+        elif isinstance(node, Compare):
+            left = node.left
+            if isinstance(left, (Trait, Property, Context)):
+                names.stretch(left.type, left.name).add(node)
+            elif isinstance(left, Reduce):
+                if isinstance(node.right, Literal_) and _number(node.right.value) is not None:
+                    if left.fn == "count":
+                        names.counts.setdefault(left.stream.name, set()).add(float(node.right.value))  # type: ignore[arg-type]
+                    elif left.property:
+                        names.stretch("property", left.property).add(node)
+                stack.append(left.stream)
+            if isinstance(node.right, Reduce):
+                stack.append(node.right.stream)
+        elif isinstance(node, Reduce):
+            stack.append(node.stream)
+        elif isinstance(node, Event):
+            names.streams.setdefault(node.name, []).append(node)
+            for item in node.filters:
+                if isinstance(item, Where):
+                    stack.append(item.condition)
+                elif isinstance(item, Within) and not item.parent:
+                    names.hours.setdefault(node.name, set()).add(float(item.duration.hours))
+                elif isinstance(item, Between):
+                    names.hours.setdefault(node.name, set()).update({float(item.start.hours), float(item.end.hours)})
+                elif isinstance(item, Sources):
+                    names.sources.setdefault(node.name, set()).update(item.exclude)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _leaves(definition: Definition) -> list[tuple[Compare, bool]]:
+    """The comparisons of the boolean structure (not inside a ``where``), and whether under ANY/ALL."""
+    found: list[tuple[Compare, bool]] = []
+
+    def visit(node: Any, quantified: bool) -> None:
+        if isinstance(node, (And, Or)):
+            for child in node.children:
+                visit(child, quantified)
+        elif isinstance(node, (Not, AnyOf, AllOf)):
+            visit(node.child, quantified or not isinstance(node, Not))
+        elif isinstance(node, Compare):
+            found.append((node, quantified))
+
+    if definition.is_audience:
+        visit(definition.root, False)
+    return found
+
+
+def _value_names(leaf: Compare) -> list[tuple[str, str]]:
+    left = leaf.left
+    if isinstance(left, (Trait, Property, Context)):
+        return [(left.type, left.name)]
+    if isinstance(left, Reduce) and left.property and left.fn != "count":
+        return [("property", left.property)]
+    return []
+
+
+# ---- contexts: the rest of the definition set so that one leaf decides -------------------------
+
+
+def _decisive(node: Any, target: Compare) -> dict[int, bool] | None:
+    """Values for the other leaves under which ``target`` decides ``node``; None if it is not under it."""
+    if node is target:
+        return {}
+    if isinstance(node, Not):
+        return _decisive(node.child, target)
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            inner = _decisive(child, target)
+            if inner is not None:
+                for other in node.children:
+                    if other is not child:
+                        inner.update(_force(other, isinstance(node, And), target))
+                return inner
+    return None
+
+
+def _force(node: Any, want: bool, avoid: Compare | None) -> dict[int, bool]:
+    """Values for the leaves of ``node`` that make it ``want``; where a choice is free, away from ``avoid``."""
+    if isinstance(node, Compare):
+        return {id(node): want}
+    if isinstance(node, (Not, AnyOf, AllOf)):
+        return _force(node.child, not want if isinstance(node, Not) else want, avoid)
+    if isinstance(node, And) == want:  # AND made true, OR made false: every child
+        merged: dict[int, bool] = {}
+        for child in node.children:
+            merged.update(_force(child, want, avoid))
+        return merged
+    clear = [c for c in node.children if avoid is None or not _shares(c, avoid)] or list(node.children)
+    return _force(clear[0], want, avoid)
+
+
+def _reads(leaf: Compare) -> set[tuple[str, str]]:
+    found = set(_value_names(leaf))
+    if isinstance(leaf.left, Reduce):
+        found.add(("event", leaf.left.stream.name))
+    return found
+
+
+def _shares(node: Any, leaf: Compare) -> bool:
+    mine = _reads(leaf)
+    return any(mine & _reads(other) for other in _where_leaves(node))
+
+
+def _where_leaves(node: Any) -> list[Compare]:
+    """The comparisons of a condition's boolean structure."""
+    if isinstance(node, Compare):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [leaf for c in node.children for leaf in _where_leaves(c)]
+    if isinstance(node, (Not, AnyOf, AllOf)):
+        return _where_leaves(node.child)
+    return []
+
+
+# ---- probes of one leaf ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Built:
+    setting: str
+    traits: dict[str, Stored | None]
+    bursts: list[Burst]
+    required: bool  # False: the rest of the definition cannot let the leaf decide here (not a gap)
+
+
+def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_Built]:
+    context = _decisive(definition.root, leaf)
+    assert context is not None
+    by_id = {id(n): n for n, _ in _leaves(definition)}
+    wanted = {by_id[i]: want for i, want in context.items()}
+    left = leaf.left
+    cases: list[tuple[str, dict[str, Stored | None], list[Burst]]] = []
+    if isinstance(left, Trait) and _literal_right(leaf):
+        for value in names.stretch("trait", left.name).values():
+            traits, bursts = _context(names, wanted, fixed=(left.name, value))
+            cases.append((f"{left.name} {stored_text(value)}", traits, bursts))
+    elif isinstance(left, Reduce) and _numeric_right(leaf):
+        _check_stream(left.stream)
+        traits, bursts = _context(names, wanted)
+        overlap = sum(b.count for b in bursts if _matches(left.stream, b))
+        cases = [(setting, traits, bursts + own) for setting, own in _reduce_probes(names, leaf, left, overlap)]
+    else:
+        raise _Unbuildable(_why_not(leaf))
+    # a case whose own values undo the rest (an event that also falls in another window) cannot decide
+    return [
+        _Built(setting, traits, bursts, all(_value_of(other, traits, bursts) == want for other, want in wanted.items()))
+        for setting, traits, bursts in cases
+    ]
+
+
+def _value_of(leaf: Compare, traits: dict[str, Stored | None], bursts: list[Burst]) -> bool:
+    """The truth of a user-level comparison on a built user (the leaves the builder constructs)."""
+    left = leaf.left
+    if isinstance(left, Trait):
+        return holds(leaf, traits.get(left.name))
+    assert isinstance(left, Reduce)
+    matching = [b for b in bursts if _matches(left.stream, b)]
+    if left.fn == "count":
+        if left.property is None:
+            return _count_holds(leaf, sum(b.count for b in matching))
+        values = {("d", i) for b in matching if b.distinct == left.property for i in range(b.count)}
+        values |= {_attribute(b, left.property) for b in matching if b.distinct != left.property}
+        return _count_holds(leaf, len(values - {None}))
+    # events oldest first; at one moment the earlier burst has the lower ids, as the tables give them
+    timed = sorted(((-b.hours_ago, order, value) for order, b in enumerate(matching)
+                    for value in [_attribute(b, left.property or "")] * b.count if value is not None),
+                   key=lambda t: (t[0], t[1]))  # fmt: skip
+    seen = [value for _, _, value in timed]
+    numbers = [v[0] for v in seen if v[0] is not None]
+    if left.fn == "sum":
+        return _count_holds(leaf, 0) if not numbers else holds(leaf, (sum(numbers), None, None))
+    if left.fn == "avg":
+        return bool(numbers) and holds(leaf, (sum(numbers) / len(numbers), None, None))
+    if left.fn in ("min", "max") and left.as_ != "string":
+        return bool(numbers) and holds(leaf, ((min if left.fn == "min" else max)(numbers), None, None))
+    if left.fn in ("first", "last"):
+        return bool(seen) and holds(leaf, seen[0] if left.fn == "first" else seen[-1])
+    strings = [v[1] for v in seen if v[1] is not None]
+    return bool(strings) and holds(leaf, (None, (min if left.fn == "min" else max)(strings), None))
+
+
+def _attribute(burst: Burst, name: str) -> Stored | None:
+    return next((v for kind, n, v in burst.attributes if kind == "property" and n == name), None)
+
+
+def _literal_right(leaf: Compare) -> bool:
+    return not isinstance(leaf.right, (Trait, Property, Context, Reduce))
+
+
+def _numeric_right(leaf: Compare) -> bool:
+    return isinstance(leaf.right, Literal_) and _number(leaf.right.value) is not None
+
+
+def _why_not(leaf: Compare) -> str:
+    left = leaf.left
+    if isinstance(left, Reduce) and left.fn == "mode":
+        return "mode() is compared on the random databases only"
+    if isinstance(leaf.right, (Trait, Property, Context, Reduce)) or isinstance(left, Literal_):
+        return "two values compared with each other are compared on the random databases only"
+    return "a reducer compared with something other than a number is compared on the random databases only"
+
+
+def _check_stream(stream: Event) -> None:
+    for item in stream.filters:
+        if isinstance(item, Within) and item.parent:
+            raise _Unbuildable("windows relative to an enclosing event are probed on the random databases only")
+        if isinstance(item, Where):
+            for leaf in _where_leaves(item.condition):
+                if not isinstance(leaf.left, (Property, Context)) or getattr(leaf.left, "parent", False):
+                    raise _Unbuildable(
+                        "a where() that reads other events or traits is probed on the random databases only"
+                    )
+                if not _literal_right(leaf):
+                    raise _Unbuildable("a where() comparing two values is probed on the random databases only")
+
+
+def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> list[tuple[str, list[Burst]]]:
+    """Events for ``leaf`` (a reducer compared with a number), beside ``overlap`` events the rest adds."""
+    stream, threshold = left.stream, float(leaf.right.value)  # type: ignore[union-attr, arg-type]
+    when = _inside(names, stream)
+    probes: list[tuple[str, list[Burst]]] = []
+    extra_fixed: tuple[tuple[str, Stored | None], ...] = ()
+    if left.fn == "count":
+        counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
+        if beyond:
+            raise _Unbuildable(f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds")
+        plain = _attributes(names, stream)
+        distinct = left.property
+        for n in counts:
+            if n >= overlap:
+                burst = [Burst(stream.name, n - overlap, when, plain, None, distinct)] if n > overlap else []
+                probes.append((f"{n} matching events", burst))
+                if distinct and n > 1:  # as many events, one value: a count of events is not one of values
+                    same = _attributes(names, stream, fixed=((distinct, (None, "same", None)),))
+                    probes.append((f"{n} matching events with one {distinct}", [Burst(stream.name, n, when, same)]))
+        base = next((k for k in counts if k >= overlap and _count_holds(leaf, k) != _count_holds(leaf, k + 1)), None)
+        if base is None:
+            return probes  # the count decides nothing here: what its events are does not matter
+        own = [Burst(stream.name, base - overlap, when, plain, None, distinct)] if base > overlap else []
+        attributes = plain
+    elif left.fn in _REDUCED and left.property:
+        prop = left.property
+        values = [v for v in names.stretch("property", prop).values() if v is not None]
+        for value in values:
+            one = _attributes(names, stream, fixed=((prop, value),))
+            probes.append((f"one event with {prop} {stored_text(value)}", [Burst(stream.name, 1, when, one)]))
+            probes.append((f"two events with {prop} {stored_text(value)}", [Burst(stream.name, 2, when, one)]))
+        for older, newer in zip(values, values[1:], strict=False):  # same moment: the first has the lower id
+            first = _attributes(names, stream, fixed=((prop, older),))
+            second = _attributes(names, stream, fixed=((prop, newer),))
+            probes.append((f"{prop} {stored_text(older)}, then {stored_text(newer)}",
+                           [Burst(stream.name, 1, when, first), Burst(stream.name, 1, when, second)]))  # fmt: skip
+        probes.append(("no events", []))
+        empty = _count_holds(leaf, 0) if left.fn == "sum" else False
+        decider = next((v for v in values if holds(leaf, v) != empty), None)
+        if decider is None:
+            return probes
+        extra_fixed = ((prop, decider),)
+        own, base, distinct = [], 0, None
+        attributes = _attributes(names, stream, fixed=extra_fixed)
+    else:
+        raise _Unbuildable(_why_not(leaf))
+
+    def one_more(setting: str, burst: Burst) -> None:
+        probes.append((f"{base} matching events and one {setting}", [*own, burst]))
+
+    for hours in names.times(stream.name):
+        one_more(_ago(hours), Burst(stream.name, 1, hours, attributes, None, distinct))
+    targets = {(t.left.type, t.left.name): t for t in _stream_where_leaves(stream)}  # type: ignore[union-attr]
+    for (kind, name), target in targets.items():
+        for value in names.stretch(kind, name).values():
+            probe = _attributes(names, stream, target, value, extra_fixed)
+            one_more(f"with {name} {stored_text(value)}", Burst(stream.name, 1, when, probe, None, distinct))
+    for source in [*sorted(names.sources.get(stream.name, set())), "web"]:
+        one_more(f"from source {source!r}", Burst(stream.name, 1, when, attributes, source, distinct))
+    return probes
+
+
+def _count_holds(leaf: Compare, n: int) -> bool:
+    return holds(leaf, (float(n), None, None))
+
+
+def _ago(hours: float) -> str:
+    if hours < 0:
+        return "an hour in the future"
+    if hours == 0:
+        return "now"
+    return f"{number_text(hours / 24)} days ago" if hours % 24 == 0 else f"{number_text(hours)} hours ago"
+
+
+def _stream_where_leaves(stream: Event) -> list[Compare]:
+    return [leaf for item in stream.filters if isinstance(item, Where) for leaf in _where_leaves(item.condition)]
+
+
+def _inside(names: _Names, stream: Event) -> float:
+    """A moment (hours ago) inside every window of ``stream``, in as few other windows of that event as may be."""
+    candidates = [h for h in names.times(stream.name) if _in_windows(stream, h)]
+    if not candidates:
+        raise _Unbuildable(f"no moment is inside every window of {stream.name!r}")
+    others = [s for s in names.streams.get(stream.name, []) if s != stream]
+    return min(candidates, key=lambda h: (sum(_in_windows(s, h) for s in others), h))
+
+
+def _in_windows(stream: Event, hours: float) -> bool:
+    for item in stream.filters:
+        if isinstance(item, Within) and not item.parent and not 0 <= hours <= item.duration.hours:
+            return False
+        if isinstance(item, Between):
+            near, far = sorted((item.start.hours, item.end.hours))
+            if not near <= hours <= far:
+                return False
+    return True
+
+
+def _matches(stream: Event, burst: Burst) -> bool:
+    """Whether the events of ``burst`` count in ``stream`` (its name, windows, sources and where)."""
+    if burst.name != stream.name or not _in_windows(stream, burst.hours_ago):
+        return False
+    attributes = {(kind, name): value for kind, name, value in burst.attributes}
+    for item in stream.filters:
+        if isinstance(item, Sources) and burst.source in item.exclude:
+            return False
+        if isinstance(item, Where) and not _true(item.condition, attributes):
+            return False
+    return True
+
+
+def _true(node: Any, attributes: dict[tuple[str, str], Stored | None]) -> bool:
+    if isinstance(node, And):
+        return all(_true(c, attributes) for c in node.children)
+    if isinstance(node, Or):
+        return any(_true(c, attributes) for c in node.children)
+    if isinstance(node, Not):
+        return not _true(node.child, attributes)
+    return holds(node, attributes.get((node.left.type, node.left.name)))
+
+
+def _attributes(
+    names: _Names,
+    stream: Event,
+    target: Compare | None = None,
+    value: Stored | None = None,
+    fixed: tuple[tuple[str, Stored | None], ...] = (),
+) -> tuple[tuple[str, str, Stored | None], ...]:
+    """Values for an event of ``stream`` that meets its ``where`` (or on which ``target``, at ``value``,
+    decides it); ``fixed`` properties are given."""
+    conditions = [item.condition for item in stream.filters if isinstance(item, Where)]
+    root: Any = conditions[0] if len(conditions) == 1 else And(children=tuple(conditions)) if conditions else None
+    chosen: dict[tuple[str, str], Stored | None] = {("property", name): v for name, v in fixed}
+    if target is not None:
+        chosen[(target.left.type, target.left.name)] = value  # type: ignore[union-attr]
+    if root is not None:
+        wants = _decisive(root, target) if target is not None else _force(root, True, None)
+        leaves = {id(leaf): leaf for leaf in _where_leaves(root)}
+        grouped: dict[tuple[str, str], list[tuple[Compare, bool]]] = {}
+        for key, want in (wants or {}).items():
+            leaf = leaves[key]
+            grouped.setdefault((leaf.left.type, leaf.left.name), []).append((leaf, want))  # type: ignore[union-attr]
+        for slot, tests in grouped.items():
+            if slot not in chosen:
+                found = _satisfying(names.stretch(*slot), tests)
+                chosen[slot] = None if found is _NONE else found  # type: ignore[assignment]
+    return tuple((kind, name, v) for (kind, name), v in sorted(chosen.items(), key=lambda kv: kv[0]) if v is not None)
+
+
+_NONE: Any = object()
+"""No representative satisfies the tests."""
+
+
+def _satisfying(stretch: Stretches, tests: list[tuple[Compare, bool]]) -> Stored | None:
+    for value in stretch.values():
+        if all(holds(leaf, value) == want for leaf, want in tests):
+            return value
+    return _NONE  # type: ignore[no-any-return]
+
+
+def _context(
+    names: _Names, wanted: dict[Compare, bool], fixed: tuple[str, Stored | None] | None = None
+) -> tuple[dict[str, Stored | None], list[Burst]]:
+    """Traits and events meant to give each leaf of ``wanted`` its value (``fixed``: a trait already
+    chosen); ``_value_of`` tells afterwards whether they do."""
+    traits: dict[str, Stored | None] = {}
+    bursts: list[Burst] = []
+    by_trait: dict[str, list[tuple[Compare, bool]]] = {}
+    for leaf, want in wanted.items():
+        left = leaf.left
+        if isinstance(left, Trait) and _literal_right(leaf):
+            by_trait.setdefault(left.name, []).append((leaf, want))
+        elif isinstance(left, Reduce) and _numeric_right(leaf):
+            _check_stream(left.stream)
+            bursts += _stream_for(names, leaf, left, want)
+        else:
+            raise _Unbuildable(f"it needs {condition_text(leaf)} to hold or fail: {_why_not(leaf)}")
+    for name, tests in by_trait.items():
+        found = _satisfying(names.stretch("trait", name), tests)
+        traits[name] = None if found is _NONE else found
+    if fixed is not None:
+        traits[fixed[0]] = fixed[1]
+    return traits, bursts
+
+
+def _stream_for(names: _Names, leaf: Compare, left: Reduce, want: bool) -> list[Burst]:
+    """Events that make ``leaf`` ``want``; none when no count up to the limit (or no value) does."""
+    stream = left.stream
+    threshold = float(leaf.right.value)  # type: ignore[union-attr, arg-type]
+    if left.fn == "count":
+        counts, _ = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
+        n = next((k for k in counts if _count_holds(leaf, k) == want), 0)
+        if not n:
+            return []
+        return [Burst(stream.name, n, _inside(names, stream), _attributes(names, stream), None, left.property)]
+    if left.fn in _REDUCED and left.property:
+        empty = _count_holds(leaf, 0) if left.fn == "sum" else False
+        if empty == want:
+            return []
+        stretch = names.stretch("property", left.property)
+        value = next((v for v in stretch.values() if v is not None and holds(leaf, v) == want), None)
+        if value is None:
+            return []
+        attributes = _attributes(names, stream, fixed=((left.property, value),))
+        return [Burst(stream.name, 1, _inside(names, stream), attributes)]
+    raise _Unbuildable(_why_not(leaf))
+
+
+# ---- tables ---------------------------------------------------------------------------------------
+
+Rows = list[tuple[Any, ...]]
+
+
+def burst_tables(plans: list[Plan], first_id: int, first_event: int) -> tuple[dict[str, Rows], Rows, Rows]:
+    """Rows for ``plans``: accounts, users and traits (each user its own account, traits at both
+    levels); bursts ``(burst, user, name, ts, count, source, first event id, distinct property)`` and
+    their properties ``(burst, kind, name, num, str, bool)``. ``Sandbox.fill`` expands the events in SQL."""
+    accounts: Rows = []
+    users: Rows = []
+    traits: Rows = []
+    bursts: Rows = []
+    props: Rows = []
+    event = first_event
+    for index, plan in enumerate(plans):
+        owner = first_id + index
+        accounts.append((owner,))
+        users.append((owner, owner))
+        for name, value in plan.traits.items():
+            if value is not None:
+                traits += [(owner, "user", name, *value), (owner, "account", name, *value)]
+        for burst in plan.bursts:
+            key = len(bursts)
+            moment = NOW - timedelta(hours=burst.hours_ago)
+            bursts.append((key, owner, burst.name, moment, burst.count, burst.source, event, burst.distinct))
+            props += [(key, kind, name, *value) for kind, name, value in burst.attributes
+                      if value is not None and name != burst.distinct]  # fmt: skip
+            event += burst.count
+    return {"accounts": accounts, "users": users, "traits": traits}, bursts, props
