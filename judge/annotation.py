@@ -6,21 +6,15 @@ import pandas as pd
 
 from judge.config import Settings
 from judge.errors import JudgeError
+from judge.rubric import current_rubric
 from storage import Database
 from storage import queries as q
 
-__all__ = ["RUBRIC", "next_pair", "previous_rating", "submit_rating"]
+__all__ = ["next_pair", "previous_rating", "rubric_lines", "submit_rating"]
 
-RUBRIC: dict[int, tuple[str, str]] = {
-    5: ("Perfect", "Selects exactly the audience asked for; any difference is only in how it is written."),
-    4: ("Good", "Same audience in practice; a harmless difference (an extra filter that rarely matters)."),
-    3: (
-        "Acceptable",
-        "Right idea, one detail changes who is in: a threshold off by one, > for >=, a window.",
-    ),
-    2: ("Poor", "Partly right: a condition missing or added, a wrong property, AND and OR mixed up."),
-    1: ("Very bad", "A different audience: wrong event or trait, logic inverted, or not a valid definition."),
-}
+def rubric_lines() -> dict[int, tuple[str, str]]:
+    """Score -> (name, meaning), from the rubric in force (the one the offline judge scores by too)."""
+    return current_rubric().lines
 
 
 def next_pair(
@@ -63,7 +57,7 @@ def submit_rating(
     """Record a rating; the same ``token`` twice records it once. Editing appends a new event."""
     if not settings.may_annotate(annotator):
         raise JudgeError(f"{annotator!r} is not on the list of annotators")
-    if score not in RUBRIC:
+    if score not in rubric_lines():
         raise JudgeError(f"a score is a whole number from 1 to 5, not {score!r}")
     rating = q.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
     return q.record_rating(db, rating, first_only=not editing)

@@ -88,7 +88,7 @@ show_pair(pair)
 
 st.divider()
 with st.expander("Rubric: what each score means", expanded=False):
-    for score, (name, meaning) in annotation.RUBRIC.items():
+    for score, (name, meaning) in annotation.rubric_lines().items():
         st.markdown(f"**{score} · {name}** - {meaning}")
 note_key = f"note-{state.token}"
 # One form, one message: the score key and the note reach the server together, so a quick key press can never
@@ -97,9 +97,10 @@ with st.form(f"rate-{state.token}", border=False, enter_to_submit=False):
     st.text_input("Note (optional, type it before you rate)", key=note_key,
                   placeholder="What is wrong, or why it is fine")  # fmt: skip
     cols = st.columns(5)
-    for column, score in zip(cols, sorted(annotation.RUBRIC), strict=True):
+    lines = annotation.rubric_lines()
+    for column, score in zip(cols, sorted(lines), strict=True):
         column.form_submit_button(
-            f"{score} · {annotation.RUBRIC[score][0]}", key=f"score-{score}-{state.token}", on_click=submit,
+            f"{score} · {lines[score][0]}", key=f"score-{score}-{state.token}", on_click=submit,
             args=(pair.id, state.token, note_key, score), shortcut=str(score), width="stretch",
             type="primary" if state.score == score else "secondary",
         )  # fmt: skip

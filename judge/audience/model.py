@@ -101,7 +101,8 @@ def integer_limit_message(value: object) -> str:
     if isinstance(value, OversizedInteger):
         digits = len(value.digits.lstrip("-"))
     else:  # str() of a huge int is refused by Python itself, so its size comes from its bits
-        digits = int(abs(value).bit_length() * math.log10(2)) + 1  # type: ignore[call-overload]
+        assert isinstance(value, int)
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1
     return f"a whole number of {digits:,} digits is beyond the limit of +-{MAX_INTEGER:,} (64 bits)"
 
 

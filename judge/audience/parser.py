@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from judge.audience.errors import AudienceSyntaxError, AudienceValidationError, Problem
 from judge.audience.model import (
+    MAX_INTEGER,
     AllOf,
     And,
     AnyOf,
@@ -30,7 +31,6 @@ from judge.audience.model import (
     Duration,
     Event,
     Filter,
-    MAX_INTEGER,
     Literal_,
     LiteralValue,
     Not,

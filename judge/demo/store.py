@@ -10,7 +10,9 @@ from storage import queries as q
 __all__ = ["store_demo"]
 
 
-def store_demo(db: Database, count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED) -> tuple[int, int]:
+def store_demo(
+    db: Database, count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED, high: float = 0.0
+) -> tuple[int, int]:
     """Add the demo dataset (idempotent); returns (added, already present)."""
     rows = [
         prepare_pair(
@@ -23,7 +25,7 @@ def store_demo(db: Database, count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEE
                 "metadata": p.metadata,
             }
         )
-        for p in demo_pairs(count, seed)
+        for p in demo_pairs(count, seed, high)
     ]
     q.dataset_id(
         db, DEMO_DATASET, create=True, description="Seeded e-commerce audiences and mutated variants"

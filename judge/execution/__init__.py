@@ -3,15 +3,13 @@
 from judge.execution.compiler import NOW, compile_definition
 from judge.execution.database import Sandbox, constants_of
 from judge.execution.equivalence import Evidence, compare
-from judge.execution.judge import DEFAULT_BANDS, ScoreBands, judge_execution
+from judge.execution.judge import judge_execution
 from judge.execution.run import run_execution
 
 __all__ = [
-    "DEFAULT_BANDS",
     "NOW",
     "Evidence",
     "Sandbox",
-    "ScoreBands",
     "compare",
     "compile_definition",
     "constants_of",

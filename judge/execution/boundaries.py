@@ -24,7 +24,7 @@ the judge never calls a pair equivalent on the strength of a gap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ from judge.audience.model import (
     AnyOf,
     Between,
     Compare,
+    Condition,
     Context,
     Definition,
     Event,
@@ -71,15 +72,39 @@ class Burst:
     attributes: tuple[tuple[str, str, Stored | None], ...] = ()  # (property|context, name, value)
     source: str | None = None
     distinct: str | None = None  # a property given a different value on each event of the burst
+    follows: tuple[
+        Burst, ...
+    ] = ()  # events timed from these (funnels): their hours_ago is hours *after* these
+
+
+Shape = tuple[tuple[tuple[str, str, Stored | None], ...], tuple[Burst, ...]]
+"""What an event of a stream needs: property values, and follow-up events for the streams its where() counts."""
+
+
+def _burst(
+    name: str, count: int, hours: float, shape: Shape, source: str | None = None, distinct: str | None = None
+) -> Burst:
+    return Burst(name, count, hours, shape[0], source, distinct, shape[1])
+
+
+def flatten(bursts: list[Burst]) -> list[Burst]:
+    """Every burst with its follow-ups as bursts of their own, timed from now."""
+    found: list[Burst] = []
+    for burst in bursts:
+        found.append(replace(burst, follows=()))
+        found += flatten([replace(f, hours_ago=burst.hours_ago - f.hours_ago) for f in burst.follows])
+    return found
 
 
 @dataclass
 class Plan:
-    """One user to build: trait values (None: no row) and bursts of events; ``probe`` says why."""
+    """One account to build, with one user holding ``traits`` (at both levels) and ``bursts``; or, where
+    ``users`` is given, account traits ``traits`` and those users (traits, bursts). ``probe`` says why."""
 
     traits: dict[str, Stored | None]
     bursts: list[Burst]
     probe: int
+    users: list[tuple[dict[str, Stored | None], list[Burst]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,7 @@ class Probe:
     condition: str
     setting: str  # what the user was built with, e.g. "19 matching events" or "price 17.95"
     required: bool = True  # False where the rest of the definition cannot let the leaf decide
+    sound: bool = True  # False where its events do not hold what they were built for: a gap
 
 
 @dataclass(frozen=True)
@@ -102,7 +128,7 @@ class Gap:
 class Coverage:
     probes: list[Probe] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
-    leaves: dict[Side, list[Compare]] = field(default_factory=dict)
+    targets: dict[Side, list[Condition]] = field(default_factory=dict)  # the comparisons, then ANY/ALL
 
 
 class _Unbuildable(Exception):
@@ -116,14 +142,19 @@ class _Names:
     values: dict[tuple[str, str], Stretches] = field(default_factory=dict)  # (trait|property|context, name)
     counts: dict[str, set[float]] = field(default_factory=dict)  # event name -> count constants
     hours: dict[str, set[float]] = field(default_factory=dict)  # event name -> window edges, hours ago
+    after: dict[str, set[float]] = field(
+        default_factory=dict
+    )  # event name -> parent window edges, hours after
     sources: dict[str, set[str]] = field(default_factory=dict)
     streams: dict[str, list[Event]] = field(default_factory=dict)
 
     def stretch(self, kind: str, name: str) -> Stretches:
         return self.values.setdefault((kind, name), Stretches.empty())
 
-    def times(self, name: str) -> list[float]:
-        edges = sorted(self.hours.get(name, set()) | {0.0})
+    def times(self, name: str, parent: bool = False) -> list[float]:
+        """Moments to probe (hours ago; with ``parent``, hours after the enclosing event): each window
+        edge, one between each two, one past the widest, one on the other side of zero."""
+        edges = sorted((self.after if parent else self.hours).get(name, set()) | {0.0})
         found = {-1.0, edges[-1] * 1.5 + 24}
         for low, high in zip(edges, edges[1:], strict=False):
             found.add((low + high) / 2)
@@ -140,35 +171,45 @@ def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan]
     for side, definition in (("ground_truth", truth), ("generated", generated)):
         side_: Side = side  # type: ignore[assignment]
         leaves = _leaves(definition)
-        coverage.leaves[side_] = [leaf for leaf, _ in leaves]
+        quantifiers = _quantifiers(definition)
+        coverage.targets[side_] = [*leaves, *quantifiers]
         if not definition.is_audience:
-            coverage.gaps.append(Gap(side_, "the computed value", "computed traits are compared on the random databases only"))
+            coverage.gaps.append(
+                Gap(side_, "the computed value", "computed traits are compared on the random databases only")
+            )
             continue
-        for index, (leaf, quantified) in enumerate(leaves):
-            text = condition_text(leaf)
-            if quantified:
-                coverage.gaps.append(Gap(side_, text, "inside ANY/ALL: accounts of several users are not built"))
-                continue
+        for index, target in enumerate(coverage.targets[side_]):
+            text = condition_text(target)
             try:
-                built = list(_probe_leaf(names, definition, leaf))
+                built = _probe_leaf(names, definition, target) if isinstance(target, Compare) else (
+                    _probe_quantifier(names, definition, target))  # type: ignore[arg-type]  # fmt: skip
             except _Unbuildable as e:
                 coverage.gaps.append(Gap(side_, text, str(e)))
                 continue
             for probe in built:
-                coverage.probes.append(Probe(side_, index, text, probe.setting, probe.required))
-                plans.append(Plan(probe.traits, probe.bursts, len(coverage.probes) - 1))
+                coverage.probes.append(Probe(side_, index, text, probe.setting, probe.required, probe.sound))
+                plans.append(Plan(probe.traits, probe.bursts, len(coverage.probes) - 1, probe.users))
+            if not isinstance(target, Compare):
+                continue
+            leaf = target
             stream_names = _stream_where_leaves(leaf.left.stream) if isinstance(leaf.left, Reduce) else []
             for kind, name in {*_value_names(leaf), *(n for w in stream_names for n in _value_names(w))}:
                 stretch = names.values.get((kind, name))
                 if stretch and stretch.inexact:
                     shown = ", ".join(sorted({number_text(v) for v in stretch.inexact}))
-                    coverage.gaps.append(Gap(side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact"))
+                    coverage.gaps.append(
+                        Gap(side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact")
+                    )
     total = 0
     for plan in plans:
-        total += sum(b.count for b in plan.bursts)
+        total += sum(b.count for b in plan.bursts) + sum(
+            b.count for _, bursts in plan.users or [] for b in bursts
+        )
         if total > MAX_EVENTS:
             cut = coverage.probes[plan.probe]
-            coverage.gaps.append(Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed"))
+            coverage.gaps.append(
+                Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed")
+            )
             plans = plans[: plans.index(plan)]
             break
     return plans, coverage
@@ -205,10 +246,13 @@ def _gather(names: _Names, definition: Definition) -> None:
             for item in node.filters:
                 if isinstance(item, Where):
                     stack.append(item.condition)
-                elif isinstance(item, Within) and not item.parent:
-                    names.hours.setdefault(node.name, set()).add(float(item.duration.hours))
+                elif isinstance(item, Within):
+                    edges = names.after if item.parent else names.hours
+                    edges.setdefault(node.name, set()).add(float(item.duration.hours))
                 elif isinstance(item, Between):
-                    names.hours.setdefault(node.name, set()).update({float(item.start.hours), float(item.end.hours)})
+                    names.hours.setdefault(node.name, set()).update(
+                        {float(item.start.hours), float(item.end.hours)}
+                    )
                 elif isinstance(item, Sources):
                     names.sources.setdefault(node.name, set()).update(item.exclude)
 
@@ -217,21 +261,22 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _leaves(definition: Definition) -> list[tuple[Compare, bool]]:
-    """The comparisons of the boolean structure (not inside a ``where``), and whether under ANY/ALL."""
-    found: list[tuple[Compare, bool]] = []
+def _leaves(definition: Definition) -> list[Compare]:
+    """The comparisons of the boolean structure (not those inside a ``where``), ANY/ALL included."""
+    return _where_leaves(definition.root) if definition.is_audience else []
 
-    def visit(node: Any, quantified: bool) -> None:
+
+def _quantifiers(definition: Definition) -> list[AnyOf | AllOf]:
+    found: list[AnyOf | AllOf] = []
+    stack: list[Any] = [definition.root] if definition.is_audience else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (AnyOf, AllOf)):
+            found.append(node)
         if isinstance(node, (And, Or)):
-            for child in node.children:
-                visit(child, quantified)
+            stack.extend(node.children)
         elif isinstance(node, (Not, AnyOf, AllOf)):
-            visit(node.child, quantified or not isinstance(node, Not))
-        elif isinstance(node, Compare):
-            found.append((node, quantified))
-
-    if definition.is_audience:
-        visit(definition.root, False)
+            stack.append(node.child)
     return found
 
 
@@ -247,11 +292,13 @@ def _value_names(leaf: Compare) -> list[tuple[str, str]]:
 # ---- contexts: the rest of the definition set so that one leaf decides -------------------------
 
 
-def _decisive(node: Any, target: Compare) -> dict[int, bool] | None:
-    """Values for the other leaves under which ``target`` decides ``node``; None if it is not under it."""
+def _decisive(node: Any, target: Any) -> dict[int, bool] | None:
+    """Values for the other leaves under which ``target`` decides ``node``; None if it is not under it.
+
+    ANY/ALL pass through: the accounts built for a leaf have one user, on whom both are the leaf."""
     if node is target:
         return {}
-    if isinstance(node, Not):
+    if isinstance(node, (Not, AnyOf, AllOf)):
         return _decisive(node.child, target)
     if isinstance(node, (And, Or)):
         for child in node.children:
@@ -311,12 +358,14 @@ class _Built:
     traits: dict[str, Stored | None]
     bursts: list[Burst]
     required: bool  # False: the rest of the definition cannot let the leaf decide here (not a gap)
+    users: list[tuple[dict[str, Stored | None], list[Burst]]] | None = None
+    sound: bool = True  # False: the case does not hold as built (its events interfere): a gap, never trusted
 
 
 def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_Built]:
     context = _decisive(definition.root, leaf)
     assert context is not None
-    by_id = {id(n): n for n, _ in _leaves(definition)}
+    by_id = {id(n): n for n in _leaves(definition)}
     wanted = {by_id[i]: want for i, want in context.items()}
     left = leaf.left
     cases: list[tuple[str, dict[str, Stored | None], list[Burst]]] = []
@@ -327,28 +376,82 @@ def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_B
     elif isinstance(left, Reduce) and _numeric_right(leaf):
         _check_stream(left.stream)
         traits, bursts = _context(names, wanted)
-        overlap = sum(b.count for b in bursts if _matches(left.stream, b))
-        cases = [(setting, traits, bursts + own) for setting, own in _reduce_probes(names, leaf, left, overlap)]
+        every = flatten(bursts)
+        overlap = sum(b.count for b in every if _matches(left.stream, b, every))
+        built = []
+        for setting, own in _reduce_probes(names, leaf, left, overlap):
+            built.append(_Built(setting, traits, bursts + own, _holds_all(wanted, traits, bursts + own),
+                                sound=_as_built(left, setting, own)))  # fmt: skip
+        return built
     else:
         raise _Unbuildable(_why_not(leaf))
     # a case whose own values undo the rest (an event that also falls in another window) cannot decide
     return [
-        _Built(setting, traits, bursts, all(_value_of(other, traits, bursts) == want for other, want in wanted.items()))
+        _Built(setting, traits, bursts, _holds_all(wanted, traits, bursts))
         for setting, traits, bursts in cases
     ]
 
 
-def _value_of(leaf: Compare, traits: dict[str, Stored | None], bursts: list[Burst]) -> bool:
-    """The truth of a user-level comparison on a built user (the leaves the builder constructs)."""
+def _as_built(left: Reduce, setting: str, own: list[Burst]) -> bool:
+    """Whether the events built for a count hold what they were built for: as many of them count as the
+    bursts meant to match (for "one more", that many or one fewer). Follow-ups of events close together
+    add up, which would make a case probe something other than it says."""
+    if left.fn != "count":
+        return True
+    every = flatten(own)
+    counted = sum(b.count for b in every if _matches(left.stream, b, every))
+    meant = sum(b.count for b in own)  # top-level bursts: the stream's own events
+    return counted in (meant, meant - 1) if "and one" in setting else counted == meant
+
+
+def _holds_all(wanted: dict[Compare, bool], traits: dict[str, Stored | None], bursts: list[Burst]) -> bool:
+    return all(_value_of(leaf, traits, bursts) == want for leaf, want in wanted.items())
+
+
+def _probe_quantifier(names: _Names, definition: Definition, target: AnyOf | AllOf) -> list[_Built]:
+    """Accounts whose users make ``target``'s condition hold for all, some, none, or who have no users."""
+    context = _decisive(definition.root, target)
+    assert context is not None
+    by_id = {id(n): n for n in _leaves(definition)}
+    outer = {by_id[i]: want for i, want in context.items()}
+    traits, bursts = _context(names, outer)
+    members: dict[bool, tuple[dict[str, Stored | None], list[Burst], dict[Compare, bool]]] = {}
+    for want in (True, False):
+        wanted = {by_id[i]: w for i, w in _force(target.child, want, None).items()}
+        members[want] = (*_context(names, wanted), wanted)
+    (t_traits, t_bursts, t_wanted), (f_traits, f_bursts, f_wanted) = members[True], members[False]
+    cases: list[tuple[str, list[tuple[dict[str, Stored | None], list[Burst]]], list[dict[Compare, bool]]]] = [
+        ("one user, for whom it holds", [(t_traits, t_bursts + bursts)], [t_wanted]),
+        ("two users: it holds for one, fails for the other", [(t_traits, t_bursts + bursts), (f_traits, f_bursts)],
+         [t_wanted, f_wanted]),
+        ("one user, for whom it fails", [(f_traits, f_bursts + bursts)], [f_wanted]),
+        ("no users", [], []),
+    ]  # fmt: skip
+    built = []
+    for setting, users, wants in cases:
+        every = [b for _, own in users for b in own]
+        fine = _holds_all(outer, traits, every) and all(
+            _holds_all(w, t, b) for w, (t, b) in zip(wants, users, strict=True)
+        )
+        built.append(_Built(setting, traits, [], fine, users))
+    return built
+
+
+def _value_of(
+    leaf: Compare, traits: dict[str, Stored | None], bursts: list[Burst], parent: Burst | None = None
+) -> bool:
+    """The truth of a comparison on a built user (the leaves the builder constructs); ``parent``: the
+    event whose where() it stands in, for a count of events relative to that event."""
     left = leaf.left
     if isinstance(left, Trait):
         return holds(leaf, traits.get(left.name))
     assert isinstance(left, Reduce)
-    matching = [b for b in bursts if _matches(left.stream, b)]
+    every = flatten(bursts) if parent is None else bursts
+    matching = [b for b in every if _matches(left.stream, b, every, parent)]
     if left.fn == "count":
         if left.property is None:
             return _count_holds(leaf, sum(b.count for b in matching))
-        values = {("d", i) for b in matching if b.distinct == left.property for i in range(b.count)}
+        values: set[Any] = {("d", i) for b in matching if b.distinct == left.property for i in range(b.count)}
         values |= {_attribute(b, left.property) for b in matching if b.distinct != left.property}
         return _count_holds(leaf, len(values - {None}))
     # events oldest first; at one moment the earlier burst has the lower ids, as the tables give them
@@ -390,18 +493,25 @@ def _why_not(leaf: Compare) -> str:
     return "a reducer compared with something other than a number is compared on the random databases only"
 
 
-def _check_stream(stream: Event) -> None:
+def _check_stream(stream: Event, nested: bool = False) -> None:
+    """Raise for what the builder does not construct; ``nested``: a stream inside another's where()."""
     for item in stream.filters:
-        if isinstance(item, Within) and item.parent:
-            raise _Unbuildable("windows relative to an enclosing event are probed on the random databases only")
+        if isinstance(item, Within) and item.parent and not nested:
+            raise _Unbuildable("a window relative to an enclosing event needs one")
         if isinstance(item, Where):
             for leaf in _where_leaves(item.condition):
-                if not isinstance(leaf.left, (Property, Context)) or getattr(leaf.left, "parent", False):
+                left = leaf.left
+                if isinstance(left, Reduce) and _numeric_right(leaf) and left.fn == "count" and not nested:
+                    _check_stream(left.stream, nested=True)  # a funnel: events counted from this one
+                elif not isinstance(left, (Property, Context)) or getattr(left, "parent", False):
                     raise _Unbuildable(
-                        "a where() that reads other events or traits is probed on the random databases only"
+                        "a where() that reads traits, the enclosing event's properties, or events two levels "
+                        "down is probed on the random databases only"
                     )
-                if not _literal_right(leaf):
-                    raise _Unbuildable("a where() comparing two values is probed on the random databases only")
+                elif not _literal_right(leaf):
+                    raise _Unbuildable(
+                        "a where() comparing two values is probed on the random databases only"
+                    )
 
 
 def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> list[tuple[str, list[Burst]]]:
@@ -413,33 +523,43 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
     if left.fn == "count":
         counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
         if beyond:
-            raise _Unbuildable(f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds")
+            raise _Unbuildable(
+                f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds"
+            )
         plain = _attributes(names, stream)
         distinct = left.property
         for n in counts:
             if n >= overlap:
-                burst = [Burst(stream.name, n - overlap, when, plain, None, distinct)] if n > overlap else []
+                burst = [_burst(stream.name, n - overlap, when, plain, None, distinct)] if n > overlap else []
                 probes.append((f"{n} matching events", burst))
                 if distinct and n > 1:  # as many events, one value: a count of events is not one of values
                     same = _attributes(names, stream, fixed=((distinct, (None, "same", None)),))
-                    probes.append((f"{n} matching events with one {distinct}", [Burst(stream.name, n, when, same)]))
-        base = next((k for k in counts if k >= overlap and _count_holds(leaf, k) != _count_holds(leaf, k + 1)), None)
+                    probes.append(
+                        (f"{n} matching events with one {distinct}", [_burst(stream.name, n, when, same)])
+                    )
+        base = next(
+            (k for k in counts if k >= overlap and _count_holds(leaf, k) != _count_holds(leaf, k + 1)), None
+        )
         if base is None:
             return probes  # the count decides nothing here: what its events are does not matter
-        own = [Burst(stream.name, base - overlap, when, plain, None, distinct)] if base > overlap else []
+        own = [_burst(stream.name, base - overlap, when, plain, None, distinct)] if base > overlap else []
         attributes = plain
     elif left.fn in _REDUCED and left.property:
         prop = left.property
         values = [v for v in names.stretch("property", prop).values() if v is not None]
         for value in values:
             one = _attributes(names, stream, fixed=((prop, value),))
-            probes.append((f"one event with {prop} {stored_text(value)}", [Burst(stream.name, 1, when, one)]))
-            probes.append((f"two events with {prop} {stored_text(value)}", [Burst(stream.name, 2, when, one)]))
+            probes.append(
+                (f"one event with {prop} {stored_text(value)}", [_burst(stream.name, 1, when, one)])
+            )
+            probes.append(
+                (f"two events with {prop} {stored_text(value)}", [_burst(stream.name, 2, when, one)])
+            )
         for older, newer in zip(values, values[1:], strict=False):  # same moment: the first has the lower id
             first = _attributes(names, stream, fixed=((prop, older),))
             second = _attributes(names, stream, fixed=((prop, newer),))
             probes.append((f"{prop} {stored_text(older)}, then {stored_text(newer)}",
-                           [Burst(stream.name, 1, when, first), Burst(stream.name, 1, when, second)]))  # fmt: skip
+                           [_burst(stream.name, 1, when, first), _burst(stream.name, 1, when, second)]))  # fmt: skip
         probes.append(("no events", []))
         empty = _count_holds(leaf, 0) if left.fn == "sum" else False
         decider = next((v for v in values if holds(leaf, v) != empty), None)
@@ -451,18 +571,41 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
     else:
         raise _Unbuildable(_why_not(leaf))
 
+    reach = max((f.duration.hours for leaf_ in _stream_where_leaves(stream) if isinstance(leaf_.left, Reduce)
+                 for f in leaf_.left.stream.filters if isinstance(f, Within) and f.parent), default=None)  # fmt: skip
+
     def one_more(setting: str, burst: Burst) -> None:
-        probes.append((f"{base} matching events and one {setting}", [*own, burst]))
+        base_events = own
+        if reach is not None and own:  # funnels: the base events' follow-ups must not reach this one's
+            apart = [
+                h
+                for h in names.times(stream.name)
+                if _in_windows(stream, h) and abs(h - burst.hours_ago) > reach
+            ]
+            if apart:
+                base_events = [replace(own[0], hours_ago=min(apart, key=lambda h: abs(h - when)))]
+        probes.append((f"{base} matching events and one {setting}", [*base_events, burst]))
 
     for hours in names.times(stream.name):
-        one_more(_ago(hours), Burst(stream.name, 1, hours, attributes, None, distinct))
-    targets = {(t.left.type, t.left.name): t for t in _stream_where_leaves(stream)}  # type: ignore[union-attr]
+        one_more(_ago(hours), _burst(stream.name, 1, hours, attributes, None, distinct))
+    for nested in _stream_where_leaves(stream):
+        if isinstance(nested.left, Reduce):
+            for label, follows in _follow_probes(names, nested, nested.left):
+                shape = _attributes(names, stream, nested, None, extra_fixed, follows)
+                one_more(f"with {label}", _burst(stream.name, 1, when, shape, None, distinct))
+    targets = {
+        (t.left.type, t.left.name): t  # type: ignore[union-attr]
+        for t in _stream_where_leaves(stream)
+        if not isinstance(t.left, Reduce)
+    }
     for (kind, name), target in targets.items():
-        for value in names.stretch(kind, name).values():
-            probe = _attributes(names, stream, target, value, extra_fixed)
-            one_more(f"with {name} {stored_text(value)}", Burst(stream.name, 1, when, probe, None, distinct))
+        for setting in names.stretch(kind, name).values():
+            probe = _attributes(names, stream, target, setting, extra_fixed)
+            one_more(
+                f"with {name} {stored_text(setting)}", _burst(stream.name, 1, when, probe, None, distinct)
+            )
     for source in [*sorted(names.sources.get(stream.name, set())), "web"]:
-        one_more(f"from source {source!r}", Burst(stream.name, 1, when, attributes, source, distinct))
+        one_more(f"from source {source!r}", _burst(stream.name, 1, when, attributes, source, distinct))
     return probes
 
 
@@ -479,7 +622,10 @@ def _ago(hours: float) -> str:
 
 
 def _stream_where_leaves(stream: Event) -> list[Compare]:
-    return [leaf for item in stream.filters if isinstance(item, Where) for leaf in _where_leaves(item.condition)]
+    """The comparisons of a stream's where() filters."""
+    return [
+        leaf for item in stream.filters if isinstance(item, Where) for leaf in _where_leaves(item.condition)
+    ]
 
 
 def _inside(names: _Names, stream: Event) -> float:
@@ -491,10 +637,15 @@ def _inside(names: _Names, stream: Event) -> float:
     return min(candidates, key=lambda h: (sum(_in_windows(s, h) for s in others), h))
 
 
-def _in_windows(stream: Event, hours: float) -> bool:
+def _in_windows(stream: Event, hours: float, parent: float | None = None) -> bool:
+    """Whether a moment (hours ago) is in every window of ``stream``; ``parent``: the enclosing event's."""
     for item in stream.filters:
-        if isinstance(item, Within) and not item.parent and not 0 <= hours <= item.duration.hours:
-            return False
+        if isinstance(item, Within):
+            if item.parent:
+                if parent is None or not parent - item.duration.hours <= hours <= parent:
+                    return False
+            elif not 0 <= hours <= item.duration.hours:
+                return False
         if isinstance(item, Between):
             near, far = sorted((item.start.hours, item.end.hours))
             if not near <= hours <= far:
@@ -502,27 +653,34 @@ def _in_windows(stream: Event, hours: float) -> bool:
     return True
 
 
-def _matches(stream: Event, burst: Burst) -> bool:
-    """Whether the events of ``burst`` count in ``stream`` (its name, windows, sources and where)."""
-    if burst.name != stream.name or not _in_windows(stream, burst.hours_ago):
+def _matches(stream: Event, burst: Burst, every: list[Burst], parent: Burst | None = None) -> bool:
+    """Whether the events of ``burst`` count in ``stream`` (name, windows, sources, where), among ``every``
+    event of the user (flattened); ``parent``: the enclosing event, for a stream inside a where()."""
+    if burst.name != stream.name or not _in_windows(
+        stream, burst.hours_ago, parent.hours_ago if parent else None
+    ):
         return False
-    attributes = {(kind, name): value for kind, name, value in burst.attributes}
     for item in stream.filters:
         if isinstance(item, Sources) and burst.source in item.exclude:
             return False
-        if isinstance(item, Where) and not _true(item.condition, attributes):
+        if isinstance(item, Where) and not _true(item.condition, burst, every):
             return False
     return True
 
 
-def _true(node: Any, attributes: dict[tuple[str, str], Stored | None]) -> bool:
+def _true(node: Any, burst: Burst, every: list[Burst]) -> bool:
     if isinstance(node, And):
-        return all(_true(c, attributes) for c in node.children)
+        return all(_true(c, burst, every) for c in node.children)
     if isinstance(node, Or):
-        return any(_true(c, attributes) for c in node.children)
+        return any(_true(c, burst, every) for c in node.children)
     if isinstance(node, Not):
-        return not _true(node.child, attributes)
-    return holds(node, attributes.get((node.left.type, node.left.name)))
+        return not _true(node.child, burst, every)
+    if isinstance(node.left, Reduce):
+        return _value_of(node, {}, every, parent=burst)
+    value = next(
+        (v for kind, name, v in burst.attributes if (kind, name) == (node.left.type, node.left.name)), None
+    )
+    return holds(node, value)
 
 
 def _attributes(
@@ -531,26 +689,92 @@ def _attributes(
     target: Compare | None = None,
     value: Stored | None = None,
     fixed: tuple[tuple[str, Stored | None], ...] = (),
-) -> tuple[tuple[str, str, Stored | None], ...]:
-    """Values for an event of ``stream`` that meets its ``where`` (or on which ``target``, at ``value``,
-    decides it); ``fixed`` properties are given."""
+    follows: tuple[Burst, ...] | None = None,
+) -> Shape:
+    """What an event of ``stream`` needs to meet its ``where`` (or for ``target`` to decide it, at ``value``
+    for a property, or with the follow-up events ``follows`` for a count); ``fixed`` properties are given."""
     conditions = [item.condition for item in stream.filters if isinstance(item, Where)]
-    root: Any = conditions[0] if len(conditions) == 1 else And(children=tuple(conditions)) if conditions else None
+    root: Any = (
+        conditions[0] if len(conditions) == 1 else And(children=tuple(conditions)) if conditions else None
+    )
     chosen: dict[tuple[str, str], Stored | None] = {("property", name): v for name, v in fixed}
-    if target is not None:
+    if target is not None and not isinstance(target.left, Reduce):
         chosen[(target.left.type, target.left.name)] = value  # type: ignore[union-attr]
+    built: list[Burst] = list(follows or ())
     if root is not None:
         wants = _decisive(root, target) if target is not None else _force(root, True, None)
         leaves = {id(leaf): leaf for leaf in _where_leaves(root)}
         grouped: dict[tuple[str, str], list[tuple[Compare, bool]]] = {}
         for key, want in (wants or {}).items():
             leaf = leaves[key]
+            if isinstance(leaf.left, Reduce):  # a funnel: events after this one
+                built += _follow_for(names, leaf, leaf.left, want)
+                continue
             grouped.setdefault((leaf.left.type, leaf.left.name), []).append((leaf, want))  # type: ignore[union-attr]
         for slot, tests in grouped.items():
             if slot not in chosen:
                 found = _satisfying(names.stretch(*slot), tests)
                 chosen[slot] = None if found is _NONE else found  # type: ignore[assignment]
-    return tuple((kind, name, v) for (kind, name), v in sorted(chosen.items(), key=lambda kv: kv[0]) if v is not None)
+    attributes = tuple(
+        (kind, name, v) for (kind, name), v in sorted(chosen.items(), key=lambda kv: kv[0]) if v is not None
+    )
+    return attributes, tuple(built)
+
+
+def _after(names: _Names, stream: Event) -> float:
+    """Hours after the enclosing event inside every window of ``stream`` relative to it."""
+    for hours in sorted(names.times(stream.name, parent=True), key=abs):
+        if all(
+            not isinstance(f, Within) or not f.parent or 0 <= hours <= f.duration.hours
+            for f in stream.filters
+        ):
+            return hours
+    raise _Unbuildable(f"no moment is inside every window of {stream.name!r} after its enclosing event")
+
+
+def _follow_for(names: _Names, leaf: Compare, left: Reduce, want: bool) -> list[Burst]:
+    """Follow-up events that make a count inside a where() ``want`` (hours after the enclosing event)."""
+    threshold = float(leaf.right.value)  # type: ignore[union-attr, arg-type]
+    counts, _ = count_values(names.counts.get(left.stream.name, set()) | {threshold}, MAX_BURST)
+    n = next((k for k in counts if _count_holds(leaf, k) == want), 0)
+    return (
+        [
+            _burst(
+                left.stream.name,
+                n,
+                _after(names, left.stream),
+                _attributes(names, left.stream),
+                None,
+                left.property,
+            )
+        ]
+        if n
+        else []
+    )
+
+
+def _follow_probes(names: _Names, target: Compare, left: Reduce) -> list[tuple[str, tuple[Burst, ...]]]:
+    """Follow-ups for a count inside a where(): each count around its thresholds, and one event more or
+    less at each edge of its windows relative to the enclosing event."""
+    stream = left.stream
+    threshold = float(target.right.value)  # type: ignore[union-attr, arg-type]
+    counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
+    if beyond:
+        raise _Unbuildable(
+            f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds"
+        )
+    when, shape = _after(names, stream), _attributes(names, stream)
+    found: list[tuple[str, tuple[Burst, ...]]] = [(f"{n} {stream.name!r} after it", (_burst(stream.name, n, when, shape, None, left.property),) if n else ())
+             for n in counts]  # fmt: skip
+    base = next((k for k in counts if _count_holds(target, k) != _count_holds(target, k + 1)), None)
+    if base is not None:
+        own = (_burst(stream.name, base, when, shape, None, left.property),) if base else ()
+        for hours in names.times(stream.name, parent=True):
+            one = _burst(stream.name, 1, hours, shape, None, left.property)
+            found.append(
+                (f"{base} {stream.name!r} after it and one {number_text(hours)} hours after it", (*own, one))
+            )
+    return found
 
 
 _NONE: Any = object()
@@ -598,7 +822,9 @@ def _stream_for(names: _Names, leaf: Compare, left: Reduce, want: bool) -> list[
         n = next((k for k in counts if _count_holds(leaf, k) == want), 0)
         if not n:
             return []
-        return [Burst(stream.name, n, _inside(names, stream), _attributes(names, stream), None, left.property)]
+        return [
+            _burst(stream.name, n, _inside(names, stream), _attributes(names, stream), None, left.property)
+        ]
     if left.fn in _REDUCED and left.property:
         empty = _count_holds(leaf, 0) if left.fn == "sum" else False
         if empty == want:
@@ -608,7 +834,7 @@ def _stream_for(names: _Names, leaf: Compare, left: Reduce, want: bool) -> list[
         if value is None:
             return []
         attributes = _attributes(names, stream, fixed=((left.property, value),))
-        return [Burst(stream.name, 1, _inside(names, stream), attributes)]
+        return [_burst(stream.name, 1, _inside(names, stream), attributes)]
     raise _Unbuildable(_why_not(leaf))
 
 
@@ -627,18 +853,29 @@ def burst_tables(plans: list[Plan], first_id: int, first_event: int) -> tuple[di
     bursts: Rows = []
     props: Rows = []
     event = first_event
+    extra = first_id + len(plans)  # ids of the second and later users of an account
     for index, plan in enumerate(plans):
         owner = first_id + index
         accounts.append((owner,))
-        users.append((owner, owner))
-        for name, value in plan.traits.items():
-            if value is not None:
-                traits += [(owner, "user", name, *value), (owner, "account", name, *value)]
-        for burst in plan.bursts:
-            key = len(bursts)
-            moment = NOW - timedelta(hours=burst.hours_ago)
-            bursts.append((key, owner, burst.name, moment, burst.count, burst.source, event, burst.distinct))
-            props += [(key, kind, name, *value) for kind, name, value in burst.attributes
-                      if value is not None and name != burst.distinct]  # fmt: skip
-            event += burst.count
+        if plan.users is None:
+            members = [(owner, plan.traits, plan.bursts)]
+            traits += [(owner, "account", n, *v) for n, v in plan.traits.items() if v is not None]
+        else:
+            members = []
+            for number, (own, own_bursts) in enumerate(plan.users):
+                members.append((owner if number == 0 else extra, own, own_bursts))
+                extra += number > 0
+            traits += [(owner, "account", n, *v) for n, v in plan.traits.items() if v is not None]
+        for user, own, own_bursts in members:
+            users.append((user, owner))
+            traits += [(user, "user", n, *v) for n, v in own.items() if v is not None]
+            for burst in flatten(own_bursts):
+                key = len(bursts)
+                moment = NOW - timedelta(hours=burst.hours_ago)
+                bursts.append(
+                    (key, user, burst.name, moment, burst.count, burst.source, event, burst.distinct)
+                )
+                props += [(key, kind, name, *value) for kind, name, value in burst.attributes
+                          if value is not None and name != burst.distinct]  # fmt: skip
+                event += burst.count
     return {"accounts": accounts, "users": users, "traits": traits}, bursts, props

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from judge.audience import Definition, canonical
@@ -12,10 +12,13 @@ from judge.execution.database import ID_SPAN, Sandbox, constants_of
 
 __all__ = ["DEFAULT_SEEDS", "DatabaseEvidence", "Evidence", "Verdict", "compare"]
 
-DEFAULT_SEEDS = (1, 2, 3)
-"""Databases per comparison; each seed gives different rows around the same constants."""
-CONFIRM_SEEDS = (4, 5, 6, 7, 8)
-"""More databases, tried one by one when the first ones find no difference (until one does)."""
+DEFAULT_SEEDS = (1,)
+"""Drawn databases beside the boundary cases in the first round; each seed gives other rows around the constants."""
+CONFIRM_SEEDS = (2, 3, 4, 5, 6, 7, 8)
+"""More drawn databases, tried when the first round finds no difference: they reach what the builder
+cannot (mode, windows relative to an event, ANY/ALL over several users, two values compared)."""
+EVENTS_SHOWN = 12
+"""Most recent events shown for an example member."""
 EXAMPLES_PER_SIDE = 2
 """Members shown from each side, on the first database where the audiences differ."""
 
@@ -28,6 +31,7 @@ class Example:
     only_in: Literal["ground_truth", "generated"]
     traits: dict[str, Any]
     events: list[dict[str, Any]]
+    built_for: str | None = None  # on the boundary cases: the comparison and the case it was built to probe
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,12 @@ def compare(
                 break
             populations = box.load(found, batch, plans=built)  # side by side, apart by id (see ID_SPAN)
             every_a, every_b = box.query(first.sql, first.params), box.query(second.sql, second.params)
-            labels = [(seed, "random") for seed in batch] + ([(0, "boundary")] if built is not None else [])
-            for index, (seed, kind) in enumerate(labels):
+            labels: list[tuple[int, Literal["boundary", "random"]]] = [(seed, "random") for seed in batch]
+            labels += [(0, "boundary")] if built is not None else []
+            for index in sorted(
+                range(len(labels)), key=lambda i: labels[i][1] != "boundary"
+            ):  # built ones explain best
+                seed, kind = labels[index]
                 a = {row for row in every_a if row[0] // ID_SPAN == index}
                 b = {row for row in every_b if row[0] // ID_SPAN == index}
                 explain = a != b and not any(d.examples for d in databases)  # from the first that differs
@@ -114,16 +122,31 @@ def compare(
                     population = box.accounts
                 databases.append(_evidence(box, seed, kind, index * ID_SPAN, population, a, b,
                                            truth.definition_type, explain))  # fmt: skip
+            if built is not None:
+                _name_built(databases, coverage)
             if built is not None and not any(d.differs for d in databases):
-                decided = _decided(box, coverage, {"ground_truth": truth, "generated": generated}, len(batch) * ID_SPAN)
+                decided = _decided(
+                    box, coverage, {"ground_truth": truth, "generated": generated}, len(batch) * ID_SPAN
+                )
     finally:
         if own:
             box.close()
-    databases.sort(key=lambda d: d.kind != "boundary")
     probed, gaps = _coverage(coverage, decided)
     if any(d.differs for d in databases):
         return Evidence("differs", False, databases, probed, gaps)
     return Evidence("not_shown_different" if gaps else "equivalent", False, databases, probed, gaps)
+
+
+def _name_built(databases: list[DatabaseEvidence], coverage: Coverage) -> None:
+    """Say of each example member of the boundary database what it was built to probe."""
+    for d in databases:
+        if d.kind == "boundary":
+            for i, example in enumerate(d.examples):
+                if example.id >= len(coverage.probes):
+                    continue  # a second user of an account built for ANY/ALL
+                probe = coverage.probes[example.id]
+                side = "the ground truth" if probe.side == "ground_truth" else "the generated definition"
+                d.examples[i] = replace(example, built_for=f"{probe.condition} of {side}: {probe.setting}")
 
 
 def _decided(box: Sandbox, coverage: Coverage, sides: dict[str, Definition], first_id: int) -> list[bool]:
@@ -132,43 +155,59 @@ def _decided(box: Sandbox, coverage: Coverage, sides: dict[str, Definition], fir
     for side, definition in sides.items():
         if not definition.is_audience:
             continue
-        leaves = coverage.leaves[side]  # type: ignore[index]
-        variants = [{id(leaf): value} for leaf in leaves for value in (True, False)]
+        targets = coverage.targets[side]  # type: ignore[index]
+        variants = [{id(target): value} for target in targets for value in (True, False)]
         compiled = compile_variants(definition, variants)
         for row in box.query(compiled.sql, compiled.params):
             if row[0] >= first_id:
                 member[(side, row[0] - first_id)] = list(row[1:])
     decided = []
     for index, probe in enumerate(coverage.probes):
-        row = member.get((probe.side, index))
-        decided.append(row is not None and row[2 * probe.leaf] != row[2 * probe.leaf + 1])
+        found = member.get((probe.side, index))
+        decided.append(found is not None and found[2 * probe.leaf] != found[2 * probe.leaf + 1])
     return decided
 
 
 def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Per comparison, how many cases were built and decided; and every gap, with undecided cases."""
+    """Per comparison, how many cases were built and decided; and every gap: what could not be built,
+    cases that do not decide where they should, and cases whose events do not hold as built."""
     probed: dict[tuple[str, str], dict[str, Any]] = {}
-    undecided: dict[tuple[str, str], list[str]] = {}
+    failing: dict[str, dict[tuple[str, str], list[str]]] = {
+        "no built user on whom it decides": {}, "its events interfere, so a case does not hold as built": {},
+    }  # fmt: skip
+    undecided, unsound = failing.values()
     for index, probe in enumerate(coverage.probes):
-        entry = probed.setdefault((probe.side, probe.condition),
-                                  {"side": probe.side, "condition": probe.condition, "cases": 0, "deciding": 0})  # fmt: skip
+        key = (probe.side, probe.condition)
+        entry = probed.setdefault(
+            key, {"side": probe.side, "condition": probe.condition, "cases": 0, "deciding": 0}
+        )
         entry["cases"] += 1
+        if not probe.sound:
+            unsound.setdefault(key, []).append(probe.setting)
         if not decided:
             entry["deciding"] = None  # checked only where no difference was found
         else:
             entry["deciding"] += decided[index]
             if probe.required and not decided[index]:
-                undecided.setdefault((probe.side, probe.condition), []).append(probe.setting)
+                undecided.setdefault(key, []).append(probe.setting)
     gaps = [{"side": g.side, "condition": g.condition, "why": g.why} for g in coverage.gaps]
-    for (side, condition), settings in undecided.items():
-        shown = "; ".join(settings[:3]) + (f"; and {len(settings) - 3} more" if len(settings) > 3 else "")
-        gaps.append({"side": side, "condition": condition, "why": f"no built user on whom it decides: {shown}"})
+    for why, found in failing.items():
+        for (side, condition), settings in found.items():
+            shown = "; ".join(settings[:3]) + (f"; and {len(settings) - 3} more" if len(settings) > 3 else "")
+            gaps.append({"side": side, "condition": condition, "why": f"{why}: {shown}"})
     return list(probed.values()), gaps
 
 
 def _evidence(
-    box: Sandbox, seed: int, source: Literal["boundary", "random"], first_id: int, population: int,
-    a: set[Any], b: set[Any], kind: str, explain: bool,
+    box: Sandbox,
+    seed: int,
+    source: Literal["boundary", "random"],
+    first_id: int,
+    population: int,
+    a: set[Any],
+    b: set[Any],
+    kind: str,
+    explain: bool,
 ) -> DatabaseEvidence:
     overlap = len(a & b)
     precision = overlap / len(b) if b else (1.0 if not a else 0.0)
@@ -178,39 +217,46 @@ def _evidence(
         f1 = 1.0
     examples = []
     if explain:
-        examples = [_example(box, row[0], first_id, "ground_truth", kind) for row in sorted(a - b)[:EXAMPLES_PER_SIDE]]
-        examples += [_example(box, row[0], first_id, "generated", kind) for row in sorted(b - a)[:EXAMPLES_PER_SIDE]]
+        chosen = [(row[0], "ground_truth") for row in sorted(a - b)[:EXAMPLES_PER_SIDE]]
+        chosen += [(row[0], "generated") for row in sorted(b - a)[:EXAMPLES_PER_SIDE]]
+        examples = _examples(box, chosen, first_id, kind)  # type: ignore[arg-type]
     return DatabaseEvidence(seed, population, len(a), len(b), overlap, round(precision, 4), round(recall, 4),
                             round(f1, 4), examples, source)  # fmt: skip
 
 
-def _example(
-    box: Sandbox, member: int, first_id: int, only_in: Literal["ground_truth", "generated"], kind: str
-) -> Example:
-    """``member``'s rows; ids are shown as in its own database (without ``first_id``)."""
+def _examples(
+    box: Sandbox, chosen: list[tuple[int, Literal["ground_truth", "generated"]]], first_id: int, kind: str
+) -> list[Example]:
+    """The rows of the ``chosen`` members (two queries for all); ids shown as in their own database."""
     level = "account" if kind == "ACCOUNTS" else "user"
-    traits = {
-        name: _value(num, text, flag)
-        for name, num, text, flag in box.query(
-            "SELECT name, num, str, bool FROM traits WHERE owner = $id AND level = $level ORDER BY name",
-            {"id": member, "level": level},
-        )
-    }
-    users = "SELECT user_id FROM users WHERE account_id = $id" if level == "account" else "SELECT $id"
+    ids = [member for member, _ in chosen]
+    traits: dict[int, dict[str, Any]] = {}
+    for owner, name, num, text, flag in box.query(
+        "SELECT owner, name, num, str, bool FROM traits WHERE owner IN (SELECT unnest($ids)) AND level = $level "
+        "ORDER BY owner, name",
+        {"ids": ids, "level": level},
+    ):
+        traits.setdefault(owner, {})[name] = _value(num, text, flag)
+    owner_of = "u.account_id" if level == "account" else "u.user_id"
     rows = box.query(
-        f"""SELECT e.event_id, e.user_id, e.name, e.ts, e.source,
+        f"""WITH shown AS (
+                SELECT {owner_of} AS owner, e.event_id, e.user_id, e.name, e.ts, e.source,
+                       row_number() OVER (PARTITION BY {owner_of} ORDER BY e.ts DESC, e.event_id DESC) AS n
+                FROM events e JOIN users u ON u.user_id = e.user_id WHERE {owner_of} IN (SELECT unnest($ids)))
+            SELECT s.owner, s.event_id, s.user_id, s.name, s.ts, s.source,
                    list(struct_pack(kind := p.kind, name := p.name, num := p.num, str := p.str, bool := p.bool))
-                   FILTER (WHERE p.name IS NOT NULL)
-            FROM events e LEFT JOIN props p ON p.event_id = e.event_id
-            WHERE e.user_id IN ({users}) GROUP BY ALL ORDER BY e.ts DESC LIMIT 12""",  # noqa: S608
-        {"id": member},
+                   FILTER (WHERE p.name IS NOT NULL), s.n
+            FROM shown s LEFT JOIN props p ON p.event_id = s.event_id
+            WHERE s.n <= {EVENTS_SHOWN} GROUP BY ALL ORDER BY s.owner, s.n""",  # noqa: S608 - fixed SQL, values as parameters
+        {"ids": ids},
     )
-    events = [
-        {"user": user - first_id, "event": name, "at": ts.isoformat(sep=" "), "source": source,
-         **{f"{p['kind']}.{p['name']}": _value(p["num"], p["str"], p["bool"]) for p in props or []}}
-        for _, user, name, ts, source, props in rows
-    ]  # fmt: skip
-    return Example(member - first_id, only_in, traits, events)
+    events: dict[int, list[dict[str, Any]]] = {}
+    for owner, _, user, name, ts, source, props, _ in rows:
+        events.setdefault(owner, []).append(
+            {"user": user - first_id, "event": name, "at": ts.isoformat(sep=" "), "source": source,
+             **{f"{p['kind']}.{p['name']}": _value(p["num"], p["str"], p["bool"]) for p in props or []}}
+        )  # fmt: skip
+    return [Example(m - first_id, side, traits.get(m, {}), events.get(m, [])) for m, side in chosen]
 
 
 def _value(num: float | None, text: str | None, flag: bool | None) -> Any:

@@ -1,50 +1,43 @@
-"""The execution judge: deterministic, offline, no API key.
+"""The execution judge: deterministic, offline, no API key, scoring on the rubric people rate by.
 
-Canonical forms equal -> 5. Otherwise both definitions run on the same seeded
-databases: the same members on every one -> 5; else the mean F1 of the
-generated audience against the ground truth maps to 4, 3, 2 or 1 by
-:class:`ScoreBands`. A generated definition that is not valid scores 1 with
-the error as the reason. An invalid ground truth is an error, not a score.
+Canonical forms equal -> 5. Otherwise both definitions run on the boundary cases
+built from both and on drawn databases (``equivalence.compare``):
+
+- the same members everywhere, every boundary probed -> 5;
+- the same members, but some boundary could not be probed -> the rubric's
+  ``not_shown_different`` (4 in the shipped rubric), never a silent 5;
+- members differ -> the kind of each structural difference (``diff``: a threshold,
+  ``>`` for ``>=``, a window, a missing condition, a wrong event, ...) scored by the
+  rubric; the lowest counts, and several details together are ``several_details``.
+
+A generated definition that is not valid scores the rubric's ``invalid`` with the
+error as the reason. An invalid ground truth is an error, not a score. The reason
+says which rubric line applies and shows a member found in one audience only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from judge.audience import AudienceError, diff
+from judge.audience import AudienceError, Change, diff
 from judge.data.records import parse_side
 from judge.execution.database import Sandbox
 from judge.execution.equivalence import DEFAULT_SEEDS, Evidence, compare
 from judge.judgment import Judgment
+from judge.rubric import DETAILS, Rubric, current_rubric
 
-__all__ = ["DEFAULT_BANDS", "JUDGE_NAME", "ScoreBands", "judge_execution"]
+__all__ = ["JUDGE_NAME", "judge_execution"]
 
 JUDGE_NAME = "execution"
-
-
-@dataclass(frozen=True)
-class ScoreBands:
-    """Lowest mean F1 for each score below 5 (5 needs the same members everywhere)."""
-
-    four: float = 0.9
-    three: float = 0.6
-    two: float = 0.3
-
-    def score(self, f1: float) -> int:
-        return 4 if f1 >= self.four else 3 if f1 >= self.three else 2 if f1 >= self.two else 1
-
-
-DEFAULT_BANDS = ScoreBands()
 
 
 def judge_execution(
     ground_truth: str,
     generated: str,
-    bands: ScoreBands = DEFAULT_BANDS,
+    rubric: Rubric | None = None,
     seeds: tuple[int, ...] = DEFAULT_SEEDS,
     sandbox: Sandbox | None = None,
 ) -> Judgment:
-    """Score a stored pair (each side AST JSON or text form)."""
+    """Score a stored pair (each side AST JSON or text form) on ``rubric`` (default: the one in force)."""
+    rubric = rubric or current_rubric()
     try:
         truth = parse_side(ground_truth)
     except AudienceError as e:
@@ -52,36 +45,79 @@ def judge_execution(
     try:
         candidate = parse_side(generated)
     except AudienceError as e:
-        return Judgment(JUDGE_NAME, 1, f"The generated definition is not a valid audience: {e}")
+        score = rubric.differences["invalid"]
+        return Judgment(JUDGE_NAME, score, f"Rubric {rubric.line(score)} The generated definition is not a valid audience: {e}",
+                        evidence={"rubric": rubric.describe(), "kind": "invalid"})  # fmt: skip
     evidence = compare(truth, candidate, seeds, sandbox)
-    changes = [str(c) for c in diff(truth, candidate)]
+    changes = diff(truth, candidate)
     if evidence.verdict == "equivalent":
-        score, reason = 5, _equivalent_reason(evidence)
+        score, kind = 5, "equivalent"
+        reason = f"Rubric {rubric.line(5)} {_equivalent_reason(evidence)}"
+    elif evidence.verdict == "not_shown_different":
+        kind = "not_shown_different"
+        score = rubric.differences[kind]
+        reason = f"Rubric {rubric.line(score)} {_unshown_reason(evidence)}"
     else:
-        score, reason = bands.score(evidence.mean_f1), _differs_reason(evidence)
+        score, kind = rubric.score_of(_kinds(changes) or ["condition"])
+        reason = f"Rubric {rubric.line(score)} {_decisive_change(changes, kind)}{_differs_reason(evidence)}"
     if changes:
-        reason += " Differences: " + "; ".join(changes) + "."
-    return Judgment(JUDGE_NAME, score, reason, evidence={**evidence.to_json(), "changes": changes})
+        reason += " Differences: " + "; ".join(str(c) for c in changes) + "."
+    extra = {"changes": [str(c) for c in changes], "kinds": [c.category for c in changes], "kind": kind,
+             "rubric": rubric.describe()}  # fmt: skip
+    return Judgment(JUDGE_NAME, score, reason, evidence={**evidence.to_json(), **extra})
+
+
+def _kinds(changes: list[Change]) -> list[str]:
+    """The kind of each difference; an operator and a number changed in one comparison are one detail."""
+    kinds, places = [], set()
+    for change in changes:
+        place = (change.path_b or change.path_a or "").removesuffix(".op").removesuffix(".right")
+        if change.category in DETAILS:
+            if place in places:
+                continue
+            places.add(place)
+        kinds.append(change.category)
+    return kinds
+
+
+def _decisive_change(changes: list[Change], kind: str) -> str:
+    if kind == "several_details":
+        return f"{sum(1 for k in _kinds(changes) if k in DETAILS)} details differ, in different places. "
+    found = next((c for c in changes if c.category == kind), None)
+    return f"The difference that decides it: {found}. " if found else ""
 
 
 def _equivalent_reason(evidence: Evidence) -> str:
     if evidence.canonical_equal:
         return "The canonical forms are equal, so both select the same audience on any data."
-    sizes = ", ".join(str(d.ground_truth_size) for d in evidence.databases)
-    return f"Same members on all {len(evidence.databases)} test databases (audience sizes {sizes})."
+    boundary = next((d for d in evidence.databases if d.kind == "boundary"), None)
+    drawn = [d for d in evidence.databases if d.kind == "random"]
+    probed = len(evidence.probed)
+    built = (
+        f"{boundary.population} users built on both sides of every boundary of the {probed} comparisons of both, each checked to decide, "
+        if boundary
+        else ""
+    )
+    return f"Same members on {built}and on {len(drawn)} random databases."
+
+
+def _unshown_reason(evidence: Evidence) -> str:
+    gaps = "; ".join(f"{g['condition']} ({g['why']})" for g in evidence.not_probed[:3])
+    more = f"; and {len(evidence.not_probed) - 3} more" if len(evidence.not_probed) > 3 else ""
+    return (f"Not shown different: no member is in one audience only on {len(evidence.databases)} test databases, "
+            f"but these could not be probed: {gaps}{more}.")  # fmt: skip
 
 
 def _differs_reason(evidence: Evidence) -> str:
     differing = [d for d in evidence.databases if d.differs]
-    worst = min(differing, key=lambda d: d.f1)
+    worst = next((d for d in differing if d.examples), differing[0])
     text = (
-        f"Members differ on {len(differing)} of {len(evidence.databases)} test databases; "
-        f"mean F1 {evidence.mean_f1:.2f}. On database {worst.seed}: ground truth {worst.ground_truth_size} "
-        f"members, generated {worst.generated_size}, {worst.overlap} in both "
-        f"(precision {worst.precision:.2f}, recall {worst.recall:.2f})."
+        f"Members differ on {len(differing)} of {len(evidence.databases)} test databases. On {worst.label}: "
+        f"ground truth {worst.ground_truth_size} members, generated {worst.generated_size}, {worst.overlap} in both."
     )
     if worst.examples:
         example = worst.examples[0]
         side = "ground truth" if example.only_in == "ground_truth" else "generated audience"
-        text += f" For example, member {example.id} is only in the {side}."
+        text += f" For example, member {example.id} is only in the {side}"
+        text += f" (built for {example.built_for})." if example.built_for else "."
     return text

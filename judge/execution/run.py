@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from judge.errors import JudgeError
 from judge.execution.database import Sandbox
-from judge.execution.judge import DEFAULT_BANDS, JUDGE_NAME, ScoreBands, judge_execution
+from judge.execution.judge import JUDGE_NAME, judge_execution
 from judge.judgment import Judgment
+from judge.rubric import Rubric, current_rubric
 from storage import Database
 from storage import queries as q
 
@@ -20,7 +21,7 @@ DEFAULT_WORKERS = 2
 BATCH = 25
 
 
-def new_execution_run(db: Database, dataset: str, bands: ScoreBands = DEFAULT_BANDS) -> int:
+def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) -> int:
     """A stored, not yet started execution-judge run over ``dataset``."""
     dataset_key = q.dataset_id(db, dataset)
     if dataset_key is None:
@@ -28,7 +29,8 @@ def new_execution_run(db: Database, dataset: str, bands: ScoreBands = DEFAULT_BA
     planned = len(q.audience_pairs(db, dataset))
     return q.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
-                        parameters={"dataset": dataset, "bands": bands.__dict__, "calls": planned})  # fmt: skip
+                        parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe(),
+                                    "calls": planned})  # fmt: skip
 
 
 def run_execution(
@@ -37,12 +39,13 @@ def run_execution(
     *,
     resume: int | None = None,
     workers: int = DEFAULT_WORKERS,
-    bands: ScoreBands = DEFAULT_BANDS,
+    rubric: Rubric | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> int:
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
-    run_id = resume or new_execution_run(db, dataset, bands)
+    rubric = rubric or current_rubric()
+    run_id = resume or new_execution_run(db, dataset, rubric)
     done = q.judged_pairs(db, run_id)
     todo = [p for p in q.audience_pairs(db, dataset) if p[0] not in done]
     q.set_run_status(db, run_id, "running")
@@ -51,7 +54,11 @@ def run_execution(
     def judge(pair: tuple[int, str, str]) -> tuple[int, Judgment]:
         if not hasattr(local, "sandbox"):
             local.sandbox = Sandbox()
-        return pair[0], judge_execution(pair[1], pair[2], bands, sandbox=local.sandbox)
+        try:
+            return pair[0], judge_execution(pair[1], pair[2], rubric, sandbox=local.sandbox)
+        except Exception as e:  # noqa: BLE001 - one pair that cannot be judged must not end the run
+            local.__dict__.pop("sandbox").close()  # its state is unknown after a failure
+            return pair[0], Judgment.failed(JUDGE_NAME, f"could not be judged: {type(e).__name__}: {e}")
 
     finished, batch = 0, []
     try:

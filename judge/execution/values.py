@@ -167,16 +167,23 @@ def _test(op: str, value: Stored | None, constant: Any) -> bool:
     mine = value[slot]
     if mine is None:
         return False
-    other = float(constant) if slot == 0 else constant
-    return {"=": mine == other, "!=": mine != other, ">": mine > other, ">=": mine >= other,
-            "<": mine < other, "<=": mine <= other}[op]  # type: ignore[operator]  # fmt: skip
+    other: Any = float(constant) if slot == 0 else constant
+    ours: Any = mine
+    return {"=": ours == other, "!=": ours != other, ">": ours > other, ">=": ours >= other,
+            "<": ours < other, "<=": ours <= other}[op]  # fmt: skip
 
 
 def _text_test(op: str, value: Stored | None, constant: Any) -> bool:
     if value is None or value[1] is None or not isinstance(constant, str):
         return False
     text = value[1]
-    return constant in text if op == "contains" else text.startswith(constant) if op == "starts_with" else text.endswith(constant)
+    return (
+        constant in text
+        if op == "contains"
+        else text.startswith(constant)
+        if op == "starts_with"
+        else text.endswith(constant)
+    )
 
 
 def number_text(value: float | int) -> str:

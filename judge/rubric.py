@@ -1,0 +1,133 @@
+"""The rubric people rate by, as data, and the kinds of difference the offline judge maps onto it.
+
+One rubric serves the Annotate page (its lines, shown with the score buttons) and
+the execution judge (its ``differences``: what each kind of difference scores),
+so the judge and the people grade by the same words. The shipped rubric is
+``judge/rubrics/audience.v1.toml``; ``$JUDGE_RUBRIC`` names another file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from judge.errors import JudgeError
+
+__all__ = [
+    "DEFAULT_RUBRIC_PATH",
+    "DIFFERENCE_KINDS",
+    "Rubric",
+    "RubricError",
+    "current_rubric",
+    "load_rubric",
+]
+
+DEFAULT_RUBRIC_PATH = Path(__file__).parent / "rubrics" / "audience.v1.toml"
+SCORES = (1, 2, 3, 4, 5)
+DIFFERENCE_KINDS = frozenset({
+    "not_shown_different", "threshold", "strictness", "window", "sources", "several_details", "condition",
+    "filter", "property", "junction", "value", "operator", "reducer", "quantifier", "event", "trait",
+    "negation", "direction", "definition", "invalid",
+})  # fmt: skip
+"""Every kind the classifier (``judge.execution.classify``) gives; a rubric scores each of them."""
+DETAILS = frozenset({"threshold", "strictness", "window", "sources"})
+"""Kinds that are one detail; several of them together are ``several_details``."""
+
+
+class RubricError(JudgeError):
+    """A rubric file that cannot be used: the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    version: int
+    lines: dict[int, tuple[str, str]]  # score -> (name, meaning)
+    differences: dict[str, int]  # kind of difference -> score
+    sha256: str
+
+    def line(self, score: int) -> str:
+        name, meaning = self.lines[score]
+        return f"{score} ({name}): {meaning}"
+
+    def score_of(self, kinds: list[str]) -> tuple[int, str]:
+        """The score for the differences found, and the kind that decided it."""
+        details = [k for k in kinds if k in DETAILS]
+        if len(details) > 1:
+            kinds = [*kinds, "several_details"]
+        decisive = min(kinds, key=lambda k: (self.differences[k], k))
+        return self.differences[decisive], decisive
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and check a rubric file; every problem names the file and the key."""
+    where = str(path)
+    try:
+        raw = Path(path).read_bytes()
+        data = tomllib.loads(raw.decode())
+    except FileNotFoundError:
+        raise RubricError(f"{where}: no such rubric file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise RubricError(f"{where}: not valid TOML: {e}") from e
+    unknown = set(data) - {"name", "version", "lines", "differences"}
+    if unknown:
+        raise RubricError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    name, version = data.get("name"), data.get("version")
+    if not isinstance(name, str) or not name:
+        raise RubricError(f"{where}: 'name' must be a non-empty string")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RubricError(f"{where}: 'version' must be a whole number of at least 1")
+    lines = _lines(where, data.get("lines"))
+    differences = data.get("differences")
+    if not isinstance(differences, dict):
+        raise RubricError(f"{where}: a [differences] table is needed")
+    for kind, score in differences.items():
+        if kind not in DIFFERENCE_KINDS:
+            raise RubricError(f"{where}: differences.{kind}: not a kind of difference the judge finds")
+        if score not in SCORES or isinstance(score, bool):
+            raise RubricError(
+                f"{where}: differences.{kind}: must be a whole score from 1 to 5, not {score!r}"
+            )
+    missing = DIFFERENCE_KINDS - set(differences)
+    if missing:
+        raise RubricError(f"{where}: differences.{sorted(missing)[0]}: missing (every kind needs a score)")
+    return Rubric(name, version, lines, dict(differences), hashlib.sha256(raw).hexdigest())
+
+
+def _lines(where: str, given: Any) -> dict[int, tuple[str, str]]:
+    if not isinstance(given, dict):
+        raise RubricError(f"{where}: a [lines] table is needed, one line per score 1-5")
+    lines: dict[int, tuple[str, str]] = {}
+    for key, value in given.items():
+        if not key.isdigit() or int(key) not in SCORES:
+            raise RubricError(f"{where}: lines.{key}: the lines are scores 1 to 5")
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
+            raise RubricError(f"{where}: lines.{key}: must be [name, meaning], two non-empty strings")
+        lines[int(key)] = (value[0], value[1])
+    missing = set(SCORES) - set(lines)
+    if missing:
+        raise RubricError(f"{where}: lines.{min(missing)}: missing (every score 1-5 needs a line)")
+    return dict(sorted(lines.items(), reverse=True))
+
+
+@cache
+def _cached(path: str, mtime: float) -> Rubric:
+    return load_rubric(path)
+
+
+def current_rubric(env: dict[str, str] | None = None) -> Rubric:
+    """The rubric in force: ``$JUDGE_RUBRIC`` when set, else the shipped one."""
+    path = Path((env if env is not None else os.environ).get("JUDGE_RUBRIC") or DEFAULT_RUBRIC_PATH)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise RubricError(f"{path}: no such rubric file (from JUDGE_RUBRIC)") from None
+    return _cached(str(path), mtime)
