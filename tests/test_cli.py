@@ -96,3 +96,42 @@ def test_a_bad_import_is_status_2_with_row_and_field(tmp_path: Path) -> None:
         "judge import: error: bad.jsonl: nothing imported: row 1, field 'ground_truth'"
     )
     assert result.stderr.count("\n") == 1
+
+
+HUGE = "9" * 5000  # past Python's own 4,300-digit limit on turning text into a whole number
+
+
+def test_a_whole_number_past_64_bits_is_one_line_with_status_2(tmp_path: Path) -> None:
+    parsed = judge("parse", stdin=f"trait('p') = {HUGE}")
+    assert (parsed.returncode, parsed.stderr.count("\n")) == (2, 1)
+    assert "a whole number of 5,000 digits is beyond the limit of +-9,223,372,036,854,775,807" in parsed.stderr
+    ast = '{"root": {"type": "compare", "op": "=", "left": {"type": "trait", "name": "p"}, "right": {"type": "literal", "value": %s}}}'
+    rendered = judge("render", "--to", "text", stdin=ast % HUGE)
+    assert (rendered.returncode, rendered.stderr.count("\n")) == (2, 1)
+    assert rendered.stderr.startswith("judge render: error: $.root.right.value: a whole number of 5,000 digits")
+    assert judge("parse", stdin="trait('p') = 9223372036854775807").returncode == 0
+    bad = tmp_path / "big.jsonl"
+    bad.write_text(json.dumps({"ground_truth": f"trait('p') = {HUGE}", "generated": "trait('p') = 1"}) + "\n")
+    imported = judge("import", "pairs", str(bad), "--dataset", "big", "--db", str(tmp_path / "cli.duckdb"))
+    assert (imported.returncode, imported.stderr.count("\n")) == (2, 1)
+    assert "big.jsonl: nothing imported: row 1, field 'ground_truth'" in imported.stderr
+
+
+def test_equiv_gives_the_verdict_the_score_and_the_reason(tmp_path: Path) -> None:
+    cases = [
+        ("event('A').count() >= 20", "event('A').count() >= 21", "differs", 3),
+        ("trait('p') >= 18", "trait('p') > 17.9", "differs", 3),
+        ("event('A').where(property('n') > 2.5).count() >= 1", "event('A').where(property('n') >= 3).count() >= 1",
+         "differs", 3),
+        ("trait('p') = 9007199254740993", "trait('p') = 9007199254740992", "not_shown_different", 4),
+        ("event('A').count() > 0", "event('A').count() >= 1", "equivalent", 5),
+    ]  # fmt: skip
+    for truth, generated, verdict, score in cases:
+        a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+        a.write_text(truth)
+        b.write_text(generated)
+        result = judge("equiv", str(a), str(b))
+        assert result.returncode == 0, result.stderr
+        shown = json.loads(result.stdout)
+        assert (shown["verdict"], shown["score"]) == (verdict, score), (truth, generated)
+        assert shown["reason"].startswith(f"Rubric {score} (")

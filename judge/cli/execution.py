@@ -12,7 +12,7 @@ from judge.cli.data import add_db_option, open_db
 from judge.data import import_pairs
 from judge.data.files import read_rows
 from judge.errors import JudgeError
-from judge.execution.equivalence import compare
+from judge.execution.judge import judge_execution
 from judge.execution.run import DEFAULT_WORKERS, run_execution
 from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, run_llm, stored_spec
 from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
@@ -25,7 +25,9 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser("equiv", help="run two definitions on generated data; print the evidence as JSON")
+    p = commands.add_parser(
+        "equiv", help="judge two definitions on built boundary cases and drawn data; print score, reason, evidence"
+    )
     p.add_argument("a", type=Path, help="ground truth (AST JSON or text form)")
     p.add_argument("b", type=Path, help="generated (AST JSON or text form)")
     p.set_defaults(run=_equiv)
@@ -56,8 +58,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _equiv(args: argparse.Namespace) -> None:
-    evidence = compare(read_definition(args.a.read_text("utf-8")), read_definition(args.b.read_text("utf-8")))
-    print(json.dumps(evidence.to_json(), indent=2, default=str, ensure_ascii=False))
+    truth, generated = (json.dumps(read_definition(f.read_text("utf-8")).to_json()) for f in (args.a, args.b))
+    judgment = judge_execution(truth, generated)
+    shown = {"score": judgment.score, "reason": judgment.reasoning, **(judgment.evidence or {})}
+    print(json.dumps(shown, indent=2, default=str, ensure_ascii=False))
 
 
 def _run(args: argparse.Namespace) -> None:

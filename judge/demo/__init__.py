@@ -73,7 +73,8 @@ def demo_pairs(count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED, high: float
     truth_index = 0
     while len(pairs) < count:
         truth = ground_truth(rng, truth_index)
-        if high and rng.random() < high:
+        raised = bool(high) and rng.random() < high
+        if raised:
             truth = raise_thresholds(truth, rng)
         request = request_for(truth, rng)
         for variant in range(VARIANTS_PER_TRUTH):
@@ -83,6 +84,8 @@ def demo_pairs(count: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED, high: float
             made = mutate(truth, effect, rng) if effect else None
             name, generated = made if made else ("identical", truth)
             metadata = {"mutation": name, "effect": EFFECTS.get(name, "equivalent"), "truth": truth_index}
+            if raised:
+                metadata["high_thresholds"] = True
             pairs.append(DemoPair(f"demo-{truth_index:03d}-{variant}", request, truth, generated, metadata))
         truth_index += 1
     return pairs

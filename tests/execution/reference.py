@@ -53,6 +53,8 @@ class Rows:
     traits: dict[tuple[int, str, str], Value] = field(default_factory=dict)
     events: list[tuple[int, int, str, datetime, str | None]] = field(default_factory=list)
     attributes: dict[tuple[int, str, str], Value] = field(default_factory=dict)
+    named: dict[tuple[int, str], list[tuple[int, int, str, datetime, str | None]]] = field(default_factory=dict)
+    """Events by (user, name), in table order: only an index, so that big boundary databases stay quick."""
 
     @classmethod
     def of(cls, tables: dict[str, list[tuple[Any, ...]]]) -> Rows:
@@ -60,6 +62,8 @@ class Rows:
         for owner, level, name, *value in tables["traits"]:
             rows.traits[(owner, level, name)] = _value(value)
         rows.events = list(tables["events"])
+        for e in rows.events:
+            rows.named.setdefault((e[1], e[2]), []).append(e)
         for event_id, kind, name, *value in tables["props"]:
             rows.attributes[(event_id, kind, name)] = _value(value)
         return rows
@@ -252,9 +256,8 @@ def _stream(event: Event, scope: Scope, rows: Rows) -> list[tuple[Any, ...]]:
     else:
         owners = {scope.owner}
     chosen = []
-    for e in rows.events:
-        if e[1] not in owners or e[2] != event.name:
-            continue
+    mine = [e for owner in owners for e in rows.named.get((owner, event.name), [])]
+    for e in sorted(mine, key=lambda e: e[0]) if len(owners) > 1 else mine:  # table order is id order
         inner = Scope(scope.level, scope.owner, (*scope.events, e))
         if all(_passes(item, e, inner, scope, rows) for item in event.filters):
             chosen.append(e)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 import pytest
 
 from judge.audience import parse
 from judge.audience.printer import quote
-from judge.demo import DEFAULT_SEED, demo_pairs
 from judge.demo.store import store_demo
 from judge.execution.compiler import NOW, compile_definition
 from judge.execution.database import Sandbox
-from judge.execution.equivalence import compare
-from judge.execution.judge import ScoreBands, judge_execution
+from judge.execution.judge import judge_execution
 from judge.execution.run import run_execution
 from storage import Database
 from storage import queries as q
+from storage import runs as r
 
 DAY = timedelta(days=1)
 
@@ -100,31 +98,18 @@ def test_a_hostile_name_is_a_plain_name(shop: Sandbox) -> None:
     assert "x'); DROP TABLE traits; --" in compiled.params.values()
 
 
-@pytest.mark.parametrize(("count", "seed"), [(200, DEFAULT_SEED), (300, 7)])
-def test_every_demo_mutation_is_classified_as_its_kind(count: int, seed: int) -> None:
-    """Equivalent rewrites are judged equivalent, every other mutation different: 100%, not most."""
-    box = Sandbox()
-    misses = Counter()
-    for pair in demo_pairs(count, seed):
-        evidence = compare(pair.ground_truth, pair.generated, sandbox=box)
-        if (evidence.verdict == "equivalent") != (pair.metadata["effect"] == "equivalent"):
-            misses[pair.metadata["mutation"]] += 1
-    print(f"detection: {count - misses.total()}/{count}; missed: {dict(misses)}")
-    assert not misses
-
-
-def test_scores_follow_the_documented_bands() -> None:
-    bands = ScoreBands()
-    assert [bands.score(f) for f in (1.0, 0.9, 0.89, 0.6, 0.3, 0.29, 0.0)] == [4, 4, 3, 3, 2, 1, 1]
+def test_scores_name_the_rubric_line_that_applies() -> None:
     same = judge_execution("event('A').count() > 0", "event('A').count() >= 1")
     assert (same.score, same.evidence["canonical_equal"]) == (5, True)  # type: ignore[index]
     invalid = judge_execution("event('A').count() >= 1", "event('A').count( >= 1")
     assert invalid.score == 1 and "not a valid audience" in (invalid.reasoning or "")
+    assert (invalid.reasoning or "").startswith("Rubric 1 (Very bad)")
     wrong = judge_execution(
         "event('Order Completed').within(7 days).count() >= 1",
         "event('Product Viewed').within(7 days).count() >= 1",
     )
-    assert wrong.score is not None and wrong.score < 5
+    assert wrong.score == 1
+    assert (wrong.reasoning or "").startswith("Rubric 1 (Very bad): A different audience")
     assert "changed event: Order Completed -> Product Viewed" in (wrong.reasoning or "")
 
 
@@ -136,3 +121,40 @@ def test_a_run_is_stored_and_resumes_without_judging_twice() -> None:
     assert len(results) == 12 and results["pair_id"].is_unique
     assert run_execution(db, "demo", resume=run_id) == run_id
     assert len(q.results_frame(db, run_id)) == 12
+
+
+def test_a_pair_that_cannot_be_judged_is_an_error_and_the_run_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong with one pair is recorded for that pair; --resume then has nothing left to redo."""
+    import judge.execution.run as run_module
+
+    db = Database()
+    store_demo(db, count=6)
+    doomed, *sides = q.audience_pairs(db, "demo")[2]
+    real = run_module.judge_execution
+
+    def flaky(truth: str, generated: str, *args: object, **kwargs: object) -> object:
+        if [truth, generated] == sides:
+            raise RuntimeError("the database refused a value")
+        return real(truth, generated, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "judge_execution", flaky)
+    run_id = run_execution(db, "demo")
+    results = q.results_frame(db, run_id).set_index("pair_id")
+    assert r.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+    assert "could not be judged: RuntimeError: the database refused a value" in results.at[doomed, "error"]
+    assert results.drop(index=doomed)["score"].notna().all()
+    assert run_execution(db, "demo", resume=run_id) == run_id and len(q.results_frame(db, run_id)) == 6
+
+
+def test_numbers_past_2_53_do_not_crash_a_run() -> None:
+    """Once an ArrowInvalid on every run, and a --resume that failed on the same pair forever."""
+    from judge.data.records import prepare_pair
+
+    db = Database()
+    rows = [{"external_id": "big", "ground_truth": "trait('p') = 9007199254740993", "generated": "trait('p') = 9007199254740992"},
+            {"external_id": "huge", "ground_truth": "trait('p') >= 9223372036854775807", "generated": "trait('p') > 1e300"}]  # fmt: skip
+    q.add_pairs(db, "big", [prepare_pair(row) for row in rows])
+    run_id = run_execution(db, "big")
+    results = q.results_frame(db, run_id)
+    assert r.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+    assert results["error"].isna().all() and set(results["score"]) <= {1, 2, 3, 4}
