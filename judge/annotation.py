@@ -10,7 +10,7 @@ from judge.rubric import current_rubric
 from storage import Database
 from storage import queries as q
 
-__all__ = ["next_pair", "previous_rating", "rubric_lines", "submit_rating"]
+__all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
 
 def rubric_lines() -> dict[int, tuple[str, str]]:
     """Score -> (name, meaning), from the rubric in force (the one the offline judge scores by too)."""
@@ -42,6 +42,12 @@ def previous_rating(
     return int(row["pair_id"]), int(row["score"]), None if pd.isna(row["note"]) else str(row["note"])
 
 
+def recent_ratings(db: Database, annotator: str, dataset: int, count: int = 5) -> list[tuple[int, int, str | None]]:
+    """(pair, current score, note) of this annotator's last ``count`` pairs in the dataset, latest first."""
+    frame = q.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
+    return [(int(p), int(s), None if pd.isna(n) else str(n)) for p, s, n in zip(frame["pair_id"], frame["score"], frame["note"], strict=True)]
+
+
 def submit_rating(
     db: Database,
     settings: Settings,
@@ -53,11 +59,19 @@ def submit_rating(
     seconds: float | None,
     token: str,
     editing: bool,
+    dataset: int | None = None,
 ) -> q.Outcome:
-    """Record a rating; the same ``token`` twice records it once. Editing appends a new event."""
+    """Record a rating; the same ``token`` twice records it once. Editing appends a new event.
+
+    ``dataset``: the dataset on the annotator's screen; a pair of another one is refused (a key press
+    must never rate a pair the person did not mean)."""
     if not settings.may_annotate(annotator):
         raise JudgeError(f"{annotator!r} is not on the list of annotators")
     if score not in rubric_lines():
         raise JudgeError(f"a score is a whole number from 1 to 5, not {score!r}")
+    if dataset is not None:
+        pair = q.pair(db, pair_id)
+        if pair is None or q.dataset_id(db, pair.dataset) != dataset:
+            raise JudgeError("That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now.")
     rating = q.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
     return q.record_rating(db, rating, first_only=not editing)

@@ -30,6 +30,7 @@ class Side:
     english: str | None
     tree: dict[str, Any] | None
     error: str | None
+    definition: Definition | None = None
 
 
 def _side(kind: str, value: str) -> Side:
@@ -39,7 +40,7 @@ def _side(kind: str, value: str) -> Side:
         definition: Definition = parse_side(value)
     except AudienceError as e:
         return Side(value, None, None, str(e))
-    return Side(to_text(definition), to_english(definition), definition.to_json(), None)
+    return Side(to_text(definition), to_english(definition), definition.to_json(), None, definition)
 
 
 def pair_sides(pair: Pair) -> tuple[Side, Side]:

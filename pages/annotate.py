@@ -9,14 +9,13 @@ from judge import annotation
 from judge.errors import JudgeError
 from storage import queries as q
 from ui.keys import one_rating_per_key_press
-from ui.pair_view import show_pair, show_request
+from ui.pair_view import show_details, show_pair, show_request
 from ui.resources import database, settings
 from ui.session import choose_dataset, sign_in_form, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
 state = st.session_state
-st.title("Annotate")
 
 who = signed_in(config)
 if who is None:
@@ -29,16 +28,18 @@ if who is None or dataset is None:
     st.stop()
 
 state.setdefault("skipped", [])
+if state.get("pair_dataset") != dataset:  # another dataset picked: nothing of the last one stays on screen
+    state.pair_id, state.skipped, state.pair_dataset = None, [], dataset
 if state.get("pair_id") is None:
     state.pair_id = annotation.next_pair(db, config, who, dataset, state.skipped)
     state.editing, state.score, state.token, state.shown_at = False, None, uuid.uuid4().hex, time.time()
 
 
-def submit(pair_id: int, token: str, note_key: str, score: int) -> None:
+def submit(pair_id: int, dataset_id: int, token: str, note_key: str, score: int) -> None:
     try:
         outcome = annotation.submit_rating(
             db, config, pair_id=pair_id, annotator=who, score=score, note=state.get(note_key, ""),
-            seconds=time.time() - state.shown_at, token=token, editing=state.editing,
+            seconds=time.time() - state.shown_at, token=token, editing=state.editing, dataset=dataset_id,
         )  # fmt: skip
     except JudgeError as e:
         state.flash = ("error", str(e))
@@ -61,8 +62,12 @@ def back(pair_id: int | None) -> None:
     if earlier is None:
         state.flash = ("info", "This is the first pair you rated.")
         return
-    previous, score, note = earlier
-    state.pair_id, state.editing, state.score = previous, True, score
+    reopen(*earlier)
+
+
+def reopen(pair_id: int, score: int, note: str | None) -> None:
+    """Show a pair rated earlier to change its rating (the old one stays in the history)."""
+    state.pair_id, state.editing, state.score = pair_id, True, score
     state.token, state.shown_at = uuid.uuid4().hex, time.time()
     state[f"note-{state.token}"] = note or ""
 
@@ -84,28 +89,33 @@ assert pair is not None
 if state.editing:
     st.info("You are changing an earlier rating; the old one is kept in the history.")
 show_request(pair)
-show_pair(pair)
+truth, generated, marks = show_pair(pair)
 
-st.divider()
-with st.expander("Rubric: what each score means", expanded=False):
-    for score, (name, meaning) in annotation.rubric_lines().items():
-        st.markdown(f"**{score} · {name}** - {meaning}")
 note_key = f"note-{state.token}"
+lines = annotation.rubric_lines()
 # One form, one message: the score key and the note reach the server together, so a quick key press can never
-# arrive without its score or land on a pair other than the one on screen (the pair id is bound to the button).
+# arrive without its score or land on a pair other than the one on screen (pair and dataset are bound to the button).
 with st.form(f"rate-{state.token}", border=False, enter_to_submit=False):
-    st.text_input("Note (optional, type it before you rate)", key=note_key,
-                  placeholder="What is wrong, or why it is fine")  # fmt: skip
-    cols = st.columns(5)
-    lines = annotation.rubric_lines()
-    for column, score in zip(cols, sorted(lines), strict=True):
+    for column, score in zip(st.columns(5), sorted(lines), strict=True):
+        name, meaning = lines[score]
         column.form_submit_button(
-            f"{score} · {lines[score][0]}", key=f"score-{score}-{state.token}", on_click=submit,
-            args=(pair.id, state.token, note_key, score), shortcut=str(score), width="stretch",
-            type="primary" if state.score == score else "secondary",
+            f"{score} · {name}", key=f"score-{score}-{state.token}", on_click=submit,
+            args=(pair.id, dataset, state.token, note_key, score), shortcut=str(score), width="stretch",
+            type="primary" if state.score == score else "secondary", help=meaning,
         )  # fmt: skip
-    st.caption("Press 1-5 to save a score and go to the next pair. From the note, press Tab, then 1-5.")
-nav = st.columns([1, 1, 6])
-nav[0].button("Skip", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch")
-nav[1].button("Back", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch")
-one_rating_per_key_press()
+        column.caption(meaning)
+    st.text_input("Note (optional; Enter leaves the note, then press 1-5)", key=note_key,
+                  placeholder="What is wrong, or why it is fine", label_visibility="collapsed")  # fmt: skip
+nav = st.columns([1, 1, 5])
+nav[0].button("Skip (S)", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch", shortcut="s")
+nav[1].button("Back (B)", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch", shortcut="b")
+nav[2].caption("Press 1-5 to save a score and go to the next pair. Type a note first if you like: Enter leaves "
+               "the note, then press 1-5.")
+show_details(truth, generated, marks)
+with st.sidebar:
+    if recent := annotation.recent_ratings(db, who, dataset):
+        st.markdown("**Your last ratings**")
+        for rated, score, note in recent:
+            st.button(f"Pair {rated}: {score} · {lines[score][0]}", key=f"recent-{rated}-{state.token}",
+                      on_click=reopen, args=(rated, score, note), help="Open it to change the rating")  # fmt: skip
+one_rating_per_key_press(state.token)

@@ -13,7 +13,7 @@ st.title("Generators")
 st.caption("Each AST generator's pairs as a judge run scored them: the mean with a 95% bootstrap interval, "
            "the shares at 5 and at 1-2, invalid definitions (scored 1), what generating cost, and what people "
            "said where they rated. Make such a dataset with `judge synth` (`--offline` needs no key).")  # fmt: skip
-if choose_dataset(db) is None:
+if choose_dataset(db, acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)
 runs = r.runs_frame(db)

@@ -13,7 +13,7 @@ from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
 st.title("Judge")
-dataset_id = choose_dataset(db)
+dataset_id = choose_dataset(db, acting="Runs start on")
 if dataset_id is None:
     st.stop()
 dataset = str(st.session_state.dataset)

@@ -12,7 +12,6 @@ from judge.demo.store import store_demo
 from storage import Database
 from storage import queries as q
 
-
 # CI must not depend on luck: there the property tests replay one fixed search (derandomized, no
 # example database); in development they search afresh each run. Every counterexample found is kept as
 # an explicit @example beside its test.

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from judge.audience import Definition, check
 from judge.audience.model import (
     COMPARISON_OPS,
-    MAX_INTEGER,
     DATE_OPS,
     DURATION_OPS,
     LIST_OPS,
+    MAX_INTEGER,
     PRESENCE_OPS,
     STRING_OPS,
     AllOf,

@@ -1,4 +1,4 @@
-"""Score keys that act once per press: a held key must not rate the pairs that come up after it."""
+"""Keys that act once per press and only as chosen: a held, stray or focused key never rates a pair."""
 
 from __future__ import annotations
 
@@ -8,24 +8,51 @@ __all__ = ["one_rating_per_key_press"]
 
 # Streamlit's shortcuts listen on the document and take the browser's auto-repeat as new presses, so a
 # key held a moment too long rated the next pairs as they came up. This listener, on the window in the
-# capture phase, runs before them and drops repeated presses of the score keys outside text fields. The
-# script is a constant of ours: nothing from a pair or a person ever goes into it.
+# capture phase, runs before them and
+# - drops repeated presses of the score keys outside text fields;
+# - makes Enter in the note leave the note (so 1-5 rate next) instead of doing nothing;
+# - ignores Enter and Space on a focused score button: Tab from the note lands on "1", and Enter there
+#   once saved a 1 the person never chose. A score is saved by its digit key or a click, nothing else.
+# The script is a constant of ours: nothing from a pair or a person goes into it (the token is our hex id).
 _SCRIPT = """<script>
 if (!window.__oneRatingPerKeyPress) {
   window.__oneRatingPerKeyPress = true;
   const scoreKeys = new Set(["1", "2", "3", "4", "5"]);
-  const drop = (event) => {
-    const field = event.target && event.target.closest && event.target.closest("input, textarea, [contenteditable]");
+  const guard = (event) => {
+    const target = event.target;
+    const field = target && target.closest && target.closest("input, textarea, [contenteditable]");
     if (event.repeat && scoreKeys.has(event.key) && !field) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+      return;
+    }
+    if (event.type !== "keydown" || !target || !target.closest) return;
+    if (event.key === "Enter" && field && target.closest("[class*='st-key-note-']")) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+      target.blur();
+      return;
+    }
+    if ((event.key === "Enter" || event.key === " ") && target.closest("[class*='st-key-score-']")) {
       event.stopImmediatePropagation();
       event.preventDefault();
     }
   };
-  for (const kind of ["keydown", "keypress"]) window.addEventListener(kind, drop, true);
+  for (const kind of ["keydown", "keypress", "keyup"]) window.addEventListener(kind, guard, true);
 }
+</script>"""
+# After each rating the next pair starts at the top, where the confirmation is.
+_TO_TOP = """<script>
+(() => { const main = document.querySelector('[data-testid="stMain"]'); if (main) main.scrollTo(0, 0);
+window.scrollTo(0, 0); })(); /* pair TOKEN */
 </script>"""
 
 
-def one_rating_per_key_press() -> None:
-    """Install (once per browser tab) the guard that ignores auto-repeated score keys."""
+def one_rating_per_key_press(token: str) -> None:
+    """Install (once per browser tab) the key guard; scroll to the top for each new pair (``token``)."""
     st.html(_SCRIPT, unsafe_allow_javascript=True, width="content")
+    st.html(
+        _TO_TOP.replace("TOKEN", token if token.isalnum() else ""),
+        unsafe_allow_javascript=True,
+        width="content",
+    )

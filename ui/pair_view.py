@@ -1,4 +1,4 @@
-"""Ground truth and generated side by side: text with differences marked, English, tree."""
+"""Ground truth and generated side by side: structure-aware marks (``judge.structure``), English, tree."""
 
 from __future__ import annotations
 
@@ -6,20 +6,34 @@ import html
 
 import streamlit as st
 
+from judge.structure import MarkedPair, marked_pair
 from judge.views import Side, marked_diff, pair_sides
 from storage.queries import Pair
 from ui.text import inert
 
-__all__ = ["show_pair", "show_request"]
+__all__ = ["show_details", "show_pair", "show_request"]
 
+# Marks say where the two differ, never which is right: the reference is highlighted, not struck through;
+# what the generated one has instead is outlined strongly enough to see a lone ">".
 _STYLE = """<style>
 .pair-text {font-family: ui-monospace, monospace; font-size: 0.9rem; white-space: pre-wrap;
-  overflow-wrap: anywhere; background: #f6f8fa; border-radius: 6px; padding: 0.6rem 0.8rem;}
-.pair-text del {background: #ffd7d5; text-decoration: line-through; color: #82071e;}
-.pair-text ins {background: #ccffd8; text-decoration: none; color: #055d20; font-weight: 600;}
-.pair-request {font-size: 1.15rem; padding: 0.6rem 0.8rem; border-left: 4px solid #6e7bff;
+  overflow-wrap: anywhere; background: #f6f8fa; border-radius: 6px; padding: 0.5rem 0.7rem; line-height: 1.6;}
+.pair-english {font-size: 0.85rem; color: #444; overflow-wrap: anywhere; margin-top: 0.2rem; line-height: 1.5;}
+.pair-text mark, .pair-english mark {border-radius: 3px; padding: 0 0.15em;}
+mark.was, mark.gone {background: #fff1b8; color: inherit; box-shadow: inset 0 -2px 0 #d4a106;}
+mark.now, mark.added {background: #ffd8a8; color: #5c2a00; font-weight: 700; outline: 2px solid #e8590c;}
+span.missing {border: 2px dashed #d4a106; border-radius: 4px; padding: 0 0.2em; background: #fffbe6;}
+span.extra {border: 2px solid #e8590c; border-radius: 4px; padding: 0 0.2em; background: #fff4e6;}
+span.rewritten {border-bottom: 2px dotted #868e96;}
+.pair-request {font-size: 1.05rem; padding: 0.45rem 0.7rem; border-left: 4px solid #6e7bff;
   background: #f3f4ff; border-radius: 4px; overflow-wrap: anywhere; white-space: pre-wrap;}
+.pair-legend {font-size: 0.75rem; color: #666;}
 </style>"""
+LEGEND = ("<span class='pair-legend'><mark class='was'>highlighted</mark>: this part differs, "
+          "<mark class='now'>outlined</mark>: what the generated one has instead; "
+          "<span class='missing'>dashed box</span>: only in the ground truth, <span class='extra'>box</span>: "
+          "only in the generated one; <span class='rewritten'>dotted</span>: the same part written another way."
+          "</span>")  # fmt: skip
 
 
 def show_request(pair: Pair) -> None:
@@ -27,23 +41,41 @@ def show_request(pair: Pair) -> None:
     st.html(f"{_STYLE}<div class='pair-request'>{html.escape(request)}</div>")
 
 
-def show_pair(pair: Pair) -> None:
+def show_pair(pair: Pair) -> tuple[Side, Side, MarkedPair | None]:
+    """Both sides' text forms and English renderings, the differences marked."""
     truth, generated = pair_sides(pair)
-    left_html, right_html = marked_diff(truth.text, generated.text)
+    marks = (
+        marked_pair(truth.definition, generated.definition)
+        if truth.definition and generated.definition
+        else None
+    )
+    if marks is not None:
+        texts = (marks.truth_html, marks.generated_html)
+        english = (marks.truth_english, marks.generated_english)
+    else:
+        texts = marked_diff(truth.text, generated.text)
+        english = (html.escape(truth.english or ""), html.escape(generated.english or ""))
     left, right = st.columns(2, gap="medium")
-    _side(left, "Ground truth", truth, left_html, "truth")
-    _side(right, "Generated", generated, right_html, "generated")
+    for column, title, side, text, words in ((left, "Ground truth", truth, texts[0], english[0]),
+                                             (right, "Generated", generated, texts[1], english[1])):  # fmt: skip
+        with column:
+            shown = " <span class='pair-legend'>(shown in the ground truth's order)</span>" if (
+                marks is not None and marks.reordered and side is generated) else ""  # fmt: skip
+            st.html(f"{_STYLE}<b>{title}</b>{shown}<div class='pair-text'>{text}</div>"
+                    + (f"<div class='pair-english'>{words}</div>" if words else ""))  # fmt: skip
+            if side.error:
+                st.error(f"Not a valid audience: {inert(side.error)}", icon=":material/error:")
+    return truth, generated, marks
 
 
-def _side(column: st.delta_generator.DeltaGenerator, title: str, side: Side, marked: str, key: str) -> None:
-    with column:
-        st.markdown(f"**{title}**")
-        st.html(f"{_STYLE}<div class='pair-text'>{marked}</div>")
-        if side.error:
-            st.error(f"Not a valid audience: {inert(side.error)}", icon=":material/error:")
-        if side.english:
-            st.caption("In English")
-            st.text(side.english)
+def show_details(truth: Side, generated: Side, marks: MarkedPair | None) -> None:
+    """Below the buttons: the differences as lines, and both trees."""
+    if marks is not None and marks.changes:
+        st.html(f"{_STYLE}{LEGEND}")
+        with st.expander(f"What differs in structure ({len(marks.changes)})", expanded=False):
+            st.text("\n".join(marks.changes))
+    left, right = st.columns(2, gap="medium")
+    for column, side in ((left, truth), (right, generated)):
         if side.tree is not None:
-            with st.expander("Tree", expanded=False):
+            with column.expander("Tree", expanded=False):
                 st.json(side.tree, expanded=3)

@@ -92,13 +92,21 @@ def sign_in_form(
         st.error(error)
 
 
-def choose_dataset(db: Database) -> int | None:
+def choose_dataset(db: Database, acting: str | None = None) -> int | None:
+    """The dataset picked in the sidebar, kept in the address (``?dataset=``) so that a reload or a shared
+    link stays on it; ``acting``: a line on the page saying what acts on it (e.g. "Runs start on")."""
     frame = q.datasets(db)
     if frame.empty:
         st.info("No pairs yet. Run `judge demo` or import pairs on the Import and export page (or `judge import pairs FILE`).")
         return None
     names = list(frame["name"])
+    wanted = st.query_params.get("dataset")
+    if st.session_state.get("dataset") not in names:  # a new session, or a dataset that is gone
+        st.session_state["dataset"] = wanted if wanted in names else names[0]
     name = st.sidebar.selectbox("Dataset", names, key="dataset")
+    st.query_params["dataset"] = name
+    if acting:
+        st.markdown(f"{acting} dataset **{inert(name)}** (pick another in the sidebar).")
     return int(frame.loc[frame["name"] == name, "id"].iloc[0])
 
 
