@@ -54,7 +54,9 @@ class MarkedPair:
 def marked_pair(truth: Definition, generated: Definition) -> MarkedPair:
     shown = aligned(truth, generated)
     left, right, changes = _parts(truth, shown)
-    english = marked_words(to_english(truth), to_english(shown))
+    words = to_english(truth), to_english(shown)
+    same = truth.is_audience and shown.is_audience and canonical(truth) == canonical(shown)
+    english = (html.escape(words[0]), html.escape(words[1])) if same else marked_words(*words)
     return MarkedPair(left, right, *english, changes[:MAX_CHANGES], to_text(shown) != to_text(generated))
 
 
@@ -151,24 +153,31 @@ def _parts(truth: Definition, shown: Definition) -> tuple[str, str, list[str]]:
     t, g = truth.root, shown.root
     if truth == shown:
         return html.escape(to_text(truth)), html.escape(to_text(shown)), []
-    if truth.is_audience and shown.is_audience and type(t) is type(g) and isinstance(t, (And, Or)):
-        assert isinstance(g, (And, Or))
-        pairs, extra = _match(list(t.children), list(g.children))
-        joiner = html.escape(f" {t.type.upper()} ")
+    if canonical(truth) == canonical(shown):
+        note = "written differently"
+        return _span("rewritten", to_text(truth), note), _span("rewritten", to_text(shown), note), []
+    junctions = [n for n in (t, g) if isinstance(n, (And, Or))]
+    if truth.is_audience and shown.is_audience and junctions and len({type(n) for n in junctions}) == 1:
+        # both the same junction, or one a junction and the other a single condition (one part kept)
+        kind = junctions[0]
+        joiner = html.escape(f" {kind.type.upper()} ")
+        t_parts = t.children if isinstance(t, (And, Or)) else (t,)  # type: ignore[union-attr]
+        g_parts = g.children if isinstance(g, (And, Or)) else (g,)  # type: ignore[union-attr]
+        pairs, extra = _match(list(t_parts), list(g_parts))
         left, right, changes = [], [], []
         for i, j in pairs:
-            a = _grouped(t.children[i])
+            a = _grouped(t_parts[i])
             if j is None:
                 left.append(_span("missing", a, "not in the generated definition"))
-                changes.append(f"not in the generated definition: {condition_text(t.children[i])}")
+                changes.append(f"not in the generated definition: {condition_text(t_parts[i])}")
                 continue
-            x, y, lines = _compared(t.children[i], g.children[j], truth.definition_type)
+            x, y, lines = _compared(t_parts[i], g_parts[j], truth.definition_type)
             left.append(x)
             right.append(y)
             changes += lines
         for j in extra:
-            right.append(_span("extra", _grouped(g.children[j]), "only in the generated definition"))
-            changes.append(f"only in the generated definition: {condition_text(g.children[j])}")
+            right.append(_span("extra", _grouped(g_parts[j]), "only in the generated definition"))
+            changes.append(f"only in the generated definition: {condition_text(g_parts[j])}")
         return joiner.join(left), joiner.join(right), changes
     if truth.is_audience and shown.is_audience:
         return _compared(t, g, truth.definition_type, whole=(truth, shown))  # type: ignore[arg-type]

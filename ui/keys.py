@@ -11,8 +11,8 @@ __all__ = ["one_rating_per_key_press"]
 # capture phase, runs before them and
 # - drops repeated presses of the score keys outside text fields;
 # - makes Enter in the note leave the note (so 1-5 rate next) instead of doing nothing;
-# - ignores Enter and Space on a focused score button: Tab from the note lands on "1", and Enter there
-#   once saved a 1 the person never chose. A score is saved by its digit key or a click, nothing else.
+# - ignores Enter and Space on a focused score, Skip or Back button: Tab from the note once landed on "1",
+#   and Enter there saved a 1 the person never chose. Those act by their own keys (1-5, S, B) or a click.
 # The script is a constant of ours: nothing from a pair or a person goes into it (the token is our hex id).
 _SCRIPT = """<script>
 if (!window.__oneRatingPerKeyPress) {
@@ -33,7 +33,8 @@ if (!window.__oneRatingPerKeyPress) {
       target.blur();
       return;
     }
-    if ((event.key === "Enter" || event.key === " ") && target.closest("[class*='st-key-score-']")) {
+    const button = "[class*='st-key-score-'], [class*='st-key-skip-'], [class*='st-key-back-']";
+    if ((event.key === "Enter" || event.key === " ") && target.closest(button)) {
       event.stopImmediatePropagation();
       event.preventDefault();
     }
@@ -41,10 +42,13 @@ if (!window.__oneRatingPerKeyPress) {
   for (const kind of ["keydown", "keypress", "keyup"]) window.addEventListener(kind, guard, true);
 }
 </script>"""
-# After each rating the next pair starts at the top, where the confirmation is.
+# Each new pair starts at the top, where the confirmation is; and a key pressed after picking a dataset rates
+# the pair now on screen, instead of typing into the dataset box that still had the focus.
 _TO_TOP = """<script>
 (() => { const main = document.querySelector('[data-testid="stMain"]'); if (main) main.scrollTo(0, 0);
-window.scrollTo(0, 0); })(); /* pair TOKEN */
+window.scrollTo(0, 0);
+const focused = document.activeElement;
+if (focused && focused.closest && focused.closest('[data-testid="stSidebar"]')) focused.blur(); })(); /* pair TOKEN */
 </script>"""
 
 

@@ -42,7 +42,7 @@ def test_rating_with_the_keyboard_stores_each_rating_once(browser: object, app_s
     for count, score in enumerate(("4", "2", "5"), start=1):
         page.keyboard.press(score)  # type: ignore[attr-defined]
         _rated(page, count)
-    page.get_by_label("Note (optional, type it before you rate)").fill("off by one")  # type: ignore[attr-defined]
+    page.get_by_label("Note (optional; Enter leaves the note, then press 1-5)").fill("off by one")  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.press("3")  # type: ignore[attr-defined]
     _rated(page, 4)

@@ -32,7 +32,7 @@ def stored(server: AppServer) -> tuple[int, int]:
 
 def test_a_held_key_rates_one_pair_once(browser: object, app_server: AppServer) -> None:
     page = _signed_in(browser, app_server, "ana")
-    page.get_by_label("Note (optional, type it before you rate)").fill("held keys")  # type: ignore[attr-defined]
+    page.get_by_label("Note (optional; Enter leaves the note, then press 1-5)").fill("held keys")  # type: ignore[attr-defined]
     for _ in range(10):  # Enter held down in the note: a note is never sent by Enter, only with a score key
         page.keyboard.down("Enter")  # type: ignore[attr-defined]
         page.wait_for_timeout(30)  # type: ignore[attr-defined]
@@ -70,10 +70,10 @@ def test_two_tabs_a_refresh_and_a_restart_lose_nothing_and_store_nothing_twice(
     second.keyboard.press("3")  # type: ignore[attr-defined]  # the second tab goes on with the next pair
     _rated(second, 2)
 
-    first.get_by_label("Note (optional, type it before you rate)").fill("half-typed")  # type: ignore[attr-defined]
+    first.get_by_label("Note (optional; Enter leaves the note, then press 1-5)").fill("half-typed")  # type: ignore[attr-defined]
     first.reload()  # type: ignore[attr-defined]  # a refresh mid-rating: nothing was acknowledged, nothing stored
     _rated(first, 2)  # the address keeps who is rating
-    assert first.get_by_label("Note (optional, type it before you rate)").input_value() == ""  # type: ignore[attr-defined]
+    assert first.get_by_label("Note (optional; Enter leaves the note, then press 1-5)").input_value() == ""  # type: ignore[attr-defined]
     first.keyboard.press("4")  # type: ignore[attr-defined]
     _rated(first, 3)
 

@@ -65,7 +65,7 @@ def test_hostile_content_is_inert_and_nothing_leaves_the_page(hostile_server: Ap
     shown = page.locator(".pair-request").first.inner_text()  # type: ignore[attr-defined]
     assert "<script>window.__pwned = 1;" in shown and "![remote](" in shown  # the text itself, as text
     screenshot(page, "hostile-annotate")
-    page.get_by_label("Note (optional, type it before you rate)").fill(HOSTILE)  # type: ignore[attr-defined]
+    page.get_by_label("Note (optional; Enter leaves the note, then press 1-5)").fill(HOSTILE)  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.press("3")  # type: ignore[attr-defined]  # the page stays usable
     _rated(page, 1)
