@@ -161,8 +161,8 @@ def _parts(truth: Definition, shown: Definition) -> tuple[str, str, list[str]]:
         # both the same junction, or one a junction and the other a single condition (one part kept)
         kind = junctions[0]
         joiner = html.escape(f" {kind.type.upper()} ")
-        t_parts = t.children if isinstance(t, (And, Or)) else (t,)  # type: ignore[union-attr]
-        g_parts = g.children if isinstance(g, (And, Or)) else (g,)  # type: ignore[union-attr]
+        t_parts: tuple[Condition, ...] = t.children if isinstance(t, (And, Or)) else (t,)  # type: ignore[assignment]
+        g_parts: tuple[Condition, ...] = g.children if isinstance(g, (And, Or)) else (g,)  # type: ignore[assignment]
         pairs, extra = _match(list(t_parts), list(g_parts))
         left, right, changes = [], [], []
         for i, j in pairs:
