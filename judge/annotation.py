@@ -12,6 +12,7 @@ from storage import queries as q
 
 __all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
 
+
 def rubric_lines() -> dict[int, tuple[str, str]]:
     """Score -> (name, meaning), from the rubric in force (the one the offline judge scores by too)."""
     return current_rubric().lines
@@ -21,7 +22,7 @@ def next_pair(
     db: Database, settings: Settings, annotator: str, dataset: int, skipped: list[int]
 ) -> int | None:
     """The next pair for this annotator, or None when nothing is left for them."""
-    found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped)
+    found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
     return found[0] if found else None
 
 
@@ -42,10 +43,15 @@ def previous_rating(
     return int(row["pair_id"]), int(row["score"]), None if pd.isna(row["note"]) else str(row["note"])
 
 
-def recent_ratings(db: Database, annotator: str, dataset: int, count: int = 5) -> list[tuple[int, int, str | None]]:
+def recent_ratings(
+    db: Database, annotator: str, dataset: int, count: int = 5
+) -> list[tuple[int, int, str | None]]:
     """(pair, current score, note) of this annotator's last ``count`` pairs in the dataset, latest first."""
     frame = q.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
-    return [(int(p), int(s), None if pd.isna(n) else str(n)) for p, s, n in zip(frame["pair_id"], frame["score"], frame["note"], strict=True)]
+    return [
+        (int(p), int(s), None if pd.isna(n) else str(n))
+        for p, s, n in zip(frame["pair_id"], frame["score"], frame["note"], strict=True)
+    ]
 
 
 def submit_rating(
@@ -72,6 +78,8 @@ def submit_rating(
     if dataset is not None:
         pair = q.pair(db, pair_id)
         if pair is None or q.dataset_id(db, pair.dataset) != dataset:
-            raise JudgeError("That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now.")
+            raise JudgeError(
+                "That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now."
+            )
     rating = q.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
     return q.record_rating(db, rating, first_only=not editing)

@@ -14,6 +14,25 @@ __all__ = ["DEFAULT_DB_PATH", "Settings"]
 DEFAULT_DB_PATH = "data/judge.duckdb"
 DEFAULT_ANNOTATORS_PER_PAIR = 3
 DEFAULT_HEADLINE_METRIC = "within_one"
+DEFAULT_OVERLAP = "10%"
+"""Pairs every annotator gets first (up to the per-pair cap): people's agreement exists from the first hour."""
+
+
+def _overlap(value: str) -> tuple[int, float]:
+    """``JUDGE_OVERLAP``: a number of pairs ("20"), a share of each dataset ("10%"), or "0" for none."""
+    text = value.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+            if 0 <= share <= 1:
+                return 0, share
+        elif text.isdigit():
+            return int(text), 0.0
+    except ValueError:
+        pass
+    raise JudgeError(
+        f"JUDGE_OVERLAP must be a number of pairs (20) or a share of a dataset (10%), not {value!r}"
+    )
 
 
 def _names(value: str | None) -> tuple[str, ...]:
@@ -27,7 +46,8 @@ class Settings:
     Environment variables: ``JUDGE_DB``, ``JUDGE_ANNOTATORS`` and ``JUDGE_ADMINS``
     (comma-separated names; empty means anyone), ``JUDGE_ADMIN_PASSWORD`` (when set, an admin
     proves who they are with it; without it a name on the admin list is taken at its word),
-    ``JUDGE_ANNOTATORS_PER_PAIR``, ``JUDGE_HEADLINE_METRIC``.
+    ``JUDGE_ANNOTATORS_PER_PAIR``, ``JUDGE_HEADLINE_METRIC``, ``JUDGE_OVERLAP`` (pairs every annotator
+    rates first: a number, or a share of each dataset such as ``10%``; ``0`` for none).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -36,6 +56,7 @@ class Settings:
     annotators_per_pair: int = DEFAULT_ANNOTATORS_PER_PAIR
     headline_metric: str = DEFAULT_HEADLINE_METRIC
     admin_password: str | None = field(default=None, repr=False)  # a secret: never printed or logged
+    overlap: tuple[int, float] = _overlap(DEFAULT_OVERLAP)  # (pairs, share of a dataset): whichever is more
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +73,7 @@ class Settings:
             annotators_per_pair=int(per_pair),
             headline_metric=env.get("JUDGE_HEADLINE_METRIC") or DEFAULT_HEADLINE_METRIC,
             admin_password=env.get("JUDGE_ADMIN_PASSWORD") or None,
+            overlap=_overlap(env.get("JUDGE_OVERLAP") or DEFAULT_OVERLAP),
         )
 
     def may_administer(self, name: str | None, password_checked: bool = False) -> bool:
@@ -69,4 +91,6 @@ class Settings:
         return self.may_annotate(name) or (bool(name.strip()) and name in self.admins)
 
     def admin_password_matches(self, given: str) -> bool:
-        return self.admin_password is not None and hmac.compare_digest(given.encode(), self.admin_password.encode())
+        return self.admin_password is not None and hmac.compare_digest(
+            given.encode(), self.admin_password.encode()
+        )

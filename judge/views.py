@@ -51,7 +51,9 @@ def pair_sides(pair: Pair) -> tuple[Side, Side]:
 def marked_diff(before: str, after: str) -> tuple[str, str]:
     """Both texts as escaped HTML, tokens only in ``before`` in <del>, only in ``after`` in <ins>."""
     a, b = _TOKEN.findall(before), _TOKEN.findall(after)
-    if len(a) * len(b) > MAX_DIFF_WORK:  # the comparison grows with the product: a huge side is shown unmarked
+    if (
+        len(a) * len(b) > MAX_DIFF_WORK
+    ):  # the comparison grows with the product: a huge side is shown unmarked
         return html.escape(before), html.escape(after)
     left, right = [], []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():

@@ -272,21 +272,30 @@ def queue(
     max_annotators: int,
     skipped: Sequence[int] = (),
     limit: int = 1,
+    overlap: tuple[int, float] = (0, 0.0),
 ) -> list[int]:
-    """Pairs this annotator has not rated, fewest ratings first, under ``max_annotators`` raters.
+    """Pairs this annotator has not rated, under ``max_annotators`` raters: first the dataset's overlap
+    pairs (the same ones for everyone, in one fixed order: ``overlap`` is a count and a share of the
+    dataset, whichever is more), so that people's agreement among themselves exists from the first
+    ratings; then the others, fewest ratings first.
 
-    Ties are broken by a hash of the pair and the annotator, so that several
+    Ties among the others are broken by a hash of the pair and the annotator, so that several
     annotators working at once start on different pairs.
     """
     rows = (
         db.cursor()
         .execute(
-            """SELECT p.id FROM pairs p
+            """WITH ranked AS (
+                   SELECT id, row_number() OVER (ORDER BY hash(id::VARCHAR), id) AS place, count(*) OVER () AS total
+                   FROM pairs WHERE dataset_id = $dataset)
+               SELECT p.id FROM ranked p
                LEFT JOIN (SELECT pair_id, count(*) AS n, bool_or(annotator = $who) AS mine
                           FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
-               WHERE p.dataset_id = $dataset AND NOT coalesce(r.mine, false)
+               WHERE NOT coalesce(r.mine, false)
                  AND coalesce(r.n, 0) < $most AND NOT list_contains($skipped, p.id)
-               ORDER BY coalesce(r.n, 0), hash(p.id::VARCHAR || $who), p.id
+               ORDER BY p.place > greatest($count, ceil($share * p.total)), 
+                        CASE WHEN p.place <= greatest($count, ceil($share * p.total)) THEN p.place END,
+                        coalesce(r.n, 0), hash(p.id::VARCHAR || $who), p.id
                LIMIT $limit""",
             {
                 "who": annotator,
@@ -294,6 +303,8 @@ def queue(
                 "most": max_annotators,
                 "skipped": list(skipped),
                 "limit": limit,
+                "count": overlap[0],
+                "share": overlap[1],
             },
         )  # fmt: skip
         .fetchall()

@@ -123,7 +123,7 @@ def test_equiv_gives_the_verdict_the_score_and_the_reason(tmp_path: Path) -> Non
         ("trait('p') >= 18", "trait('p') > 17.9", "differs", 3),
         ("event('A').where(property('n') > 2.5).count() >= 1", "event('A').where(property('n') >= 3).count() >= 1",
          "differs", 3),
-        ("trait('p') = 9007199254740993", "trait('p') = 9007199254740992", "not_shown_different", 4),
+        ("trait('p') = 9007199254740993", "trait('p') = 9007199254740992", "not_shown_different", 3),
         ("event('A').count() > 0", "event('A').count() >= 1", "equivalent", 5),
     ]  # fmt: skip
     for truth, generated, verdict, score in cases:
@@ -135,3 +135,10 @@ def test_equiv_gives_the_verdict_the_score_and_the_reason(tmp_path: Path) -> Non
         shown = json.loads(result.stdout)
         assert (shown["verdict"], shown["score"]) == (verdict, score), (truth, generated)
         assert shown["reason"].startswith(f"Rubric {score} (")
+
+
+def test_a_window_longer_than_the_limit_is_refused_whatever_its_unit() -> None:
+    """1,000,000 days reached past year 1 and crashed the judge with an OverflowError."""
+    result = judge("parse", stdin="event('A').within(1000000 days).count() >= 1")
+    assert result.returncode == 2 and "longer than the limit of 1,000,000 hours" in result.stderr
+    assert judge("parse", stdin="event('A').within(41666 days).count() >= 1").returncode == 0

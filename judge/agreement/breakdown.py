@@ -55,8 +55,14 @@ def breakdown(db: Database, run_id: int, by: str, key: str, resamples: int = 100
         groups = both[by].fillna("(none)")
     rows = []
     for group, part in both.groupby(groups):
-        found = {f.key: f for f in figures(table_of(part["human"].to_numpy(), part["judge"].to_numpy()), resamples)}
+        found = {
+            f.key: f for f in figures(table_of(part["human"].to_numpy(), part["judge"].to_numpy()), resamples)
+        }
         chosen = found[key]
         rows.append({BREAKDOWNS[by]: group, "pairs": len(part), "value": chosen.value, "low": chosen.low,
                      "high": chosen.high, "exact": found["exact"].value})  # fmt: skip
-    return pd.DataFrame(rows).sort_values("pairs", ascending=False).reset_index(drop=True) if rows else pd.DataFrame()
+    return (
+        pd.DataFrame(rows).sort_values("pairs", ascending=False).reset_index(drop=True)
+        if rows
+        else pd.DataFrame()
+    )

@@ -34,4 +34,6 @@ def disagreements(db: Database, run_id: int, min_gap: int = 2, direction: Direct
     verdicts = r.adjudications_frame(db, run_id).set_index("pair_id")[["verdict", "adjudicator"]]
     out = chosen.join(pairs).join(verdicts).reset_index(names="pair_id")
     out = out.reindex(columns=columns)
-    return out.sort_values(["gap", "pair_id"], key=lambda c: -c.abs() if c.name == "gap" else c).reset_index(drop=True)
+    return out.sort_values(["gap", "pair_id"], key=lambda c: -c.abs() if c.name == "gap" else c).reset_index(
+        drop=True
+    )

@@ -32,8 +32,19 @@ from storage import Database
 from storage import queries as q
 from storage import runs as r
 
-__all__ = ["HEADLINES", "Ceiling", "Comparison", "Report", "ceiling", "compare_runs", "consensus", "history", "match",
-           "report", "report_from"]
+__all__ = [
+    "HEADLINES",
+    "Ceiling",
+    "Comparison",
+    "Report",
+    "ceiling",
+    "compare_runs",
+    "consensus",
+    "history",
+    "match",
+    "report",
+    "report_from",
+]
 
 HEADLINES = tuple(FIGURES)
 RESAMPLES = 1000
@@ -110,7 +121,9 @@ def ceiling(ratings: pd.DataFrame) -> Ceiling:
     matrix = counts.to_numpy(dtype=float)
     several = matrix[matrix.sum(1) >= 2]
     exact, within = pairwise_agreement(several)
-    return Ceiling(len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact, within)
+    return Ceiling(
+        len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact, within
+    )
 
 
 def report(db: Database, run_id: int, resamples: int = RESAMPLES, seed: int = 0) -> Report:
@@ -162,11 +175,17 @@ def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed:
     np.add.at(cells, (human - 1, ja - 1, jb - 1), 1)
     n = len(both)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, cells.ravel() / n, size=resamples).reshape(resamples, 5, 5, 5) if n else np.zeros(0)
+    draws = (
+        rng.multinomial(n, cells.ravel() / n, size=resamples).reshape(resamples, 5, 5, 5)
+        if n
+        else np.zeros(0)
+    )
     differences = []
     for key, (label, fn) in FIGURES.items():
         va, vb = fn(cells.sum(2)), fn(cells.sum(1))
-        deltas = [None if (x := fn(d.sum(2))) is None or (y := fn(d.sum(1))) is None else y - x for d in draws]
+        deltas = [
+            None if (x := fn(d.sum(2))) is None or (y := fn(d.sum(1))) is None else y - x for d in draws
+        ]
         known = np.array([d for d in deltas if d is not None])
         low, high = (np.percentile(known, [2.5, 97.5]).tolist() if len(known) >= max(2, len(deltas) // 2)
                      else (None, None))  # fmt: skip

@@ -111,7 +111,9 @@ def alpha_ordinal(counts: NDArray[np.float64]) -> float | None:
     usable = counts[m >= 2]
     mu = usable.sum(1)
     # coincidences within each unit: c != k pairs counts_c * counts_k, c == k pairs counts_c (counts_c - 1)
-    o = np.einsum("uc,uk->ck", usable / (mu - 1)[:, None], usable) - np.diag((usable / (mu - 1)[:, None]).sum(0))
+    o = np.einsum("uc,uk->ck", usable / (mu - 1)[:, None], usable) - np.diag(
+        (usable / (mu - 1)[:, None]).sum(0)
+    )
     return alpha_from_coincidence(o)
 
 

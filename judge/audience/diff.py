@@ -115,9 +115,41 @@ def _condition(x: Condition, y: Condition, pa: str, pb: str) -> list[Change]:
     if isinstance(y, (And, Or)) and _similar_to_one(y.children, x):  # one condition became a junction
         return _children((x,), y.children, pa, f"{pb}.children", whole_a=True)
     if isinstance(x, Compare) and isinstance(y, Compare):
-        return _compare(x, y, pa, pb)
+        return _compare(_literal_right(x), _literal_right(y), pa, pb)
+    negated = _negated_compare(x, y) or _negated_compare(y, x)
+    if negated:  # NOT x = v against x != v: they part where the value is missing
+        return [Change("changed", f"operator of {compare_text(y) if isinstance(y, Compare) else condition_text(y)}",
+                       negated[0], negated[1], f"{pa}.op", f"{pb}.op", "operator")] if negated[2] is x else [
+                Change("changed", f"operator of {compare_text(y) if isinstance(y, Compare) else condition_text(y)}",
+                       negated[1], negated[0], f"{pa}.op", f"{pb}.op", "operator")]  # fmt: skip
     return [Change("changed", "condition", condition_text(x), condition_text(y), pa, pb,
                    "definition" if pa == "$.root" else "condition")]  # fmt: skip
+
+
+_MIRROR = {"=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">="}
+
+
+def _literal_right(node: Compare) -> Compare:
+    """``5 < x`` as ``x > 5``: a literal written first is not a change of operator."""
+    if (
+        isinstance(node.left, Literal_)
+        and node.op in _MIRROR
+        and not isinstance(node.right, (Literal_, tuple))
+    ):
+        return node.model_copy(update={"left": node.right, "right": node.left, "op": _MIRROR[node.op]})
+    return node
+
+
+def _negated_compare(x: Condition, y: Condition) -> tuple[str, str, Condition] | None:
+    """(``NOT op``, the other's op, x) when ``x`` is NOT of a comparison of the same value as ``y``."""
+    if (
+        isinstance(x, Not)
+        and isinstance(x.child, Compare)
+        and isinstance(y, Compare)
+        and x.child.left == y.left
+    ) and x.child.right == y.right:
+        return f"NOT {x.child.op}", y.op, x
+    return None
 
 
 def _flat(node: And | Or) -> tuple[Condition, ...]:

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 MAX_AMOUNT = 1_000_000
-"""Largest window or duration amount accepted (about 114 years in hours)."""
+"""Longest window or duration accepted, in hours (about 114 years), whatever its unit."""
 MAX_INTEGER = 2**63 - 1
 """Largest whole number a literal may hold (64 bits, as databases and most JSON readers keep them).
 
@@ -121,6 +121,14 @@ class Duration(_Node):
     unit: Unit
 
     _unit = field_validator("unit", mode="before")(_plural_unit)
+
+    @model_validator(mode="after")
+    def _in_reach(self) -> Duration:
+        if self.hours > MAX_AMOUNT:
+            raise ValueError(
+                f"{self.amount:,} {self.unit} is longer than the limit of {MAX_AMOUNT:,} hours (about 114 years)"
+            )
+        return self
 
     @property
     def hours(self) -> int:

@@ -20,7 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--vs", type=int, help="compare with this earlier run (paired bootstrap, McNemar)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--min-alignment", type=float, help="exit 1 when the headline figure is below this")
-    p.add_argument("--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)")
+    p.add_argument(
+        "--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)"
+    )
     add_db_option(p)
     p.set_defaults(run=_agreement)
 
@@ -52,7 +54,9 @@ def _agreement(args: argparse.Namespace) -> int:
         print(f"  people among themselves ({c.pairs} pairs): alpha {_number(c.alpha_ordinal)}, "
               f"AC1 {_number(c.gwet_ac1)}, exact {_number(c.exact)}, within one {_number(c.within_one)}")  # fmt: skip
         if comparison:
-            print(f"run {args.run_id} vs run {args.vs} on {comparison.n} pairs (difference, 95% paired bootstrap):")
+            print(
+                f"run {args.run_id} vs run {args.vs} on {comparison.n} pairs (difference, 95% paired bootstrap):"
+            )
             for d in comparison.differences:
                 print(f"  {d.label:<36} {_number(d.a)} -> {_number(d.b)}  "
                       f"{_number(d.difference)} [{_number(d.low)}, {_number(d.high)}]")  # fmt: skip

@@ -32,7 +32,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(run=_demo)
 
-    p = commands.add_parser("import", help="import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file")
+    p = commands.add_parser(
+        "import", help="import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file"
+    )
     p.add_argument("what", choices=["pairs", "ratings", "judgments", "run"])
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=DEMO_DATASET)

@@ -26,7 +26,8 @@ __all__ = ["register"]
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = commands.add_parser(
-        "equiv", help="judge two definitions on built boundary cases and drawn data; print score, reason, evidence"
+        "equiv",
+        help="judge two definitions on built boundary cases and drawn data; print score, reason, evidence",
     )
     p.add_argument("a", type=Path, help="ground truth (AST JSON or text form)")
     p.add_argument("b", type=Path, help="generated (AST JSON or text form)")
@@ -39,7 +40,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="execution judge threads")
     llm = p.add_argument_group("LLM judge")
     llm.add_argument("--provider", choices=PROVIDERS, default="openai")
-    llm.add_argument("--base-url", help="server URL (needed for openai-compatible, e.g. http://127.0.0.1:11434/v1)")
+    llm.add_argument(
+        "--base-url", help="server URL (needed for openai-compatible, e.g. http://127.0.0.1:11434/v1)"
+    )
     llm.add_argument("--model", help="model name, e.g. gpt-4o-mini")
     llm.add_argument("--prompt", default="judge-cot", help="template NAME or NAME@VERSION from prompts/")
     llm.add_argument("--temperature", type=float, default=0.0)
@@ -51,7 +54,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     llm.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
     llm.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
     apart = p.add_argument_group("while the app holds the database")
-    apart.add_argument("--pairs", type=Path, help="judge the pairs of this file (exported from the app) in memory")
+    apart.add_argument(
+        "--pairs", type=Path, help="judge the pairs of this file (exported from the app) in memory"
+    )
     apart.add_argument("--out", type=Path, help="with --pairs: write the run to this .jsonl file for the app")
     add_db_option(p)
     p.set_defaults(run=_run)
@@ -93,15 +98,19 @@ def _run_apart(args: argparse.Namespace) -> None:
     names = {str(row.get("dataset")) for row in read_rows(args.pairs) if row.get("dataset")}
     dataset = args.dataset or (names.pop() if len(names) == 1 else None)
     if not dataset:
-        raise JudgeError(f"{args.pairs.name} does not name one dataset: give --dataset, the name it has in the app")
+        raise JudgeError(
+            f"{args.pairs.name} does not name one dataset: give --dataset, the name it has in the app"
+        )
     db = Database()
     import_pairs(db, args.pairs, dataset)
     args.dataset = dataset
     run_id = _run_llm(db, _spec(args), args)
     written = write_run_file(db, run_id, args.out)
     print(file=sys.stderr)
-    print(f"{written} judgments written to {args.out}; import it in the app (Import page) or with "
-          f"`judge import run {args.out}` once the app is stopped")
+    print(
+        f"{written} judgments written to {args.out}; import it in the app (Import page) or with "
+        f"`judge import run {args.out}` once the app is stopped"
+    )
 
 
 def _show(done: int, total: int) -> None:

@@ -86,7 +86,9 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
                   for i in range(stories)]  # fmt: skip
         for rater in (1, 2, 3):
             column = f"Human {rater} {criterion}"
-            people.append((model, rater, _whole(path, number, model, column, _scores(path, number, row, column))))
+            people.append(
+                (model, rater, _whole(path, number, model, column, _scores(path, number, row, column)))
+            )
     load.pairs = q.add_pairs(db, load.dataset, pairs)[0]
     stored = q.pairs_frame(db, load.dataset)
     ids = dict(zip(stored["external_id"], stored["pair_id"], strict=True))
@@ -100,7 +102,9 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
             results = []
             for number, row in enumerate(rows, start=2):
                 scores = _whole(path, number, row["Model"], column, _scores(path, number, row, column))
-                results += [q.NewResult(int(ids[f"{row['Model']}-{i:02d}"]), s, None) for i, s in enumerate(scores)]
+                results += [
+                    q.NewResult(int(ids[f"{row['Model']}-{i:02d}"]), s, None) for i, s in enumerate(scores)
+                ]
         except JudgeError as e:
             load.refused[judge] = str(e)
             continue
@@ -119,7 +123,9 @@ def user_study_flags(folder: Path) -> dict[str, NDArray[np.float64]]:
     path = folder / STUDY_FILE
     rows = _rows(path)
     if len(rows) % 3:
-        raise JudgeError(f"{path}: {len(rows)} rows; the study has three raters per explanation (rows in threes)")
+        raise JudgeError(
+            f"{path}: {len(rows)} rows; the study has three raters per explanation (rows in threes)"
+        )
     flags = {}
     for column in rows[0]:
         if not column.startswith("Answer."):

@@ -57,9 +57,20 @@ __all__ = ["MAX_BURST", "Burst", "Coverage", "Gap", "Probe", "Side", "boundary_p
 Side = Literal["ground_truth", "generated"]
 MAX_BURST = 20_000
 """Most events one count probe builds; a count threshold past it is a gap, said in the evidence."""
-MAX_EVENTS = 2_000_000
+MAX_EVENTS = 400_000
 """Most events one boundary database holds; past it the remaining probes are gaps."""
 _REDUCED = ("sum", "avg", "min", "max", "first", "last")
+TEXT_MATCHES = frozenset({"contains", "omits", "starts_with", "ends_with"})
+DATE_LIKE = frozenset(
+    {"before_date", "after_date", "within_last", "within_next", "before_last", "after_next"}
+)
+
+
+def _text_tested(definition: Definition, leaf: Compare) -> bool:
+    """Whether the value a date comparison reads is also matched as text somewhere (its format matters)."""
+    return any(
+        other.op in TEXT_MATCHES and other.left == leaf.left for other in _where_leaves(definition.root)
+    )
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,7 @@ class Gap:
     side: Side
     condition: str
     why: str
+    limit: bool = False  # a constant past what the databases hold (not a construct the builder lacks)
 
 
 @dataclass
@@ -133,6 +145,10 @@ class Coverage:
 
 class _Unbuildable(Exception):
     """This leaf (or the context it needs) is of a kind the builder does not construct."""
+
+    def __init__(self, why: str, limit: bool = False) -> None:
+        super().__init__(why)
+        self.limit = limit  # a constant past a limit, not a missing kind of construct
 
 
 @dataclass
@@ -184,7 +200,7 @@ def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan]
                 built = _probe_leaf(names, definition, target) if isinstance(target, Compare) else (
                     _probe_quantifier(names, definition, target))  # type: ignore[arg-type]  # fmt: skip
             except _Unbuildable as e:
-                coverage.gaps.append(Gap(side_, text, str(e)))
+                coverage.gaps.append(Gap(side_, text, str(e), e.limit))
                 continue
             for probe in built:
                 coverage.probes.append(Probe(side_, index, text, probe.setting, probe.required, probe.sound))
@@ -192,13 +208,20 @@ def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan]
             if not isinstance(target, Compare):
                 continue
             leaf = target
+            in_where = _stream_where_leaves(leaf.left.stream) if isinstance(leaf.left, Reduce) else []
+            if (leaf.op in TEXT_MATCHES or leaf.op in DATE_LIKE and _text_tested(definition, leaf)
+                    or any(w.op in TEXT_MATCHES for w in in_where)):  # fmt: skip
+                coverage.gaps.append(Gap(side_, text, "text matches are probed with near misses and joins of "
+                                                      "the constants only, not every string"))  # fmt: skip
             stream_names = _stream_where_leaves(leaf.left.stream) if isinstance(leaf.left, Reduce) else []
             for kind, name in {*_value_names(leaf), *(n for w in stream_names for n in _value_names(w))}:
                 stretch = names.values.get((kind, name))
                 if stretch and stretch.inexact:
                     shown = ", ".join(sorted({number_text(v) for v in stretch.inexact}))
                     coverage.gaps.append(
-                        Gap(side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact")
+                        Gap(
+                            side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact", True
+                        )
                     )
     total = 0
     for plan in plans:
@@ -208,7 +231,7 @@ def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan]
         if total > MAX_EVENTS:
             cut = coverage.probes[plan.probe]
             coverage.gaps.append(
-                Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed")
+                Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed", True)
             )
             plans = plans[: plans.index(plan)]
             break
@@ -264,6 +287,11 @@ def _number(value: object) -> float | None:
 def _leaves(definition: Definition) -> list[Compare]:
     """The comparisons of the boolean structure (not those inside a ``where``), ANY/ALL included."""
     return _where_leaves(definition.root) if definition.is_audience else []
+
+
+def _quantified(definition: Definition) -> set[int]:
+    """``id()`` of the comparisons inside ANY/ALL."""
+    return {id(leaf) for q in _quantifiers(definition) for leaf in _where_leaves(q.child)}
 
 
 def _quantifiers(definition: Definition) -> list[AnyOf | AllOf]:
@@ -379,9 +407,19 @@ def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_B
         every = flatten(bursts)
         overlap = sum(b.count for b in every if _matches(left.stream, b, every))
         built = []
+        account_wide = definition.definition_type == "ACCOUNTS" and id(leaf) not in _quantified(definition)
         for setting, own in _reduce_probes(names, leaf, left, overlap):
-            built.append(_Built(setting, traits, bursts + own, _holds_all(wanted, traits, bursts + own),
-                                sound=_as_built(left, setting, own)))  # fmt: skip
+            fine = _holds_all(wanted, traits, bursts + own)
+            built.append(_Built(setting, traits, bursts + own, fine, sound=_as_built(left, setting, own)))
+            if account_wide and own and own[0].count > 1:  # an account's events, from two of its users
+                half = replace(own[0], count=own[0].count // 2)
+                rest = replace(own[0], count=own[0].count - half.count)
+                users = [(traits, [*bursts, half, *own[1:]]), ({}, [rest])]
+                built.append(
+                    _Built(
+                        f"{setting}, from two users", traits, [], fine, users, _as_built(left, setting, own)
+                    )
+                )
         return built
     else:
         raise _Unbuildable(_why_not(leaf))
@@ -524,7 +562,7 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
         counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
         if beyond:
             raise _Unbuildable(
-                f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds"
+                f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds", True
             )
         plain = _attributes(names, stream)
         distinct = left.property
@@ -761,7 +799,7 @@ def _follow_probes(names: _Names, target: Compare, left: Reduce) -> list[tuple[s
     counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
     if beyond:
         raise _Unbuildable(
-            f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds"
+            f"a count of {number_text(max(beyond))} is past the {MAX_BURST:,} events a probe builds", True
         )
     when, shape = _after(names, stream), _attributes(names, stream)
     found: list[tuple[str, tuple[Burst, ...]]] = [(f"{n} {stream.name!r} after it", (_burst(stream.name, n, when, shape, None, left.property),) if n else ())

@@ -69,7 +69,7 @@ class Evidence:
     canonical_equal: bool
     databases: list[DatabaseEvidence]
     probed: list[dict[str, Any]] = field(default_factory=list)  # per comparison: cases built, cases deciding
-    not_probed: list[dict[str, str]] = field(default_factory=list)  # side, condition, why
+    not_probed: list[dict[str, Any]] = field(default_factory=list)  # side, condition, why, limit
 
     @property
     def mean_f1(self) -> float:
@@ -134,6 +134,10 @@ def compare(
     probed, gaps = _coverage(coverage, decided)
     if any(d.differs for d in databases):
         return Evidence("differs", False, databases, probed, gaps)
+    if all(d.ground_truth_size in (0, d.population) for d in databases):  # the data never told anyone apart
+        beyond = bool(gaps) and all(g["limit"] for g in gaps)  # because its constants are past the limits
+        gaps.append({"side": "ground_truth", "condition": "the whole definition", "limit": beyond,
+                     "why": "on every test database it selects nobody or everybody"})  # fmt: skip
     return Evidence("not_shown_different" if gaps else "equivalent", False, databases, probed, gaps)
 
 
@@ -168,7 +172,7 @@ def _decided(box: Sandbox, coverage: Coverage, sides: dict[str, Definition], fir
     return decided
 
 
-def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per comparison, how many cases were built and decided; and every gap: what could not be built,
     cases that do not decide where they should, and cases whose events do not hold as built."""
     probed: dict[tuple[str, str], dict[str, Any]] = {}
@@ -176,8 +180,10 @@ def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, A
         "no built user on whom it decides": {}, "its events interfere, so a case does not hold as built": {},
     }  # fmt: skip
     undecided, unsound = failing.values()
+    required: dict[tuple[str, str], int] = {}
     for index, probe in enumerate(coverage.probes):
         key = (probe.side, probe.condition)
+        required[key] = required.get(key, 0) + probe.required
         entry = probed.setdefault(
             key, {"side": probe.side, "condition": probe.condition, "cases": 0, "deciding": 0}
         )
@@ -190,11 +196,16 @@ def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, A
             entry["deciding"] += decided[index]
             if probe.required and not decided[index]:
                 undecided.setdefault(key, []).append(probe.setting)
-    gaps = [{"side": g.side, "condition": g.condition, "why": g.why} for g in coverage.gaps]
+    gaps: list[dict[str, Any]] = [{"side": g.side, "condition": g.condition, "why": g.why, "limit": g.limit}
+                                  for g in coverage.gaps]  # fmt: skip
+    for (side, condition), count in required.items():
+        if not count:  # every case the builder made undoes the rest of the definition: none could decide
+            gaps.append({"side": side, "condition": condition, "limit": False,
+                         "why": "no case could be built in which the rest of the definition lets it decide"})  # fmt: skip
     for why, found in failing.items():
         for (side, condition), settings in found.items():
             shown = "; ".join(settings[:3]) + (f"; and {len(settings) - 3} more" if len(settings) > 3 else "")
-            gaps.append({"side": side, "condition": condition, "why": f"{why}: {shown}"})
+            gaps.append({"side": side, "condition": condition, "why": f"{why}: {shown}", "limit": False})
     return list(probed.values()), gaps
 
 

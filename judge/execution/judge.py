@@ -53,6 +53,14 @@ def judge_execution(
     if evidence.verdict == "equivalent":
         score, kind = 5, "equivalent"
         reason = f"Rubric {rubric.line(5)} {_equivalent_reason(evidence)}"
+    elif (
+        evidence.verdict == "not_shown_different" and changes and all(g["limit"] for g in evidence.not_probed)
+    ):
+        # untestable only because a constant is past what the databases hold (a count of 30,000, a number
+        # past 2^53): the constants differ for certain, so the structure decides the score
+        score, kind = rubric.score_of(_kinds(changes))
+        reason = (f"Rubric {rubric.line(score)} {_decisive_change(changes, kind)}Not tested on data: "
+                  + "; ".join(f"{g['condition']} ({g['why']})" for g in evidence.not_probed[:2]) + ".")  # fmt: skip
     elif evidence.verdict == "not_shown_different":
         kind = "not_shown_different"
         score = rubric.differences[kind]
@@ -60,6 +68,8 @@ def judge_execution(
     else:
         score, kind = rubric.score_of(_kinds(changes) or ["condition"])
         reason = f"Rubric {rubric.line(score)} {_decisive_change(changes, kind)}{_differs_reason(evidence)}"
+    if score == 5:  # the structure differs only in how it is written: no kinds of difference to report
+        changes = []
     if changes:
         reason += " Differences: " + "; ".join(str(c) for c in changes) + "."
     extra = {"changes": [str(c) for c in changes], "kinds": [c.category for c in changes], "kind": kind,

@@ -27,6 +27,8 @@ __all__ = ["Stored", "Stretches", "count_values", "holds", "number_text", "store
 Stored = tuple[float | None, str | None, bool | None]
 """A stored value: its number, string and boolean slots, one of them filled. None is a missing value."""
 
+JOINED = 6
+"""Constants of one name whose joins are tried as values (36 joins)."""
 EXACT = 2.0**53
 """Past this, doubles (the databases' numbers) no longer hold every whole number."""
 
@@ -91,8 +93,17 @@ class Stretches:
         return values[max(0, at - 1) : at + 2]
 
     def string_values(self) -> list[str]:
-        near = {s + "x" for s in self.strings} | {"x" + s for s in self.strings}
+        near = (
+            {s + "x" for s in self.strings}
+            | {"x" + s for s in self.strings}
+            | {"x" + s + "x" for s in self.strings}
+        )
         near |= {s[:-1] for s in self.strings if len(s) > 1} | {s.upper() for s in self.strings}
+        near |= {s + "y" for s in self.strings}
+        pool = sorted(self.strings)[
+            :JOINED
+        ]  # joins of the constants: 'ba' tells contains('ab') from 'a' and 'b'
+        near |= {a + b for a in pool for b in pool} | {a + "x" + b for a in pool for b in pool}
         return sorted(self.strings | near | {"other"})
 
     def moment_values(self) -> list[str]:
@@ -104,7 +115,7 @@ class Stretches:
         for low, high in zip(points, points[1:], strict=False):
             values.add(low + (high - low) / 2)
         values.update(points)
-        return [v.isoformat() for v in sorted(values)]
+        return [v.isoformat(sep=sep) for v in sorted(values) for sep in ("T", " ")]
 
     def values(self) -> list[Stored | None]:
         """Every representative of every kind, and a missing value."""

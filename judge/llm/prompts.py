@@ -101,7 +101,9 @@ def load_prompt(spec: str, directory: Path | None = None) -> Prompt:
     versions = [p for p in available(directory) if p.name == name]
     if not versions:
         names = sorted({p.name for p in available(directory)})
-        raise PromptError(f"no prompt named {name!r} in {directory} (there are: {', '.join(names) or 'none'})")
+        raise PromptError(
+            f"no prompt named {name!r} in {directory} (there are: {', '.join(names) or 'none'})"
+        )
     if not version:
         return versions[-1]
     chosen = [p for p in versions if str(p.version) == version]
@@ -121,7 +123,9 @@ def load_file(path: Path) -> Prompt:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise PromptError(f"{path}: not valid TOML: {e}") from e
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or '(file)'}: {err['msg']}" for err in e.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc'])) or '(file)'}: {err['msg']}" for err in e.errors()
+        )
         raise PromptError(f"{path}: {problems}") from e
     if (template.name, str(template.version)) != (match["name"], match["version"]):
         raise PromptError(f"{path}: the file name says {match['name']} v{match['version']}, "

@@ -125,8 +125,11 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         if self.structured:
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": TOOLS.get(request.answer, TOOL).removeprefix("record_"), "strict": True,
-                                "schema": answer_schema(request.answer)},
+                "json_schema": {
+                    "name": TOOLS.get(request.answer, TOOL).removeprefix("record_"),
+                    "strict": True,
+                    "schema": answer_schema(request.answer),
+                },
             }
         try:
             # The body is already the plain JSON the API takes, so it goes through the client's generic post
@@ -146,9 +149,13 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
             raise ProviderError(f"{self.name}: the model refused: {refusal}")
         text = choice.message.content or ""
         if choice.finish_reason == "length":
-            raise ProviderError(f"{self.name}: the answer was cut off at max_tokens ({request.max_tokens}): {text}")
+            raise ProviderError(
+                f"{self.name}: the answer was cut off at max_tokens ({request.max_tokens}): {text}"
+            )
         usage = response.usage
-        return Completion(text, usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None)
+        return Completion(
+            text, usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
+        )
 
 
 class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
@@ -179,7 +186,9 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
         if response.stop_reason == "max_tokens":
             raise ProviderError(f"anthropic: the answer was cut off at max_tokens ({request.max_tokens})")
         used = [b for b in response.content if b.type == "tool_use" and b.name == tool]
-        text = json.dumps(used[0].input) if used else "".join(getattr(b, "text", "") for b in response.content)
+        text = (
+            json.dumps(used[0].input) if used else "".join(getattr(b, "text", "") for b in response.content)
+        )
         usage = response.usage
         return Completion(text, usage.input_tokens, usage.output_tokens)
 

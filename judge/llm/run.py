@@ -145,7 +145,9 @@ def judge_prompt(spec: str) -> Prompt:
     """A template that asks for a judgment (not a question writer's or a generator's)."""
     prompt = load_prompt(spec)
     if prompt.answer not in JUDGMENTS:
-        raise PromptError(f"prompt {prompt.label} writes a {prompt.answer}, it does not judge; choose a judge prompt")
+        raise PromptError(
+            f"prompt {prompt.label} writes a {prompt.answer}, it does not judge; choose a judge prompt"
+        )
     return prompt
 
 
@@ -180,7 +182,9 @@ def run_llm(
     prompt = judge_prompt(spec.prompt)
     stored = r.run_settings(db, run_id)
     if stored is not None and stored["prompt_hash"] not in (None, prompt.sha256):
-        raise PromptError(f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it")
+        raise PromptError(
+            f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it"
+        )
     calls = _plan(db, spec, prompt, r.judged_samples(db, run_id))
     price = (load_prices() if prices is None else prices).get(spec.model)
     q.set_run_status(db, run_id, "running")
@@ -229,8 +233,12 @@ async def _judge_all(
             if cancel is not None and cancel.is_set():
                 return
             if call.invalid is not None:
-                reason = f"A failed generation scores 1: the generated definition is not valid ({call.invalid})."
-                pending.append((q.NewResult(call.pair_id, 1, None, reason, sample=call.sample), False, call.key, None))
+                reason = (
+                    f"A failed generation scores 1: the generated definition is not valid ({call.invalid})."
+                )
+                pending.append(
+                    (q.NewResult(call.pair_id, 1, None, reason, sample=call.sample), False, call.key, None)
+                )
                 return
             cached = hits.get(call.key)
             started = time.perf_counter()
@@ -240,7 +248,9 @@ async def _judge_all(
                 request = Request(spec.model, call.rendered, prompt.answer, spec.temperature, spec.max_tokens)
                 try:
                     completion = await provider.complete(request)
-                    answer = r.CachedAnswer(completion.text, completion.input_tokens, completion.output_tokens)
+                    answer = r.CachedAnswer(
+                        completion.text, completion.input_tokens, completion.output_tokens
+                    )
                 except ProviderError as e:
                     error = str(e)
             latency = (time.perf_counter() - started) * 1000 if cached is None else 0.0
@@ -265,7 +275,12 @@ async def _judge_all(
 
 
 def _result(
-    call: _Call, answer: r.CachedAnswer | None, error: str | None, latency: float, price: Price | None, cached: bool
+    call: _Call,
+    answer: r.CachedAnswer | None,
+    error: str | None,
+    latency: float,
+    price: Price | None,
+    cached: bool,
 ) -> q.NewResult:
     transcript = call.rendered.transcript
     if answer is None:

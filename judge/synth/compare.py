@@ -18,12 +18,16 @@ def mean_interval(scores: np.ndarray, resamples: int = 1000, seed: int = 0) -> t
     """A 95% percentile bootstrap interval of the mean; None with fewer than two scores."""
     if len(scores) < 2:
         return None
-    draws = np.random.default_rng(seed).choice(scores, size=(resamples, len(scores)), replace=True).mean(axis=1)
+    draws = (
+        np.random.default_rng(seed).choice(scores, size=(resamples, len(scores)), replace=True).mean(axis=1)
+    )
     low, high = np.percentile(draws, [2.5, 97.5])
     return float(low), float(high)
 
 
-def generator_table(db: Database, dataset: str, run_id: int, resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+def generator_table(
+    db: Database, dataset: str, run_id: int, resamples: int = 1000, seed: int = 0
+) -> pd.DataFrame:
     """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at 5 and
     at 1-2, the share of invalid definitions, tokens and cost of generating, and the people's mean score."""
     rows = r.generator_rows(db, dataset, run_id)

@@ -171,7 +171,9 @@ class _Pipeline:
         spec, maker = self.spec, self.spec.questions
         made: dict[str, Any] = {"by": maker.label, "style": spec.style}
         if maker.offline:
-            return offline_question(truth.definition, spec.style, random.Random(f"{spec.seed}:{truth.id}")), made
+            return offline_question(
+                truth.definition, spec.style, random.Random(f"{spec.seed}:{truth.id}")
+            ), made
         assert self.question_prompt is not None
         made |= {"prompt": self.question_prompt.label, "prompt_sha256": self.question_prompt.sha256,
                  "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}  # fmt: skip
@@ -186,7 +188,10 @@ class _Pipeline:
             try:
                 request = read_question(reply.text)
             except QuestionError as e:
-                why, feedback = str(e), f"Your previous answer could not be read ({e}). Answer with the JSON object."
+                why, feedback = (
+                    str(e),
+                    f"Your previous answer could not be read ({e}). Answer with the JSON object.",
+                )
                 continue
             leaked = leak(request)
             if leaked is None:
@@ -211,7 +216,9 @@ class _Pipeline:
                  "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "errors": []}  # fmt: skip
         feedback, text = "(first attempt)", ""
         for attempt in range(1, spec.repairs + 2):
-            rendered = render_blocks(self.generator_prompt, request=request, catalog=self.catalog, feedback=feedback)
+            rendered = render_blocks(
+                self.generator_prompt, request=request, catalog=self.catalog, feedback=feedback
+            )
             reply = await self.ask(maker, self.generator_prompt, rendered)
             _add_usage(made, reply)
             made["attempts"] = attempt
@@ -265,7 +272,9 @@ class _Pipeline:
 def _add_usage(made: dict[str, Any], reply: _Reply) -> None:
     made["input_tokens"] += reply.input_tokens
     made["output_tokens"] += reply.output_tokens
-    made["cost_usd"] = None if reply.cost is None or made["cost_usd"] is None else made["cost_usd"] + reply.cost
+    made["cost_usd"] = (
+        None if reply.cost is None or made["cost_usd"] is None else made["cost_usd"] + reply.cost
+    )
 
 
 def synthesize(

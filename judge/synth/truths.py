@@ -70,7 +70,11 @@ def _text_lines(path: Path) -> list[tuple[int, str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as e:
         raise JudgeError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
-    return [(n, f"gt-{n:03d}", line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+    return [
+        (n, f"gt-{n:03d}", line)
+        for n, line in enumerate(lines, 1)
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def catalog(truths: list[Truth]) -> dict[str, list[str]]:

@@ -73,6 +73,13 @@ DIFFERENT = [
      "event('A').where(event('B').within(parent: 1 hours).count() = 250).within(1 days).count() >= 251", 3),
     ("ALL NOT event('A').within(1 days).count() >= 18", "ALL NOT event('B').within(1 days).count() >= 18", 1),
     ("ANY trait('plan') = 'pro'", "ALL trait('plan') = 'pro'", 2),
+    # found by an attack: text matches that need a join of the constants, a literal written first,
+    # NOT = against != (they part where the value is missing), an account's count against ANY
+    ("trait('s').contains('ab')", "trait('s').contains('a') AND trait('s').contains('b')", 2),
+    ("trait('s') = 'ab'", "trait('s').starts_with('ab') AND trait('s').ends_with('ab')", 2),
+    ("trait('x') >= 5", "5 < trait('x')", 3),
+    ("event('A').count() >= 3", "3 < event('A').count()", 3),
+    ("NOT trait('plan') = 'pro'", "trait('plan') != 'pro'", 2),
     # a condition dropped from a pair, added around a junction
     ("trait('a') > 1000 OR trait('b') >= 20", "(trait('a') > 1000 OR trait('b') >= 20) AND trait('plan') = 'team'", 2),
 ]  # fmt: skip
@@ -87,6 +94,49 @@ def test_different_audiences_are_told_apart_and_scored_on_the_rubric(
     assert got == score, evidence["kinds"]
 
 
+NEVER_FIVE = [  # different audiences the builder cannot always separate: below 5, whatever else
+    ("trait('city').contains('New') AND trait('city').contains('York')",
+     "trait('city').contains('New') AND trait('city').contains('York') AND event('Order').count() >= 3"),
+    ("event('A').sum(property('p')) >= 1000 AND event('A').max(property('p')) < 10",
+     "event('A').sum(property('p')) >= 1000 AND event('A').max(property('p')) < 10 AND trait('plan') = 'pro'"),
+    ("event('A').avg(property('p')) >= 10 AND event('A').min(property('p')) < 5",
+     "event('A').avg(property('p')) >= 10 AND event('A').min(property('p')) < 5 AND trait('plan') = 'pro'"),
+    ("trait('d').within_last(7 days)", "trait('d').within_last(7 days) AND trait('d').contains('T')"),
+    ("trait('s').starts_with('a') AND trait('s').ends_with('b')", "trait('s').starts_with('a') AND trait('s').ends_with('c')"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("truth", "generated"), NEVER_FIVE)
+def test_what_the_builder_cannot_separate_is_never_a_5(box: Sandbox, truth: str, generated: str) -> None:
+    score, verdict, _ = judged(box, truth, generated)
+    assert verdict != "equivalent" and score is not None and score < 5
+
+
+ACCOUNTS = [  # an account's events come from all its users: a count over the account is not ANY/ALL of one user
+    ("event('A').count() >= 1000", "ANY event('A').count() >= 1000"),
+    ("event('A').within(7 days).count() >= 15", "ANY event('A').within(7 days).count() >= 15"),
+    ("event('A').count() < 1000", "ALL event('A').count() < 1000"),
+]
+
+
+@pytest.mark.parametrize(("truth", "generated"), ACCOUNTS)
+def test_a_count_over_an_account_is_told_from_one_over_a_user(box: Sandbox, truth: str, generated: str) -> None:
+    as_accounts = [json.dumps({"definition_type": "ACCOUNTS", "root": parse(t).to_json()["root"]}) for t in (truth, generated)]
+    score, verdict, _ = judged(box, *as_accounts)
+    assert verdict == "differs" and score is not None and score < 5
+
+
+def test_a_count_past_what_a_probe_builds_is_scored_by_its_structure(box: Sandbox) -> None:
+    score, verdict, evidence = judged(box, "event('A').count() >= 30000", "event('A').count() >= 30001")
+    assert verdict in ("differs", "not_shown_different") and score == 3 and evidence["kinds"] == ["threshold"]
+
+
+def test_a_5_reports_no_kinds_of_difference(box: Sandbox) -> None:
+    score, _, evidence = judged(box, "event('A').within(7 days).count() >= 1", "event('A').within(168 hours).count() > 0")
+    assert score == 5 and evidence["kinds"] == [] and "Differences" not in judge_execution(
+        "event('A').within(7 days).count() >= 1", "event('A').within(168 hours).count() > 0").reasoning  # type: ignore[operator]
+
+
 def test_a_threshold_of_500_gets_users_with_499_500_and_501_events(box: Sandbox) -> None:
     truth, generated = parse("event('A').count() >= 500"), parse("event('A').count() > 500")
     plans, coverage = boundary_plans(truth, generated)
@@ -99,8 +149,9 @@ def test_a_threshold_of_500_gets_users_with_499_500_and_501_events(box: Sandbox)
 
 
 def test_numbers_past_2_53_are_a_gap_never_equivalent(box: Sandbox) -> None:
+    """Doubles cannot tell them apart, so the data says nothing; the constants differ, so the structure scores it."""
     score, verdict, evidence = judged(box, "trait('p') = 9007199254740993", "trait('p') = 9007199254740992")
-    assert (verdict, score) == ("not_shown_different", 4)
+    assert (verdict, score) == ("not_shown_different", 3)
     assert any("past 2^53" in gap["why"] for gap in evidence["not_probed"])
 
 
