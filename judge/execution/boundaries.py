@@ -57,7 +57,7 @@ __all__ = ["MAX_BURST", "Burst", "Coverage", "Gap", "Probe", "Side", "boundary_p
 Side = Literal["ground_truth", "generated"]
 MAX_BURST = 20_000
 """Most events one count probe builds; a count threshold past it is a gap, said in the evidence."""
-MAX_EVENTS = 400_000
+MAX_EVENTS = 150_000
 """Most events one boundary database holds; past it the remaining probes are gaps."""
 _REDUCED = ("sum", "avg", "min", "max", "first", "last")
 TEXT_MATCHES = frozenset({"contains", "omits", "starts_with", "ends_with"})
