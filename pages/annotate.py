@@ -107,8 +107,8 @@ with st.form(f"rate-{state.token}", border=False, enter_to_submit=False):
     st.text_input("Note (optional; Enter leaves the note, then press 1-5)", key=note_key,
                   placeholder="What is wrong, or why it is fine", label_visibility="collapsed")  # fmt: skip
 nav = st.columns([1, 1, 5])
-nav[0].button("Skip (S)", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch", shortcut="s")
-nav[1].button("Back (B)", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch", shortcut="b")
+nav[0].button("Skip", key=f"skip-{state.token}", on_click=skip, args=(pair.id,), width="stretch", shortcut="s")
+nav[1].button("Back", key=f"back-{state.token}", on_click=back, args=(pair.id,), width="stretch", shortcut="b")
 nav[2].caption("Press 1-5 to save a score and go to the next pair. Type a note first if you like: Enter leaves "
                "the note, then press 1-5.")
 show_details(truth, generated, marks)
