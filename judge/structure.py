@@ -26,7 +26,7 @@ from judge.audience import Definition, canonical, diff, to_english
 from judge.audience.model import AllOf, And, AnyOf, Compare, Condition, Event, Not, Or, Reduce, Sources, Where
 from judge.audience.printer import condition_text, to_text
 
-__all__ = ["MarkedPair", "aligned", "marked_pair", "marked_words"]
+__all__ = ["MarkedPair", "aligned", "marked_pair", "marked_tokens", "marked_words"]
 
 MIN_SIMILARITY = 0.5
 """Two parts this alike (0-1, by their text) are shown as one part that changed."""

@@ -6,8 +6,8 @@ import html
 
 import streamlit as st
 
-from judge.structure import MarkedPair, marked_pair
-from judge.views import Side, marked_diff, pair_sides
+from judge.structure import MarkedPair, marked_pair, marked_tokens
+from judge.views import Side, pair_sides
 from storage.queries import Pair
 from ui.text import inert
 
@@ -53,7 +53,7 @@ def show_pair(pair: Pair) -> tuple[Side, Side, MarkedPair | None]:
         texts = (marks.truth_html, marks.generated_html)
         english = (marks.truth_english, marks.generated_english)
     else:
-        texts = marked_diff(truth.text, generated.text)
+        texts = marked_tokens(truth.text, generated.text)  # kinds other than audience: their text, marked
         english = (html.escape(truth.english or ""), html.escape(generated.english or ""))
     left, right = st.columns(2, gap="medium")
     for column, title, side, text, words in ((left, "Ground truth", truth, texts[0], english[0]),

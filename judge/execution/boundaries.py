@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from judge.audience.model import (
     AllOf,
@@ -408,17 +408,15 @@ def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_B
         overlap = sum(b.count for b in every if _matches(left.stream, b, every))
         built = []
         account_wide = definition.definition_type == "ACCOUNTS" and id(leaf) not in _quantified(definition)
-        for setting, own in _reduce_probes(names, leaf, left, overlap):
+        for setting, own, extra in _reduce_probes(names, leaf, left, overlap):
             fine = _holds_all(wanted, traits, bursts + own)
-            built.append(_Built(setting, traits, bursts + own, fine, sound=_as_built(left, setting, own)))
+            built.append(_Built(setting, traits, bursts + own, fine, sound=_as_built(left, own, extra)))
             if account_wide and own and own[0].count > 1:  # an account's events, from two of its users
                 half = replace(own[0], count=own[0].count // 2)
                 rest = replace(own[0], count=own[0].count - half.count)
                 users = [(traits, [*bursts, half, *own[1:]]), ({}, [rest])]
                 built.append(
-                    _Built(
-                        f"{setting}, from two users", traits, [], fine, users, _as_built(left, setting, own)
-                    )
+                    _Built(f"{setting}, from two users", traits, [], fine, users, _as_built(left, own, extra))
                 )
         return built
     else:
@@ -430,7 +428,7 @@ def _probe_leaf(names: _Names, definition: Definition, leaf: Compare) -> list[_B
     ]
 
 
-def _as_built(left: Reduce, setting: str, own: list[Burst]) -> bool:
+def _as_built(left: Reduce, own: list[Burst], extra: bool) -> bool:
     """Whether the events built for a count hold what they were built for: as many of them count as the
     bursts meant to match (for "one more", that many or one fewer). Follow-ups of events close together
     add up, which would make a case probe something other than it says."""
@@ -439,7 +437,7 @@ def _as_built(left: Reduce, setting: str, own: list[Burst]) -> bool:
     every = flatten(own)
     counted = sum(b.count for b in every if _matches(left.stream, b, every))
     meant = sum(b.count for b in own)  # top-level bursts: the stream's own events
-    return counted in (meant, meant - 1) if "and one" in setting else counted == meant
+    return counted in (meant, meant - 1) if extra else counted == meant
 
 
 def _holds_all(wanted: dict[Compare, bool], traits: dict[str, Stored | None], bursts: list[Burst]) -> bool:
@@ -552,11 +550,17 @@ def _check_stream(stream: Event, nested: bool = False) -> None:
                     )
 
 
-def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> list[tuple[str, list[Burst]]]:
+class _Case(NamedTuple):
+    setting: str
+    bursts: list[Burst]
+    extra: bool = False  # base events and one more, which may or may not count
+
+
+def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> list[_Case]:
     """Events for ``leaf`` (a reducer compared with a number), beside ``overlap`` events the rest adds."""
     stream, threshold = left.stream, float(leaf.right.value)  # type: ignore[union-attr, arg-type]
     when = _inside(names, stream)
-    probes: list[tuple[str, list[Burst]]] = []
+    probes: list[_Case] = []
     extra_fixed: tuple[tuple[str, Stored | None], ...] = ()
     if left.fn == "count":
         counts, beyond = count_values(names.counts.get(stream.name, set()) | {threshold}, MAX_BURST)
@@ -569,11 +573,13 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
         for n in counts:
             if n >= overlap:
                 burst = [_burst(stream.name, n - overlap, when, plain, None, distinct)] if n > overlap else []
-                probes.append((f"{n} matching events", burst))
+                probes.append(_Case(f"{n} matching events", burst))
                 if distinct and n > 1:  # as many events, one value: a count of events is not one of values
                     same = _attributes(names, stream, fixed=((distinct, (None, "same", None)),))
                     probes.append(
-                        (f"{n} matching events with one {distinct}", [_burst(stream.name, n, when, same)])
+                        _Case(
+                            f"{n} matching events with one {distinct}", [_burst(stream.name, n, when, same)]
+                        )
                     )
         base = next(
             (k for k in counts if k >= overlap and _count_holds(leaf, k) != _count_holds(leaf, k + 1)), None
@@ -588,17 +594,17 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
         for value in values:
             one = _attributes(names, stream, fixed=((prop, value),))
             probes.append(
-                (f"one event with {prop} {stored_text(value)}", [_burst(stream.name, 1, when, one)])
+                _Case(f"one event with {prop} {stored_text(value)}", [_burst(stream.name, 1, when, one)])
             )
             probes.append(
-                (f"two events with {prop} {stored_text(value)}", [_burst(stream.name, 2, when, one)])
+                _Case(f"two events with {prop} {stored_text(value)}", [_burst(stream.name, 2, when, one)])
             )
         for older, newer in zip(values, values[1:], strict=False):  # same moment: the first has the lower id
             first = _attributes(names, stream, fixed=((prop, older),))
             second = _attributes(names, stream, fixed=((prop, newer),))
-            probes.append((f"{prop} {stored_text(older)}, then {stored_text(newer)}",
+            probes.append(_Case(f"{prop} {stored_text(older)}, then {stored_text(newer)}",
                            [_burst(stream.name, 1, when, first), _burst(stream.name, 1, when, second)]))  # fmt: skip
-        probes.append(("no events", []))
+        probes.append(_Case("no events", []))
         empty = _count_holds(leaf, 0) if left.fn == "sum" else False
         decider = next((v for v in values if holds(leaf, v) != empty), None)
         if decider is None:
@@ -622,7 +628,7 @@ def _reduce_probes(names: _Names, leaf: Compare, left: Reduce, overlap: int) -> 
             ]
             if apart:
                 base_events = [replace(own[0], hours_ago=min(apart, key=lambda h: abs(h - when)))]
-        probes.append((f"{base} matching events and one {setting}", [*base_events, burst]))
+        probes.append(_Case(f"{base} matching events and one {setting}", [*base_events, burst], extra=True))
 
     for hours in names.times(stream.name):
         one_more(_ago(hours), _burst(stream.name, 1, hours, attributes, None, distinct))
