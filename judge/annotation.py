@@ -7,7 +7,7 @@ import pandas as pd
 from judge.config import Settings
 from judge.errors import JudgeError
 from judge.rubric import current_rubric
-from storage import Database
+from storage import Database, labels
 from storage import queries as q
 
 __all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
@@ -21,9 +21,18 @@ def rubric_lines() -> dict[int, tuple[str, str]]:
 def next_pair(
     db: Database, settings: Settings, annotator: str, dataset: int, skipped: list[int]
 ) -> int | None:
-    """The next pair for this annotator, or None when nothing is left for them."""
+    """The next pair for this annotator, or None when nothing is left for them.
+
+    One pair in every ``settings.gold_every`` is a gold pair (adjudicated, so each person's accuracy can be
+    measured on it), unmarked, while there are gold pairs they have not rated."""
     found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
-    return found[0] if found else None
+    if not found:
+        return None
+    if settings.gold_every and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0:
+        gold = labels.gold_queue(db, annotator, dataset, list(skipped))
+        if gold is not None:
+            return gold
+    return found[0]
 
 
 def previous_rating(

@@ -16,6 +16,10 @@ DEFAULT_ANNOTATORS_PER_PAIR = 3
 DEFAULT_HEADLINE_METRIC = "within_one"
 DEFAULT_OVERLAP = "10%"
 """Pairs every annotator gets first (up to the per-pair cap): people's agreement exists from the first hour."""
+DEFAULT_TOO_FAST_SECONDS = 4.0
+"""A rating given in less time than this is flagged as too fast to have read both definitions."""
+DEFAULT_GOLD_EVERY = 10
+"""One pair in this many served to an annotator is a gold pair (an adjudicated one), when there are any."""
 
 
 def _overlap(value: str) -> tuple[int, float]:
@@ -35,6 +39,20 @@ def _overlap(value: str) -> tuple[int, float]:
     )
 
 
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if value < 0 or value != value or value == float("inf"):
+        kind = "a whole number" if whole else "a number"
+        raise JudgeError(f"{name} must be {kind} of 0 or more, not {text!r}")
+    return value
+
+
 def _names(value: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in (value or "").split(",") if n.strip())
 
@@ -47,7 +65,9 @@ class Settings:
     (comma-separated names; empty means anyone), ``JUDGE_ADMIN_PASSWORD`` (when set, an admin
     proves who they are with it; without it a name on the admin list is taken at its word),
     ``JUDGE_ANNOTATORS_PER_PAIR``, ``JUDGE_HEADLINE_METRIC``, ``JUDGE_OVERLAP`` (pairs every annotator
-    rates first: a number, or a share of each dataset such as ``10%``; ``0`` for none).
+    rates first: a number, or a share of each dataset such as ``10%``; ``0`` for none),
+    ``JUDGE_TOO_FAST_SECONDS`` (a rating quicker than this is flagged), ``JUDGE_GOLD_EVERY`` (one pair in
+    this many served is a gold pair, unmarked; ``0`` for none).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -57,6 +77,8 @@ class Settings:
     headline_metric: str = DEFAULT_HEADLINE_METRIC
     admin_password: str | None = field(default=None, repr=False)  # a secret: never printed or logged
     overlap: tuple[int, float] = _overlap(DEFAULT_OVERLAP)  # (pairs, share of a dataset): whichever is more
+    too_fast_seconds: float = DEFAULT_TOO_FAST_SECONDS
+    gold_every: int = DEFAULT_GOLD_EVERY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +96,8 @@ class Settings:
             headline_metric=env.get("JUDGE_HEADLINE_METRIC") or DEFAULT_HEADLINE_METRIC,
             admin_password=env.get("JUDGE_ADMIN_PASSWORD") or None,
             overlap=_overlap(env.get("JUDGE_OVERLAP") or DEFAULT_OVERLAP),
+            too_fast_seconds=_number(env, "JUDGE_TOO_FAST_SECONDS", DEFAULT_TOO_FAST_SECONDS),
+            gold_every=int(_number(env, "JUDGE_GOLD_EVERY", DEFAULT_GOLD_EVERY, whole=True)),
         )
 
     def may_administer(self, name: str | None, password_checked: bool = False) -> bool:

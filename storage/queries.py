@@ -225,17 +225,20 @@ def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outco
             ).fetchone()
         ):
             return "already_rated"
-        cursor.execute(
-            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        cursor.execute(  # after this person saw a judge's score of the pair, a rating is no longer blind
+            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
+               SELECT ?, ?, ?, ?, ?, ?, ?,
+                      CASE WHEN EXISTS (SELECT 1 FROM reveals WHERE annotator = ? AND pair_id = ?)
+                           THEN 'after_reveal' ELSE 'blind' END""",
             [rating.pair_id, rating.annotator, rating.score, rating.note, rating.seconds,
-             rating.created_at or utc_now(), rating.token],
+             rating.created_at or utc_now(), rating.token, rating.annotator, rating.pair_id],
         )  # fmt: skip
     return "recorded"
 
 
 def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
-    """Append imported rating events at once; events whose token is stored already are skipped."""
+    """Append imported rating events at once (kind ``imported``); events whose token is stored already are
+    skipped."""
     with db.transaction() as cursor:
         tokens = [r.token for r in ratings]
         known = {
@@ -254,8 +257,8 @@ def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
             )
         if rows:
             cursor.executemany(
-                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'imported')""",
                 rows,
             )
     return len(rows)
@@ -289,7 +292,9 @@ def queue(
                    SELECT id, row_number() OVER (ORDER BY hash(id::VARCHAR), id) AS place, count(*) OVER () AS total
                    FROM pairs WHERE dataset_id = $dataset)
                SELECT p.id FROM ranked p
-               LEFT JOIN (SELECT pair_id, count(*) AS n, bool_or(annotator = $who) AS mine
+               LEFT JOIN (SELECT pair_id, count(*) FILTER (WHERE annotator NOT IN (SELECT annotator
+                                                                   FROM excluded_annotators)) AS n,
+                                 bool_or(annotator = $who) AS mine
                           FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
                WHERE NOT coalesce(r.mine, false)
                  AND coalesce(r.n, 0) < $most AND NOT list_contains($skipped, p.id)
@@ -326,7 +331,9 @@ def progress(db: Database, annotator: str, dataset: int, max_annotators: int) ->
     row = (
         db.cursor()
         .execute(
-            """WITH r AS (SELECT c.pair_id, count(*) AS n, bool_or(c.annotator = $who) AS mine
+            """WITH r AS (SELECT c.pair_id, bool_or(c.annotator = $who) AS mine,
+                                 count(*) FILTER (WHERE c.annotator NOT IN (SELECT annotator
+                                                                            FROM excluded_annotators)) AS n
                           FROM current_ratings c JOIN pairs p ON p.id = c.pair_id
                           WHERE p.dataset_id = $dataset GROUP BY c.pair_id)
                SELECT count(*) FILTER (WHERE coalesce(r.mine, false)),
@@ -361,18 +368,24 @@ def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFram
     )
 
 
-def ratings_frame(db: Database, dataset: str | None = None, *, current_only: bool = True) -> pd.DataFrame:
-    """Ratings as a table: the current one per (pair, annotator), or every event."""
+def ratings_frame(
+    db: Database, dataset: str | None = None, *, current_only: bool = True, everyone: bool = False
+) -> pd.DataFrame:
+    """Ratings as a table. ``current_only``: what the consensus rests on, the current rating per (pair,
+    annotator) of every annotator not left out of it (``everyone``: of those left out too); otherwise every
+    event of everyone (history, export). ``excluded`` says whose ratings are left out of the consensus;
+    ``kind`` is blind, after_reveal or imported."""
     return (
         db.cursor()
         .execute(
             """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
-                      r.created_at, r.pair_id
+                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded
                FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
+               LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
                WHERE ($dataset IS NULL OR d.name = $dataset)
-                 AND (NOT $current OR r.id IN (SELECT id FROM current_ratings))
+                 AND (NOT $current OR (r.id IN (SELECT id FROM current_ratings) AND ($all OR x.annotator IS NULL)))
                ORDER BY r.id""",
-            {"dataset": dataset, "current": current_only},
+            {"dataset": dataset, "current": current_only, "all": everyone},
         )
         .df()
     )

@@ -128,6 +128,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE judge_results ADD COLUMN cached BOOLEAN DEFAULT false;
         """,
     ),
+    (
+        "0006_label_kinds_and_annotator_quality",
+        """
+        -- What a rating rests on: given blind, given after this person saw a judge's score of the pair,
+        -- or imported from a file. Adjudicated scores are their own kind, in adjudications.score.
+        ALTER TABLE rating_events ADD COLUMN kind VARCHAR DEFAULT 'blind';
+        UPDATE rating_events SET kind = 'imported' WHERE token LIKE 'import:%' OR token LIKE 'hanna-%';
+        CREATE TABLE reveals (
+            annotator VARCHAR NOT NULL,
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            first_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (annotator, pair_id)
+        );
+        ALTER TABLE adjudications ADD COLUMN score INTEGER;
+        CREATE TABLE excluded_annotators (
+            annotator VARCHAR PRIMARY KEY,
+            excluded_by VARCHAR NOT NULL,
+            reason VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 

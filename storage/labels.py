@@ -1,0 +1,108 @@
+"""What the human side rests on: who saw a judge's score (reveals), whose ratings are left out of the
+consensus, and the adjudicated scores that make gold pairs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from storage.db import Database
+from storage.queries import utc_now
+
+__all__ = [
+    "exclude",
+    "excluded",
+    "gold_queue",
+    "gold_scores",
+    "include",
+    "label_kinds",
+    "record_reveal",
+]
+
+
+def record_reveal(db: Database, annotator: str, pair_id: int) -> None:
+    """``annotator`` has seen a judge's score of ``pair_id``: their ratings of it from now on are not blind."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO reveals (annotator, pair_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [annotator, pair_id, utc_now()],
+        )
+
+
+def exclude(db: Database, annotator: str, by: str, reason: str | None) -> None:
+    """Leave ``annotator``'s ratings out of the consensus (they stay stored; :func:`include` undoes it)."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            """INSERT INTO excluded_annotators (annotator, excluded_by, reason, created_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
+            [annotator, by, reason, utc_now()],
+        )
+
+
+def include(db: Database, annotator: str) -> None:
+    with db.transaction() as cursor:
+        cursor.execute("DELETE FROM excluded_annotators WHERE annotator = ?", [annotator])
+
+
+def excluded(db: Database) -> pd.DataFrame:
+    """Annotators left out of the consensus, who left them out, why and when."""
+    return (
+        db.cursor()
+        .execute(
+            "SELECT annotator, excluded_by, reason, created_at FROM excluded_annotators ORDER BY annotator"
+        )
+        .df()
+    )
+
+
+def gold_scores(db: Database, dataset: int | None = None) -> pd.Series:
+    """The adjudicated score per gold pair (a pair whose latest adjudication, in any run, gave a score),
+    indexed by pair id."""
+    frame = (
+        db.cursor()
+        .execute(
+            f"""SELECT pair_id, score FROM ({_LATEST}) WHERE score IS NOT NULL
+                  AND ($dataset IS NULL OR pair_id IN (SELECT id FROM pairs WHERE dataset_id = $dataset))
+                ORDER BY pair_id""",
+            {"dataset": dataset},
+        )
+        .df()
+    )
+    return frame.set_index("pair_id")["score"].astype(int) if not frame.empty else pd.Series(dtype=int)
+
+
+def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -> int | None:
+    """A gold pair of ``dataset`` this annotator has not rated (nor skipped now), or None."""
+    row = (
+        db.cursor()
+        .execute(
+            f"""SELECT g.pair_id FROM ({_LATEST}) g JOIN pairs p ON p.id = g.pair_id
+                WHERE g.score IS NOT NULL AND p.dataset_id = $dataset AND NOT list_contains($skipped, p.id)
+                  AND p.id NOT IN (SELECT pair_id FROM rating_events WHERE annotator = $who)
+                ORDER BY hash(p.id::VARCHAR || $who), p.id LIMIT 1""",
+            {"dataset": dataset, "who": annotator, "skipped": skipped},
+        )
+        .fetchone()
+    )
+    return None if row is None else int(row[0])
+
+
+_LATEST = "SELECT pair_id, arg_max_null(score, id) AS score FROM adjudications GROUP BY pair_id"
+
+
+def label_kinds(db: Database, pair_ids: list[int]) -> dict[str, int]:
+    """How many labels of each kind ``pair_ids`` have: the current ratings in the consensus, by kind
+    (blind, after_reveal, imported), and the pairs with an adjudicated score (adjudicated)."""
+    cursor = db.cursor()
+    rows = cursor.execute(
+        """SELECT r.kind, count(*) FROM rating_events r
+           WHERE r.id IN (SELECT id FROM current_ratings) AND list_contains($ids, r.pair_id)
+             AND r.annotator NOT IN (SELECT annotator FROM excluded_annotators)
+           GROUP BY r.kind""",
+        {"ids": pair_ids},
+    ).fetchall()
+    kinds = {"blind": 0, "after_reveal": 0, "imported": 0} | {str(k): int(n) for k, n in rows}
+    adjudicated = cursor.execute(
+        f"SELECT count(*) FROM ({_LATEST}) WHERE score IS NOT NULL AND list_contains(?, pair_id)", [pair_ids]
+    ).fetchone()
+    kinds["adjudicated"] = int(adjudicated[0]) if adjudicated else 0
+    return kinds

@@ -1,0 +1,99 @@
+"""What labels rest on, on real DuckDB: kinds of rating, people left out of the consensus, gold pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from judge import annotation
+from judge.config import Settings
+from storage import MIGRATIONS, Database, migrate
+from storage import labels
+from storage import queries as q
+from storage import runs as r
+from tests.conftest import text_pair
+
+
+def rating(pair_id: int, annotator: str, score: int, token: str) -> q.NewRating:
+    return q.NewRating(pair_id, annotator, score, None, 5.0, token)
+
+
+def pairs(db: Database, count: int) -> list[int]:
+    q.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(count)])
+    return [int(p) for p in q.pairs_frame(db, "d")["pair_id"]]
+
+
+def test_a_rating_after_seeing_the_judge_is_not_blind(db: Database) -> None:
+    one, two = pairs(db, 2)
+    q.record_rating(db, rating(one, "ana", 3, "t1"), first_only=True)
+    labels.record_reveal(db, "ana", one)
+    labels.record_reveal(db, "ana", one)  # seen twice: one reveal
+    q.record_rating(db, rating(one, "ana", 4, "t2"), first_only=False)
+    q.record_rating(db, rating(two, "ana", 2, "t3"), first_only=True)
+    q.record_rating(db, rating(one, "bo", 2, "t4"), first_only=True)  # bo has not seen it
+    q.add_ratings(db, [rating(two, "cy", 5, "import:x")])
+    events = q.ratings_frame(db, current_only=False)
+    assert list(events["kind"]) == ["blind", "after_reveal", "blind", "blind", "imported"]
+    assert labels.label_kinds(db, [one, two]) == {"blind": 2, "after_reveal": 1, "imported": 1, "adjudicated": 0}
+
+
+def test_a_person_left_out_of_the_consensus_is_left_out_of_figures_and_the_cap(db: Database) -> None:
+    one, two = pairs(db, 2)
+    dataset = q.dataset_id(db, "d")
+    assert dataset is not None
+    for who, score in (("ana", 1), ("bo", 5)):
+        q.record_rating(db, rating(one, who, score, f"{who}1"), first_only=True)
+    labels.exclude(db, "ana", "lead", "rates without reading")
+    assert list(q.ratings_frame(db)["annotator"]) == ["bo"]
+    assert list(q.ratings_frame(db, everyone=True)["annotator"]) == ["ana", "bo"]
+    assert list(q.ratings_frame(db, current_only=False)["excluded"]) == [True, False]
+    # the cap of two raters per pair counts bo only, so pair one is still open to cy
+    assert set(q.queue(db, "cy", dataset, 2, limit=5)) == {one, two}
+    assert q.progress(db, "cy", dataset, 2).left_for_me == 2
+    assert list(labels.excluded(db)[["annotator", "excluded_by", "reason"]].itertuples(index=False, name=None)) == [
+        ("ana", "lead", "rates without reading")
+    ]
+    labels.include(db, "ana")
+    assert list(q.ratings_frame(db)["annotator"]) == ["ana", "bo"]
+    assert q.queue(db, "cy", dataset, 2, limit=5) == [two]
+
+
+def test_gold_pairs_follow_the_latest_adjudication_and_one_in_n_is_served(db: Database) -> None:
+    ids = pairs(db, 30)
+    dataset = q.dataset_id(db, "d")
+    assert dataset is not None
+    run = q.create_run(db, name="j", judge_kind="external", status="imported")
+    r.add_adjudication(db, run, ids[20], "humans_right", None, "lead", score=2)
+    r.add_adjudication(db, run, ids[21], "judge_right", None, "lead", score=4)
+    r.add_adjudication(db, run, ids[21], "ambiguous", "not sure after all", "lead")  # no score: no longer gold
+    assert labels.gold_scores(db, dataset).to_dict() == {ids[20]: 2}
+    latest = r.adjudications_frame(db, run).set_index("pair_id")
+    assert latest.loc[ids[21], "verdict"] == "ambiguous" and pd.isna(latest.loc[ids[21], "score"])
+    settings = Settings.from_env({"JUDGE_GOLD_EVERY": "5", "JUDGE_OVERLAP": "0"})
+    served = []
+    for n in range(10):
+        pair = annotation.next_pair(db, settings, "ana", dataset, [])
+        assert pair is not None
+        served.append(pair)
+        q.record_rating(db, rating(pair, "ana", 3, f"a{n}"), first_only=True)
+    assert served.index(ids[20]) == 4 and served.count(ids[20]) == 1  # the fifth pair, once
+    assert labels.label_kinds(db, ids)["adjudicated"] == 1
+
+
+def test_the_migration_marks_ratings_imported_before_it_as_imported(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    migrate(connection, MIGRATIONS[:5])
+    connection.execute("INSERT INTO datasets VALUES (1, 'd', NULL, now())")
+    connection.execute("INSERT INTO pairs VALUES (1, 1, 'x', 'text', NULL, 'a', 'b', NULL, NULL, 'h', now())")
+    for n, token in enumerate(("browser-token", "import:abc", "hanna-overall-m-1-1")):
+        connection.execute(
+            "INSERT INTO rating_events (pair_id, annotator, score, created_at, token) VALUES (1, ?, 3, now(), ?)",
+            [f"p{n}", token],
+        )
+    connection.close()
+    db = Database(path)
+    assert list(q.ratings_frame(db, current_only=False)["kind"]) == ["blind", "imported", "imported"]
+    db.close()
