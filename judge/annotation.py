@@ -28,7 +28,10 @@ def next_pair(
     found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
     if not found:
         return None
-    if settings.gold_every and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0:
+    if (
+        settings.gold_every
+        and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0
+    ):
         gold = labels.gold_queue(db, annotator, dataset, list(skipped))
         if gold is not None:
             return gold

@@ -3,31 +3,56 @@
 import streamlit as st
 
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
+from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs, history, report
 from judge.errors import JudgeError
 from storage import runs as r
+from storage.labels import label_kinds as labels_kinds
 from ui.agreement_views import (
     comparison_table,
     confusion_heatmap,
     distributions,
+    exclusion_controls,
     figures_table,
     history_chart,
+    judge_headline,
+    people_section,
+    quality_table,
 )
 from ui.resources import database, settings
-from ui.session import choose_run
+from ui.session import choose_dataset, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
 headline = config.headline_metric if config.headline_metric in FIGURES else "within_one"
 headline_label = FIGURES[headline][0]
 st.title("Agreement")
-
-left, right = st.columns(2)
-run_id = choose_run(db, "agreement_run", left)
-if run_id is None:
+signed_in(config)
+dataset = choose_dataset(db, acting="Figures are for")
+if dataset is None:
     st.stop()
+name = str(st.session_state["dataset"])
+
+st.subheader("People among themselves")
+people = people_summary(db, name, config)
+people_section(people)
+with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a in people.quality)):
+    st.caption(f"Each person against the consensus of the others on pairs both rated; a rating under "
+               f"{config.too_fast_seconds:g} s is too fast (JUDGE_TOO_FAST_SECONDS); gold pairs are pairs with an "
+               "adjudicated score, served unmarked now and then (JUDGE_GOLD_EVERY).")  # fmt: skip
+    quality_table(people.quality)
+    exclusion_controls(db, config, people)
+
+st.subheader("The judge against people")
 runs = r.runs_frame(db)
+runs = runs[runs["dataset"].isna() | (runs["dataset"] == name)]
+if runs.empty:
+    st.info("No judge run on this dataset yet: start one on the Judge page (the offline execution judge needs "
+            "no key), or import judgments.")  # fmt: skip
+    st.stop()
 labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+left, right = st.columns(2)
+run_id = left.selectbox("Run", list(labels), format_func=lambda i: labels[i], key="agreement_run")
 other = right.selectbox("Compare with an earlier run (optional)", [None, *labels], key="agreement_vs",
                         format_func=lambda i: "none" if i is None else labels[i])  # fmt: skip
 
@@ -40,20 +65,7 @@ if result.n == 0:
     st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
     st.stop()
 
-value = result.figure(headline)
-c1, c2, c3 = st.columns(3)
-c1.metric(headline_label, "n/a" if value.value is None else f"{value.value:.1%}" if headline in ("exact",
-          "within_one", "pass_fail") else f"{value.value:.3f}")  # fmt: skip
-c2.metric("Pairs compared", f"{result.n:,}", help=f"{result.no_human} judged pairs have no human rating yet; "
-          f"{result.judge_errors} have only judge errors")  # fmt: skip
-ceiling_value = result.ceiling.within_one if headline == "within_one" else result.ceiling.exact
-c3.metric("People among themselves (within one)" if headline == "within_one" else "People among themselves (exact)",
-          "n/a" if ceiling_value is None else f"{ceiling_value:.1%}",
-          help=f"{result.ceiling.pairs} pairs with two or more ratings: the ceiling a judge can be expected to reach")  # fmt: skip
-alpha, ac1 = result.ceiling.alpha_ordinal, result.ceiling.gwet_ac1
-st.caption(f"Human ceiling: Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.3f}'}, "
-           f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.3f}'} on {result.ceiling.pairs} pairs. "
-           "Intervals: 95% bootstrap over pairs (1,000 resamples, seeded).")  # fmt: skip
+judge_headline(result, headline, labels_kinds(db, result.pair_ids))
 
 table = figures_table(result, headline)
 st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)

@@ -7,9 +7,16 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from judge.agreement.report import Comparison, Report
+from judge.agreement.annotators import AnnotatorQuality
+from judge.agreement.people import PeopleSummary
+from judge.agreement.report import FIGURES, Comparison, Report
+from judge.config import Settings
+from storage import Database, labels
+from ui.session import admin_gate, is_admin, sign_in_form
+from ui.text import inert
 
-__all__ = ["comparison_table", "confusion_heatmap", "distributions", "figures_table", "history_chart"]
+__all__ = ["comparison_table", "confusion_heatmap", "distributions", "exclusion_controls", "figures_table",
+           "history_chart", "judge_headline", "people_section", "quality_table"]  # fmt: skip
 
 
 def _cell(value: float | None) -> str:
@@ -43,7 +50,9 @@ def distributions(report: Report) -> go.Figure:
 def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
     figure = px.line(history, x="label", y="value", markers=True, hover_data=["model", "prompt", "n", "created_at"],
                      labels={"label": "Run (model · prompt), oldest first", "value": label})  # fmt: skip
-    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=f"{label} across runs")
+    figure.update_layout(
+        height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=f"{label} across runs"
+    )
     return figure
 
 
@@ -58,3 +67,97 @@ def comparison_table(comparison: Comparison) -> None:
     p = comparison.mcnemar_p
     st.caption(f"{comparison.n} pairs judged by both runs. Exact agreement: {comparison.a_only_right} pairs right "
                f"only before, {comparison.b_only_right} only after; McNemar p = {_cell(p)}.")  # fmt: skip
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def people_section(summary: PeopleSummary) -> None:
+    """People among themselves: four figures, what they rest on, and what is missing when they are n/a."""
+    c = summary.ceiling
+    cols = st.columns(4)
+    cols[0].metric(
+        "Pairs rated by two or more", f"{c.pairs:,}", help=f"{summary.rated_pairs:,} pairs rated in all"
+    )
+    cols[1].metric(
+        "Same score", _percent(c.exact), help="Share of every two ratings of the same pair that agree"
+    )
+    cols[2].metric("Within one point", _percent(c.within_one))
+    cols[3].metric("Krippendorff's alpha (ordinal)", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
+                   help="1 is perfect agreement, 0 is what chance would give; teams often look for 0.67 or more")  # fmt: skip
+    if summary.missing:
+        st.info(summary.missing)
+    k = summary.kinds
+    rests = (f"Ratings in the consensus: {k['blind']:,} given blind, {k['after_reveal']:,} after seeing a judge's "
+             f"score, {k['imported']:,} imported; {k['adjudicated']:,} pairs have an adjudicated score.")  # fmt: skip
+    if summary.excluded:
+        rests += f" Left out of the consensus: {', '.join(inert(n) for n in summary.excluded)}."
+    st.caption(rests)
+
+
+def quality_table(quality: list[AnnotatorQuality]) -> None:
+    st.dataframe(
+        pd.DataFrame([{
+            "annotator": a.annotator, "needs a look": "; ".join(a.concerns) or "-",
+            "ratings": a.ratings, "shared with others": a.shared,
+            "same as the others": _percent(a.exact), "within one of the others": _percent(a.within_one),
+            "above the others by": "n/a" if a.bias is None else f"{a.bias:+.1f}",
+            "median time": "n/a" if a.median_seconds is None else f"{a.median_seconds:.0f} s",
+            "too fast": f"{a.too_fast} of {a.timed}", "gold pairs": a.gold,
+            "gold: same score": _percent(a.gold_exact), "in the consensus": "no, left out" if a.excluded else "yes",
+        } for a in quality]),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+
+
+def exclusion_controls(db: Database, config: Settings, summary: PeopleSummary) -> None:
+    """Leave one annotator's ratings out of the consensus, or count them again (admins; checked on each
+    click, not only when the buttons are drawn)."""
+    if not summary.quality or not admin_gate(config, "leave an annotator out of the consensus"):
+        return
+    who = st.session_state.get("annotator")
+    if not who:
+        sign_in_form(config, "Your name goes with each change you make.", "Who are you?", "Sign in")
+        return
+
+    def leave_out(name: str, reason: str) -> None:
+        if is_admin(config):
+            labels.exclude(db, name, str(who), reason.strip() or None)
+
+    def count_again(name: str) -> None:
+        if is_admin(config):
+            labels.include(db, name)
+
+    counted = [a.annotator for a in summary.quality if not a.excluded]
+    left, middle, right = st.columns([2, 3, 2], vertical_alignment="bottom")
+    name = left.selectbox("Annotator", counted, index=None, key="exclude_who", placeholder="Pick a person")
+    reason = middle.text_input("Why (kept with the change)", key="exclude_why")
+    right.button("Leave out of the consensus", disabled=name is None, on_click=leave_out, args=(name, reason),
+                 help="Their ratings stay stored and can be counted again; every figure is computed without them.")  # fmt: skip
+    for out in summary.excluded:
+        st.button(f"Count {out} again", key=f"include-{out}", on_click=count_again, args=(out,))
+
+
+def judge_headline(result: Report, headline: str, kinds: dict[str, int]) -> None:
+    """The headline figure, the pairs it rests on, and people among themselves on the same pairs."""
+    label = FIGURES[headline][0]
+    value = result.figure(headline)
+    share = headline in ("exact", "within_one", "pass_fail")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        label, "n/a" if value.value is None else f"{value.value:.1%}" if share else f"{value.value:.3f}"
+    )
+    c2.metric("Pairs compared", f"{result.n:,}", help=f"{result.no_human} judged pairs have no human rating yet; "
+              f"{result.judge_errors} have only judge errors")  # fmt: skip
+    among = result.ceiling.within_one if headline == "within_one" else result.ceiling.exact
+    c3.metric("People among themselves (within one)" if headline == "within_one" else "People among themselves (exact)",
+              "n/a" if among is None else f"{among:.1%}",
+              help=f"On the {result.ceiling.pairs} of these pairs with two or more ratings: the ceiling a judge can "
+              "be expected to reach")  # fmt: skip
+    alpha, ac1 = result.ceiling.alpha_ordinal, result.ceiling.gwet_ac1
+    st.caption(f"People on these pairs: Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.3f}'}, "
+               f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.3f}'} on {result.ceiling.pairs} pairs. "
+               f"The human side rests on {kinds['blind']:,} blind ratings, {kinds['after_reveal']:,} given after "
+               f"seeing a judge's score and {kinds['imported']:,} imported ({kinds['adjudicated']:,} of the pairs "
+               "also have an adjudicated score). Intervals: 95% bootstrap over pairs (1,000 resamples, seeded).")  # fmt: skip

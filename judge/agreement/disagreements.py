@@ -11,7 +11,7 @@ from storage import Database
 from storage import queries as q
 from storage import runs as r
 
-__all__ = ["disagreements"]
+__all__ = ["disagreements", "next_unadjudicated"]
 
 Direction = Literal["any", "judge_higher", "judge_lower"]
 
@@ -37,3 +37,17 @@ def disagreements(db: Database, run_id: int, min_gap: int = 2, direction: Direct
     return out.sort_values(["gap", "pair_id"], key=lambda c: -c.abs() if c.name == "gap" else c).reset_index(
         drop=True
     )
+
+
+def next_unadjudicated(found: pd.DataFrame, current: int | None) -> int | None:
+    """The first pair after ``current`` in the list (wrapping round) that has no verdict yet; None when every
+    pair listed has one."""
+    ids = [int(p) for p in found["pair_id"]]
+    open_ = [int(p) for p in found.loc[found["verdict"].isna(), "pair_id"]]
+    if not open_:
+        return None
+    start = ids.index(current) + 1 if current in ids else 0
+    for pair_id in ids[start:] + ids[:start]:
+        if pair_id in open_:
+            return pair_id
+    return None

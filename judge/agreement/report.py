@@ -84,6 +84,7 @@ class Report:
     ceiling: Ceiling
     human_scores: list[int] = field(default_factory=list)
     judge_scores: list[int] = field(default_factory=list)
+    pair_ids: list[int] = field(default_factory=list)  # the pairs compared, in the order of the scores
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -141,7 +142,8 @@ def report_from(
     t = table_of(both["human"].to_numpy(), both["judge"].to_numpy())
     ratings = ratings[ratings["pair_id"].isin(both.index)]
     return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed), t.astype(int).tolist(),
-                  ceiling(ratings), both["human"].tolist(), both["judge"].tolist())  # fmt: skip
+                  ceiling(ratings), both["human"].tolist(), both["judge"].tolist(),
+                  [int(p) for p in both.index])  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ import pandas as pd
 
 from judge import annotation
 from judge.config import Settings
-from storage import MIGRATIONS, Database, migrate
-from storage import labels
+from storage import MIGRATIONS, Database, labels, migrate
 from storage import queries as q
 from storage import runs as r
 from tests.conftest import text_pair
