@@ -44,3 +44,22 @@ def test_analysis_pages_show_figures_for_what_was_rated(
     _idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     screenshot(page, f"{path}-page")
+
+
+def test_a_click_on_a_row_of_disagreements_opens_its_pair(browser: object, judged_server: AppServer) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{judged_server.url}/disagreements?annotator=lee")
+    page.wait_for_selector("text=Click a row to open its pair", timeout=90_000)
+    _idle(page)
+    picked = page.get_by_role("combobox", name="Pair")
+    first = picked.input_value() if picked.evaluate("e => 'value' in e") else picked.inner_text()
+    grid = page.locator("[data-testid=stDataFrame]").first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * 2 + 17)  # the selection box of the second row
+    _idle(page)
+    page.wait_for_timeout(500)
+    _idle(page)
+    after = picked.input_value() if picked.evaluate("e => 'value' in e") else picked.inner_text()
+    assert after != first
+    screenshot(page, "disagreements-row-opened")
