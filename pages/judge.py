@@ -8,7 +8,7 @@ from storage import queries as q
 from storage import runs as r
 from ui.resources import database, jobs, keys, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
-from ui.session import admin_gate, choose_dataset, signed_in
+from ui.session import admin_gate, choose_dataset, is_admin, signed_in
 from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
@@ -26,14 +26,14 @@ with st.expander("Start a run", expanded=True):
     try:
         if kind == "execution":
             st.caption("Runs both definitions on generated customer data; audience pairs only.")
-            if st.button("Start", type="primary", disabled=not admin):
+            if st.button("Start", type="primary", disabled=not admin) and is_admin(config):
                 st.toast(f"Run {work.start_execution(dataset)} started")
         else:
             spec = llm_spec_form(dataset)
             guess = estimate(db, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
                     f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip
-            if st.button("Start", type="primary", disabled=not admin or not spec.model):
+            if st.button("Start", type="primary", disabled=not admin or not spec.model) and is_admin(config):
                 provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
                 st.toast(f"Run {work.start_llm(spec, provider)} started")
     except JudgeError as e:
@@ -51,11 +51,12 @@ def runs() -> None:
     latest = table.iloc[0]
     st.caption(f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors")
     st.dataframe(table, hide_index=True, width="stretch")
+    allowed = is_admin(config)  # asked again on every rerun of this fragment, and for each button
     for run_id in sorted(active):
-        if st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
+        if allowed and st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
             work.cancel(run_id)
     for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled", "failed"]), "id"]:
-        if run_id not in active and admin and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):
+        if run_id not in active and allowed and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):
             try:
                 work.resume(int(run_id), keys())
             except JudgeError as e:

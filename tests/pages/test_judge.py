@@ -61,3 +61,29 @@ def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: 
     at.session_state["annotator"] = "lee"
     at.run()
     assert not next(b for b in at.button if b.label == "Start").disabled
+
+
+def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from storage import queries as q
+    from ui.resources import _jobs
+
+    monkeypatch.setenv("JUDGE_ADMINS", "lee")
+    db = opened(seeded)
+    run_id = q.create_run(db, name="slow", judge_kind="execution", status="running")
+    release = threading.Event()
+    work = _jobs(str(seeded))
+    work._start(run_id, lambda cancel: release.wait(30) or cancel.wait(0))
+    try:
+        at = AppTest.from_file(PAGE, default_timeout=60).run()
+        assert not any(b.label.startswith("Cancel run") for b in at.button)  # a visitor who never signed in
+        at.session_state["annotator"] = "sam"
+        at.run()
+        assert not any(b.label.startswith("Cancel run") for b in at.button)  # signed in, not an admin
+        at.session_state["annotator"] = "lee"
+        at.run()
+        next(b for b in at.button if b.label == f"Cancel run {run_id}").click().run()
+        assert work._jobs[run_id].cancel.is_set()
+    finally:
+        release.set()
