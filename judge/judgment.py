@@ -1,34 +1,116 @@
-"""A judgment: one small typed record in which failure is a state of its own."""
+"""A judgment: one small typed record in which failure is a state of its own, and the one score check.
+
+Every judge and importer makes a :class:`Judgment`; storage turns it into a row in one place. A
+judgment has a score from 1 to 5 or a failure of one kind from a small closed set, never both and
+never neither; nothing is ever coerced to a default score.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Literal, get_args
 
-__all__ = ["Judgment"]
+from judge.errors import JudgeError
+
+__all__ = ["FAILURES", "Failure", "Judgment", "ScoreError", "valid_score", "valid_seconds"]
+
+Failure = Literal["unreadable_answer", "provider_error", "refusal", "invalid_input", "not_called"]
+FAILURES: tuple[Failure, ...] = get_args(Failure)
+"""unreadable_answer: the answer holds no single clear score; provider_error: the call failed (after the
+SDK's retries); refusal: the model declined to answer; invalid_input: the pair could not be judged (a
+ground truth that is not a valid definition); not_called: no call was made (cancelled, or no answer)."""
+
+SCALE = (1, 5)
+
+
+class ScoreError(JudgeError):
+    """A value that is not one whole score on the scale."""
+
+
+def valid_score(value: object) -> int:
+    """The one score check, for judge answers, imported judgments and ratings: a whole number from 1 to 5
+    (an int, a float that is whole, or a string of one). ``True``, ``4.5``, ``"four"``, ``6`` are errors."""
+    if isinstance(value, bool):
+        raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}")
+    number: float
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}") from None
+    else:
+        raise ScoreError(f"a score is a whole number from 1 to 5, not {type(value).__name__}")
+    if not math.isfinite(number) or not float(number).is_integer():
+        raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}")
+    if not SCALE[0] <= number <= SCALE[1]:
+        raise ScoreError(f"the score {int(number)} is outside the scale 1-5")
+    return int(number)
+
+
+def valid_seconds(value: float | None) -> float | None:
+    """Time spent on a rating or a call: none, or a finite number of seconds (milliseconds) from 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ScoreError(f"a time is a number of 0 or more, not {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{name} is a whole number of 0 or more, not {value!r}")
 
 
 @dataclass(frozen=True)
 class Judgment:
-    """A score from 1 to 5 with its reasoning, or an error; never both, never a default score."""
+    """One judge's verdict on one pair (and sample): a score with its reasoning, or a failure with what went
+    wrong; with the transcript (prompt sent, raw answer), the model, usage, cost and latency."""
 
     judge: str
     score: int | None
     reasoning: str | None = None
-    error: str | None = None
+    failure: Failure | None = None
+    error: str | None = None  # what went wrong, in words; with a failure only
+    pair_id: int | None = None
+    sample: int = 0
     prompt: str | None = None
     raw_response: str | None = None
-    prompt_version: str | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
     evidence: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        if (self.score is None) == (self.error is None):
-            raise ValueError("a judgment has a score or an error, not both and not neither")
+        if (self.score is None) == (self.failure is None):
+            raise ValueError("a judgment has a score or a failure, not both and not neither")
         if self.score is not None and (
-            isinstance(self.score, bool) or not isinstance(self.score, int) or not 1 <= self.score <= 5
+            isinstance(self.score, bool) or not isinstance(self.score, int) or not SCALE[0] <= self.score <= SCALE[1]
         ):
             raise ValueError(f"a score is a whole number from 1 to 5, not {self.score!r}")
+        if self.failure is not None and self.failure not in FAILURES:
+            raise ValueError(f"a failure is one of {', '.join(FAILURES)}, not {self.failure!r}")
+        if self.failure is not None and not self.error:
+            raise ValueError("a failed judgment says what went wrong")
+        if self.score is not None and self.error is not None:
+            raise ValueError("a judgment with a score has no error")
+        _count("sample", self.sample)
+        _count("input_tokens", self.input_tokens)
+        _count("output_tokens", self.output_tokens)
+        for name in ("cost_usd", "latency_ms"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not math.isfinite(value) or value < 0):
+                raise ValueError(f"{name} is a number of 0 or more, not {value!r}")
 
     @classmethod
-    def failed(cls, judge: str, error: str, **fields: Any) -> Judgment:
-        return cls(judge=judge, score=None, error=error, **fields)
+    def failed(cls, judge: str, failure: Failure, error: str, **fields: Any) -> Judgment:
+        return cls(judge=judge, score=None, failure=failure, error=error, **fields)
+
+    def of(self, pair_id: int, sample: int = 0) -> Judgment:
+        """This judgment, said of ``pair_id`` (and ``sample``)."""
+        return replace(self, pair_id=pair_id, sample=sample)

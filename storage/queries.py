@@ -19,12 +19,10 @@ Cursor = duckdb.DuckDBPyConnection
 __all__ = [
     "NewPair",
     "NewRating",
-    "NewResult",
     "Pair",
     "Progress",
     "add_pairs",
     "add_ratings",
-    "add_results",
     "audience_pairs",
     "judged_pairs",
     "set_run_status",
@@ -115,9 +113,16 @@ class PairConflictError(StorageError):
 
 
 def add_pairs(db: Database, dataset: str, pairs: Sequence[NewPair]) -> tuple[int, int]:
-    """Store pairs all at once; returns (added, already present). Nothing is overwritten."""
-    dataset_key = dataset_id(db, dataset, create=True)
+    """Store pairs all at once, the dataset too when it is new; returns (added, already present). Nothing
+    is overwritten, and a refused batch leaves no trace (not even an empty dataset)."""
     with db.transaction() as cursor:
+        found = cursor.execute("SELECT id FROM datasets WHERE name = ?", [dataset]).fetchone()
+        if found is None:
+            found = cursor.execute(
+                "INSERT INTO datasets (name, created_at) VALUES (?, ?) RETURNING id", [dataset, utc_now()]
+            ).fetchone()
+        assert found is not None
+        dataset_key = int(found[0])
         existing = dict(
             cursor.execute(
                 "SELECT external_id, content_hash FROM pairs WHERE dataset_id = ?", [dataset_key]
@@ -356,7 +361,7 @@ def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFram
     return (
         db.cursor()
         .execute(
-            """SELECT c.pair_id, c.score, c.note, c.created_at FROM current_ratings c
+            """SELECT c.pair_id, c.score, c.note, c.created_at, p.external_id FROM current_ratings c
                JOIN pairs p ON p.id = c.pair_id
                JOIN (SELECT pair_id, min(id) AS first_id FROM rating_events WHERE annotator = $who
                      GROUP BY pair_id) f ON f.pair_id = c.pair_id
@@ -394,22 +399,6 @@ def ratings_frame(
 # ---- judge runs and results -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewResult:
-    pair_id: int
-    score: int | None
-    error: str | None
-    reasoning: str | None = None
-    prompt: str | None = None
-    raw_response: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    latency_ms: float | None = None
-    evidence: dict[str, Any] | None = None
-    sample: int = 0
-
-
 _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
                "dataset_id", "source", "started_at", "finished_at")  # fmt: skip
 
@@ -438,37 +427,18 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: str, status: str, **fie
     return int(row[0])
 
 
-def find_run(db: Database, name: str, judge_kind: str) -> int | None:
+def find_run(db: Database, name: str, judge_kind: str, dataset: int | None) -> int | None:
+    """The latest run of this name and kind on ``dataset``: a run belongs to one dataset, so a file of the
+    same name imported into another dataset makes a run of its own."""
     row = (
         db.cursor()
-        .execute("SELECT max(id) FROM judge_runs WHERE name = ? AND judge_kind = ?", [name, judge_kind])
+        .execute(
+            "SELECT max(id) FROM judge_runs WHERE name = ? AND judge_kind = ? AND dataset_id IS NOT DISTINCT FROM ?",
+            [name, judge_kind, dataset],
+        )
         .fetchone()
     )
     return int(row[0]) if row and row[0] is not None else None
-
-
-def add_results(db: Database, run_id: int, results: Sequence[NewResult]) -> int:
-    """Store results of a run; a (pair, sample) judged before in this run is never stored twice."""
-    with db.transaction() as cursor:
-        now = utc_now()
-        rows = [
-            [run_id, r.pair_id, r.sample, r.score, r.error, r.reasoning, r.prompt, r.raw_response,
-             r.input_tokens, r.output_tokens, r.cost_usd, r.latency_ms,
-             json.dumps(r.evidence) if r.evidence is not None else None, now]
-            for r in results
-        ]  # fmt: skip
-        before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchone()
-        if rows:
-            cursor.executemany(
-                """INSERT INTO judge_results (run_id, pair_id, sample, score, error, reasoning, prompt,
-                       raw_response, input_tokens, output_tokens, cost_usd, latency_ms, evidence, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (run_id, pair_id, sample) DO NOTHING""",
-                rows,
-            )
-        after = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchone()
-    assert before is not None and after is not None
-    return int(after[0]) - int(before[0])
 
 
 def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
@@ -476,7 +446,7 @@ def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
         db.cursor()
         .execute(
             """SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
-                      p.external_id, j.sample, j.score, j.error, j.reasoning, j.input_tokens,
+                      p.external_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.input_tokens,
                       j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id
                FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
                JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id

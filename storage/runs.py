@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from judge.judgment import Judgment
 from storage.db import Database
-from storage.queries import Cursor, NewResult, insert_run, utc_now
+from storage.queries import insert_run, utc_now
+from storage.results import CachedAnswer, insert_judgments
 
 __all__ = [
     "VERDICTS",
@@ -45,11 +47,6 @@ class JudgeablePair:
     generated: str
 
 
-@dataclass(frozen=True)
-class CachedAnswer:
-    text: str
-    input_tokens: int | None
-    output_tokens: int | None
 
 
 def judgeable_pairs(db: Database, dataset: str, *, only_rated: bool = False) -> list[JudgeablePair]:
@@ -117,53 +114,15 @@ def cached_answers(db: Database, keys: Sequence[str]) -> dict[str, CachedAnswer]
 def cache_answers(db: Database, answers: dict[str, CachedAnswer]) -> None:
     """Answers for the cache alone (calls that are not judgments, such as the synthetic-data pipeline's)."""
     with db.transaction() as cursor:
-        _insert(cursor, _frames(0, [], [], answers)[0], pd.DataFrame())
+        insert_judgments(cursor, 0, [], answers=answers)
 
 
 def store_answers(
-    db: Database, run_id: int, results: Sequence[NewResult], cached: Sequence[bool], answers: dict[str, CachedAnswer]
+    db: Database, run_id: int, results: Sequence[Judgment], cached: Sequence[bool], answers: dict[str, CachedAnswer]
 ) -> None:
     """Results of a run and the new answers for the cache, in one transaction; nothing stored twice."""
-    cache, rows = _frames(run_id, results, cached, answers)
     with db.transaction() as cursor:
-        _insert(cursor, cache, rows)
-
-
-def _frames(
-    run_id: int, results: Sequence[NewResult], cached: Sequence[bool], answers: dict[str, CachedAnswer]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    now = utc_now()
-    cache = pd.DataFrame(
-        [[k, a.text, a.input_tokens, a.output_tokens, now] for k, a in answers.items()],
-        columns=["key", "text", "input_tokens", "output_tokens", "created_at"],
-    )
-    rows = pd.DataFrame(
-        [[run_id, r.pair_id, r.sample, r.score, r.error, r.reasoning, r.prompt, r.raw_response, r.input_tokens,
-          r.output_tokens, r.cost_usd, r.latency_ms, json.dumps(r.evidence) if r.evidence is not None else None,
-          now, hit] for r, hit in zip(results, cached, strict=True)],
-        columns=list(_RESULT_COLUMNS),
-    ).astype(object)  # fmt: skip
-    return cache, rows
-
-
-def _insert(cursor: Cursor, cache: pd.DataFrame, rows: pd.DataFrame) -> None:
-    # one set-based INSERT per table: executemany costs a round of planning per row
-    if len(cache):
-        cursor.register("new_answers", cache)
-        cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
-                          SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")
-        cursor.unregister("new_answers")
-    if len(rows):
-        cursor.register("new_results", rows)
-        columns = ", ".join(_RESULT_COLUMNS)
-        cursor.execute(f"""INSERT INTO judge_results ({columns})
-                           SELECT {columns} FROM new_results
-                           ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
-        cursor.unregister("new_results")
-
-
-_RESULT_COLUMNS = ("run_id", "pair_id", "sample", "score", "error", "reasoning", "prompt", "raw_response",
-                   "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached")  # fmt: skip
+        insert_judgments(cursor, run_id, results, cached, answers)
 
 
 def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
@@ -209,7 +168,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
 def result_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, Any]]:
     """Every sample of one pair in one run, with its full transcript."""
     cursor = db.cursor().execute(
-        """SELECT sample, score, error, reasoning, prompt, raw_response, input_tokens, output_tokens, cost_usd,
+        """SELECT sample, score, failure, error, reasoning, prompt, raw_response, input_tokens, output_tokens, cost_usd,
                   latency_ms, cached, evidence
            FROM judge_results WHERE run_id = ? AND pair_id = ? ORDER BY sample""",
         [run_id, pair_id],
@@ -259,8 +218,8 @@ def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
 def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
     """Every result of a run with the pair it judged, named by dataset, external id and content hash."""
     cursor = db.cursor().execute(
-        """SELECT d.name AS dataset, p.external_id, p.content_hash, j.sample, j.score, j.error, j.reasoning,
-                  j.prompt, j.raw_response, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms,
+        """SELECT d.name AS dataset, p.external_id, p.content_hash, j.sample, j.score, j.failure, j.error,
+                  j.reasoning, j.prompt, j.raw_response, j.model, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms,
                   j.evidence, j.cached
            FROM judge_results j JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
            WHERE j.run_id = ? ORDER BY j.id""",
@@ -294,11 +253,11 @@ def run_with_token(db: Database, token: str) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def add_finished_run(db: Database, run: dict[str, Any], results: Sequence[NewResult], cached: Sequence[bool]) -> int:
+def add_finished_run(db: Database, run: dict[str, Any], results: Sequence[Judgment], cached: Sequence[bool]) -> int:
     """A whole run with its results in one transaction: all of it is stored, or none."""
     with db.transaction() as cursor:
         run_id = insert_run(cursor, **run)
-        _insert(cursor, *_frames(run_id, results, cached, {}))
+        insert_judgments(cursor, run_id, results, cached)
     return run_id
 
 

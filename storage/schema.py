@@ -150,6 +150,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0007_judgment_failures",
+        """
+        -- a failed judgment says which kind of failure it is, not only in the words of its message
+        ALTER TABLE judge_results ADD COLUMN failure VARCHAR;
+        ALTER TABLE judge_results ADD COLUMN model VARCHAR;
+        UPDATE judge_results SET failure = CASE
+            WHEN error LIKE 'unreadable answer%' THEN 'unreadable_answer'
+            WHEN error LIKE '%refused%' THEN 'refusal'
+            WHEN error LIKE 'the ground truth is not a valid%' OR error LIKE 'could not be judged%'
+                THEN 'invalid_input'
+            ELSE 'provider_error' END
+        WHERE error IS NOT NULL;
+        """,
+    ),
 ]
 
 

@@ -83,14 +83,14 @@ def test_demo_import_and_export_with_a_db_option(tmp_path: Path) -> None:
     out = tmp_path / "pairs.jsonl"
     assert judge("export", "pairs", str(out), "--db", db).stdout.strip() == f"12 pairs written to {out}"
     again = judge("import", "pairs", str(out), "--dataset", "demo", "--db", db)
-    assert again.stdout.strip() == "pairs.jsonl: 0 added, 12 already present"
+    assert again.stdout.strip() == "pairs.jsonl into dataset 'demo': 0 added, 12 already present"
 
 
 def test_a_bad_import_is_status_2_with_row_and_field(tmp_path: Path) -> None:
     db = str(tmp_path / "cli.duckdb")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"ground_truth": "trait(\'a\') = ", "generated": "x"}\n')
-    result = judge("import", "pairs", str(bad), "--db", db)
+    result = judge("import", "pairs", str(bad), "--dataset", "d", "--db", db)
     assert result.returncode == 2
     assert result.stderr.startswith(
         "judge import: error: bad.jsonl: nothing imported: row 1, field 'ground_truth'"
@@ -104,11 +104,15 @@ HUGE = "9" * 5000  # past Python's own 4,300-digit limit on turning text into a 
 def test_a_whole_number_past_64_bits_is_one_line_with_status_2(tmp_path: Path) -> None:
     parsed = judge("parse", stdin=f"trait('p') = {HUGE}")
     assert (parsed.returncode, parsed.stderr.count("\n")) == (2, 1)
-    assert "a whole number of 5,000 digits is beyond the limit of +-9,223,372,036,854,775,807" in parsed.stderr
+    assert (
+        "a whole number of 5,000 digits is beyond the limit of +-9,223,372,036,854,775,807" in parsed.stderr
+    )
     ast = '{"root": {"type": "compare", "op": "=", "left": {"type": "trait", "name": "p"}, "right": {"type": "literal", "value": %s}}}'
     rendered = judge("render", "--to", "text", stdin=ast % HUGE)
     assert (rendered.returncode, rendered.stderr.count("\n")) == (2, 1)
-    assert rendered.stderr.startswith("judge render: error: $.root.right.value: a whole number of 5,000 digits")
+    assert rendered.stderr.startswith(
+        "judge render: error: $.root.right.value: a whole number of 5,000 digits"
+    )
     assert judge("parse", stdin="trait('p') = 9223372036854775807").returncode == 0
     bad = tmp_path / "big.jsonl"
     bad.write_text(json.dumps({"ground_truth": f"trait('p') = {HUGE}", "generated": "trait('p') = 1"}) + "\n")
@@ -142,3 +146,34 @@ def test_a_window_longer_than_the_limit_is_refused_whatever_its_unit() -> None:
     result = judge("parse", stdin="event('A').within(1000000 days).count() >= 1")
     assert result.returncode == 2 and "longer than the limit of 1,000,000 hours" in result.stderr
     assert judge("parse", stdin="event('A').within(41666 days).count() >= 1").returncode == 0
+
+
+def test_judgments_import_names_its_run_and_a_run_stays_in_its_dataset(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"external_id": f"p{i}", "kind": "text", "ground_truth": "a",
+                                         "generated": "b"}) + "\n" for i in range(3)))  # fmt: skip
+    for dataset in ("trap-a", "trap-b"):
+        assert judge("import", "pairs", str(pairs), "--dataset", dataset, "--db", db).returncode == 0
+    scores = tmp_path / "gpt4o.jsonl"
+    scores.write_text("".join(json.dumps({"external_id": f"p{i}", "score": 3}) + "\n" for i in range(3)))
+    first = judge("import", "judgments", str(scores), "--dataset", "trap-a", "--db", db)
+    assert (
+        first.stdout.strip()
+        == "gpt4o.jsonl into dataset 'trap-a': 3 added, 0 already present, in a new run 1 (gpt4o)"
+    )
+    second = judge("import", "judgments", str(scores), "--dataset", "trap-b", "--db", db)
+    assert "in a new run 2 (gpt4o)" in second.stdout  # another dataset: another run, never one mixed run
+    named = judge("import", "judgments", str(scores), "--dataset", "trap-b", "--run", "mine", "--db", db)
+    assert named.returncode == 0 and "in a new run 3 (mine)" in named.stdout
+    again = judge("import", "judgments", str(scores), "--dataset", "trap-b", "--run", "mine", "--db", db)
+    assert "0 added, 3 already present, added to run 3 (mine)" in again.stdout
+
+
+def test_an_import_without_a_dataset_asks_for_one(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(
+        json.dumps({"external_id": "p", "kind": "text", "ground_truth": "a", "generated": "b"}) + "\n"
+    )
+    result = judge("import", "pairs", str(pairs), "--db", str(tmp_path / "cli.duckdb"))
+    assert result.returncode == 2 and "say which dataset the pairs belong to: --dataset NAME" in result.stderr

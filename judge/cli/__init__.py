@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        return int(args.handler(args) or 0)
     except JudgeError as e:
         print(f"judge {args.command}: error: {one_line(str(e))}", file=sys.stderr)
         return 2

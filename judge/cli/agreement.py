@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)"
     )
     add_db_option(p)
-    p.set_defaults(run=_agreement)
+    p.set_defaults(handler=_agreement)
 
 
 def _number(value: float | None) -> str:

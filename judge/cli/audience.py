@@ -15,20 +15,20 @@ __all__ = ["read_definition", "register"]
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = commands.add_parser("parse", help="text form on stdin -> AST JSON on stdout")
     p.add_argument("--type", choices=["USERS", "ACCOUNTS"], help="default: ACCOUNTS if ANY/ALL appear")
-    p.set_defaults(run=_parse)
+    p.set_defaults(handler=_parse)
 
     p = commands.add_parser("render", help="AST JSON on stdin -> text form or English")
     p.add_argument("--to", choices=["text", "english"], default="text")
-    p.set_defaults(run=_render)
+    p.set_defaults(handler=_render)
 
     p = commands.add_parser("canonical", help="AST JSON (or text) on stdin -> canonical AST JSON")
-    p.set_defaults(run=_canonical)
+    p.set_defaults(handler=_canonical)
 
     p = commands.add_parser("diff", help="what B changes of A (each file AST JSON or text form)")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
     p.add_argument("--json", action="store_true", help="print the changes as JSON")
-    p.set_defaults(run=_diff)
+    p.set_defaults(handler=_diff)
 
 
 def read_definition(text: str) -> Definition:

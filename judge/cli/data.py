@@ -9,6 +9,7 @@ from judge.config import Settings
 from judge.data import export, import_judgments, import_pairs, import_ratings
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
+from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
 from storage import Database
 from storage import queries as q
@@ -30,24 +31,24 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no pairs")
     add_db_option(p)
-    p.set_defaults(run=_demo)
+    p.set_defaults(handler=_demo)
 
     p = commands.add_parser(
         "import", help="import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file"
     )
     p.add_argument("what", choices=["pairs", "ratings", "judgments", "run"])
     p.add_argument("file", type=Path)
-    p.add_argument("--dataset", default=DEMO_DATASET)
-    p.add_argument("--run", help="judgments: the run to add them to (default: the file name)")
+    p.add_argument("--dataset", default=None, help="the dataset they belong to (pairs, ratings, judgments)")
+    p.add_argument("--run", help="judgments: the name of the run to make or add to (default: the file name)")
     add_db_option(p)
-    p.set_defaults(run=_import)
+    p.set_defaults(handler=_import)
 
     p = commands.add_parser("export", help="export pairs, ratings or judgments to JSONL, CSV or Parquet")
     p.add_argument("what", choices=["pairs", "ratings", "judgments"])
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="only this dataset")
     add_db_option(p)
-    p.set_defaults(run=_export)
+    p.set_defaults(handler=_export)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -60,6 +61,9 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _import(args: argparse.Namespace) -> None:
+    if args.what != "run" and not args.dataset:
+        raise JudgeError(f"say which dataset the {args.what} belong to: --dataset NAME (new pairs make a new "
+                         f"dataset; the demo is {DEMO_DATASET!r})")  # fmt: skip
     db = open_db(args)
     if args.what == "pairs":
         report = import_pairs(db, args.file, args.dataset)
@@ -69,7 +73,8 @@ def _import(args: argparse.Namespace) -> None:
         report = import_judgments(db, args.file, args.dataset, args.run)
     else:
         report = import_run_file(db, args.file)
-    print(f"{args.file.name}: {report}")
+    where = "" if args.what == "run" else f" into dataset {args.dataset!r}"
+    print(f"{args.file.name}{where}: {report}")
 
 
 def _export(args: argparse.Namespace) -> None:

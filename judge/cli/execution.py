@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     p.add_argument("a", type=Path, help="ground truth (AST JSON or text form)")
     p.add_argument("b", type=Path, help="generated (AST JSON or text form)")
-    p.set_defaults(run=_equiv)
+    p.set_defaults(handler=_equiv)
 
     p = commands.add_parser("run", help="score a dataset with a judge and store the run")
     p.add_argument("--judge", choices=["execution", "llm"], default="execution")
@@ -59,7 +59,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     apart.add_argument("--out", type=Path, help="with --pairs: write the run to this .jsonl file for the app")
     add_db_option(p)
-    p.set_defaults(run=_run)
+    p.set_defaults(handler=_run)
 
 
 def _equiv(args: argparse.Namespace) -> None:

@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     p.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
     add_db_option(p)
-    p.set_defaults(run=_synth)
+    p.set_defaults(handler=_synth)
 
 
 def spec_from(args: argparse.Namespace) -> SynthSpec:

@@ -22,8 +22,10 @@ from numpy.typing import NDArray
 
 from judge.data.records import prepare_pair
 from judge.errors import JudgeError
+from judge.judgment import Judgment
 from storage import Database
 from storage import queries as q
+from storage import results as results_store
 
 __all__ = ["CRITERIA", "JUDGES", "HannaLoad", "load_hanna", "user_study_flags"]
 
@@ -103,17 +105,19 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
             for number, row in enumerate(rows, start=2):
                 scores = _whole(path, number, row["Model"], column, _scores(path, number, row, column))
                 results += [
-                    q.NewResult(int(ids[f"{row['Model']}-{i:02d}"]), s, None) for i, s in enumerate(scores)
+                    Judgment(judge, s, model=judge).of(int(ids[f"{row['Model']}-{i:02d}"]))
+                    for i, s in enumerate(scores)
                 ]
         except JudgeError as e:
             load.refused[judge] = str(e)
             continue
         name = f"{judge} · HANNA {CRITERIA[criterion]} prompt {prompt}"
-        run = q.find_run(db, name, "external") or q.create_run(
+        dataset_key = q.dataset_id(db, load.dataset)
+        run = q.find_run(db, name, "external", dataset_key) or q.create_run(
             db, name=name, judge_kind="external", status="imported", model=judge,
-            dataset_id=q.dataset_id(db, load.dataset), source=str(path),
+            dataset_id=dataset_key, source=str(path),
         )  # fmt: skip
-        q.add_results(db, run, results)
+        results_store.add_judgments(db, run, results)
         load.runs[judge] = run
     return load
 

@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from judge.data.files import read_rows, write_table
-from judge.data.records import RowError, RowInvalid, prepare_pair, score_value
+from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.errors import JudgeError
-from storage import Database
+from judge.judgment import Judgment, ScoreError, valid_seconds
+from storage import Database, results
 from storage import queries as q
 
 __all__ = ["ImportRejected", "ImportReport", "export", "import_judgments", "import_pairs", "import_ratings"]
@@ -39,18 +40,24 @@ class ImportRejected(JudgeError):
 class ImportReport:
     added: int
     skipped: int
+    run_id: int | None = None  # judgments: the run made or added to
+    run_name: str | None = None
+    new_run: bool = False
 
     def __str__(self) -> str:
-        return f"{self.added} added, {self.skipped} already present"
+        counts = f"{self.added} added, {self.skipped} already present"
+        if self.run_id is None:
+            return counts
+        return f"{counts}, {'in a new' if self.new_run else 'added to'} run {self.run_id} ({self.run_name})"
 
 
-def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[str, Any]], T]) -> list[T]:
+def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[str, Any], int], T]) -> list[T]:
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
     records, errors = [], []
     for number, row in enumerate(rows, start=1):
         try:
-            records.append(prepare(row))
+            records.append(prepare(row, number))
         except RowInvalid as e:
             errors.append(RowError(number, e.field, e.reason))
     if errors:
@@ -59,7 +66,16 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
 
 
 def import_pairs(db: Database, path: Path, dataset: str) -> ImportReport:
-    pairs = _validated(path, read_rows(path), prepare_pair)
+    seen: dict[str, tuple[int, str]] = {}
+
+    def prepare(row: dict[str, Any], number: int) -> q.NewPair:
+        pair = prepare_pair(row)
+        earlier = seen.setdefault(pair.external_id, (number, pair.content_hash))
+        if earlier[1] != pair.content_hash:
+            raise RowInvalid("external_id", f"{pair.external_id!r} is given in row {earlier[0]} for another pair")
+        return pair
+
+    pairs = _validated(path, read_rows(path), prepare)
     added, present = q.add_pairs(db, dataset, pairs)
     return ImportReport(added, present)
 
@@ -81,14 +97,17 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
     ids = _pair_ids(db, dataset)
 
-    def prepare(row: dict[str, Any]) -> q.NewRating:
+    def prepare(row: dict[str, Any], number: int) -> q.NewRating:
         pair_id = _pair_of(ids, row, dataset)
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
             raise RowInvalid("annotator", "missing")
         score = score_value(row.get("score"))
         note = str(row["note"]) if row.get("note") is not None else None
-        seconds = _optional_number(row, "seconds")
+        try:
+            seconds = valid_seconds(_optional_number(row, "seconds"))
+        except ScoreError as e:
+            raise RowInvalid("seconds", str(e)) from None
         created = _timestamp(row, "created_at")
         token = "import:" + _digest([dataset, row["external_id"], annotator, score, note, str(created)])
         return q.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created)
@@ -99,26 +118,37 @@ def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
 
 
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None) -> ImportReport:
-    """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name)."""
+    """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name).
+
+    A (pair, sample) the file gives twice, or that the run already holds with another score, refuses the
+    file: an import never silently keeps one of two different judgments."""
     ids = _pair_ids(db, dataset)
-
-    def prepare(row: dict[str, Any]) -> q.NewResult:
-        pair_id = _pair_of(ids, row, dataset)
-        error = str(row["error"]) if row.get("error") is not None else None
-        score = None if error and row.get("score") is None else score_value(row.get("score"))
-        reasoning = str(row["reasoning"]) if row.get("reasoning") is not None else None
-        sample = int(_optional_number(row, "sample") or 0)
-        return q.NewResult(pair_id, score, None if score is not None else error, reasoning, sample=sample)
-
-    results = _validated(path, read_rows(path), prepare)
     name = run or path.stem
-    run_id = q.find_run(db, name, "external")
+    dataset_key = q.dataset_id(db, dataset)
+    run_id = q.find_run(db, name, "external", dataset_key)
+    stored = results.stored_scores(db, run_id) if run_id is not None else {}
+    seen: dict[tuple[int, int], tuple[int, int | None]] = {}
+
+    def prepare(row: dict[str, Any], number: int) -> Judgment:
+        judgment = judgment_row(row, "external", _pair_of(ids, row, dataset))
+        key = (int(judgment.pair_id or 0), judgment.sample)
+        if key in seen:
+            raise RowInvalid("external_id", f"pair {row['external_id']!r}, sample {judgment.sample} is already "
+                             f"given in row {seen[key][0]}")  # fmt: skip
+        seen[key] = (number, judgment.score)
+        if key in stored and stored[key] != judgment.score:
+            was = "an error" if stored[key] is None else f"score {stored[key]}"
+            raise RowInvalid("score", f"run {name!r} holds {was} for pair {row['external_id']!r}, sample "
+                             f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
+        return judgment
+
+    judgments = _validated(path, read_rows(path), prepare)
+    made = run_id is None
     if run_id is None:
-        dataset_key = q.dataset_id(db, dataset)
         run_id = q.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
                               dataset_id=dataset_key)  # fmt: skip
-    added = q.add_results(db, run_id, results)
-    return ImportReport(added, len(results) - added)
+    added = results.add_judgments(db, run_id, judgments)
+    return ImportReport(added, len(judgments) - added, run_id, name, made)
 
 
 def export(db: Database, what: str, path: Path, dataset: str | None = None) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from judge.audience import AudienceError, Definition, load, parse
+from judge.judgment import FAILURES, Judgment, ScoreError, valid_score
 from storage.queries import NewPair
 
-__all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "prepare_pair", "score_value"]
+__all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "judgment_row", "prepare_pair",
+           "score_value"]
 
 KINDS = ("audience", "sql", "json", "text")
 _EXPORT_ONLY = ("dataset", "pair_id")  # columns an export adds; not metadata on re-import
@@ -105,19 +108,66 @@ def _metadata(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_value(value: Any, field: str = "score") -> int:
-    """A whole score from 1 to 5; anything else is an error, never coerced."""
+    """A whole score from 1 to 5 (the one check of ``judge.judgment``); anything else names the field."""
+    try:
+        return valid_score(value)
+    except ScoreError as e:
+        raise RowInvalid(field, str(e)) from None
+
+
+def _whole(row: dict[str, Any], field: str, default: int | None = None) -> int | None:
+    value = row.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
     if isinstance(value, bool):
-        raise RowInvalid(field, "must be a whole number from 1 to 5, not a boolean")
-    number: float
-    if isinstance(value, (int, float)):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise RowInvalid(field, f"must be a whole number from 1 to 5, not {value!r}") from None
-    else:
-        raise RowInvalid(field, f"must be a whole number from 1 to 5, not {type(value).__name__}")
-    if not float(number).is_integer() or not 1 <= number <= 5:
-        raise RowInvalid(field, f"must be a whole number from 1 to 5, not {value!r}")
+        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}") from None
+    if not math.isfinite(number) or not number.is_integer() or number < 0:
+        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}")
     return int(number)
+
+
+def _amount(row: dict[str, Any], field: str) -> float | None:
+    value = row.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}")
+    return number
+
+
+def judgment_row(row: dict[str, Any], judge: str, pair_id: int) -> Judgment:
+    """An imported judgment (a judgments file or a run file): a score or an error, never both; ``sample``
+    a whole number from 0; an optional ``failure`` kind (else ``provider_error``: the judge gave no score)."""
+    error = _text(row, "error")
+    error = error if error and error.strip() else None
+    blank = row.get("score") is None or (isinstance(row.get("score"), str) and not str(row["score"]).strip())
+    if error is not None and not blank:
+        raise RowInvalid("error", "a judgment has a score or an error, not both")
+    failure = _text(row, "failure")
+    if failure is not None and failure not in FAILURES:
+        raise RowInvalid("failure", f"must be one of {', '.join(FAILURES)}, not {failure!r}")
+    if failure is not None and error is None:
+        raise RowInvalid("error", f"a {failure} failure says what went wrong in 'error'")
+    evidence = row.get("evidence")
+    if evidence is not None and not isinstance(evidence, dict):
+        raise RowInvalid("evidence", "must be an object")
+    fields: dict[str, Any] = {
+        "reasoning": _text(row, "reasoning"), "prompt": _text(row, "prompt"),
+        "raw_response": _text(row, "raw_response"), "model": _text(row, "model"),
+        "input_tokens": _whole(row, "input_tokens"), "output_tokens": _whole(row, "output_tokens"),
+        "cost_usd": _amount(row, "cost_usd"), "latency_ms": _amount(row, "latency_ms"), "evidence": evidence,
+        "pair_id": pair_id, "sample": _whole(row, "sample", 0),
+    }  # fmt: skip
+    if error is not None:
+        return Judgment.failed(judge, failure or "provider_error", error, **fields)  # type: ignore[arg-type]
+    return Judgment(judge, score_value(row.get("score")), **fields)

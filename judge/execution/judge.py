@@ -41,7 +41,7 @@ def judge_execution(
     try:
         truth = parse_side(ground_truth)
     except AudienceError as e:
-        return Judgment.failed(JUDGE_NAME, f"the ground truth is not a valid audience: {e}")
+        return Judgment.failed(JUDGE_NAME, "invalid_input", f"the ground truth is not a valid audience: {e}")
     try:
         candidate = parse_side(generated)
     except AudienceError as e:

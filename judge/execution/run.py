@@ -11,7 +11,7 @@ from judge.execution.database import Sandbox
 from judge.execution.judge import JUDGE_NAME, judge_execution
 from judge.judgment import Judgment
 from judge.rubric import Rubric, current_rubric
-from storage import Database
+from storage import Database, results
 from storage import queries as q
 
 __all__ = ["DEFAULT_WORKERS", "new_execution_run", "run_execution"]
@@ -58,34 +58,28 @@ def run_execution(
             return pair[0], judge_execution(pair[1], pair[2], rubric, sandbox=local.sandbox)
         except Exception as e:  # noqa: BLE001 - one pair that cannot be judged must not end the run
             local.__dict__.pop("sandbox").close()  # its state is unknown after a failure
-            return pair[0], Judgment.failed(JUDGE_NAME, f"could not be judged: {type(e).__name__}: {e}")
+            return pair[0], Judgment.failed(JUDGE_NAME, "invalid_input", f"could not be judged: {type(e).__name__}: {e}")
 
     finished, batch = 0, []
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for pair_id, judgment in pool.map(judge, todo):
-                batch.append(_result(pair_id, judgment))
+                batch.append(judgment.of(pair_id))
                 finished += 1
                 if len(batch) >= BATCH:
-                    q.add_results(db, run_id, batch)
+                    results.add_judgments(db, run_id, batch)
                     batch = []
                     if progress:
                         progress(finished, len(todo))
                     if cancel is not None and cancel.is_set():
                         pool.shutdown(wait=True, cancel_futures=True)
                         break
-        q.add_results(db, run_id, batch)
+        results.add_judgments(db, run_id, batch)
     except BaseException:
-        q.add_results(db, run_id, batch)
+        results.add_judgments(db, run_id, batch)
         q.set_run_status(db, run_id, "failed")
         raise
     if progress:
         progress(finished, len(todo))
     q.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
     return run_id
-
-
-def _result(pair_id: int, judgment: Judgment) -> q.NewResult:
-    return q.NewResult(
-        pair_id, judgment.score, judgment.error, judgment.reasoning, evidence=judgment.evidence
-    )

@@ -14,9 +14,8 @@ from typing import Any
 
 from judge.errors import JudgeError
 
-__all__ = ["Answer", "AnswerError", "parse_answer"]
+__all__ = ["Answer", "AnswerError", "answer_object", "json_objects", "parse_answer"]
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 _SCORE_LINE = re.compile(r"(?im)^\W*(?:final\s+)?score\s*[:=]\s*(\S+?)\W*$")
 
 
@@ -34,10 +33,8 @@ def parse_answer(text: str) -> Answer:
     """The score (and reasoning, if any) in a judge's answer."""
     if not text or not text.strip():
         raise AnswerError("the answer is empty")
-    found = _json_object(text)
+    found = answer_object(text, "score")
     if found is not None:
-        if "score" not in found:
-            raise AnswerError(f"the JSON answer has no score (keys: {', '.join(sorted(found)) or 'none'})")
         reasoning = found.get("reasoning")
         return Answer(_score(found["score"]), str(reasoning) if reasoning is not None else None)
     lines = _SCORE_LINE.findall(text)
@@ -49,22 +46,48 @@ def parse_answer(text: str) -> Answer:
     return Answer(_score(lines[-1]), reasoning)
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
-    for candidate in candidates:
-        start = candidate.find("{")
-        while start != -1:
-            try:
-                value, _ = json.JSONDecoder().raw_decode(candidate[start:])
-            except json.JSONDecodeError:
-                start = candidate.find("{", start + 1)
-                continue
-            if isinstance(value, dict):
-                return value
-            start = candidate.find("{", start + 1)
-    if '"score"' in text or text.lstrip().startswith("{"):
-        raise AnswerError("the answer holds a JSON object that is cut off or malformed")
-    return None
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise AnswerError(f"the JSON answer gives {', '.join(repr(k) for k in twice)} more than once")
+    return dict(pairs)
+
+
+def json_objects(text: str) -> list[dict[str, Any]]:
+    """Every complete top-level JSON object in a model's text, in order (inside code fences or prose).
+    A key given twice in one object is an error: which of the two was meant is unknowable."""
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+    found, start = [], text.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        start = text.find("{", end)
+    return found
+
+
+def answer_object(text: str, key: str) -> dict[str, Any] | None:
+    """The answer object in a model's text: the last complete JSON object that has ``key`` (an echoed
+    definition before it is not the answer). Objects that give ``key`` different values make the answer
+    ambiguous: an error, never a pick. None when there is no JSON answer at all."""
+    objects = json_objects(text)
+    candidates = [o for o in objects if key in o]
+    if not candidates:
+        if objects and text.lstrip().startswith("{") and f'"{key}"' not in text:
+            keys = ", ".join(sorted(objects[-1])) or "none"
+            raise AnswerError(f"the JSON answer has no {key} (keys: {keys})")
+        if f'"{key}"' in text or text.lstrip().startswith("{"):
+            raise AnswerError("the answer holds a JSON object that is cut off or malformed")
+        return None
+    values = {json.dumps(o[key], sort_keys=True) for o in candidates}
+    if len(values) > 1:
+        raise AnswerError(f"the answer gives more than one {key}: {', '.join(sorted(values))}")
+    return candidates[-1]
 
 
 def _score(value: object) -> int:

@@ -30,6 +30,7 @@ __all__ = [
     "OpenAIProvider",
     "Provider",
     "ProviderError",
+    "RefusalError",
     "Request",
     "make_provider",
 ]
@@ -45,6 +46,10 @@ TOOL = "record_judgment"
 
 class ProviderError(JudgeError):
     """A call that failed after the SDK's retries, or an answer the model refused to give."""
+
+
+class RefusalError(ProviderError):
+    """The model declined to answer (OpenAI's ``refusal``, Anthropic's ``stop_reason`` "refusal")."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         choice = response.choices[0]
         refusal = getattr(choice.message, "refusal", None)
         if refusal:
-            raise ProviderError(f"{self.name}: the model refused: {refusal}")
+            raise RefusalError(f"{self.name}: the model refused: {refusal}")
         text = choice.message.content or ""
         if choice.finish_reason == "length":
             raise ProviderError(
@@ -182,7 +187,7 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
         except ValueError as e:  # a body that is not the JSON the API promises
             raise ProviderError(f"anthropic: the server sent a malformed response: {e}") from e
         if response.stop_reason == "refusal":
-            raise ProviderError("anthropic: the model refused to answer")
+            raise RefusalError("anthropic: the model refused to answer")
         if response.stop_reason == "max_tokens":
             raise ProviderError(f"anthropic: the answer was cut off at max_tokens ({request.max_tokens})")
         used = [b for b in response.content if b.type == "tool_use" and b.name == tool]

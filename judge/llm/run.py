@@ -18,19 +18,23 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from judge.audience import AudienceError
 from judge.data.records import parse_side
 from judge.errors import JudgeError
+from judge.judgment import Failure, Judgment
 from judge.llm.answers import AnswerError, parse_answer
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, Rendered, load_prompt, render
-from judge.llm.providers import Provider, ProviderError, Request
+from judge.llm.providers import Provider, ProviderError, RefusalError, Request
 from storage import Database
 from storage import queries as q
 from storage import runs as r
 
 __all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "new_llm_run", "run_llm", "stored_spec"]
+
+JUDGE_NAME = "llm"
 
 DEFAULT_CONCURRENCY = 8
 FLUSH_EVERY = 0.5  # seconds between writes of finished judgments
@@ -210,10 +214,10 @@ async def _judge_all(
 ) -> None:
     hits = r.cached_answers(db, [c.key for c in calls])
     gate = asyncio.Semaphore(spec.concurrency)
-    pending: list[tuple[q.NewResult, bool, str, r.CachedAnswer | None]] = []
+    pending: list[tuple[Judgment, bool, str, r.CachedAnswer | None]] = []
     finished = 0
 
-    def store(batch: list[tuple[q.NewResult, bool, str, r.CachedAnswer | None]]) -> None:
+    def store(batch: list[tuple[Judgment, bool, str, r.CachedAnswer | None]]) -> None:
         nonlocal finished
         fresh = {key: answer for _, hit, key, answer in batch if answer is not None and not hit}
         r.store_answers(db, run_id, [b[0] for b in batch], [b[1] for b in batch], fresh)
@@ -236,14 +240,13 @@ async def _judge_all(
                 reason = (
                     f"A failed generation scores 1: the generated definition is not valid ({call.invalid})."
                 )
-                pending.append(
-                    (q.NewResult(call.pair_id, 1, None, reason, sample=call.sample), False, call.key, None)
-                )
+                scored = Judgment(JUDGE_NAME, 1, reason, model=spec.model).of(call.pair_id, call.sample)
+                pending.append((scored, False, call.key, None))
                 return
             cached = hits.get(call.key)
             started = time.perf_counter()
             answer: r.CachedAnswer | None = cached
-            error = None
+            error: tuple[Failure, str] | None = None
             if answer is None:
                 request = Request(spec.model, call.rendered, prompt.answer, spec.temperature, spec.max_tokens)
                 try:
@@ -251,11 +254,13 @@ async def _judge_all(
                     answer = r.CachedAnswer(
                         completion.text, completion.input_tokens, completion.output_tokens
                     )
+                except RefusalError as e:
+                    error = ("refusal", str(e))
                 except ProviderError as e:
-                    error = str(e)
+                    error = ("provider_error", str(e))
             latency = (time.perf_counter() - started) * 1000 if cached is None else 0.0
-            pending.append((_result(call, answer, error, latency, price, cached is not None), cached is not None,
-                            call.key, answer))  # fmt: skip
+            judged = _result(call, spec.model, answer, error, latency, price, cached is not None)
+            pending.append((judged, cached is not None, call.key, answer))
 
     async def flusher() -> None:
         while not done.is_set():
@@ -276,24 +281,29 @@ async def _judge_all(
 
 def _result(
     call: _Call,
+    model: str,
     answer: r.CachedAnswer | None,
-    error: str | None,
+    error: tuple[Failure, str] | None,
     latency: float,
     price: Price | None,
     cached: bool,
-) -> q.NewResult:
+) -> Judgment:
+    """The judgment of one call: its score, or why there is none (the kind of failure and its message)."""
     transcript = call.rendered.transcript
+    base: dict[str, Any] = {"prompt": transcript, "latency_ms": latency, "model": model}
     if answer is None:
-        return q.NewResult(call.pair_id, None, error or "no answer", prompt=transcript, latency_ms=latency,
-                           sample=call.sample)  # fmt: skip
+        failure, message = error or ("not_called", "no answer")
+        return Judgment.failed(JUDGE_NAME, failure, message, **base).of(call.pair_id, call.sample)
     cost = None if price is None else 0.0 if cached else price.cost(answer.input_tokens, answer.output_tokens)
-    base = {"prompt": transcript, "raw_response": answer.text, "input_tokens": answer.input_tokens,
-            "output_tokens": answer.output_tokens, "cost_usd": cost, "latency_ms": latency, "sample": call.sample}  # fmt: skip
+    base |= {"raw_response": answer.text, "input_tokens": answer.input_tokens,
+             "output_tokens": answer.output_tokens, "cost_usd": cost}  # fmt: skip
     try:
         parsed = parse_answer(answer.text)
     except AnswerError as e:
-        return q.NewResult(call.pair_id, None, f"unreadable answer: {e}", **base)  # type: ignore[arg-type]
-    return q.NewResult(call.pair_id, parsed.score, None, parsed.reasoning, **base)  # type: ignore[arg-type]
+        return Judgment.failed(JUDGE_NAME, "unreadable_answer", f"unreadable answer: {e}", **base).of(
+            call.pair_id, call.sample
+        )
+    return Judgment(JUDGE_NAME, parsed.score, parsed.reasoning, **base).of(call.pair_id, call.sample)
 
 
 def stored_spec(db: Database, run_id: int) -> RunSpec:

@@ -17,9 +17,11 @@ from typing import Any
 
 from judge.data.files import read_rows
 from judge.data.importer import ImportRejected, ImportReport
-from judge.data.records import RowError, RowInvalid, score_value
+from judge.data.records import RowError, RowInvalid, judgment_row
 from judge.errors import JudgeError
+from judge.judgment import Judgment
 from judge.llm.prompts import PromptError
+from judge.llm.run import JUDGE_NAME
 from storage import Database
 from storage import queries as q
 from storage import runs as r
@@ -91,38 +93,11 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
     return ImportReport(len(results), 0)
 
 
-def _result(line: dict[str, Any], keys: dict[str, tuple[int, str]], dataset: str) -> q.NewResult:
+def _result(line: dict[str, Any], keys: dict[str, tuple[int, str]], dataset: str) -> Judgment:
     external = str(line.get("external_id", ""))
     if external not in keys:
         raise RowInvalid("external_id", f"no pair {external!r} in dataset {dataset!r}")
     pair_id, content = keys[external]
     if line.get("content_hash") != content:
         raise RowInvalid("content_hash", f"pair {external!r} here is not the pair that was judged")
-    error = _text(line, "error")
-    score = None if error is not None else score_value(line.get("score"))
-    sample = line.get("sample", 0)
-    if not isinstance(sample, int) or sample < 0:
-        raise RowInvalid("sample", f"must be a whole number from 0, not {sample!r}")
-    evidence = line.get("evidence")
-    if evidence is not None and not isinstance(evidence, dict):
-        raise RowInvalid("evidence", "must be an object")
-    return q.NewResult(pair_id, score, error, _text(line, "reasoning"), _text(line, "prompt"),
-                       _text(line, "raw_response"), _number(line, "input_tokens", int),
-                       _number(line, "output_tokens", int), _number(line, "cost_usd", float),
-                       _number(line, "latency_ms", float), evidence, sample)  # fmt: skip
-
-
-def _text(line: dict[str, Any], field: str) -> str | None:
-    value = line.get(field)
-    if value is not None and not isinstance(value, str):
-        raise RowInvalid(field, f"must be text, not {type(value).__name__}")
-    return value
-
-
-def _number(line: dict[str, Any], field: str, kind: type[int] | type[float]) -> Any:
-    value = line.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise RowInvalid(field, f"must be a number from 0, not {value!r}")
-    return kind(value)
+    return judgment_row(line, JUDGE_NAME, pair_id)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from judge.audience import AudienceError, Definition, to_text
 from judge.data.records import parse_side
 from judge.demo.mutations import Effect, mutate
+from judge.llm.answers import AnswerError, answer_object
 
 __all__ = ["OFFLINE", "OfflineGeneration", "definition_text", "offline_generate", "read_definition"]
 
@@ -45,10 +46,10 @@ def definition_text(answer: str) -> str:
     body = answer.strip()
     if body.startswith("{"):
         try:
-            value = json.loads(body)
-        except json.JSONDecodeError:
+            value = answer_object(body, "definition")
+        except AnswerError:
             return body
-        if isinstance(value, dict) and "definition" in value:
+        if value is not None:
             inner = value["definition"]
             return json.dumps(inner, ensure_ascii=False) if isinstance(inner, dict) else str(inner)
         return body

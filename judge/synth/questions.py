@@ -8,13 +8,13 @@ pipeline asks again with what leaked, and a request that still leaks is not used
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
 from judge.audience import Definition, to_english
 from judge.demo.requests import request_for
 from judge.errors import JudgeError
+from judge.llm.answers import AnswerError, answer_object
 
 __all__ = ["STYLES", "QuestionError", "leak", "offline_question", "read_question"]
 
@@ -54,10 +54,10 @@ def read_question(text: str) -> str:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            value = json.loads(stripped)
-        except json.JSONDecodeError as e:
-            raise QuestionError(f"the answer is cut off or malformed JSON: {e}") from e
-        if not isinstance(value, dict) or not isinstance(value.get("request"), str):
+            value = answer_object(stripped, "request")
+        except AnswerError as e:
+            raise QuestionError(str(e)) from e
+        if value is None or not isinstance(value.get("request"), str):
             raise QuestionError("the JSON answer has no request text")
         stripped = value["request"].strip()
     if not stripped:

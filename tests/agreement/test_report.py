@@ -11,7 +11,8 @@ from scipy import stats as sp
 
 from judge.agreement.report import compare_runs, consensus, report
 from judge.cli import main
-from storage import Database
+from judge.judgment import Judgment
+from storage import Database, results
 from storage import queries as q
 
 
@@ -30,7 +31,9 @@ def rated_db(db: Database, truth: list[int], judge_a: list[int], judge_b: list[i
     runs = []
     for scores in (judge_a, judge_b):
         run = q.create_run(db, name="j", judge_kind="external", status="imported")
-        q.add_results(db, run, [q.NewResult(p, s, None) for p, s in zip(ids, scores, strict=True)])
+        results.add_judgments(
+            db, run, [Judgment("external", s).of(p) for p, s in zip(ids, scores, strict=True)]
+        )
         runs.append(run)
     return runs[0], runs[1]
 
@@ -42,7 +45,9 @@ def test_report_matches_direct_computation_and_leaves_out_errors(db: Database) -
     a, _ = rated_db(db, truth, judge, judge)
     pair = int(q.pairs_frame(db, "d")["pair_id"][0])
     failed = q.create_run(db, name="f", judge_kind="external", status="imported")
-    q.add_results(db, failed, [q.NewResult(pair, None, "unreadable")])
+    results.add_judgments(
+        db, failed, [Judgment.failed("external", "unreadable_answer", "unreadable").of(pair)]
+    )
     result = report(db, a, resamples=200)
     assert result.n == 80
     assert result.figure("exact").value == pytest.approx(np.mean(np.array(truth) == np.array(judge)))
@@ -65,7 +70,9 @@ def test_a_better_prompt_shows_as_a_difference_beyond_noise(db: Database) -> Non
     assert same.mcnemar_p is None and next(d for d in same.differences if d.key == "exact").difference == 0
 
 
-def test_the_cli_prints_figures_and_gates_on_the_headline(db_file, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_prints_figures_and_gates_on_the_headline(
+    db_file, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     db = Database(db_file)
     truth = [1, 2, 3, 4, 5] * 10
     a, b = rated_db(db, truth, truth, [min(5, t + 2) for t in truth])
@@ -91,6 +98,11 @@ def test_breakdowns_by_mutation_and_ast_size_cover_every_pair(demo_db: Database)
     assert "(not recorded)" not in set(by_mutation["Mutation kind"])
     by_size = breakdown(demo_db, run, "ast_size", "within_one", resamples=100)
     assert by_size["pairs"].sum() == len(ids) and set(by_size["AST size (nodes of the ground truth)"]) <= {
-        "1-5", "6-10", "11-20", "21-40", "41+"}
+        "1-5",
+        "6-10",
+        "11-20",
+        "21-40",
+        "41+",
+    }
     for row in by_size.itertuples():
         assert row.low is None or row.low <= row.value <= row.high

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from judge.data.records import prepare_pair
-from storage import Database
+from judge.judgment import Judgment
+from storage import Database, results
 from storage import queries as q
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated
@@ -21,7 +22,7 @@ HOSTILE = (
     f"<img src=x onerror=\"window.__pwned = 1; new Image().src = '{OUTSIDE}/img'\"> "
     "[click me](javascript:window.__pwned=1) "
     f"![remote]({OUTSIDE}/remote.png) "
-    f"<a href=\"javascript:window.__pwned=1\">link</a> :red[colour] $x^2$ "
+    f'<a href="javascript:window.__pwned=1">link</a> :red[colour] $x^2$ '
     "\u202eright-to-left\u202c zero\u200bwidth\u200d end"
 )
 HUGE = " ".join(f"word{i % 9973}" for i in range(150_000))  # about 1 MB
@@ -40,7 +41,14 @@ def hostile_server(tmp_path: Path) -> Iterator[AppServer]:
     ids = list(q.pairs_frame(db)["pair_id"].astype(int))
     run = q.create_run(db, name=HOSTILE[:80], judge_kind="external", status="imported",
                        dataset_id=q.dataset_id(db, "hostile"))  # fmt: skip
-    q.add_results(db, run, [q.NewResult(ids[0], 5, None, HOSTILE), q.NewResult(ids[1], None, HOSTILE)])
+    results.add_judgments(
+        db,
+        run,
+        [
+            Judgment("external", 5, HOSTILE).of(ids[0]),
+            Judgment.failed("external", "provider_error", HOSTILE).of(ids[1]),
+        ],
+    )
     q.add_ratings(db, [q.NewRating(ids[0], HOSTILE[:60], 1, HOSTILE, None, "hostile-1")])
     db.close()
     server = AppServer(path)
@@ -49,7 +57,9 @@ def hostile_server(tmp_path: Path) -> Iterator[AppServer]:
     server.stop()
 
 
-def test_hostile_content_is_inert_and_nothing_leaves_the_page(hostile_server: AppServer, browser: object) -> None:
+def test_hostile_content_is_inert_and_nothing_leaves_the_page(
+    hostile_server: AppServer, browser: object
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     requested: list[str] = []
     dialogs: list[str] = []
@@ -83,4 +93,6 @@ def test_hostile_content_is_inert_and_nothing_leaves_the_page(hostile_server: Ap
     assert dialogs == []
     outside = [u for u in requested if not u.startswith((hostile_server.url, "data:", "blob:"))]
     assert outside == [], outside
-    assert any(u.startswith(hostile_server.url) for u in requested)  # the log did record the page's own requests
+    assert any(
+        u.startswith(hostile_server.url) for u in requested
+    )  # the log did record the page's own requests

@@ -143,10 +143,10 @@ def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tm
     for bad, message in [
         (
             {"external_id": "p1", "annotator": "cy", "score": 6},
-            "row 2, field 'score': must be a whole number from 1 to 5, not 6",
+            "row 2, field 'score': the score 6 is outside the scale 1-5",
         ),
         ({"external_id": "p1", "annotator": "cy", "score": 2.5}, "not 2.5"),
-        ({"external_id": "p1", "annotator": "cy", "score": -1}, "not -1"),
+        ({"external_id": "p1", "annotator": "cy", "score": -1}, "the score -1 is outside"),
         ({"external_id": "nope", "annotator": "cy", "score": 3}, "no pair 'nope' in dataset 'd'"),
         ({"external_id": "p1", "score": 3}, "field 'annotator': missing"),
     ]:
@@ -189,3 +189,83 @@ def test_exported_pairs_import_back_unchanged(db: Database, tmp_path: Path) -> N
     export(db, "pairs", tmp_path / "out.parquet")
     assert import_pairs(db, tmp_path / "out.parquet", "copy").added == 1
     assert q.pair(db, 2).metadata == q.pair(db, 1).metadata  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            {"external_id": "p1", "score": 3, "error": "timeout"},
+            "field 'error': a judgment has a score or an error",
+        ),
+        (
+            {"external_id": "p1", "score": 3, "sample": -1},
+            "field 'sample': must be a whole number of 0 or more",
+        ),
+        (
+            {"external_id": "p1", "score": 3, "sample": 1.5},
+            "field 'sample': must be a whole number of 0 or more",
+        ),
+        ({"external_id": "p1", "error": "x", "failure": "gremlins"}, "field 'failure': must be one of"),
+        (
+            {"external_id": "p1", "score": 3, "latency_ms": -4},
+            "field 'latency_ms': must be a number of 0 or more",
+        ),
+    ],
+)
+def test_a_judgment_row_that_is_not_one_clear_judgment_is_refused(
+    db: Database, tmp_path: Path, row: dict[str, object], message: str
+) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    with pytest.raises(ImportRejected, match=message):
+        import_judgments(db, write_jsonl(tmp_path / "j.jsonl", [row]), "d")
+    assert q.results_frame(db).empty
+
+
+def test_one_pair_judged_twice_differently_is_refused_not_half_kept(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    twice = [{"external_id": "p1", "score": 1}, {"external_id": "p1", "score": 5}]
+    with pytest.raises(
+        ImportRejected, match="row 2, field 'external_id': pair 'p1', sample 0 is already given in row 1"
+    ):
+        import_judgments(db, write_jsonl(tmp_path / "j.jsonl", twice), "d")
+    assert import_judgments(db, write_jsonl(tmp_path / "j.jsonl", twice[:1]), "d").added == 1
+    with pytest.raises(ImportRejected, match="run 'j' holds score 1 for pair 'p1', sample 0"):
+        import_judgments(db, write_jsonl(tmp_path / "j.jsonl", twice[1:]), "d")
+    assert list(q.results_frame(db)["score"]) == [1]
+    failed = q.results_frame(db)
+    assert failed["failure"].isna().all()
+
+
+def test_an_imported_failure_keeps_its_kind(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    rows = [
+        {"external_id": "p1", "error": "declined", "failure": "refusal"},
+        {"external_id": "p2", "error": "503"},
+    ]
+    import_judgments(db, write_jsonl(tmp_path / "j.jsonl", rows), "d")
+    assert list(q.results_frame(db)["failure"]) == ["refusal", "provider_error"]
+
+
+def test_a_rating_with_a_negative_time_is_refused(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    bad = [{"external_id": "p1", "annotator": "ana", "score": 3, "seconds": -5}]
+    with pytest.raises(
+        ImportRejected, match="row 1, field 'seconds': a time is a number of 0 or more, not -5"
+    ):
+        import_ratings(db, write_jsonl(tmp_path / "r.jsonl", bad), "d")
+    assert q.rating_count(db) == 0
+
+
+def test_a_refused_pairs_file_leaves_no_dataset_behind(db: Database, tmp_path: Path) -> None:
+    twice = [GOOD, {**GOOD, "generated": "event('Order Completed').within(1 days).count() >= 1"}]
+    with pytest.raises(
+        ImportRejected, match="row 2, field 'external_id': 'p1' is given in row 1 for another pair"
+    ):
+        import_pairs(db, write_jsonl(tmp_path / "p.jsonl", twice), "fresh")
+    assert q.datasets(db).empty
+    conflict = [{**GOOD, "generated": "event('Order Completed').within(2 days).count() >= 1"}]
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
+    with pytest.raises(JudgeError):
+        import_pairs(db, write_jsonl(tmp_path / "c.jsonl", [{**GOOD, "external_id": "new"}, *conflict]), "d")
+    assert list(q.datasets(db)["name"]) == ["d"] and q.pair_count(db) == 1

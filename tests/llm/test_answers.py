@@ -18,6 +18,9 @@ from judge.llm.answers import AnswerError, parse_answer
         ('{"score": 4.0}', 4, None),
         ("The window differs.\nScore: 3", 3, "The window differs."),
         ("Score: 4 ... looking again ...\nscore: 4", 4, "... looking again ..."),
+        # an echoed definition before the answer is not the answer: the last object with a score is
+        ('The ground truth is {"op": "and", "all": [{"event": "purchase"}]}.\n{"reasoning": "r", "score": 3}', 3, "r"),
+        ('{"reasoning": "draft", "score": 4}\n{"reasoning": "final", "score": 4}', 4, "final"),
     ],
 )
 def test_reads_a_score(text: str, score: int, reasoning: str | None) -> None:
@@ -40,6 +43,9 @@ def test_reads_a_score(text: str, score: int, reasoning: str | None) -> None:
         ("I think it is good.", "no score found"),
         ('{"reasoning": "the generated definition keeps the ev', "cut off or malformed"),
         ("", "empty"),
+        # ambiguous answers are errors, never a pick of one of the scores
+        ('{"reasoning": "a", "score": 2}\n{"reasoning": "b", "score": 5}', "more than one score"),
+        ('{"reasoning": "a", "score": 2, "score": 5}', "'score' more than once"),
     ],
 )
 def test_refuses_what_is_not_one_whole_score(text: str, problem: str) -> None:

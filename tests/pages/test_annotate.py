@@ -8,7 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
+from judge.judgment import Judgment
 from storage import queries as q
+from storage import results
 from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "annotate.py")
@@ -92,7 +94,9 @@ def test_blind_no_judge_score_or_mutation_is_shown(db_path: Path) -> None:
     db = opened(db_path)
     store_demo(db, count=8)
     run = q.create_run(db, name="gpt", judge_kind="external", status="imported")
-    q.add_results(db, run, [q.NewResult(p, 1, None, reasoning="JUDGE-SECRET-REASONING") for p in range(1, 9)])
+    results.add_judgments(
+        db, run, [Judgment("external", 1, reasoning="JUDGE-SECRET-REASONING").of(p) for p in range(1, 9)]
+    )
     at = signed_in()
     pair = q.pair(db, shown_pair(at))
     assert pair is not None
