@@ -28,10 +28,8 @@ def next_pair(
     found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
     if not found:
         return None
-    if (
-        settings.gold_every
-        and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0
-    ):
+    due = settings.gold_every and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0
+    if due and not set(skipped) & set(labels.gold_scores(db, dataset).index):  # a skipped gold pair: no other now
         gold = labels.gold_queue(db, annotator, dataset, list(skipped))
         if gold is not None:
             return gold
@@ -57,12 +55,13 @@ def previous_rating(
 
 def recent_ratings(
     db: Database, annotator: str, dataset: int, count: int = 5
-) -> list[tuple[int, int, str | None]]:
-    """(pair, current score, note) of this annotator's last ``count`` pairs in the dataset, latest first."""
+) -> list[tuple[int, str, int, str | None]]:
+    """(pair, its external id, current score, note) of this annotator's last ``count`` pairs in the dataset,
+    latest first."""
     frame = q.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
     return [
-        (int(p), int(s), None if pd.isna(n) else str(n))
-        for p, s, n in zip(frame["pair_id"], frame["score"], frame["note"], strict=True)
+        (int(p), str(e), int(s), None if pd.isna(n) else str(n))
+        for p, e, s, n in zip(frame["pair_id"], frame["external_id"], frame["score"], frame["note"], strict=True)
     ]
 
 

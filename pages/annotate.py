@@ -86,6 +86,7 @@ if state.pair_id is None:
 
 pair = q.pair(db, state.pair_id)
 assert pair is not None
+st.caption(f"Pair {inert(pair.external_id)}")
 if state.editing:
     st.info("You are changing an earlier rating; the old one is kept in the history.")
 show_request(pair)
@@ -115,7 +116,7 @@ show_details(truth, generated, marks)
 with st.sidebar:
     if recent := annotation.recent_ratings(db, who, dataset):
         st.markdown("**Your last ratings**")
-        for rated, score, note in recent:
-            st.button(f"Pair {rated}: {score} · {lines[score][0]}", key=f"recent-{rated}-{state.token}",
+        for rated, name, score, note in recent:  # pairs named as everywhere else, by their external id
+            st.button(f"{inert(name)}: {score} · {lines[score][0]}", key=f"recent-{rated}-{state.token}",
                       on_click=reopen, args=(rated, score, note), help="Open it to change the rating")  # fmt: skip
 one_rating_per_key_press(state.token)

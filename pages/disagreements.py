@@ -16,11 +16,15 @@ from ui.disagreement_views import (
 )
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, settings
-from ui.session import choose_run, signed_in
+from ui.session import choose_run, sign_in_form, signed_in
 
 db, config = database(), settings()
 st.title("Disagreements")
 who = signed_in(config)
+if who is None:  # judge scores are shown here: whoever looks is known, so their later ratings are not "blind"
+    sign_in_form(config, "Judge scores are shown here, so ratings you make after seeing them are marked as "
+                 "such.", "Who is looking?", "Sign in")  # fmt: skip
+    st.stop()
 top = st.columns([2, 2, 3, 3])
 run_id = choose_run(db, "disagree_run", top[0])
 if run_id is None:
@@ -39,16 +43,15 @@ for column, name in (("dataset", "Dataset"), ("generator_model", "Generator mode
         picked = st.multiselect(name, values, key=f"filter-{column}")
         found = found[found[column].isin(picked)].reset_index(drop=True) if picked else found
 
+labels.record_reveal(db, who, [int(p) for p in found["pair_id"]])  # the list shows each pair's judge score
 disagreement_table(found)
 st.download_button("Export the list as CSV", safe_csv(found), file_name=f"disagreements-run-{run_id}.csv",
                    mime="text/csv")  # fmt: skip
-pair_id = choose_pair(found)
+pair_id = choose_pair(found, shown)
 if pair_id is None:
     st.stop()
 pair = q.pair(db, pair_id)
 assert pair is not None
-if who:  # this person has now seen the judge's score: their ratings of this pair are no longer blind
-    labels.record_reveal(db, who, pair_id)
 show_request(pair)
 show_pair(pair)
 left, right = st.columns(2)

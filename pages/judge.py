@@ -4,11 +4,12 @@ import streamlit as st
 
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
+from storage import labels
 from storage import queries as q
 from storage import runs as r
 from ui.resources import database, jobs, keys, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
-from ui.session import admin_gate, choose_dataset, is_admin, signed_in
+from ui.session import admin_gate, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
@@ -17,7 +18,7 @@ dataset_id = choose_dataset(db, acting="Runs start on")
 if dataset_id is None:
     st.stop()
 dataset = str(st.session_state.dataset)
-signed_in(config)
+who = signed_in(config)
 
 with st.expander("Start a run", expanded=True):
     admin = admin_gate(config, "start runs")
@@ -70,7 +71,13 @@ runs()
 
 st.subheader("Read a judgment")
 frame = r.runs_frame(db)
-if not frame.empty:
+if not frame.empty and who is None:  # a judge's score seen makes that person's later ratings not blind
+    if admin:  # no sign-in form above: ask here
+        sign_in_form(config, "Judge scores are shown here, so ratings you make after seeing them are marked as "
+                     "such.", "Who is reading?", "Sign in")  # fmt: skip
+    else:
+        st.caption("Sign in above to read judgments (ratings you make after seeing a judge's score are marked).")
+elif not frame.empty:
     run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
                           f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
     results = q.results_frame(db, int(run_id))
@@ -79,4 +86,5 @@ if not frame.empty:
     else:
         pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
                                format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
+        labels.record_reveal(db, str(who), [int(pair_id)])
         show_judgment(r.result_detail(db, int(run_id), int(pair_id)))

@@ -19,12 +19,16 @@ __all__ = [
 ]
 
 
-def record_reveal(db: Database, annotator: str, pair_id: int) -> None:
-    """``annotator`` has seen a judge's score of ``pair_id``: their ratings of it from now on are not blind."""
+def record_reveal(db: Database, annotator: str, pair_ids: list[int]) -> None:
+    """``annotator`` has seen a judge's score of ``pair_ids``: their ratings of them from now on are not
+    blind."""
+    if not pair_ids:
+        return
     with db.transaction() as cursor:
         cursor.execute(
-            "INSERT INTO reveals (annotator, pair_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [annotator, pair_id, utc_now()],
+            """INSERT INTO reveals (annotator, pair_id, first_at) SELECT $who, unnest($ids), $now
+               ON CONFLICT DO NOTHING""",
+            {"who": annotator, "ids": [int(p) for p in pair_ids], "now": utc_now()},
         )
 
 
@@ -54,30 +58,34 @@ def excluded(db: Database) -> pd.DataFrame:
     )
 
 
-def gold_scores(db: Database, dataset: int | None = None) -> pd.Series:
-    """The adjudicated score per gold pair (a pair whose latest adjudication, in any run, gave a score),
-    indexed by pair id."""
-    frame = (
+def gold_scores(db: Database, dataset: int | None = None) -> pd.DataFrame:
+    """The gold pairs (a pair whose latest adjudication, in any run, gave a score), indexed by pair id:
+    ``score``, and ``since``, when that adjudication was made (ratings before it were not tests)."""
+    return (
         db.cursor()
         .execute(
-            f"""SELECT pair_id, score FROM ({_LATEST}) WHERE score IS NOT NULL
+            f"""SELECT pair_id, score, since FROM ({_LATEST}) WHERE score IS NOT NULL
                   AND ($dataset IS NULL OR pair_id IN (SELECT id FROM pairs WHERE dataset_id = $dataset))
                 ORDER BY pair_id""",
             {"dataset": dataset},
         )
         .df()
+        .astype({"pair_id": int})
+        .set_index("pair_id")
     )
-    return frame.set_index("pair_id")["score"].astype(int) if not frame.empty else pd.Series(dtype=int)
 
 
 def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -> int | None:
-    """A gold pair of ``dataset`` this annotator has not rated (nor skipped now), or None."""
+    """A gold pair of ``dataset`` for this annotator: one they have not rated, skipped, adjudicated, nor
+    seen a judge's score of (then it would test nothing); None when there is none."""
     row = (
         db.cursor()
         .execute(
             f"""SELECT g.pair_id FROM ({_LATEST}) g JOIN pairs p ON p.id = g.pair_id
                 WHERE g.score IS NOT NULL AND p.dataset_id = $dataset AND NOT list_contains($skipped, p.id)
                   AND p.id NOT IN (SELECT pair_id FROM rating_events WHERE annotator = $who)
+                  AND p.id NOT IN (SELECT pair_id FROM reveals WHERE annotator = $who)
+                  AND p.id NOT IN (SELECT pair_id FROM adjudications WHERE adjudicator = $who)
                 ORDER BY hash(p.id::VARCHAR || $who), p.id LIMIT 1""",
             {"dataset": dataset, "who": annotator, "skipped": skipped},
         )
@@ -86,7 +94,8 @@ def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -
     return None if row is None else int(row[0])
 
 
-_LATEST = "SELECT pair_id, arg_max_null(score, id) AS score FROM adjudications GROUP BY pair_id"
+_LATEST = """SELECT pair_id, arg_max_null(score, id) AS score, max(created_at) AS since
+             FROM adjudications GROUP BY pair_id"""
 
 
 def label_kinds(db: Database, pair_ids: list[int]) -> dict[str, int]:

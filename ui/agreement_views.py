@@ -69,6 +69,9 @@ def comparison_table(comparison: Comparison) -> None:
                f"only before, {comparison.b_only_right} only after; McNemar p = {_cell(p)}.")  # fmt: skip
 
 
+FEW_PAIRS = 10  # fewer pairs rated twice than this: say the figures are still unsteady
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
@@ -84,22 +87,39 @@ def people_section(summary: PeopleSummary) -> None:
         "Same score", _percent(c.exact), help="Share of every two ratings of the same pair that agree"
     )
     cols[2].metric("Within one point", _percent(c.within_one))
-    cols[3].metric("Krippendorff's alpha (ordinal)", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
-                   help="1 is perfect agreement, 0 is what chance would give; teams often look for 0.67 or more")  # fmt: skip
+    cols[3].metric("Krippendorff's alpha", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
+                   help="Ordinal alpha: 1 is perfect agreement, 0 is what chance would give; teams often look for "
+                   "0.67 or more")  # fmt: skip
     if summary.missing:
         st.info(summary.missing)
+    elif c.pairs < FEW_PAIRS:
+        st.warning(f"Only {c.pairs} pairs are rated by two or more people: these figures can move a lot with "
+                   "each new rating.")  # fmt: skip
     k = summary.kinds
     rests = (f"Ratings in the consensus: {k['blind']:,} given blind, {k['after_reveal']:,} after seeing a judge's "
              f"score, {k['imported']:,} imported; {k['adjudicated']:,} pairs have an adjudicated score.")  # fmt: skip
     if summary.excluded:
-        rests += f" Left out of the consensus: {', '.join(inert(n) for n in summary.excluded)}."
+        rests += (
+            " Left out of the consensus: "
+            + ", ".join(
+                inert(n) + (f" ({inert(why)})" if (why := summary.reasons.get(n)) else "")
+                for n in summary.excluded
+            )
+            + "."
+        )
     st.caption(rests)
 
 
 def quality_table(quality: list[AnnotatorQuality]) -> None:
+    """Who needs a look and why, in sentences; then every person's figures, their name pinned."""
+    for a in quality:
+        if a.concerns:
+            st.markdown(f"**{inert(a.annotator)}**: " + "; ".join(a.concerns) + ".")
+    if quality and not any(a.concerns for a in quality):
+        st.caption("Nobody needs a look on these figures.")
     st.dataframe(
         pd.DataFrame([{
-            "annotator": a.annotator, "needs a look": "; ".join(a.concerns) or "-",
+            "annotator": a.annotator, "needs a look": len(a.concerns) or "-",
             "ratings": a.ratings, "shared with others": a.shared,
             "same as the others": _percent(a.exact), "within one of the others": _percent(a.within_one),
             "above the others by": "n/a" if a.bias is None else f"{a.bias:+.1f}",
@@ -108,6 +128,8 @@ def quality_table(quality: list[AnnotatorQuality]) -> None:
             "gold: same score": _percent(a.gold_exact), "in the consensus": "no, left out" if a.excluded else "yes",
         } for a in quality]),
         hide_index=True, width="stretch",
+        column_config={"annotator": st.column_config.TextColumn(pinned=True),
+                       "needs a look": st.column_config.TextColumn(help="How many concerns (listed above)")},
     )  # fmt: skip
 
 
@@ -121,9 +143,11 @@ def exclusion_controls(db: Database, config: Settings, summary: PeopleSummary) -
         sign_in_form(config, "Your name goes with each change you make.", "Who are you?", "Sign in")
         return
 
-    def leave_out(name: str, reason: str) -> None:
-        if is_admin(config):
+    def leave_out() -> None:
+        name, reason = st.session_state.get("exclude_who"), st.session_state.get("exclude_why") or ""
+        if name and is_admin(config):  # asked again on the click, not only when the button was drawn
             labels.exclude(db, name, str(who), reason.strip() or None)
+            st.session_state["exclude_who"], st.session_state["exclude_why"] = None, ""
 
     def count_again(name: str) -> None:
         if is_admin(config):
@@ -132,11 +156,11 @@ def exclusion_controls(db: Database, config: Settings, summary: PeopleSummary) -
     counted = [a.annotator for a in summary.quality if not a.excluded]
     left, middle, right = st.columns([2, 3, 2], vertical_alignment="bottom")
     name = left.selectbox("Annotator", counted, index=None, key="exclude_who", placeholder="Pick a person")
-    reason = middle.text_input("Why (kept with the change)", key="exclude_why")
-    right.button("Leave out of the consensus", disabled=name is None, on_click=leave_out, args=(name, reason),
+    middle.text_input("Why (kept with the change, shown on this page)", key="exclude_why")
+    right.button("Leave out of the consensus", disabled=name is None, on_click=leave_out,
                  help="Their ratings stay stored and can be counted again; every figure is computed without them.")  # fmt: skip
     for out in summary.excluded:
-        st.button(f"Count {out} again", key=f"include-{out}", on_click=count_again, args=(out,))
+        st.button(f"Count {inert(out)} again", key=f"include-{out}", on_click=count_again, args=(out,))
 
 
 def judge_headline(result: Report, headline: str, kinds: dict[str, int]) -> None:

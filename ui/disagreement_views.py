@@ -45,17 +45,24 @@ def disagreement_table(found: pd.DataFrame) -> None:
 
     waiting = int(found["verdict"].isna().sum())
     st.caption(f"{len(found)} pairs, {waiting} not adjudicated yet; largest gap first. Gap = judge - people "
-               "(median of current ratings). Click a row to open its pair.")  # fmt: skip
+               "(median of current ratings). Tick the box at the left of a row to open its pair.")  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 35 * (len(found) + 1) + 3), key=_ROWS,
-                 on_select=opened, selection_mode="single-row")  # fmt: skip
+                 on_select=opened, selection_mode="single-row",
+                 column_config={"verdict": st.column_config.TextColumn(width="medium"),
+                                "people": st.column_config.NumberColumn(width="small"),
+                                "judge": st.column_config.NumberColumn(width="small"),
+                                "gap": st.column_config.NumberColumn(width="small", format="%+d")})  # fmt: skip
 
 
-def choose_pair(found: pd.DataFrame) -> int | None:
+def choose_pair(found: pd.DataFrame, shown: str = "all") -> int | None:
     """The pair open below the list: picked in the list, by a click on a row, or the next one without a
     verdict (key N)."""
     state = st.session_state
+    if flash := state.pop("adjudication_flash", None):
+        st.success(flash)
     if found.empty:
-        st.info("No pair matches: lower 'Differ by at least', or show all pairs.")
+        st.info("Every pair here has a verdict: show all pairs to read them again." if shown == "open" else
+                "No pair matches: lower 'Differ by at least', or show all pairs.")  # fmt: skip
         return None
     ids = [int(p) for p in found["pair_id"]]
     wanted = state.pop(_NEXT, None)
@@ -96,16 +103,17 @@ def show_people(events: pd.DataFrame, pair_id: int) -> None:
     st.dataframe(pd.DataFrame({
         "annotator": mine["annotator"],
         "score": [f"{s} · {lines[int(s)][0]}" if int(s) in lines else str(s) for s in mine["score"]],
-        "what the score means": [lines[int(s)][1] if int(s) in lines else "" for s in mine["score"]],
         "note": mine["note"].fillna(""), "given": mine["kind"].map(KIND_LABELS).fillna(mine["kind"]),
         "counts": ["no, left out" if x else "yes" for x in mine["excluded"]], "at": mine["created_at"],
-    }), hide_index=True, width="stretch")  # fmt: skip
+    }), hide_index=True, width="stretch",
+        column_config={"score": st.column_config.TextColumn(width="medium"),
+                       "note": st.column_config.TextColumn(width="large")})  # fmt: skip
+    given = sorted({int(s) for s in mine["score"] if int(s) in lines})
+    st.caption(" · ".join(f"{s} {lines[s][0]}: {lines[s][1]}" for s in given))  # what each score given means
 
 
 def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int, found: pd.DataFrame) -> None:
     state = st.session_state
-    if flash := state.pop("adjudication_flash", None):
-        st.success(flash)
     current = r.adjudications_frame(db, run_id)
     mine = current[current["pair_id"] == pair_id]
     if not mine.empty:

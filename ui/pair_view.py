@@ -70,8 +70,9 @@ def show_pair(pair: Pair) -> tuple[Side, Side, MarkedPair | None]:
 
 def show_details(truth: Side, generated: Side, marks: MarkedPair | None) -> None:
     """Below the buttons: the differences as lines, and both trees."""
+    if marks is not None and (marks.changes or "rewritten" in marks.generated_html):
+        st.html(f"{_STYLE}{LEGEND}")  # also when the only mark is a part written another way (dotted)
     if marks is not None and marks.changes:
-        st.html(f"{_STYLE}{LEGEND}")
         with st.expander(f"What differs in structure ({len(marks.changes)})", expanded=False):
             st.text("\n".join(marks.changes))
     left, right = st.columns(2, gap="medium")

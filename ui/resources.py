@@ -7,8 +7,10 @@ import os
 import streamlit as st
 
 from judge.config import Settings
+from judge.errors import JudgeError
 from judge.jobs import Jobs
 from storage import Database
+from ui.text import inert
 
 __all__ = ["database", "jobs", "keys", "settings"]
 
@@ -21,8 +23,15 @@ def _secrets() -> dict[str, str]:
 
 
 def settings() -> Settings:
-    """Settings from Streamlit secrets, overridden by the environment."""
-    return Settings.from_env(keys())
+    """Settings from Streamlit secrets, overridden by the environment; a bad one stops the page with a
+    sentence saying which setting and what it must be."""
+    try:
+        return Settings.from_env(keys())
+    except JudgeError as e:
+        st.error(f"The app's settings are not valid: {inert(e)}. Fix it in the environment or in Streamlit "
+                 "secrets and restart the app.")  # fmt: skip
+        st.stop()
+        raise  # st.stop() ends the script run; this line is never reached
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,9 +2,10 @@
 
 Leave one out: on each pair a person rated that someone else (not left out of the consensus) also
 rated, their score is set against the consensus of the others (the lower median, as everywhere).
-Gold pairs are pairs with an adjudicated score; a person's accuracy is how often they gave it.
-A concern is raised only on enough data (``MIN_RATINGS`` of that kind), so a person with two
-ratings is not called careless.
+Gold pairs are pairs with an adjudicated score; a person's accuracy is how often they gave it, on
+the gold pairs they rated blind after the score was given (earlier ratings were no test).
+A concern is raised only on enough data (``MIN_RATINGS`` shared or timed ratings, ``GOLD_MIN`` gold
+pairs), so a person with two ratings is not called careless.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def annotator_quality(
     ratings: pd.DataFrame, gold: pd.Series, excluded: set[str], too_fast_seconds: float
 ) -> list[AnnotatorQuality]:
     """One row per annotator, most concerns first. ``ratings``: the current rating of everyone
-    (``pair_id``, ``annotator``, ``score``, ``seconds``), those left out of the consensus included;
-    ``gold``: adjudicated score by pair id."""
+    (``pair_id``, ``annotator``, ``score``, ``seconds``, ``kind``, ``created_at``), those left out of the
+    consensus included; ``gold``: by pair id, the adjudicated ``score`` and ``since`` when it was given.
+    A gold pair tests a person only when they rated it blind after it became gold."""
     counted = ratings[~ratings["annotator"].isin(excluded)]
     people = ceiling(counted).within_one if not counted.empty else None
     rows = []
@@ -67,15 +69,17 @@ def annotator_quality(
         gap = both["score"] - both["others"]
         seconds = mine["seconds"].dropna()
         seconds = seconds[seconds >= 0]
-        on_gold = mine.set_index("pair_id")["score"].to_frame().join(gold.rename("gold"), how="inner")
-        miss = (on_gold["score"] - on_gold["gold"]).abs()
+        on_gold = mine.set_index("pair_id").join(gold.rename(columns={"score": "gold"}), how="inner")
+        after = pd.to_datetime(on_gold["created_at"]) > pd.to_datetime(on_gold["since"])
+        tested = on_gold[(on_gold["kind"] == "blind") & after]
+        miss = (tested["score"] - tested["gold"]).abs()
         row = AnnotatorQuality(
             annotator=name, ratings=len(mine), shared=len(both),
             exact=_share(gap == 0), within_one=_share(gap.abs() <= 1),
             bias=float(gap.mean()) if len(gap) else None,
             median_seconds=float(np.median(seconds)) if len(seconds) else None,
             timed=len(seconds), too_fast=int((seconds < too_fast_seconds).sum()),
-            gold=len(on_gold), gold_exact=_share(miss == 0), gold_within_one=_share(miss <= 1),
+            gold=len(tested), gold_exact=_share(miss == 0), gold_within_one=_share(miss <= 1),
             excluded=name in excluded,
         )  # fmt: skip
         row.concerns.extend(_concerns(row, people, too_fast_seconds))

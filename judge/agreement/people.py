@@ -21,6 +21,7 @@ class PeopleSummary:
     annotators: list[str]
     kinds: dict[str, int]  # labels in the consensus by kind, and pairs with an adjudicated score
     excluded: list[str]
+    reasons: dict[str, str]  # why each was left out, where a reason was given
     missing: str | None  # why the figures are n/a, in words; None when they exist
     quality: list[AnnotatorQuality] = field(default_factory=list)
 
@@ -33,7 +34,12 @@ def _overlap_words(settings: Settings) -> str:
     return f"Every annotator is served the same first {size} (JUDGE_OVERLAP); when a second person rates them, this fills in."
 
 
-def _missing(summary: Ceiling, rated: int, annotators: list[str], settings: Settings) -> str | None:
+def _missing(
+    summary: Ceiling, rated: int, annotators: list[str], settings: Settings, left_out: list[str]
+) -> str | None:
+    if not rated and left_out:
+        return ("Everyone who rated this dataset is left out of the consensus: count someone again under "
+                "'Annotators: who needs a look'.")  # fmt: skip
     if not rated:
         return "Nobody has rated a pair of this dataset yet: rate some on the Annotate page."
     if len(annotators) == 1:
@@ -52,13 +58,18 @@ def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSumm
     everyone = q.ratings_frame(db, dataset, everyone=True)
     dataset_key = q.dataset_id(db, dataset)
     gold = labels.gold_scores(db, dataset_key)
-    out = set(labels.excluded(db)["annotator"])
+    left = labels.excluded(db)
+    out = set(left["annotator"])
+    reasons = {
+        str(n): str(w) for n, w in zip(left["annotator"], left["reason"], strict=True) if isinstance(w, str)
+    }
     among = ceiling(counted)
     names = sorted(counted["annotator"].unique())
     pair_ids = sorted({int(p) for p in everyone["pair_id"]})
+    excluded = sorted(out & set(everyone["annotator"]))
     return PeopleSummary(
         ceiling=among, rated_pairs=counted["pair_id"].nunique(), annotators=names,
-        kinds=labels.label_kinds(db, pair_ids), excluded=sorted(out & set(everyone["annotator"])),
-        missing=_missing(among, counted["pair_id"].nunique(), names, settings),
+        kinds=labels.label_kinds(db, pair_ids), excluded=excluded, reasons=reasons,
+        missing=_missing(among, counted["pair_id"].nunique(), names, settings, excluded),
         quality=annotator_quality(everyone, gold, out, settings.too_fast_seconds),
     )  # fmt: skip

@@ -15,13 +15,22 @@ NAN = math.nan
 SCORES = {1: {"ana": 4, "bo": 4, "cy": 2}, 2: {"ana": 5, "bo": 3, "cy": 3}, 3: {"ana": 1, "bo": 2},
           4: {"ana": 3}, 5: {"bo": 5, "cy": 1}, 6: {"cy": 4}}  # fmt: skip
 SECONDS = {("ana", 1): 2.0, ("ana", 2): 10.0, ("ana", 3): 3.0}
-GOLD = pd.Series({2: 4, 5: 5})
+EARLY, ADJUDICATED, LATE = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-02"), pd.Timestamp("2026-01-03")
 
 
-def frame(scores: dict[int, dict[str, int]], seconds: dict[tuple[str, int], float]) -> pd.DataFrame:
+def gold(scores: dict[int, int]) -> pd.DataFrame:
+    return pd.DataFrame({"score": pd.Series(scores, dtype=int)}).assign(since=ADJUDICATED)
+
+
+GOLD = gold({2: 4, 5: 5})
+
+
+def frame(
+    scores: dict[int, dict[str, int]], seconds: dict[tuple[str, int], float], when: pd.Timestamp = LATE
+) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"pair_id": p, "annotator": a, "score": s, "seconds": seconds.get((a, p), NAN)}
-         for p, given in scores.items() for a, s in given.items()]
+        [{"pair_id": p, "annotator": a, "score": s, "seconds": seconds.get((a, p), NAN), "kind": "blind",
+          "created_at": when} for p, given in scores.items() for a, s in given.items()]
     )  # fmt: skip
 
 
@@ -65,8 +74,7 @@ def test_a_person_left_out_is_not_among_the_others_but_is_still_measured() -> No
 def test_concerns_name_who_needs_a_look_and_why() -> None:
     scores = {p: {"ana": 3, "bo": 3, "cy": 5} for p in range(1, 7)}
     seconds = {("cy", p): 1.0 for p in range(1, 7)} | {("ana", p): 20.0 for p in range(1, 7)}
-    gold = pd.Series({1: 2, 2: 2, 3: 2})
-    rows = annotator_quality(frame(scores, seconds), gold, set(), 4.0)
+    rows = annotator_quality(frame(scores, seconds), gold({1: 2, 2: 2, 3: 2}), set(), 4.0)
     assert rows[0].annotator == "cy"
     # people among themselves: per pair (3, 3) agree, (3, 5) twice do not -> within one 1/3; cy within one 0
     assert rows[0].concerns == [
@@ -83,5 +91,18 @@ def test_too_little_data_raises_no_concern(count: int) -> None:
     scores = {p: {"ana": 1, "bo": 5} for p in range(1, count + 1)}
     seconds = {("ana", p): 0.5 for p in range(1, count + 1)}
     assert all(
-        not r.concerns for r in annotator_quality(frame(scores, seconds), pd.Series(dtype=int), set(), 4.0)
+        not r.concerns for r in annotator_quality(frame(scores, seconds), gold({}), set(), 4.0)
     )
+
+
+def test_a_gold_pair_tests_only_ratings_given_blind_after_it_became_gold() -> None:
+    scores = {p: {"ana": 5, "bo": 5} for p in range(1, 4)}
+    before = frame(scores, {}, when=EARLY)  # rated, then the pair was adjudicated 1: no test of anyone
+    assert all(
+        a.gold == 0 and not a.concerns
+        for a in annotator_quality(before, gold({1: 1, 2: 1, 3: 1}), set(), 4.0)
+    )
+    after = frame(scores, {})
+    after.loc[after["annotator"] == "bo", "kind"] = "after_reveal"  # bo saw the judge first: no test either
+    people = {a.annotator: a for a in annotator_quality(after, gold({1: 1, 2: 1, 3: 1}), set(), 4.0)}
+    assert (people["ana"].gold, people["ana"].gold_within_one) == (3, 0.0) and people["bo"].gold == 0

@@ -53,7 +53,7 @@ def test_a_disagreement_is_shown_and_adjudicated(db_path: Path) -> None:
     assert list(saved["score"]) == [1]
     assert any("The people are right; the pair deserves 1 - by lee" in i.value for i in at.info)
     assert list(at.dataframe[0].value["verdict"]) == ["The people are right"]
-    assert list(labels.gold_scores(db)) == [1]
+    assert list(labels.gold_scores(db)["score"]) == [1]
 
 
 def test_next_not_adjudicated_and_the_filter_walk_the_open_pairs(db_path: Path) -> None:
@@ -77,18 +77,23 @@ def test_next_not_adjudicated_and_the_filter_walk_the_open_pairs(db_path: Path) 
     assert len(at.dataframe[0].value) == 4
 
 
-def test_opening_a_pair_marks_the_judge_as_seen_by_that_person(db_path: Path) -> None:
+def test_whoever_sees_the_list_has_seen_the_judge_and_a_visitor_is_asked_who_they_are(db_path: Path) -> None:
     db = opened(db_path)
-    run, _ = rated_db(db, [1, 5, 3], [5, 5, 3], [1, 5, 3])
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    run, _ = rated_db(db, [1, 5, 3, 1], [5, 5, 3, 4], [1, 5, 3, 1])
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.dataframe and any(
+        "Who is looking?" in m.value for m in at.markdown
+    )  # no score before a name
     at.session_state["annotator"] = "ana"
     at.run()
     at.selectbox(key="disagree_run").set_value(run).run()
-    pair_id = at.selectbox(key="disagree_pair").value
-    q.record_rating(db, q.NewRating(pair_id, "ana", 4, None, 3.0, "after"), first_only=False)
-    assert list(q.ratings_frame(db, current_only=False)["kind"])[-1] == "after_reveal"
+    listed = list(disagreements(db, run)["pair_id"])
+    assert len(listed) == 2
+    for n, pair_id in enumerate(listed):  # listed, opened or not: each rating of them is no longer blind
+        q.record_rating(db, q.NewRating(int(pair_id), "ana", 4, None, 3.0, f"after{n}"), first_only=False)
+    assert list(q.ratings_frame(db, current_only=False)["kind"])[-2:] == ["after_reveal", "after_reveal"]
     shown = at.dataframe[1].value
-    assert {"what the score means", "given", "counts"} <= set(shown.columns)
+    assert {"score", "note", "given", "counts"} <= set(shown.columns)
 
 
 def test_with_an_admin_list_others_cannot_adjudicate(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

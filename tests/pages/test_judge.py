@@ -22,7 +22,9 @@ def seeded(db_path: Path) -> Path:
 
 
 def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: Path) -> None:
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["annotator"] = "lee"
+    at.run()
     assert not at.exception
     next(b for b in at.button if b.label == "Start").click().run()
     db = opened(seeded)
@@ -38,6 +40,7 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: 
     text = " ".join(m.value for m in at.markdown)
     assert "Score **" in text
     assert any("Reasoning" in m.value for m in at.markdown)
+    assert db.cursor().execute("SELECT count(*) FROM reveals WHERE annotator = 'lee'").fetchone() == (1,)
 
 
 def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(seeded: Path) -> None:

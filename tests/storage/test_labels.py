@@ -27,8 +27,8 @@ def pairs(db: Database, count: int) -> list[int]:
 def test_a_rating_after_seeing_the_judge_is_not_blind(db: Database) -> None:
     one, two = pairs(db, 2)
     q.record_rating(db, rating(one, "ana", 3, "t1"), first_only=True)
-    labels.record_reveal(db, "ana", one)
-    labels.record_reveal(db, "ana", one)  # seen twice: one reveal
+    labels.record_reveal(db, "ana", [one])
+    labels.record_reveal(db, "ana", [one, one])  # seen again: one reveal
     q.record_rating(db, rating(one, "ana", 4, "t2"), first_only=False)
     q.record_rating(db, rating(two, "ana", 2, "t3"), first_only=True)
     q.record_rating(db, rating(one, "bo", 2, "t4"), first_only=True)  # bo has not seen it
@@ -67,7 +67,7 @@ def test_gold_pairs_follow_the_latest_adjudication_and_one_in_n_is_served(db: Da
     r.add_adjudication(db, run, ids[20], "humans_right", None, "lead", score=2)
     r.add_adjudication(db, run, ids[21], "judge_right", None, "lead", score=4)
     r.add_adjudication(db, run, ids[21], "ambiguous", "not sure after all", "lead")  # no score: no longer gold
-    assert labels.gold_scores(db, dataset).to_dict() == {ids[20]: 2}
+    assert labels.gold_scores(db, dataset)["score"].to_dict() == {ids[20]: 2}
     latest = r.adjudications_frame(db, run).set_index("pair_id")
     assert latest.loc[ids[21], "verdict"] == "ambiguous" and pd.isna(latest.loc[ids[21], "score"])
     settings = Settings.from_env({"JUDGE_GOLD_EVERY": "5", "JUDGE_OVERLAP": "0"})
@@ -96,3 +96,21 @@ def test_the_migration_marks_ratings_imported_before_it_as_imported(tmp_path: Pa
     db = Database(path)
     assert list(q.ratings_frame(db, current_only=False)["kind"]) == ["blind", "imported", "imported"]
     db.close()
+
+
+def test_a_gold_pair_is_never_served_to_whoever_knows_its_answer(db: Database) -> None:
+    ids = pairs(db, 12)
+    dataset = q.dataset_id(db, "d")
+    assert dataset is not None
+    run = q.create_run(db, name="j", judge_kind="external", status="imported")
+    for pair in ids[8:11]:
+        r.add_adjudication(db, run, pair, "humans_right", None, "lee", score=2)
+    labels.record_reveal(db, "bo", [ids[8], ids[9], ids[10]])
+    assert labels.gold_queue(db, "lee", dataset, []) is None  # lee adjudicated them
+    assert labels.gold_queue(db, "bo", dataset, []) is None  # bo saw the judge's score of them
+    first = labels.gold_queue(db, "ana", dataset, [])
+    assert first in ids[8:11]
+    settings = Settings.from_env({"JUDGE_GOLD_EVERY": "1", "JUDGE_OVERLAP": "0"})
+    assert annotation.next_pair(db, settings, "ana", dataset, []) in ids[8:11]
+    # ana skips the gold pair: the next one is not another gold pair (a skip must not expose them one by one)
+    assert annotation.next_pair(db, settings, "ana", dataset, [first]) not in ids[8:11]
