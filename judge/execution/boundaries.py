@@ -141,6 +141,7 @@ class Coverage:
     probes: list[Probe] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     targets: dict[Side, list[Condition]] = field(default_factory=dict)  # the comparisons, then ANY/ALL
+    cut: set[int] = field(default_factory=set)  # probes not built: past the event budget (a gap says so)
 
 
 class _Unbuildable(Exception):
@@ -223,19 +224,38 @@ def boundary_plans(truth: Definition, generated: Definition) -> tuple[list[Plan]
                             side_, text, f"{shown}: past 2^53 the test databases' numbers are not exact", True
                         )
                     )
-    total = 0
-    for plan in plans:
-        total += sum(b.count for b in plan.bursts) + sum(
+    return _within_budget(plans, coverage), coverage
+
+
+def _within_budget(plans: list[Plan], coverage: Coverage) -> list[Plan]:
+    """The plans that fit in ``MAX_EVENTS`` built events. Cases of the comparisons written differently on
+    the two sides come first (where two definitions differ, they are told apart there); then the others,
+    each kept while it fits, so one costly case does not crowd out every case after it. Each comparison
+    with a case left out gets a gap (a limit: the constants need more events than a test holds)."""
+
+    def cost(plan: Plan) -> int:
+        return sum(b.count for b in plan.bursts) + sum(
             b.count for _, bursts in plan.users or [] for b in bursts
         )
-        if total > MAX_EVENTS:
-            cut = coverage.probes[plan.probe]
-            coverage.gaps.append(
-                Gap(cut.side, cut.condition, f"more than {MAX_EVENTS:,} events would be needed", True)
-            )
-            plans = plans[: plans.index(plan)]
-            break
-    return plans, coverage
+
+    written = [
+        {condition_text(t) for t in coverage.targets.get(side, [])} for side in ("ground_truth", "generated")
+    ]
+    both = written[0] & written[1]
+    order = sorted(range(len(plans)), key=lambda i: coverage.probes[plans[i].probe].condition in both)
+    kept, total = set(), 0
+    for i in order:
+        spent = cost(plans[i])
+        if total + spent > MAX_EVENTS:
+            coverage.cut.add(plans[i].probe)
+            continue
+        total += spent
+        kept.add(i)
+    for key in dict.fromkeys(
+        (coverage.probes[p].side, coverage.probes[p].condition) for p in sorted(coverage.cut)
+    ):
+        coverage.gaps.append(Gap(key[0], key[1], f"more than {MAX_EVENTS:,} events would be needed", True))
+    return [plan for i, plan in enumerate(plans) if i in kept]
 
 
 # ---- what the definitions mention ---------------------------------------------------------------

@@ -194,7 +194,7 @@ def _coverage(coverage: Coverage, decided: list[bool]) -> tuple[list[dict[str, A
             entry["deciding"] = None  # checked only where no difference was found
         else:
             entry["deciding"] += decided[index]
-            if probe.required and not decided[index]:
+            if probe.required and not decided[index] and index not in coverage.cut:  # cut: a gap of its own
                 undecided.setdefault(key, []).append(probe.setting)
     gaps: list[dict[str, Any]] = [{"side": g.side, "condition": g.condition, "why": g.why, "limit": g.limit}
                                   for g in coverage.gaps]  # fmt: skip

@@ -39,7 +39,7 @@ def test_analysis_pages_show_figures_for_what_was_rated(
     browser: object, judged_server: AppServer, path: str, expected: str
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page.goto(f"{judged_server.url}/{path}")
+    page.goto(f"{judged_server.url}/{path}?annotator=lee")  # Disagreements shows judge scores to a known name
     page.wait_for_selector(f"text={expected}", timeout=90_000)
     _idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
@@ -49,7 +49,7 @@ def test_analysis_pages_show_figures_for_what_was_rated(
 def test_a_click_on_a_row_of_disagreements_opens_its_pair(browser: object, judged_server: AppServer) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     page.goto(f"{judged_server.url}/disagreements?annotator=lee")
-    page.wait_for_selector("text=Click a row to open its pair", timeout=90_000)
+    page.wait_for_selector("text=Tick the box at the left of a row to open its pair", timeout=90_000)
     _idle(page)
     picked = page.get_by_role("combobox", name="Pair")
     first = picked.input_value() if picked.evaluate("e => 'value' in e") else picked.inner_text()
