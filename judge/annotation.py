@@ -28,11 +28,13 @@ def next_pair(
     found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
     if not found:
         return None
-    due = settings.gold_every and (len(q.annotator_history(db, annotator, dataset)) + 1) % settings.gold_every == 0
-    if due and not set(skipped) & set(labels.gold_scores(db, dataset).index):  # a skipped gold pair: no other now
-        gold = labels.gold_queue(db, annotator, dataset, list(skipped))
-        if gold is not None:
-            return gold
+    if not settings.gold_every or not (gold := labels.gold_pairs(db, dataset)):  # one cheap query when none
+        return found[0]
+    due = (q.rated_count(db, annotator, dataset) + 1) % settings.gold_every == 0
+    if due and not set(skipped) & gold:  # a skipped gold pair: no other one now
+        served = labels.gold_queue(db, annotator, dataset, list(skipped))
+        if served is not None:
+            return served
     return found[0]
 
 

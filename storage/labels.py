@@ -11,6 +11,7 @@ from storage.queries import utc_now
 __all__ = [
     "exclude",
     "excluded",
+    "gold_pairs",
     "gold_queue",
     "gold_scores",
     "include",
@@ -73,6 +74,20 @@ def gold_scores(db: Database, dataset: int | None = None) -> pd.DataFrame:
         .astype({"pair_id": int})
         .set_index("pair_id")
     )
+
+
+def gold_pairs(db: Database, dataset: int) -> set[int]:
+    """The ids of the gold pairs of ``dataset`` (usually none: then one cheap query)."""
+    rows = (
+        db.cursor()
+        .execute(
+            f"""SELECT pair_id FROM ({_LATEST}) WHERE score IS NOT NULL
+                AND pair_id IN (SELECT id FROM pairs WHERE dataset_id = ?)""",
+            [dataset],
+        )
+        .fetchall()
+    )
+    return {int(r[0]) for r in rows}
 
 
 def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -> int | None:

@@ -38,6 +38,7 @@ __all__ = [
     "progress",
     "queue",
     "rating_count",
+    "rated_count",
     "ratings_frame",
     "record_rating",
     "results_frame",
@@ -354,6 +355,20 @@ def progress(db: Database, annotator: str, dataset: int, max_annotators: int) ->
     assert row is not None
     mine, left, pairs, complete, ratings = (int(v) for v in row)
     return Progress(mine, left, pairs, complete, ratings, pairs * max_annotators)
+
+
+def rated_count(db: Database, annotator: str, dataset: int) -> int:
+    """How many pairs of ``dataset`` this annotator has rated."""
+    row = (
+        db.cursor()
+        .execute(
+            """SELECT count(DISTINCT r.pair_id) FROM rating_events r JOIN pairs p ON p.id = r.pair_id
+               WHERE r.annotator = ? AND p.dataset_id = ?""",
+            [annotator, dataset],
+        )
+        .fetchone()
+    )
+    return int(row[0]) if row else 0
 
 
 def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFrame:
