@@ -177,3 +177,21 @@ def test_an_import_without_a_dataset_asks_for_one(tmp_path: Path) -> None:
     )
     result = judge("import", "pairs", str(pairs), "--db", str(tmp_path / "cli.duckdb"))
     assert result.returncode == 2 and "say which dataset the pairs belong to: --dataset NAME" in result.stderr
+
+
+def test_help_and_the_audience_commands_import_nothing_they_do_not_use() -> None:
+    """What makes ``judge parse`` start fast, as a rule: no SDKs, pandas, SciPy or DuckDB for it
+    (the time itself is measured by bench/cli_start.py)."""
+    code = (
+        "import io, sys\n"
+        "sys.stdin = io.StringIO(\"event('A').count() >= 1\")\n"
+        "from judge.cli import main\n"
+        "assert main(['parse']) == 0\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'duckdb', 'openai', 'anthropic', 'streamlit') if m in sys.modules]\n"
+        "print('heavy:', heavy, file=sys.stderr)\n"
+        "raise SystemExit(1 if heavy else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    listed = judge("--help").stdout
+    assert all(name in listed for name in ("parse", "render", "import", "export", "run", "agreement", "synth"))

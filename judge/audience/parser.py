@@ -80,7 +80,9 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '
 @cache
 def _lark() -> Lark:
     grammar = resources.files("judge.audience").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    # cache: the built LALR tables are kept in a temp file keyed on the grammar and Lark's version (0.2 s
+    # a start otherwise, which every `judge parse` in a shell loop paid)
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
 
 
 def parse(text: str, definition_type: Literal["USERS", "ACCOUNTS"] | None = None) -> Definition:

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from judge.cli import agreement, audience, data, execution, synth
+from judge.cli.commands import COMMANDS, HELP
 from judge.errors import JudgeError
 
-__all__ = ["main"]
-
-Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-_GROUPS: tuple[Register, ...] = (audience.register, data.register, execution.register, agreement.register,
-                                 synth.register)  # fmt: skip
+__all__ = ["build_parser", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser, with the full arguments of the command ``argv`` names (its module imported now) and
+    the others by name and help only: ``judge --help`` and ``judge parse`` import nothing they do not use."""
     parser = argparse.ArgumentParser(prog="judge", description="Is your LLM judge aligned with people?")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in _GROUPS:
-        register(commands)
+    wanted = COMMANDS.get(next((a for a in argv if not a.startswith("-")), ""))
+    if wanted:
+        importlib.import_module(f"judge.cli.{wanted}").register(commands)
+    for name, module in COMMANDS.items():
+        if module != wanted:
+            commands.add_parser(name, help=HELP[name])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit status 2 and a one-line error on bad input."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(given).parse_args(given)
     try:
         return int(args.handler(args) or 0)
     except JudgeError as e:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from judge.agreement.report import HEADLINES, compare_runs, report
-from judge.cli.data import add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db
 from judge.config import Settings
 from judge.errors import JudgeError
 
@@ -15,7 +15,7 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser("agreement", help="how well a judge run agrees with the human ratings")
+    p = commands.add_parser("agreement", help=HELP["agreement"])
     p.add_argument("--run", dest="run_id", type=int, required=True)
     p.add_argument("--vs", type=int, help="compare with this earlier run (paired bootstrap, McNemar)")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -8,23 +8,24 @@ import sys
 from pathlib import Path
 
 from judge.audience import Definition, canonical, diff, load, parse, to_english, to_text
+from judge.cli.commands import HELP
 
 __all__ = ["read_definition", "register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser("parse", help="text form on stdin -> AST JSON on stdout")
+    p = commands.add_parser("parse", help=HELP["parse"])
     p.add_argument("--type", choices=["USERS", "ACCOUNTS"], help="default: ACCOUNTS if ANY/ALL appear")
     p.set_defaults(handler=_parse)
 
-    p = commands.add_parser("render", help="AST JSON on stdin -> text form or English")
+    p = commands.add_parser("render", help=HELP["render"])
     p.add_argument("--to", choices=["text", "english"], default="text")
     p.set_defaults(handler=_render)
 
-    p = commands.add_parser("canonical", help="AST JSON (or text) on stdin -> canonical AST JSON")
+    p = commands.add_parser("canonical", help=HELP["canonical"])
     p.set_defaults(handler=_canonical)
 
-    p = commands.add_parser("diff", help="what B changes of A (each file AST JSON or text form)")
+    p = commands.add_parser("diff", help=HELP["diff"])
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
     p.add_argument("--json", action="store_true", help="print the changes as JSON")

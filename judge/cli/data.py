@@ -5,37 +5,26 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from judge.config import Settings
+from judge.cli.commands import HELP, add_db_option, open_db
 from judge.data import export, import_judgments, import_pairs, import_ratings
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
-from storage import Database
 from storage import queries as q
 
-__all__ = ["add_db_option", "register"]
-
-
-def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=None, help="database file (default: $JUDGE_DB or data/judge.duckdb)")
-
-
-def open_db(args: argparse.Namespace) -> Database:
-    return Database(args.db or Settings.from_env().db_path)
+__all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser("demo", help="add the seeded demo dataset")
+    p = commands.add_parser("demo", help=HELP["demo"])
     p.add_argument("--pairs", type=int, default=DEFAULT_PAIRS)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no pairs")
     add_db_option(p)
     p.set_defaults(handler=_demo)
 
-    p = commands.add_parser(
-        "import", help="import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file"
-    )
+    p = commands.add_parser("import", help=HELP["import"])
     p.add_argument("what", choices=["pairs", "ratings", "judgments", "run"])
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="the dataset they belong to (pairs, ratings, judgments)")
@@ -43,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(handler=_import)
 
-    p = commands.add_parser("export", help="export pairs, ratings or judgments to JSONL, CSV or Parquet")
+    p = commands.add_parser("export", help=HELP["export"])
     p.add_argument("what", choices=["pairs", "ratings", "judgments"])
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="only this dataset")

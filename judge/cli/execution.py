@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from judge.cli.audience import read_definition
-from judge.cli.data import add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db
 from judge.data import import_pairs
 from judge.data.files import read_rows
 from judge.errors import JudgeError
@@ -25,15 +25,12 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser(
-        "equiv",
-        help="judge two definitions on built boundary cases and drawn data; print score, reason, evidence",
-    )
+    p = commands.add_parser("equiv", help=HELP["equiv"])
     p.add_argument("a", type=Path, help="ground truth (AST JSON or text form)")
     p.add_argument("b", type=Path, help="generated (AST JSON or text form)")
     p.set_defaults(handler=_equiv)
 
-    p = commands.add_parser("run", help="score a dataset with a judge and store the run")
+    p = commands.add_parser("run", help=HELP["run"])
     p.add_argument("--judge", choices=["execution", "llm"], default="execution")
     p.add_argument("--dataset", help="the dataset to judge (not needed with --resume)")
     p.add_argument("--resume", type=int, help="continue this run id (an LLM run keeps its stored settings)")

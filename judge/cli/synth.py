@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from judge.cli.data import add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db
 from judge.errors import JudgeError
 from judge.execution.run import run_execution
 from judge.llm import make_provider
@@ -25,7 +25,7 @@ OFFLINE_GENERATORS = ("offline/careful", "offline/hasty")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = commands.add_parser("synth", help="make pairs from ground truths: request writer + AST generators")
+    p = commands.add_parser("synth", help=HELP["synth"])
     p.add_argument("--from", dest="source", type=Path, default=DEMO_TRUTHS,
                    help="ground truths: .txt (text form, one per line) or JSONL/CSV/Parquet with a ground_truth "
                         "column (default: the demo's)")  # fmt: skip

@@ -1,0 +1,50 @@
+"""Every command of ``judge``: the module that defines it and its one-line help. ``judge --help`` reads
+this table alone, so it starts without importing what the commands need."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage import Database
+
+__all__ = ["COMMANDS", "HELP", "add_db_option", "open_db"]
+
+COMMANDS: dict[str, str] = {
+    "agreement": "agreement",
+    "parse": "audience",
+    "render": "audience",
+    "canonical": "audience",
+    "diff": "audience",
+    "demo": "data",
+    "import": "data",
+    "export": "data",
+    "equiv": "execution",
+    "run": "execution",
+    "synth": "synth",
+}
+HELP: dict[str, str] = {
+    "agreement": "how well a judge run agrees with the human ratings",
+    "parse": "text form on stdin -> AST JSON on stdout",
+    "render": "AST JSON on stdin -> text form or English",
+    "canonical": "AST JSON (or text) on stdin -> canonical AST JSON",
+    "diff": "what B changes of A (each file AST JSON or text form)",
+    "demo": "add the seeded demo dataset",
+    "import": "import pairs, ratings or judgments (JSONL, CSV, Parquet) or a run file",
+    "export": "export pairs, ratings or judgments to JSONL, CSV or Parquet",
+    "equiv": "judge two definitions on built boundary cases and drawn data; print score, reason, evidence",
+    "run": "score a dataset with a judge and store the run",
+    "synth": "make pairs from ground truths: request writer + AST generators",
+}  # fmt: skip
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="database file (default: $JUDGE_DB or data/judge.duckdb)")
+
+
+def open_db(args: argparse.Namespace) -> Database:
+    from judge.config import Settings
+    from storage import Database
+
+    return Database(args.db or Settings.from_env().db_path)
