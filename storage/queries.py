@@ -38,6 +38,8 @@ __all__ = [
     "progress",
     "queue",
     "rating_count",
+    "JUDGE_KINDS",
+    "RUN_STATUSES",
     "rated_count",
     "ratings_frame",
     "record_rating",
@@ -429,6 +431,9 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: str, status: str, **fie
     unknown = set(fields) - set(_RUN_FIELDS)
     if unknown:
         raise ValueError(f"unknown run fields: {sorted(unknown)}")
+    if status not in RUN_STATUSES or judge_kind not in JUDGE_KINDS:
+        raise ValueError(f"a run is of kind {', '.join(JUDGE_KINDS)} and status {', '.join(RUN_STATUSES)}, "
+                         f"not {judge_kind!r} / {status!r}")  # fmt: skip
     if fields.get("parameters") is not None:
         fields["parameters"] = json.dumps(fields["parameters"])
     values = [name, judge_kind, status, utc_now(), *(fields.get(k) for k in _RUN_FIELDS)]
@@ -472,8 +477,14 @@ def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
     )
 
 
+RUN_STATUSES = ("created", "running", "finished", "failed", "cancelled", "imported")
+JUDGE_KINDS = ("execution", "llm", "external")
+
+
 def set_run_status(db: Database, run_id: int, status: str) -> None:
     """Mark a run running, finished, failed or cancelled (with the matching timestamp)."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"a run's status is one of {', '.join(RUN_STATUSES)}, not {status!r}")
     with db.transaction() as cursor:
         cursor.execute(
             """UPDATE judge_runs SET status = $status,

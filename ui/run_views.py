@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from judge.llm import PROVIDERS, RunSpec, available
-from judge.llm.prompts import JUDGMENTS
+from judge.llm.prompts import JUDGMENTS, broken
 from judge.llm.run import DEFAULT_CONCURRENCY
 from ui.text import inert
 
@@ -27,6 +27,8 @@ def llm_spec_form(dataset: str) -> RunSpec:
     model = left.text_input("Model", "gpt-4o-mini" if provider == "openai" else "", key="model")
     labels = [p.label for p in available() if p.answer in JUDGMENTS]
     prompt = left.selectbox("Prompt", labels, key="prompt", help="templates in prompts/ (NAME@VERSION)")
+    for problem in broken():
+        left.warning(f"A template is left out: {inert(problem)}")
     temperature = right.slider("Temperature", 0.0, 2.0, 0.0, 0.1, key="temperature")
     samples = right.number_input("Judgments per pair", 1, 20, 1, key="samples")
     concurrency = right.number_input("Requests in flight", 1, 512, DEFAULT_CONCURRENCY, key="concurrency")

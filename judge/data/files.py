@@ -109,7 +109,8 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 def safe_csv(frame: pd.DataFrame) -> str:
     """CSV text in which cells that a spreadsheet would run as a formula (= + - @) start with a quote."""
     safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    return str(safe.to_csv(index=False))
+    # CRLF rows (RFC 4180): a cell holding a bare carriage return is then quoted, and the file reads back
+    return str(safe.to_csv(index=False, lineterminator="\r\n"))
 
 
 def jsonl_text(frame: pd.DataFrame) -> str:

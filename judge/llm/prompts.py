@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judge.errors import JudgeError
 
-__all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "load_prompt",
+__all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "broken", "load_prompt",
            "render", "render_blocks"]  # fmt: skip
 
 PROMPTS_DIR = Path(__file__).parents[2] / "prompts"
@@ -88,19 +88,37 @@ def prompts_dir() -> Path:
     return Path(os.environ.get("JUDGE_PROMPTS") or PROMPTS_DIR)
 
 
+def _scan(directory: Path | None) -> tuple[list[Prompt], dict[str, PromptError]]:
+    found, broken = [], {}
+    for path in sorted((directory or prompts_dir()).glob("*.toml")):
+        try:
+            found.append(load_file(path))
+        except PromptError as e:  # one bad file is named; it does not hide every other template
+            broken[path.name] = e
+    return sorted(found, key=lambda p: (p.name, p.version)), broken
+
+
 def available(directory: Path | None = None) -> list[Prompt]:
-    """Every template in ``directory``, by name then version."""
-    found = [load_file(path) for path in sorted((directory or prompts_dir()).glob("*.toml"))]
-    return sorted(found, key=lambda p: (p.name, p.version))
+    """Every valid template in ``directory``, by name then version (see :func:`broken` for the others)."""
+    return _scan(directory)[0]
+
+
+def broken(directory: Path | None = None) -> list[str]:
+    """What is wrong with each template file in ``directory`` that does not load."""
+    return [str(e) for e in _scan(directory)[1].values()]
 
 
 def load_prompt(spec: str, directory: Path | None = None) -> Prompt:
     """``NAME`` (the latest version) or ``NAME@VERSION``."""
     directory = directory or prompts_dir()
     name, _, version = spec.partition("@")
-    versions = [p for p in available(directory) if p.name == name]
+    good, bad = _scan(directory)
+    versions = [p for p in good if p.name == name]
+    for file, error in bad.items():  # the template asked for is one that does not load: say why
+        if file.startswith(f"{name}.v") and (not version or file == f"{name}.v{version}.toml"):
+            raise error
     if not versions:
-        names = sorted({p.name for p in available(directory)})
+        names = sorted({p.name for p in good})
         raise PromptError(
             f"no prompt named {name!r} in {directory} (there are: {', '.join(names) or 'none'})"
         )
@@ -130,7 +148,10 @@ def load_file(path: Path) -> Prompt:
     if (template.name, str(template.version)) != (match["name"], match["version"]):
         raise PromptError(f"{path}: the file name says {match['name']} v{match['version']}, "
                           f"the file says {template.name} v{template.version}")  # fmt: skip
-    fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
+    except ValueError as e:  # an unbalanced brace: this template is refused, the others still load
+        raise PromptError(f"{path}: user is not a valid template ({e}); write a literal brace as {{{{ or }}}}") from e
     if missing := REQUIRED[template.answer] - fields:
         raise PromptError(f"{path}: user is missing the variable(s) {', '.join(sorted(missing))}")
     if unknown := fields - VARIABLES:

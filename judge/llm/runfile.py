@@ -83,6 +83,9 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
             errors.append(RowError(number, e.field, e.reason))
     if errors:
         raise ImportRejected(path, errors, len(errors))
+    if str(header.get("status") or "finished") not in q.RUN_STATUSES:
+        raise JudgeError(f"{path.name}, row 1: the run's status is one of {', '.join(q.RUN_STATUSES)}, "
+                         f"not {header.get('status')!r}")  # fmt: skip
     parameters = {**header.get("parameters", {}), "run_file": header["token"]}
     run = {"name": str(header.get("name") or path.stem), "judge_kind": "llm",
            "status": str(header.get("status") or "finished"), "provider": header.get("provider"),

@@ -269,3 +269,19 @@ def test_a_refused_pairs_file_leaves_no_dataset_behind(db: Database, tmp_path: P
     with pytest.raises(JudgeError):
         import_pairs(db, write_jsonl(tmp_path / "c.jsonl", [{**GOOD, "external_id": "new"}, *conflict]), "d")
     assert list(q.datasets(db)["name"]) == ["d"] and q.pair_count(db) == 1
+
+
+def test_a_bare_carriage_return_in_a_csv_cell_reads_back(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [{**GOOD, "request": "buyers\rthis week"}]), "d")
+    out = tmp_path / "pairs.csv"
+    export(db, "pairs", out, "d")
+    assert import_pairs(db, out, "d").skipped == 1  # the same pair, read back whole
+    assert q.pair(db, 1) is not None and q.pair(db, 1).request == "buyers\rthis week"  # type: ignore[union-attr]
+
+
+def test_a_run_status_outside_the_known_ones_is_refused(db: Database) -> None:
+    run = q.create_run(db, name="r", judge_kind="external", status="imported")
+    with pytest.raises(ValueError, match="not 'banana'"):
+        q.set_run_status(db, run, "banana")
+    with pytest.raises(ValueError, match="not 'magic'"):
+        q.create_run(db, name="r", judge_kind="magic", status="imported")
