@@ -81,7 +81,7 @@ def test_hostile_content_is_inert_and_nothing_leaves_the_page(
     _rated(page, 1)
 
     for path, expected in (("judge", "Read a judgment"), ("disagreements", "Export the list as CSV")):
-        page.goto(f"{hostile_server.url}/{path}")  # type: ignore[attr-defined]
+        page.goto(f"{hostile_server.url}/{path}?annotator=lee")  # type: ignore[attr-defined]  # a known name sees scores
         page.wait_for_selector(f"text={expected}", timeout=90_000)  # type: ignore[attr-defined]
         _idle(page)
         assert page.locator("[data-testid=stException]").count() == 0  # type: ignore[attr-defined]
