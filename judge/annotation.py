@@ -6,6 +6,7 @@ import pandas as pd
 
 from judge.config import Settings
 from judge.errors import JudgeError
+from judge.judgment import ScoreError, valid_score
 from judge.rubric import current_rubric
 from storage import Database, labels
 from storage import queries as q
@@ -86,8 +87,10 @@ def submit_rating(
     must never rate a pair the person did not mean)."""
     if not settings.may_annotate(annotator):
         raise JudgeError(f"{annotator!r} is not on the list of annotators")
-    if score not in rubric_lines():
-        raise JudgeError(f"a score is a whole number from 1 to 5, not {score!r}")
+    try:
+        score = valid_score(score)  # the one score check, as for judge answers and imports
+    except ScoreError as e:
+        raise JudgeError(str(e)) from None
     if dataset is not None:
         pair = q.pair(db, pair_id)
         if pair is None or q.dataset_id(db, pair.dataset) != dataset:

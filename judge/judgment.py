@@ -31,21 +31,14 @@ class ScoreError(JudgeError):
 def valid_score(value: object) -> int:
     """The one score check, for judge answers, imported judgments and ratings: a whole number from 1 to 5
     (an int, a float that is whole, or a string of one). ``True``, ``4.5``, ``"four"``, ``6`` are errors."""
-    if isinstance(value, bool):
-        raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}")
-    number: float
-    if isinstance(value, int | float):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}") from None
-    else:
-        raise ScoreError(f"a score is a whole number from 1 to 5, not {type(value).__name__}")
-    if not math.isfinite(number) or not float(number).is_integer():
-        raise ScoreError(f"a score is a whole number from 1 to 5, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ScoreError(f"the score is not a number: {value!r}")
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise ScoreError(f"the score is not a whole number: {value!r}") from None
+    if not math.isfinite(number) or not number.is_integer():
+        raise ScoreError(f"the score is not a whole number: {value!r}")
     if not SCALE[0] <= number <= SCALE[1]:
         raise ScoreError(f"the score {int(number)} is outside the scale 1-5")
     return int(number)

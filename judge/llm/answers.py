@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.errors import JudgeError
+from judge.judgment import ScoreError, valid_score
 
 __all__ = ["Answer", "AnswerError", "answer_object", "json_objects", "parse_answer"]
 
@@ -91,16 +92,7 @@ def answer_object(text: str, key: str) -> dict[str, Any] | None:
 
 
 def _score(value: object) -> int:
-    if isinstance(value, bool):
-        raise AnswerError(f"the score is not a number: {value!r}")
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
-            raise AnswerError(f"the score is not a whole number: {value!r}")
-        value = float(text)
-    if not isinstance(value, (int, float)) or value != int(value):
-        raise AnswerError(f"the score is not a whole number: {value!r}")
-    score = int(value)
-    if not 1 <= score <= 5:
-        raise AnswerError(f"the score {score} is outside the scale 1-5")
-    return score
+    try:
+        return valid_score(value)
+    except ScoreError as e:
+        raise AnswerError(str(e)) from None

@@ -31,6 +31,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "RefusalError",
+    "endpoint",
     "Request",
     "make_provider",
 ]
@@ -203,6 +204,17 @@ def _describe(error: Exception) -> str:
     kind = type(error).__name__
     message = str(error).splitlines()[0][:300] if str(error) else kind
     return f"{kind} (HTTP {status}): {message}" if status else f"{kind}: {message}"
+
+
+def endpoint(provider: str, base_url: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The server a provider's calls go to: ``base_url``, else the SDK's own variable (``OPENAI_BASE_URL``,
+    ``ANTHROPIC_BASE_URL``), else its default. Part of the answer cache's key: another server, another answer."""
+    if base_url:
+        return base_url.rstrip("/")
+    source = os.environ if env is None else env
+    if provider == "anthropic":
+        return (source.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com").rstrip("/")
+    return (source.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
 
 
 def make_provider(

@@ -27,7 +27,7 @@ from judge.judgment import Failure, Judgment
 from judge.llm.answers import AnswerError, parse_answer
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, Rendered, load_prompt, render
-from judge.llm.providers import Provider, ProviderError, RefusalError, Request
+from judge.llm.providers import Provider, ProviderError, RefusalError, Request, endpoint
 from storage import Database
 from storage import queries as q
 from storage import runs as r
@@ -119,7 +119,7 @@ def _invalid_audience(pair: r.JudgeablePair) -> str | None:
 
 
 def _cache_key(spec: RunSpec, prompt: Prompt, rendered: Rendered, sample: int) -> str:
-    parts = [spec.provider, spec.base_url, spec.model, prompt.sha256, spec.temperature, spec.max_tokens, sample,
+    parts = [spec.provider, endpoint(spec.provider, spec.base_url), spec.model, prompt.sha256, spec.temperature, spec.max_tokens, sample,
              rendered.system, rendered.user]  # fmt: skip
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 

@@ -25,7 +25,7 @@ from judge.data.records import prepare_pair
 from judge.errors import JudgeError
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import Prompt, Rendered, load_prompt, render_blocks
-from judge.llm.providers import PROVIDERS, Provider, ProviderError, Request
+from judge.llm.providers import PROVIDERS, Provider, ProviderError, Request, endpoint
 from judge.synth.generators import OFFLINE, definition_text, offline_generate, read_definition
 from judge.synth.questions import STYLES, QuestionError, leak, offline_question, read_question
 from judge.synth.truths import Truth, catalog, catalog_text
@@ -144,8 +144,9 @@ class _Pipeline:
 
     async def ask(self, maker: Maker, prompt: Prompt, rendered: Rendered) -> _Reply:
         spec = self.spec
-        key = hashlib.sha256(json.dumps([maker.provider, spec.base_url, maker.model, prompt.sha256, spec.temperature,
-                                         rendered.system, rendered.user]).encode()).hexdigest()  # fmt: skip
+        parts = [maker.provider, endpoint(maker.provider, spec.base_url), maker.model, prompt.sha256,
+                 spec.temperature, rendered.system, rendered.user]  # fmt: skip
+        key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
         hit = r.cached_answers(self.db, [key]).get(key)
         if hit is not None:
             return _Reply(hit.text, 0, 0, 0.0)

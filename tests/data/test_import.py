@@ -145,7 +145,7 @@ def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tm
             {"external_id": "p1", "annotator": "cy", "score": 6},
             "row 2, field 'score': the score 6 is outside the scale 1-5",
         ),
-        ({"external_id": "p1", "annotator": "cy", "score": 2.5}, "not 2.5"),
+        ({"external_id": "p1", "annotator": "cy", "score": 2.5}, "not a whole number: 2.5"),
         ({"external_id": "p1", "annotator": "cy", "score": -1}, "the score -1 is outside"),
         ({"external_id": "nope", "annotator": "cy", "score": 3}, "no pair 'nope' in dataset 'd'"),
         ({"external_id": "p1", "score": 3}, "field 'annotator': missing"),

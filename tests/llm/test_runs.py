@@ -122,6 +122,21 @@ def test_the_same_call_is_not_paid_for_twice(db: Database, server: FakeProviderS
     assert set(again["cost_usd"]) == {0.0}
 
 
+def test_answers_from_another_server_are_not_taken_from_the_cache(
+    db: Database, server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OPENAI_BASE_URL, which the SDK reads, names another server: its answers are its own."""
+    add_text_pairs(db, "d", {f"p{i}": f"event('Order') {i}" for i in range(3)})
+    spec = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-score")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/first/v1")
+    run_llm(db, spec, provider_for("openai", server), prices=PRICES)
+    assert estimate(db, spec, PRICES).cached == 3
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/second/v1")
+    assert estimate(db, spec, PRICES).cached == 0
+    run_llm(db, spec, provider_for("openai", server), prices=PRICES)
+    assert len(server.received) == 6  # every call asked again of the second server
+
+
 def test_samples_per_pair_and_a_cost_estimate(db: Database, server: FakeProviderServer) -> None:
     add_text_pairs(db, "d", {f"p{i}": f"event('Order') {i}" for i in range(4)})
     spec = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot", samples=3,
