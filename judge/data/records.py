@@ -115,34 +115,24 @@ def score_value(value: Any, field: str = "score") -> int:
         raise RowInvalid(field, str(e)) from None
 
 
-def _whole(row: dict[str, Any], field: str, default: int | None = None) -> int | None:
-    value = row.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}") from None
-    if not math.isfinite(number) or not number.is_integer() or number < 0:
-        raise RowInvalid(field, f"must be a whole number of 0 or more, not {value!r}")
-    return int(number)
-
-
-def _amount(row: dict[str, Any], field: str) -> float | None:
+def _amount(row: dict[str, Any], field: str, *, whole: bool = False) -> float | None:
+    """A number of 0 or more (``whole``: a whole one), or None when the cell is empty."""
     value = row.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}")
+    kind = "a whole number" if whole else "a number"
     try:
-        number = float(value)
+        number = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
-        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}") from None
-    if not math.isfinite(number) or number < 0:
-        raise RowInvalid(field, f"must be a number of 0 or more, not {value!r}")
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (whole and not number.is_integer()):
+        raise RowInvalid(field, f"must be {kind} of 0 or more, not {value!r}")
     return number
+
+
+def _whole(row: dict[str, Any], field: str, default: int | None = None) -> int | None:
+    number = _amount(row, field, whole=True)
+    return default if number is None else int(number)
 
 
 def judgment_row(row: dict[str, Any], judge: str, pair_id: int) -> Judgment:
