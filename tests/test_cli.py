@@ -168,6 +168,11 @@ def test_judgments_import_names_its_run_and_a_run_stays_in_its_dataset(tmp_path:
     assert named.returncode == 0 and "in a new run 3 (mine)" in named.stdout
     again = judge("import", "judgments", str(scores), "--dataset", "trap-b", "--run", "mine", "--db", db)
     assert "0 added, 3 already present, added to run 3 (mine)" in again.stdout
+    listed = judge("runs", "--db", db).stdout.splitlines()
+    assert [line.split("\t")[:3] for line in listed] == [
+        ["1", "gpt4o", "dataset trap-a"], ["2", "gpt4o", "dataset trap-b"], ["3", "mine", "dataset trap-b"]]  # fmt: skip
+    assert all(line.endswith("3 judged, 0 errors") for line in listed)
+    assert judge("runs", "--dataset", "trap-a", "--db", db).stdout.count("\n") == 1
 
 
 def test_an_import_without_a_dataset_asks_for_one(tmp_path: Path) -> None:

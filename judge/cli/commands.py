@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "export": "data",
     "equiv": "execution",
     "run": "execution",
+    "runs": "execution",
     "synth": "synth",
 }
 HELP: dict[str, str] = {
@@ -35,6 +36,7 @@ HELP: dict[str, str] = {
     "export": "export pairs, ratings or judgments to JSONL, CSV or Parquet",
     "equiv": "judge two definitions on built boundary cases and drawn data; print score, reason, evidence",
     "run": "score a dataset with a judge and store the run",
+    "runs": "every run: id, name, dataset, judge, status, how many judged",
     "synth": "make pairs from ground truths: request writer + AST generators",
 }  # fmt: skip
 

@@ -58,6 +58,27 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(handler=_run)
 
+    p = commands.add_parser("runs", help=HELP["runs"])
+    p.add_argument("--dataset", help="only the runs of this dataset")
+    add_db_option(p)
+    p.set_defaults(handler=_runs)
+
+
+def _runs(args: argparse.Namespace) -> None:
+    from storage import runs as r
+
+    frame = r.runs_frame(open_db(args))
+    if args.dataset:
+        frame = frame[frame["dataset"] == args.dataset]
+    if frame.empty:
+        print("no runs" + (f" in dataset {args.dataset!r}" if args.dataset else ""))
+        return
+    for row in frame.sort_values("id").itertuples():
+        judge = row.judge + (f" {row.model}" if isinstance(row.model, str) else "")
+        prompt = f" {row.prompt}" if isinstance(row.prompt, str) else ""
+        print(f"{row.id}\t{row.name}\tdataset {row.dataset}\t{judge}{prompt}\t{row.status}\t"
+              f"{row.judged} judged, {row.errors} errors")  # fmt: skip
+
 
 def _equiv(args: argparse.Namespace) -> None:
     truth, generated = (json.dumps(read_definition(f.read_text("utf-8")).to_json()) for f in (args.a, args.b))
