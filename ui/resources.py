@@ -31,7 +31,6 @@ def settings() -> Settings:
         st.error(f"The app's settings are not valid: {inert(e)}. Fix it in the environment or in Streamlit "
                  "secrets and restart the app.")  # fmt: skip
         st.stop()
-        raise  # st.stop() ends the script run; this line is never reached
 
 
 @st.cache_resource(show_spinner=False)

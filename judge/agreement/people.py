@@ -54,8 +54,8 @@ def _missing(
 
 def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSummary:
     """Agreement among the people who rated ``dataset`` (leaving out those left out of the consensus)."""
-    counted = q.ratings_frame(db, dataset)
     everyone = q.ratings_frame(db, dataset, everyone=True)
+    counted = everyone[~everyone["excluded"].astype(bool)]  # what the consensus rests on
     dataset_key = q.dataset_id(db, dataset)
     gold = labels.gold_scores(db, dataset_key)
     left = labels.excluded(db)
@@ -64,12 +64,13 @@ def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSumm
         str(n): str(w) for n, w in zip(left["annotator"], left["reason"], strict=True) if isinstance(w, str)
     }
     among = ceiling(counted)
+    rated = counted["pair_id"].nunique()
     names = sorted(counted["annotator"].unique())
     pair_ids = sorted({int(p) for p in everyone["pair_id"]})
     excluded = sorted(out & set(everyone["annotator"]))
     return PeopleSummary(
-        ceiling=among, rated_pairs=counted["pair_id"].nunique(), annotators=names,
+        ceiling=among, rated_pairs=rated, annotators=names,
         kinds=labels.label_kinds(db, pair_ids), excluded=excluded, reasons=reasons,
-        missing=_missing(among, counted["pair_id"].nunique(), names, settings, excluded),
+        missing=_missing(among, rated, names, settings, excluded),
         quality=annotator_quality(everyone, gold, out, settings.too_fast_seconds),
     )  # fmt: skip
