@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from judge.demo.store import store_demo  # noqa: E402
 from storage import Database  # noqa: E402
-from storage import queries as q  # noqa: E402
+from storage import ratings as rating_store  # noqa: E402
 from tests.browser.conftest import AppServer  # noqa: E402
 from tests.browser.load import Session, percentile, rate_concurrently  # noqa: E402
 
@@ -75,7 +75,7 @@ def measure(sessions: int, seconds: float, pause: float) -> None:
             server_cpu = cpu_seconds("streamlit") - server_before
         finally:
             server.stop()
-        stored = len(q.ratings_frame(Database(path), current_only=False))
+        stored = len(rating_store.ratings_frame(Database(path), current_only=False))
     latencies = [t for s in results for t in s.latencies]
     errors = [e for s in results for e in s.errors]
     made = max(len(latencies), 1)

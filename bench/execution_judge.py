@@ -16,7 +16,8 @@ from collections import Counter, defaultdict
 from judge.demo.store import store_demo
 from judge.execution.run import DEFAULT_WORKERS, run_execution
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import results as result_store
 
 PAIRS = 1000
 HIGH = 0.25
@@ -34,8 +35,8 @@ def main() -> None:
     start = time.perf_counter()
     run_id = run_execution(db, "demo")
     seconds = time.perf_counter() - start
-    results = q.results_frame(db, run_id)
-    pairs = q.pairs_frame(db).set_index("pair_id")
+    results = result_store.results_frame(db, run_id)
+    pairs = pair_store.pairs_frame(db).set_index("pair_id")
     mutation = results["pair_id"].map(lambda i: json.loads(pairs.at[i, "metadata"])["mutation"])
     high = results["pair_id"].map(lambda i: bool(json.loads(pairs.at[i, "metadata"]).get("high_thresholds")))
     table: dict[str, Counter[int]] = defaultdict(Counter)

@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from judge.data.records import prepare_pair  # noqa: E402
 from judge.llm import RunSpec, load_prompt, make_provider, render, run_llm  # noqa: E402
 from storage import Database  # noqa: E402
-from storage import queries as q  # noqa: E402
+from storage import pairs as pair_store  # noqa: E402
+from storage import results as result_store  # noqa: E402
 
 JUDGMENTS, IN_FLIGHT, DELAY, BASELINE_CALLS = 2000, 64, 0.2, 50
 
@@ -33,13 +34,13 @@ def main() -> None:
         db = Database()
         rows = [{"external_id": f"p{i}", "kind": "text", "request": "r", "ground_truth": "event('Order')",
                  "generated": f"event('Order') {i}"} for i in range(JUDGMENTS)]  # fmt: skip
-        q.add_pairs(db, "bench", [prepare_pair(row) for row in rows])
+        pair_store.add_pairs(db, "bench", [prepare_pair(row) for row in rows])
         spec = RunSpec(dataset="bench", provider="openai-compatible", model="m", prompt="judge-cot",
                        concurrency=IN_FLIGHT, base_url=url)  # fmt: skip
         start = time.perf_counter()
         run_id = run_llm(db, spec, make_provider("openai-compatible", base_url=url))
         seconds = time.perf_counter() - start
-        judged = len(q.results_frame(db, run_id))
+        judged = len(result_store.results_frame(db, run_id))
         ideal = IN_FLIGHT / DELAY
         rate = judged / seconds
         print(f"judgments:            {judged} in {seconds:.1f} s, {IN_FLIGHT} in flight, answers after {DELAY} s")

@@ -9,7 +9,8 @@ from judge.errors import JudgeError
 from judge.judgment import ScoreError, valid_score
 from judge.rubric import current_rubric
 from storage import Database, labels
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 
 __all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
 
@@ -26,12 +27,12 @@ def next_pair(
 
     One pair in every ``settings.gold_every`` is a gold pair (adjudicated, so each person's accuracy can be
     measured on it), unmarked, while there are gold pairs they have not rated."""
-    found = q.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
+    found = rating_store.queue(db, annotator, dataset, settings.annotators_per_pair, skipped, overlap=settings.overlap)
     if not found:
         return None
     if not settings.gold_every or not (gold := labels.gold_pairs(db, dataset)):  # one cheap query when none
         return found[0]
-    due = (q.rated_count(db, annotator, dataset) + 1) % settings.gold_every == 0
+    due = (rating_store.rated_count(db, annotator, dataset) + 1) % settings.gold_every == 0
     if due and not set(skipped) & gold:  # a skipped gold pair: no other one now
         served = labels.gold_queue(db, annotator, dataset, list(skipped))
         if served is not None:
@@ -47,7 +48,7 @@ def previous_rating(
     When ``current`` is a pair they have not rated, that is their latest rating;
     None when there is nothing earlier.
     """
-    frame = q.annotator_history(db, annotator, dataset)
+    frame = rating_store.annotator_history(db, annotator, dataset)
     ids = [int(p) for p in frame["pair_id"]]
     position = ids.index(current) if current in ids else len(ids)
     if position == 0:
@@ -61,7 +62,7 @@ def recent_ratings(
 ) -> list[tuple[int, str, int, str | None]]:
     """(pair, its external id, current score, note) of this annotator's last ``count`` pairs in the dataset,
     latest first."""
-    frame = q.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
+    frame = rating_store.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
     return [
         (int(p), str(e), int(s), None if pd.isna(n) else str(n))
         for p, e, s, n in zip(frame["pair_id"], frame["external_id"], frame["score"], frame["note"], strict=True)
@@ -80,7 +81,7 @@ def submit_rating(
     token: str,
     editing: bool,
     dataset: int | None = None,
-) -> q.Outcome:
+) -> rating_store.Outcome:
     """Record a rating; the same ``token`` twice records it once. Editing appends a new event.
 
     ``dataset``: the dataset on the annotator's screen; a pair of another one is refused (a key press
@@ -92,10 +93,10 @@ def submit_rating(
     except ScoreError as e:
         raise JudgeError(str(e)) from None
     if dataset is not None:
-        pair = q.pair(db, pair_id)
-        if pair is None or q.dataset_id(db, pair.dataset) != dataset:
+        pair = pair_store.pair(db, pair_id)
+        if pair is None or pair_store.dataset_id(db, pair.dataset) != dataset:
             raise JudgeError(
                 "That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now."
             )
-    rating = q.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
-    return q.record_rating(db, rating, first_only=not editing)
+    rating = rating_store.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
+    return rating_store.record_rating(db, rating, first_only=not editing)

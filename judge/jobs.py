@@ -16,7 +16,7 @@ from judge.execution.run import new_execution_run, run_execution
 from judge.llm.providers import Provider, make_provider
 from judge.llm.run import RunSpec, new_llm_run, run_llm, stored_spec
 from storage import Database
-from storage import runs as r
+from storage import runs as run_store
 
 __all__ = ["Jobs"]
 
@@ -46,7 +46,7 @@ class Jobs:
 
     def resume(self, run_id: int, keys: Mapping[str, str]) -> None:
         """Continue a stored run as it was started; an LLM run gets a provider for its stored settings."""
-        settings = r.run_settings(self.db, run_id)
+        settings = run_store.run_settings(self.db, run_id)
         if settings is None:
             raise JudgeError(f"no run with id {run_id}")
         if settings["judge_kind"] == "execution":

@@ -11,7 +11,7 @@ from typing import Any
 
 from judge.audience import AudienceError, Definition, to_english, to_text
 from judge.data.records import parse_side
-from storage.queries import Pair
+from storage.pairs import Pair
 
 __all__ = ["Side", "pair_sides"]
 

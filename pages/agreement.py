@@ -6,7 +6,7 @@ from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs, history, report
 from judge.errors import JudgeError
-from storage import runs as r
+from storage import runs as run_store
 from storage.labels import label_kinds as labels_kinds
 from ui.agreement_views import (
     comparison_table,
@@ -44,7 +44,7 @@ with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a i
     exclusion_controls(db, config, people)
 
 st.subheader("The judge against people")
-runs = r.runs_frame(db)
+runs = run_store.runs_frame(db)
 runs = runs[runs["dataset"].isna() | (runs["dataset"] == name)]
 if runs.empty:
     st.info("No judge run on this dataset yet: start one on the Judge page (the offline execution judge needs "

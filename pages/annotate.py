@@ -7,7 +7,8 @@ import streamlit as st
 
 from judge import annotation
 from judge.errors import JudgeError
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 from ui.keys import one_rating_per_key_press
 from ui.pair_view import show_details, show_pair, show_request
 from ui.resources import database, settings
@@ -72,7 +73,7 @@ def reopen(pair_id: int, score: int, note: str | None) -> None:
     state[f"note-{state.token}"] = note or ""
 
 
-mine = q.progress(db, who, dataset, config.annotators_per_pair)
+mine = rating_store.progress(db, who, dataset, config.annotators_per_pair)
 done = mine.mine / max(mine.mine + mine.left_for_me, 1)
 st.progress(done, text=f"You: {mine.mine} rated, {mine.left_for_me} left · "
             f"Everyone: {mine.ratings} of {mine.ratings_wanted} ratings")  # fmt: skip
@@ -84,7 +85,7 @@ if state.pair_id is None:
     st.button("Back to my last rating", on_click=back, args=(None,))
     st.stop()
 
-pair = q.pair(db, state.pair_id)
+pair = pair_store.pair(db, state.pair_id)
 assert pair is not None
 st.caption(f"Pair {inert(pair.external_id)}")
 if state.editing:

@@ -5,8 +5,9 @@ import streamlit as st
 from judge.agreement.disagreements import disagreements
 from judge.data.files import safe_csv
 from storage import labels
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
 from ui.disagreement_views import (
     adjudication_form,
     choose_pair,
@@ -50,13 +51,13 @@ st.download_button("Export the list as CSV", safe_csv(found), file_name=f"disagr
 pair_id = choose_pair(found, shown)
 if pair_id is None:
     st.stop()
-pair = q.pair(db, pair_id)
+pair = pair_store.pair(db, pair_id)
 assert pair is not None
 show_request(pair)
 show_pair(pair)
 left, right = st.columns(2)
 with left:
-    show_reasoning(r.result_detail(db, run_id, pair_id))
+    show_reasoning(result_store.result_detail(db, run_id, pair_id))
 with right:
-    show_people(q.ratings_frame(db, current_only=False), pair_id)
+    show_people(rating_store.ratings_frame(db, current_only=False), pair_id)
 adjudication_form(db, config, run_id, pair_id, found)

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from judge.synth.compare import generator_table
-from storage import runs as r
+from storage import runs as run_store
 from ui.resources import database
 from ui.session import choose_dataset
 
@@ -16,7 +16,7 @@ st.caption("Each AST generator's pairs as a judge run scored them: the mean with
 if choose_dataset(db, acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)
-runs = r.runs_frame(db)
+runs = run_store.runs_frame(db)
 runs = runs[runs["dataset"] == dataset]
 if runs.empty:
     st.info(f"No judge run on {dataset} yet: start one on the Judge page.")

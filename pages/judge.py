@@ -5,8 +5,8 @@ import streamlit as st
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
 from storage import labels
-from storage import queries as q
-from storage import runs as r
+from storage import results as result_store
+from storage import runs as run_store
 from ui.resources import database, jobs, keys, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
 from ui.session import admin_gate, choose_dataset, is_admin, sign_in_form, signed_in
@@ -44,7 +44,7 @@ with st.expander("Start a run", expanded=True):
 @st.fragment(run_every=2)
 def runs() -> None:
     active = work.active()
-    frame = r.runs_frame(db)
+    frame = run_store.runs_frame(db)
     if frame.empty:
         st.info("No runs yet.")
         return
@@ -70,7 +70,7 @@ st.subheader("Runs")
 runs()
 
 st.subheader("Read a judgment")
-frame = r.runs_frame(db)
+frame = run_store.runs_frame(db)
 if not frame.empty and who is None:  # a judge's score seen makes that person's later ratings not blind
     if admin:  # no sign-in form above: ask here
         sign_in_form(config, "Judge scores are shown here, so ratings you make after seeing them are marked as "
@@ -80,11 +80,11 @@ if not frame.empty and who is None:  # a judge's score seen makes that person's 
 elif not frame.empty:
     run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
                           f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
-    results = q.results_frame(db, int(run_id))
+    results = result_store.results_frame(db, int(run_id))
     if results.empty:
         st.caption("Nothing judged in this run yet.")
     else:
         pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
                                format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
         labels.record_reveal(db, str(who), [int(pair_id)])
-        show_judgment(r.result_detail(db, int(run_id), int(pair_id)))
+        show_judgment(result_store.result_detail(db, int(run_id), int(pair_id)))

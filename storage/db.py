@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from storage.errors import DatabaseBusyError, StorageError
+from storage.errors import DatabaseBusyError, RefusedError, StorageError
 from storage.schema import migrate
 
 __all__ = ["MEMORY", "Database"]
@@ -63,9 +63,11 @@ class Database:
                 cursor.execute("BEGIN TRANSACTION")
                 try:
                     yield cursor
-                except BaseException:
+                except BaseException as e:
                     with suppress(duckdb.Error):
                         cursor.execute("ROLLBACK")
+                    if isinstance(e, duckdb.Error) and not isinstance(e, duckdb.FatalException):
+                        raise _write_error(self.path, e) from e
                     raise
                 try:
                     cursor.execute("COMMIT")
@@ -83,6 +85,14 @@ class Database:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _write_error(path: str, error: duckdb.Error) -> StorageError:
+    """A driver error inside a transaction, as ours: a rule of the schema broken, or a failed write."""
+    reason = str(error).split("\n", 1)[0]
+    if isinstance(error, duckdb.ConstraintException):
+        return RefusedError(f"the database refused the change, nothing was saved: {reason}")
+    return StorageError(f"could not save to {path}, nothing was saved: {reason}")
 
 
 def _open_error(path: str, error: duckdb.IOException) -> StorageError:

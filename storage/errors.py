@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from judge.errors import JudgeError
 
-__all__ = ["DatabaseBusyError", "StorageError"]
+__all__ = ["DatabaseBusyError", "RefusedError", "StorageError"]
 
 
 class StorageError(JudgeError):
@@ -13,3 +13,7 @@ class StorageError(JudgeError):
 
 class DatabaseBusyError(StorageError):
     """Another process holds the database file."""
+
+
+class RefusedError(StorageError):
+    """A change broke a rule of the schema (a value out of range, a duplicate key); nothing was saved."""

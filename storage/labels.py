@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Database
-from storage.queries import utc_now
+from storage.sql import utc_now
 
 __all__ = [
     "exclude",

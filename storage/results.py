@@ -1,28 +1,35 @@
-"""The one writer of judge results: a :class:`~judge.judgment.Judgment` becomes a row here and nowhere else."""
+"""Judge results, one row per (run, pair, sample): the one writer, and the readers."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from judge.judgment import Judgment
+from storage.cache import CachedAnswer, insert_answers
 from storage.db import Database
-from storage.queries import Cursor, utc_now
+from storage.sql import Cursor, fetch_all, frame, utc_now
 
-__all__ = ["CachedAnswer", "add_judgments", "insert_judgments", "stored_scores"]
+__all__ = [
+    "add_judgments",
+    "generator_rows",
+    "insert_judgments",
+    "judged_pairs",
+    "judged_samples",
+    "latest_evidence",
+    "result_detail",
+    "results_frame",
+    "run_results",
+    "store_answers",
+    "stored_scores",
+]
+
 
 _COLUMNS = ("run_id", "pair_id", "sample", "score", "failure", "error", "reasoning", "prompt", "raw_response",
             "model", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CachedAnswer:
-    text: str
-    input_tokens: int | None
-    output_tokens: int | None
 
 
 def _row(run_id: int, j: Judgment, cached: bool, now: object) -> list[object]:
@@ -43,16 +50,8 @@ def insert_judgments(
     """Inside the caller's transaction: the judgments of a run (a (pair, sample) judged before in this run is
     never stored twice) and new answers for the cache, one set-based INSERT per table; returns how many
     judgments were added."""
+    insert_answers(cursor, answers or {})
     now = utc_now()
-    if answers:
-        cache = pd.DataFrame(
-            [[k, a.text, a.input_tokens, a.output_tokens, now] for k, a in answers.items()],
-            columns=["key", "text", "input_tokens", "output_tokens", "created_at"],
-        )
-        cursor.register("new_answers", cache)
-        cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
-                          SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")
-        cursor.unregister("new_answers")
     if not judgments:
         return 0
     hits = cached if cached is not None else [False] * len(judgments)
@@ -80,9 +79,106 @@ def add_judgments(
         return insert_judgments(cursor, run_id, judgments, cached, answers)
 
 
+def store_answers(
+    db: Database,
+    run_id: int,
+    results: Sequence[Judgment],
+    cached: Sequence[bool],
+    answers: dict[str, CachedAnswer],
+) -> None:
+    """Results of a run and the new answers for the cache, in one transaction; nothing stored twice."""
+    with db.transaction() as cursor:
+        insert_judgments(cursor, run_id, results, cached, answers)
+
+
 def stored_scores(db: Database, run_id: int) -> dict[tuple[int, int], int | None]:
     """(pair, sample) -> score (None for a failure) of what a run holds."""
-    rows = db.cursor().execute(
-        "SELECT pair_id, sample, score FROM judge_results WHERE run_id = ?", [run_id]
-    ).fetchall()
+    rows = fetch_all(db, "SELECT pair_id, sample, score FROM judge_results WHERE run_id = ?", [run_id])
     return {(int(p), int(s)): None if v is None else int(v) for p, s, v in rows}
+
+
+def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
+    return frame(
+        db,
+        """SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
+                      p.external_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.input_tokens,
+                      j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id
+               FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
+               JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
+               WHERE ? IS NULL OR j.run_id = ? ORDER BY j.id""",
+        [run_id, run_id],
+    )
+
+
+def judged_pairs(db: Database, run_id: int) -> set[int]:
+    rows = fetch_all(db, "SELECT DISTINCT pair_id FROM judge_results WHERE run_id = ?", [run_id])
+    return {int(r[0]) for r in rows}
+
+
+def judged_samples(db: Database, run_id: int) -> set[tuple[int, int]]:
+    rows = fetch_all(db, "SELECT pair_id, sample FROM judge_results WHERE run_id = ?", [run_id])
+    return {(int(p), int(s)) for p, s in rows}
+
+
+def latest_evidence(db: Database, pair_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For each pair, the evidence of its latest execution-judge result, where there is one."""
+    rows = fetch_all(
+        db,
+        """SELECT j.pair_id, arg_max(j.evidence, j.id) FROM judge_results j
+               JOIN judge_runs r ON r.id = j.run_id
+               WHERE r.judge_kind = 'execution' AND j.evidence IS NOT NULL AND list_contains($ids, j.pair_id)
+               GROUP BY j.pair_id""",
+        {"ids": list(pair_ids)},
+    )
+    return {int(p): json.loads(e) for p, e in rows}
+
+
+def result_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, Any]]:
+    """Every sample of one pair in one run, with its full transcript."""
+    cursor = db.cursor().execute(
+        """SELECT sample, score, failure, error, reasoning, prompt, raw_response, input_tokens, output_tokens, cost_usd,
+                  latency_ms, cached, evidence
+           FROM judge_results WHERE run_id = ? AND pair_id = ? ORDER BY sample""",
+        [run_id, pair_id],
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
+    """Every result of a run with the pair it judged, named by dataset, external id and content hash."""
+    cursor = db.cursor().execute(
+        """SELECT d.name AS dataset, p.external_id, p.content_hash, j.sample, j.score, j.failure, j.error,
+                  j.reasoning, j.prompt, j.raw_response, j.model, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms,
+                  j.evidence, j.cached
+           FROM judge_results j JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
+           WHERE j.run_id = ? ORDER BY j.id""",
+        [run_id],
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:
+    """One row per pair of a dataset: who generated it (and with which prompt), whether it was a valid
+    definition, what making it cost, the run's score (median over samples) and the people's mean score."""
+    return frame(
+        db,
+        """WITH judged AS (
+                   SELECT pair_id, median(score) AS judge_score, count(*) FILTER (WHERE error IS NOT NULL) AS errors
+                   FROM judge_results WHERE run_id = $run GROUP BY pair_id),
+               people AS (
+                   SELECT r.pair_id, avg(r.score) AS human_score FROM rating_events r
+                   WHERE r.id IN (SELECT id FROM current_ratings) GROUP BY r.pair_id)
+               SELECT p.id AS pair_id, coalesce(p.generator_model, '(unknown)') AS generator,
+                      json_extract_string(p.metadata, '$.generation.prompt') AS prompt,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.valid') AS BOOLEAN) AS valid,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.input_tokens') AS BIGINT) AS input_tokens,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.output_tokens') AS BIGINT) AS output_tokens,
+                      TRY_CAST(json_extract(p.metadata, '$.generation.cost_usd') AS DOUBLE) AS cost_usd,
+                      j.judge_score, people.human_score
+               FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+               LEFT JOIN judged j ON j.pair_id = p.id LEFT JOIN people ON people.pair_id = p.id
+               WHERE d.name = $dataset ORDER BY p.id""",
+        {"dataset": dataset, "run": run_id},
+    )

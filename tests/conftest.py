@@ -10,7 +10,7 @@ from hypothesis import settings
 
 from judge.demo.store import store_demo
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
 
 # CI must not depend on luck: there the property tests replay one fixed search (derandomized, no
 # example database); in development they search afresh each run. Every counterexample found is kept as
@@ -38,8 +38,8 @@ def demo_db(db: Database) -> Database:
     return db
 
 
-def text_pair(external_id: str, truth: str = "a", generated: str = "b") -> q.NewPair:
-    return q.NewPair(
+def text_pair(external_id: str, truth: str = "a", generated: str = "b") -> pair_store.NewPair:
+    return pair_store.NewPair(
         external_id, "text", None, truth, generated, None, {}, f"hash-{external_id}-{truth}-{generated}"
     )
 

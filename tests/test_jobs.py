@@ -5,8 +5,9 @@ from __future__ import annotations
 from judge.execution.run import new_execution_run
 from judge.jobs import Jobs
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 
 
 def test_an_interrupted_execution_run_resumes_and_finishes(demo_db: Database) -> None:
@@ -14,5 +15,5 @@ def test_an_interrupted_execution_run_resumes_and_finishes(demo_db: Database) ->
     jobs = Jobs(demo_db)
     jobs.resume(run_id, keys={})
     jobs.wait(run_id, timeout=120)
-    assert r.run_settings(demo_db, run_id)["status"] == "finished"  # type: ignore[index]
-    assert len(q.results_frame(demo_db, run_id)) == q.pair_count(demo_db)
+    assert run_store.run_settings(demo_db, run_id)["status"] == "finished"  # type: ignore[index]
+    assert len(result_store.results_frame(demo_db, run_id)) == pair_store.pair_count(demo_db)

@@ -10,7 +10,8 @@ from judge.config import Settings
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 
 
 def rate(db: Database, settings: Settings, who: str, count: int, dataset: int) -> list[int]:
@@ -26,28 +27,28 @@ def rate(db: Database, settings: Settings, who: str, count: int, dataset: int) -
 
 def test_three_annotators_rating_ten_each_on_200_pairs_give_people_among_themselves(db: Database) -> None:
     store_demo(db, count=200)
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     settings = Settings.from_env({})  # the default overlap: 10% of a dataset
     picks = [rate(db, settings, who, 10, dataset) for who in ("ana", "ben", "cy")]
     assert picks[0] == picks[1] == picks[2]  # the same pairs first, in the same order
-    figures = ceiling(q.ratings_frame(db, "demo"))
+    figures = ceiling(rating_store.ratings_frame(db, "demo"))
     assert figures.pairs == 10 and figures.exact is not None and figures.alpha_ordinal is not None
 
 
 def test_without_overlap_the_first_ratings_spread_out(db: Database) -> None:
     store_demo(db, count=200)
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     settings = Settings.from_env({"JUDGE_OVERLAP": "0"})
     picks = [set(rate(db, settings, who, 10, dataset)) for who in ("ana", "ben", "cy")]
     assert not (picks[0] & picks[1] & picks[2])
-    assert ceiling(q.ratings_frame(db, "demo")).pairs == 0
+    assert ceiling(rating_store.ratings_frame(db, "demo")).pairs == 0
 
 
 def test_the_cap_per_pair_still_holds_for_overlap_pairs(db: Database) -> None:
     store_demo(db, count=24)
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     settings = Settings.from_env({"JUDGE_OVERLAP": "5", "JUDGE_ANNOTATORS_PER_PAIR": "2"})
     first = [rate(db, settings, who, 1, dataset)[0] for who in ("ana", "ben", "cy")]
@@ -62,9 +63,9 @@ def test_a_bad_overlap_setting_names_the_variable(bad: str) -> None:
 
 def test_a_rating_for_a_pair_of_another_dataset_is_refused(db: Database) -> None:
     store_demo(db, count=4)
-    other = q.dataset_id(db, "other", create=True)
-    pair = annotation.next_pair(db, Settings(), "ana", q.dataset_id(db, "demo"), [])  # type: ignore[arg-type]
+    other = pair_store.dataset_id(db, "other", create=True)
+    pair = annotation.next_pair(db, Settings(), "ana", pair_store.dataset_id(db, "demo"), [])  # type: ignore[arg-type]
     with pytest.raises(JudgeError, match="not in the dataset on your screen"):
         annotation.submit_rating(db, Settings(), pair_id=pair, annotator="ana", score=4, note="", seconds=1.0,  # type: ignore[arg-type]
                                  token="t", editing=False, dataset=other)  # fmt: skip
-    assert q.ratings_frame(db, "demo").empty
+    assert rating_store.ratings_frame(db, "demo").empty

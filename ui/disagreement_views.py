@@ -13,7 +13,7 @@ from judge.agreement.disagreements import next_unadjudicated
 from judge.annotation import rubric_lines
 from judge.config import Settings
 from storage import Database
-from storage import runs as r
+from storage import adjudications as adjudication_store
 from ui.session import admin_gate, sign_in_form
 from ui.text import inert
 
@@ -114,7 +114,7 @@ def show_people(events: pd.DataFrame, pair_id: int) -> None:
 
 def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int, found: pd.DataFrame) -> None:
     state = st.session_state
-    current = r.adjudications_frame(db, run_id)
+    current = adjudication_store.adjudications_frame(db, run_id)
     mine = current[current["pair_id"] == pair_id]
     if not mine.empty:
         row = mine.iloc[0]
@@ -142,7 +142,7 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
             if verdict is None:
                 st.error("Pick a verdict first; nothing was saved.")
                 return
-            r.add_adjudication(db, run_id, pair_id, str(verdict), note.strip() or None, who, score)
+            adjudication_store.add_adjudication(db, run_id, pair_id, str(verdict), note.strip() or None, who, score)
             done = found.assign(verdict=found["verdict"].where(found["pair_id"] != pair_id, verdict))
             following = next_unadjudicated(done, pair_id)
             state["adjudication_flash"] = f"Saved: {VERDICT_LABELS[str(verdict)]}." + (

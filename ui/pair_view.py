@@ -8,7 +8,7 @@ import streamlit as st
 
 from judge.structure import MarkedPair, marked_pair, marked_tokens
 from judge.views import Side, pair_sides
-from storage.queries import Pair
+from storage.pairs import Pair
 from ui.text import inert
 
 __all__ = ["show_details", "show_pair", "show_request"]

@@ -6,7 +6,8 @@ import streamlit as st
 
 from judge.config import Settings
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import runs as run_store
 from ui.text import inert
 
 __all__ = ["admin_gate", "choose_dataset", "choose_run", "is_admin", "sign_in_form", "signed_in"]
@@ -95,7 +96,7 @@ def sign_in_form(
 def choose_dataset(db: Database, acting: str | None = None) -> int | None:
     """The dataset picked in the sidebar, kept in the address (``?dataset=``) so that a reload or a shared
     link stays on it; ``acting``: a line on the page saying what acts on it (e.g. "Runs start on")."""
-    frame = q.datasets(db)
+    frame = pair_store.datasets(db)
     if frame.empty:
         st.info("No pairs yet. Run `judge demo` or import pairs on the Import and export page (or `judge import pairs FILE`).")
         return None
@@ -112,9 +113,8 @@ def choose_dataset(db: Database, acting: str | None = None) -> int | None:
 
 def choose_run(db: Database, key: str, column: object = st) -> int | None:
     """A judge run picked from every run, newest first; None (with a hint) when there are none."""
-    from storage import runs as r
 
-    runs = r.runs_frame(db)
+    runs = run_store.runs_frame(db)
     if runs.empty:
         st.info("No judge runs yet: start one on the Judge page, or import judgments.")
         return None

@@ -12,7 +12,9 @@ from judge.audience import AudienceError
 from judge.audience.edit import nodes
 from judge.data.records import parse_side
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
 
 __all__ = ["BREAKDOWNS", "breakdown"]
 
@@ -43,8 +45,8 @@ def breakdown(db: Database, run_id: int, by: str, key: str, resamples: int = 100
     """One row per group: pairs, the ``key`` figure with its 95% interval, and exact agreement."""
     if by not in BREAKDOWNS:
         raise ValueError(f"break down by one of {', '.join(BREAKDOWNS)}, not {by!r}")
-    both, _, _ = match(q.results_frame(db, run_id), q.ratings_frame(db))
-    pairs = q.pairs_frame(db).set_index("pair_id")
+    both, _, _ = match(result_store.results_frame(db, run_id), rating_store.ratings_frame(db))
+    pairs = pair_store.pairs_frame(db).set_index("pair_id")
     both = both.join(pairs)
     if by == "mutation":
         groups = both["metadata"].map(_mutation)

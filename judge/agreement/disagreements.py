@@ -8,8 +8,10 @@ import pandas as pd
 
 from judge.agreement.report import match
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import adjudications as adjudication_store
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
 
 __all__ = ["disagreements", "next_unadjudicated"]
 
@@ -18,20 +20,20 @@ Direction = Literal["any", "judge_higher", "judge_lower"]
 
 def disagreements(db: Database, run_id: int, min_gap: int = 2, direction: Direction = "any") -> pd.DataFrame:
     """One row per pair: consensus, judge score, gap (judge - people), the pair's dataset, generator, verdict."""
-    results = q.results_frame(db, run_id)
+    results = result_store.results_frame(db, run_id)
     columns = ["pair_id", "external_id", "dataset", "generator_model", "human", "judge", "gap", "verdict",
                "adjudicator"]  # fmt: skip
     if results.empty:
         return pd.DataFrame(columns=columns)
-    both, _, _ = match(results, q.ratings_frame(db))
+    both, _, _ = match(results, rating_store.ratings_frame(db))
     both["gap"] = both["judge"] - both["human"]
     chosen = both[both["gap"].abs() >= min_gap]
     if direction == "judge_higher":
         chosen = chosen[chosen["gap"] > 0]
     elif direction == "judge_lower":
         chosen = chosen[chosen["gap"] < 0]
-    pairs = q.pairs_frame(db).set_index("pair_id")[["external_id", "dataset", "generator_model"]]
-    verdicts = r.adjudications_frame(db, run_id).set_index("pair_id")[["verdict", "adjudicator"]]
+    pairs = pair_store.pairs_frame(db).set_index("pair_id")[["external_id", "dataset", "generator_model"]]
+    verdicts = adjudication_store.adjudications_frame(db, run_id).set_index("pair_id")[["verdict", "adjudicator"]]
     out = chosen.join(pairs).join(verdicts).reset_index(names="pair_id")
     out = out.reindex(columns=columns)
     return out.sort_values(["gap", "pair_id"], key=lambda c: -c.abs() if c.name == "gap" else c).reset_index(

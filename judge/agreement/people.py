@@ -9,7 +9,8 @@ from judge.agreement.annotators import AnnotatorQuality, annotator_quality
 from judge.agreement.report import Ceiling, ceiling
 from judge.config import Settings
 from storage import Database, labels
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 
 __all__ = ["PeopleSummary", "people_summary"]
 
@@ -54,9 +55,9 @@ def _missing(
 
 def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSummary:
     """Agreement among the people who rated ``dataset`` (leaving out those left out of the consensus)."""
-    everyone = q.ratings_frame(db, dataset, everyone=True)
+    everyone = rating_store.ratings_frame(db, dataset, everyone=True)
     counted = everyone[~everyone["excluded"].astype(bool)]  # what the consensus rests on
-    dataset_key = q.dataset_id(db, dataset)
+    dataset_key = pair_store.dataset_id(db, dataset)
     gold = labels.gold_scores(db, dataset_key)
     left = labels.excluded(db)
     out = set(left["annotator"])

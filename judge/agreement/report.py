@@ -29,8 +29,9 @@ from judge.agreement.stats import (
 )
 from judge.errors import JudgeError
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = [
     "HEADLINES",
@@ -99,10 +100,10 @@ class Report:
 
 
 def _matched(db: Database, run_id: int) -> tuple[pd.DataFrame, int, int]:
-    results = q.results_frame(db, run_id)
+    results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    return match(results, q.ratings_frame(db))
+    return match(results, rating_store.ratings_frame(db))
 
 
 def match(results: pd.DataFrame, ratings: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
@@ -128,10 +129,10 @@ def ceiling(ratings: pd.DataFrame) -> Ceiling:
 
 
 def report(db: Database, run_id: int, resamples: int = RESAMPLES, seed: int = 0) -> Report:
-    results = q.results_frame(db, run_id)
+    results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    return report_from(run_id, results, q.ratings_frame(db), resamples, seed)
+    return report_from(run_id, results, rating_store.ratings_frame(db), resamples, seed)
 
 
 def report_from(
@@ -201,10 +202,10 @@ def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed:
 
 def history(db: Database, key: str) -> pd.DataFrame:
     """The ``key`` figure of every run that people's ratings overlap, in the order the runs were made."""
-    ratings = q.ratings_frame(db)
+    ratings = rating_store.ratings_frame(db)
     rows = []
-    for run in r.runs_frame(db).sort_values("id").itertuples():
-        results = q.results_frame(db, int(run.id))
+    for run in run_store.runs_frame(db).sort_values("id").itertuples():
+        results = result_store.results_frame(db, int(run.id))
         if results.empty or ratings.empty:
             continue
         result = report_from(int(run.id), results, ratings, resamples=0)

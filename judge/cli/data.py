@@ -11,7 +11,7 @@ from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
-from storage import queries as q
+from storage import pairs as pair_store
 
 __all__ = ["register"]
 
@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _demo(args: argparse.Namespace) -> None:
     db = open_db(args)
-    if args.if_empty and q.pair_count(db) > 0:
+    if args.if_empty and pair_store.pair_count(db) > 0:
         print(f"{db.path} already holds pairs; demo data not added")
         return
     added, present = store_demo(db, args.pairs, args.seed)

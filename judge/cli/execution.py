@@ -65,9 +65,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _runs(args: argparse.Namespace) -> None:
-    from storage import runs as r
+    from storage import runs as run_store
 
-    frame = r.runs_frame(open_db(args))
+    frame = run_store.runs_frame(open_db(args))
     if args.dataset:
         frame = frame[frame["dataset"] == args.dataset]
     if frame.empty:

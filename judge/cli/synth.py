@@ -15,8 +15,8 @@ from judge.synth.pipeline import OFFLINE_QUESTIONS, SynthSpec, parse_maker, synt
 from judge.synth.questions import STYLES
 from judge.synth.truths import DEMO_TRUTHS, load_truths
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import runs as run_store
 
 __all__ = ["OFFLINE_GENERATORS", "SYNTH_DATASET", "register"]
 
@@ -73,7 +73,7 @@ def _synth(args: argparse.Namespace) -> None:
     spec = spec_from(args)
     truths = load_truths(args.source)
     db = open_db(args)
-    if args.if_empty and q.dataset_id(db, spec.dataset) is not None:
+    if args.if_empty and pair_store.dataset_id(db, spec.dataset) is not None:
         print(f"dataset {spec.dataset!r} already exists in {db.path}; nothing made")
         return
     needed = sorted({m.provider for m in (spec.questions, *spec.generators) if not m.offline})
@@ -86,13 +86,13 @@ def _synth(args: argparse.Namespace) -> None:
     report = synthesize(db, truths, spec, providers, progress=show)
     print(file=sys.stderr)
     print(f"dataset {spec.dataset!r}: {report}")
-    if args.judge == "execution" and q.dataset_id(db, spec.dataset) is not None:
+    if args.judge == "execution" and pair_store.dataset_id(db, spec.dataset) is not None:
         run_id = run_execution(db, spec.dataset, resume=latest_execution_run(db, spec.dataset))
         print(f"execution judge: run {run_id} scored the dataset's pairs")
 
 
 def latest_execution_run(db: Database, dataset: str) -> int | None:
     """The dataset's newest execution run, which a later synth resumes (only new pairs are judged)."""
-    runs = r.runs_frame(db)
+    runs = run_store.runs_frame(db)
     mine = runs[(runs["judge"] == "execution") & (runs["dataset"] == dataset)]
     return int(mine["id"].max()) if not mine.empty else None

@@ -24,8 +24,10 @@ from judge.data.records import prepare_pair
 from judge.errors import JudgeError
 from judge.judgment import Judgment
 from storage import Database
-from storage import queries as q
-from storage import results as results_store
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = ["CRITERIA", "JUDGES", "HannaLoad", "load_hanna", "user_study_flags"]
 
@@ -91,13 +93,13 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
             people.append(
                 (model, rater, _whole(path, number, model, column, _scores(path, number, row, column)))
             )
-    load.pairs = q.add_pairs(db, load.dataset, pairs)[0]
-    stored = q.pairs_frame(db, load.dataset)
+    load.pairs = pair_store.add_pairs(db, load.dataset, pairs)[0]
+    stored = pair_store.pairs_frame(db, load.dataset)
     ids = dict(zip(stored["external_id"], stored["pair_id"], strict=True))
-    ratings = [q.NewRating(int(ids[f"{model}-{i:02d}"]), f"hanna-rater-{rater}", score, None, None,
+    ratings = [rating_store.NewRating(int(ids[f"{model}-{i:02d}"]), f"hanna-rater-{rater}", score, None, None,
                            f"hanna-{criterion}-{model}-{i}-{rater}")
                for model, rater, scores in people for i, score in enumerate(scores)]  # fmt: skip
-    load.ratings = q.add_ratings(db, ratings)
+    load.ratings = rating_store.add_ratings(db, ratings)
     for judge in JUDGES:
         column = f"{judge} {criterion} {prompt}"
         try:
@@ -112,12 +114,12 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
             load.refused[judge] = str(e)
             continue
         name = f"{judge} · HANNA {CRITERIA[criterion]} prompt {prompt}"
-        dataset_key = q.dataset_id(db, load.dataset)
-        run = q.find_run(db, name, "external", dataset_key) or q.create_run(
+        dataset_key = pair_store.dataset_id(db, load.dataset)
+        run = run_store.find_run(db, name, "external", dataset_key) or run_store.create_run(
             db, name=name, judge_kind="external", status="imported", model=judge,
             dataset_id=dataset_key, source=str(path),
         )  # fmt: skip
-        results_store.add_judgments(db, run, results)
+        result_store.add_judgments(db, run, results)
         load.runs[judge] = run
     return load
 

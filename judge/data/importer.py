@@ -16,7 +16,10 @@ from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair,
 from judge.errors import JudgeError
 from judge.judgment import Judgment, ScoreError, valid_seconds
 from storage import Database, results
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = ["ImportRejected", "ImportReport", "export", "import_judgments", "import_pairs", "import_ratings"]
 
@@ -68,7 +71,7 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
 def import_pairs(db: Database, path: Path, dataset: str) -> ImportReport:
     seen: dict[str, tuple[int, str]] = {}
 
-    def prepare(row: dict[str, Any], number: int) -> q.NewPair:
+    def prepare(row: dict[str, Any], number: int) -> pair_store.NewPair:
         pair = prepare_pair(row)
         earlier = seen.setdefault(pair.external_id, (number, pair.content_hash))
         if earlier[1] != pair.content_hash:
@@ -76,12 +79,12 @@ def import_pairs(db: Database, path: Path, dataset: str) -> ImportReport:
         return pair
 
     pairs = _validated(path, read_rows(path), prepare)
-    added, present = q.add_pairs(db, dataset, pairs)
+    added, present = pair_store.add_pairs(db, dataset, pairs)
     return ImportReport(added, present)
 
 
 def _pair_ids(db: Database, dataset: str) -> dict[str, int]:
-    frame = q.pairs_frame(db, dataset)
+    frame = pair_store.pairs_frame(db, dataset)
     return dict(zip(frame["external_id"], frame["pair_id"].astype(int), strict=True))
 
 
@@ -97,7 +100,7 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
     ids = _pair_ids(db, dataset)
 
-    def prepare(row: dict[str, Any], number: int) -> q.NewRating:
+    def prepare(row: dict[str, Any], number: int) -> rating_store.NewRating:
         pair_id = _pair_of(ids, row, dataset)
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
@@ -110,10 +113,10 @@ def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
             raise RowInvalid("seconds", str(e)) from None
         created = _timestamp(row, "created_at")
         token = "import:" + _digest([dataset, row["external_id"], annotator, score, note, str(created)])
-        return q.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created)
+        return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created)
 
     ratings = _validated(path, read_rows(path), prepare)
-    added = q.add_ratings(db, ratings)
+    added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
 
@@ -124,8 +127,8 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     file: an import never silently keeps one of two different judgments."""
     ids = _pair_ids(db, dataset)
     name = run or path.stem
-    dataset_key = q.dataset_id(db, dataset)
-    run_id = q.find_run(db, name, "external", dataset_key)
+    dataset_key = pair_store.dataset_id(db, dataset)
+    run_id = run_store.find_run(db, name, "external", dataset_key)
     stored = results.stored_scores(db, run_id) if run_id is not None else {}
     seen: dict[tuple[int, int], tuple[int, int | None]] = {}
 
@@ -145,7 +148,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     judgments = _validated(path, read_rows(path), prepare)
     made = run_id is None
     if run_id is None:
-        run_id = q.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
+        run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
                               dataset_id=dataset_key)  # fmt: skip
     added = results.add_judgments(db, run_id, judgments)
     return ImportReport(added, len(judgments) - added, run_id, name, made)
@@ -154,11 +157,11 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
 def export(db: Database, what: str, path: Path, dataset: str | None = None) -> int:
     """Write pairs, ratings (every event) or judgments to a file; returns the number of rows."""
     if what == "pairs":
-        frame = q.pairs_frame(db, dataset)
+        frame = pair_store.pairs_frame(db, dataset)
     elif what == "ratings":
-        frame = q.ratings_frame(db, dataset, current_only=False)
+        frame = rating_store.ratings_frame(db, dataset, current_only=False)
     elif what == "judgments":
-        frame = q.results_frame(db)
+        frame = result_store.results_frame(db)
         if dataset:
             frame = frame[frame["dataset"] == dataset]
     else:

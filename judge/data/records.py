@@ -11,7 +11,7 @@ from typing import Any
 
 from judge.audience import AudienceError, Definition, load, parse
 from judge.judgment import FAILURES, Judgment, ScoreError, valid_score
-from storage.queries import NewPair
+from storage.pairs import NewPair
 
 __all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "judgment_row", "prepare_pair",
            "score_value"]

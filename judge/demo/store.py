@@ -5,7 +5,7 @@ from __future__ import annotations
 from judge.data.records import prepare_pair
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET, DEMO_GENERATOR, demo_pairs
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
 
 __all__ = ["store_demo"]
 
@@ -27,7 +27,7 @@ def store_demo(
         )
         for p in demo_pairs(count, seed, high)
     ]
-    q.dataset_id(
+    pair_store.dataset_id(
         db, DEMO_DATASET, create=True, description="Seeded e-commerce audiences and mutated variants"
     )
-    return q.add_pairs(db, DEMO_DATASET, rows)
+    return pair_store.add_pairs(db, DEMO_DATASET, rows)

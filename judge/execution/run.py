@@ -12,7 +12,9 @@ from judge.execution.judge import JUDGE_NAME, judge_execution
 from judge.judgment import Judgment
 from judge.rubric import Rubric, current_rubric
 from storage import Database, results
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = ["DEFAULT_WORKERS", "new_execution_run", "run_execution"]
 
@@ -23,11 +25,11 @@ BATCH = 25
 
 def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) -> int:
     """A stored, not yet started execution-judge run over ``dataset``."""
-    dataset_key = q.dataset_id(db, dataset)
+    dataset_key = pair_store.dataset_id(db, dataset)
     if dataset_key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
-    planned = len(q.audience_pairs(db, dataset))
-    return q.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
+    planned = len(pair_store.audience_pairs(db, dataset))
+    return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
                         parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe(),
                                     "calls": planned})  # fmt: skip
@@ -46,9 +48,9 @@ def run_execution(
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
     rubric = rubric or current_rubric()
     run_id = resume or new_execution_run(db, dataset, rubric)
-    done = q.judged_pairs(db, run_id)
-    todo = [p for p in q.audience_pairs(db, dataset) if p[0] not in done]
-    q.set_run_status(db, run_id, "running")
+    done = result_store.judged_pairs(db, run_id)
+    todo = [p for p in pair_store.audience_pairs(db, dataset) if p[0] not in done]
+    run_store.set_run_status(db, run_id, "running")
     local = threading.local()
 
     def judge(pair: tuple[int, str, str]) -> tuple[int, Judgment]:
@@ -77,9 +79,9 @@ def run_execution(
         results.add_judgments(db, run_id, batch)
     except BaseException:
         results.add_judgments(db, run_id, batch)
-        q.set_run_status(db, run_id, "failed")
+        run_store.set_run_status(db, run_id, "failed")
         raise
     if progress:
         progress(finished, len(todo))
-    q.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
+    run_store.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
     return run_id

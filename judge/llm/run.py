@@ -29,8 +29,10 @@ from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, Rendered, load_prompt, render
 from judge.llm.providers import Provider, ProviderError, RefusalError, Request, endpoint
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import cache as cache_store
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "new_llm_run", "run_llm", "stored_spec"]
 
@@ -92,10 +94,10 @@ class _Call:
 
 
 def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]]) -> list[_Call]:
-    pairs = r.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
+    pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
     if spec.sample_size is not None and spec.sample_size < len(pairs):
         pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
-    evidence = r.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
+    evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
     calls = []
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
@@ -108,7 +110,7 @@ def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]
     return calls
 
 
-def _invalid_audience(pair: r.JudgeablePair) -> str | None:
+def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
     if pair.kind != "audience":
         return None
     try:
@@ -125,7 +127,7 @@ def _cache_key(spec: RunSpec, prompt: Prompt, rendered: Rendered, sample: int) -
 
 
 def _dataset(db: Database, name: str) -> int:
-    found = q.dataset_id(db, name)
+    found = pair_store.dataset_id(db, name)
     if found is None:
         raise JudgeError(f"no dataset named {name!r}")
     return found
@@ -136,7 +138,7 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     _dataset(db, spec.dataset)
     prompt = judge_prompt(spec.prompt)
     calls = [c for c in _plan(db, spec, prompt, set()) if c.invalid is None]  # failed generations: no call
-    hits = r.cached_answers(db, [c.key for c in calls])
+    hits = cache_store.cached_answers(db, [c.key for c in calls])
     paid = [c for c in calls if c.key not in hits]
     input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
     output_tokens = OUTPUT_TOKENS_GUESS[prompt.answer] * len(paid)
@@ -159,12 +161,12 @@ def new_llm_run(db: Database, spec: RunSpec) -> int:
     """A stored, not yet started LLM run; refuses a published prompt that was edited since it was used."""
     dataset_key = _dataset(db, spec.dataset)
     prompt = judge_prompt(spec.prompt)
-    edited = r.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
+    edited = run_store.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
     if edited:
         raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
                           f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
     calls = len(_plan(db, spec, prompt, set()))
-    return q.create_run(
+    return run_store.create_run(
         db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=dataset_key, parameters={**asdict(spec), "calls": calls},
@@ -184,20 +186,20 @@ def run_llm(
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
     run_id = resume if resume is not None else new_llm_run(db, spec)
     prompt = judge_prompt(spec.prompt)
-    stored = r.run_settings(db, run_id)
+    stored = run_store.run_settings(db, run_id)
     if stored is not None and stored["prompt_hash"] not in (None, prompt.sha256):
         raise PromptError(
             f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it"
         )
-    calls = _plan(db, spec, prompt, r.judged_samples(db, run_id))
+    calls = _plan(db, spec, prompt, result_store.judged_samples(db, run_id))
     price = (load_prices() if prices is None else prices).get(spec.model)
-    q.set_run_status(db, run_id, "running")
+    run_store.set_run_status(db, run_id, "running")
     try:
         asyncio.run(_judge_all(db, run_id, spec, prompt, provider, calls, price, cancel, progress))
     except BaseException:
-        q.set_run_status(db, run_id, "failed")
+        run_store.set_run_status(db, run_id, "failed")
         raise
-    q.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
+    run_store.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
     return run_id
 
 
@@ -212,15 +214,15 @@ async def _judge_all(
     cancel: threading.Event | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    hits = r.cached_answers(db, [c.key for c in calls])
+    hits = cache_store.cached_answers(db, [c.key for c in calls])
     gate = asyncio.Semaphore(spec.concurrency)
-    pending: list[tuple[Judgment, bool, str, r.CachedAnswer | None]] = []
+    pending: list[tuple[Judgment, bool, str, cache_store.CachedAnswer | None]] = []
     finished = 0
 
-    def store(batch: list[tuple[Judgment, bool, str, r.CachedAnswer | None]]) -> None:
+    def store(batch: list[tuple[Judgment, bool, str, cache_store.CachedAnswer | None]]) -> None:
         nonlocal finished
         fresh = {key: answer for _, hit, key, answer in batch if answer is not None and not hit}
-        r.store_answers(db, run_id, [b[0] for b in batch], [b[1] for b in batch], fresh)
+        result_store.store_answers(db, run_id, [b[0] for b in batch], [b[1] for b in batch], fresh)
         finished += len(batch)
         if progress:
             progress(finished, len(calls))
@@ -245,13 +247,13 @@ async def _judge_all(
                 return
             cached = hits.get(call.key)
             started = time.perf_counter()
-            answer: r.CachedAnswer | None = cached
+            answer: cache_store.CachedAnswer | None = cached
             error: tuple[Failure, str] | None = None
             if answer is None:
                 request = Request(spec.model, call.rendered, prompt.answer, spec.temperature, spec.max_tokens)
                 try:
                     completion = await provider.complete(request)
-                    answer = r.CachedAnswer(
+                    answer = cache_store.CachedAnswer(
                         completion.text, completion.input_tokens, completion.output_tokens
                     )
                 except RefusalError as e:
@@ -282,7 +284,7 @@ async def _judge_all(
 def _result(
     call: _Call,
     model: str,
-    answer: r.CachedAnswer | None,
+    answer: cache_store.CachedAnswer | None,
     error: tuple[Failure, str] | None,
     latency: float,
     price: Price | None,
@@ -308,7 +310,7 @@ def _result(
 
 def stored_spec(db: Database, run_id: int) -> RunSpec:
     """The settings an LLM run was started with, to resume it as it was."""
-    settings = r.run_settings(db, run_id)
+    settings = run_store.run_settings(db, run_id)
     if settings is None or settings["judge_kind"] != "llm":
         raise JudgeError(f"no LLM judge run with id {run_id}")
     fields = {k: v for k, v in settings["parameters"].items() if k in RunSpec.__dataclass_fields__}

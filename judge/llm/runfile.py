@@ -23,8 +23,9 @@ from judge.judgment import Judgment
 from judge.llm.prompts import PromptError
 from judge.llm.run import JUDGE_NAME
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 
 __all__ = ["FORMAT", "import_run_file", "write_run_file"]
 
@@ -34,13 +35,13 @@ _RUN_KEYS = ("name", "judge_kind", "provider", "model", "prompt_name", "prompt_v
 
 def write_run_file(db: Database, run_id: int, path: Path) -> int:
     """Write a run and its results; returns the number of results written."""
-    settings = r.run_settings(db, run_id)
+    settings = run_store.run_settings(db, run_id)
     if settings is None:
         raise JudgeError(f"no run with id {run_id}")
     header = {"format": FORMAT, "token": str(uuid.uuid4()), "dataset": settings["dataset"],
               "status": settings["status"], "parameters": settings["parameters"],
               **{k: settings[k] for k in _RUN_KEYS}}  # fmt: skip
-    results = r.run_results(db, run_id)
+    results = result_store.run_results(db, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with partial.open("w", encoding="utf-8") as out:
@@ -63,14 +64,14 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
                if not isinstance(header.get(k), str)]  # fmt: skip
     if missing:
         raise JudgeError(f"{path.name}, row 1: the run lacks {', '.join(missing)}")
-    earlier = r.run_with_token(db, header["token"])
+    earlier = run_store.run_with_token(db, header["token"])
     if earlier is not None:
         return ImportReport(0, len(lines))
-    keys = r.pair_keys(db, header["dataset"])
+    keys = pair_store.pair_keys(db, header["dataset"])
     if not keys:
         raise JudgeError(f"{path.name}: this database has no pairs in dataset {header['dataset']!r}; "
                          "the run can only be imported where its pairs are")  # fmt: skip
-    edited = r.prompt_hashes(db, header["prompt_name"], header["prompt_version"]) - {header["prompt_hash"]}
+    edited = run_store.prompt_hashes(db, header["prompt_name"], header["prompt_version"]) - {header["prompt_hash"]}
     if edited:
         raise PromptError(f"{path.name}: prompt {header['prompt_name']}@{header['prompt_version']} differs from the "
                           "one of the same version used here; give the edited template a new version")  # fmt: skip
@@ -83,16 +84,16 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
             errors.append(RowError(number, e.field, e.reason))
     if errors:
         raise ImportRejected(path, errors, len(errors))
-    if str(header.get("status") or "finished") not in q.RUN_STATUSES:
-        raise JudgeError(f"{path.name}, row 1: the run's status is one of {', '.join(q.RUN_STATUSES)}, "
+    if str(header.get("status") or "finished") not in run_store.RUN_STATUSES:
+        raise JudgeError(f"{path.name}, row 1: the run's status is one of {', '.join(run_store.RUN_STATUSES)}, "
                          f"not {header.get('status')!r}")  # fmt: skip
     parameters = {**header.get("parameters", {}), "run_file": header["token"]}
     run = {"name": str(header.get("name") or path.stem), "judge_kind": "llm",
            "status": str(header.get("status") or "finished"), "provider": header.get("provider"),
            "model": header["model"], "prompt_name": header["prompt_name"],
            "prompt_version": header["prompt_version"], "prompt_hash": header["prompt_hash"],
-           "parameters": parameters, "dataset_id": q.dataset_id(db, header["dataset"]), "source": path.name}  # fmt: skip
-    r.add_finished_run(db, run, results, cached)
+           "parameters": parameters, "dataset_id": pair_store.dataset_id(db, header["dataset"]), "source": path.name}  # fmt: skip
+    run_store.add_finished_run(db, run, results, cached)
     return ImportReport(len(results), 0)
 
 

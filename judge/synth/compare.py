@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from storage import Database
-from storage import runs as r
+from storage import results as result_store
 
 __all__ = ["COLUMNS", "generator_table", "mean_interval"]
 
@@ -30,7 +30,7 @@ def generator_table(
 ) -> pd.DataFrame:
     """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at 5 and
     at 1-2, the share of invalid definitions, tokens and cost of generating, and the people's mean score."""
-    rows = r.generator_rows(db, dataset, run_id)
+    rows = result_store.generator_rows(db, dataset, run_id)
     out = []
     for (generator, prompt), part in rows.groupby(["generator", rows["prompt"].fillna("")], sort=False):
         scores = part["judge_score"].dropna().to_numpy(dtype=float)

@@ -30,8 +30,8 @@ from judge.synth.generators import OFFLINE, definition_text, offline_generate, r
 from judge.synth.questions import STYLES, QuestionError, leak, offline_question, read_question
 from judge.synth.truths import Truth, catalog, catalog_text
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import cache as cache_store
+from storage import pairs as pair_store
 
 __all__ = ["OFFLINE_PROVIDER", "Maker", "SynthReport", "SynthSpec", "parse_maker", "synthesize"]
 
@@ -147,14 +147,14 @@ class _Pipeline:
         parts = [maker.provider, endpoint(maker.provider, spec.base_url), maker.model, prompt.sha256,
                  spec.temperature, rendered.system, rendered.user]  # fmt: skip
         key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-        hit = r.cached_answers(self.db, [key]).get(key)
+        hit = cache_store.cached_answers(self.db, [key]).get(key)
         if hit is not None:
             return _Reply(hit.text, 0, 0, 0.0)
         async with self.gate:
             completion = await self.providers[maker.provider].complete(
                 Request(maker.model, rendered, prompt.answer, spec.temperature)
             )
-        r.cache_answers(self.db, {key: r.CachedAnswer(completion.text, completion.input_tokens,
+        cache_store.cache_answers(self.db, {key: cache_store.CachedAnswer(completion.text, completion.input_tokens,
                                                       completion.output_tokens)})  # fmt: skip
         price = self.prices.get(maker.model)
         used_in, used_out = completion.input_tokens or 0, completion.output_tokens or 0
@@ -292,7 +292,7 @@ def synthesize(
     if missing := needed - set(providers):
         raise JudgeError(f"no provider given for {', '.join(sorted(missing))}")
     pipeline = _Pipeline(db, spec, truths, providers, load_prices() if prices is None else prices)
-    existing = q.pairs_frame(db, spec.dataset)
+    existing = pair_store.pairs_frame(db, spec.dataset)
     known = set(existing["external_id"])
     requests = {str(e).split("~", 1)[0]: (str(req), json.loads(meta or "{}").get("question", {}))
                 for e, req, meta in zip(existing["external_id"], existing["request"], existing["metadata"], strict=True)
@@ -305,7 +305,7 @@ def synthesize(
             nonlocal done
             rows = await pipeline.truth(truth, known, requests)
             if rows:
-                added, _ = q.add_pairs(db, spec.dataset, [prepare_pair(row) for row in rows])
+                added, _ = pair_store.add_pairs(db, spec.dataset, [prepare_pair(row) for row in rows])
                 pipeline.report.added += added
             done += 1
             if progress:

@@ -13,7 +13,9 @@ from judge.agreement.report import compare_runs, consensus, report
 from judge.cli import main
 from judge.judgment import Judgment
 from storage import Database, results
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import runs as run_store
 
 
 def test_consensus_is_the_median_and_the_lower_score_between_two() -> None:
@@ -25,12 +27,12 @@ def rated_db(db: Database, truth: list[int], judge_a: list[int], judge_b: list[i
     from tests.llm.test_runs import add_text_pairs
 
     add_text_pairs(db, "d", {f"p{i}": f"x{i}" for i in range(len(truth))})
-    ids = list(q.pairs_frame(db, "d")["pair_id"].astype(int))
-    q.add_ratings(db, [q.NewRating(p, who, s, None, None, f"{p}-{who}") for p, s in zip(ids, truth, strict=True)
+    ids = list(pair_store.pairs_frame(db, "d")["pair_id"].astype(int))
+    rating_store.add_ratings(db, [rating_store.NewRating(p, who, s, None, None, f"{p}-{who}") for p, s in zip(ids, truth, strict=True)
                        for who in ("ana", "bo")])  # fmt: skip
     runs = []
     for scores in (judge_a, judge_b):
-        run = q.create_run(db, name="j", judge_kind="external", status="imported")
+        run = run_store.create_run(db, name="j", judge_kind="external", status="imported")
         results.add_judgments(
             db, run, [Judgment("external", s).of(p) for p, s in zip(ids, scores, strict=True)]
         )
@@ -43,8 +45,8 @@ def test_report_matches_direct_computation_and_leaves_out_errors(db: Database) -
     truth = rng.integers(1, 6, 80).tolist()
     judge = np.clip(np.array(truth) + rng.integers(-1, 2, 80), 1, 5).tolist()
     a, _ = rated_db(db, truth, judge, judge)
-    pair = int(q.pairs_frame(db, "d")["pair_id"][0])
-    failed = q.create_run(db, name="f", judge_kind="external", status="imported")
+    pair = int(pair_store.pairs_frame(db, "d")["pair_id"][0])
+    failed = run_store.create_run(db, name="f", judge_kind="external", status="imported")
     results.add_judgments(
         db, failed, [Judgment.failed("external", "unreadable_answer", "unreadable").of(pair)]
     )
@@ -91,8 +93,8 @@ def test_breakdowns_by_mutation_and_ast_size_cover_every_pair(demo_db: Database)
     from judge.execution.run import run_execution
 
     run = run_execution(demo_db, "demo")
-    ids = list(q.pairs_frame(demo_db)["pair_id"].astype(int))
-    q.add_ratings(demo_db, [q.NewRating(p, "ana", 1 + p % 5, None, None, f"b{p}") for p in ids])
+    ids = list(pair_store.pairs_frame(demo_db)["pair_id"].astype(int))
+    rating_store.add_ratings(demo_db, [rating_store.NewRating(p, "ana", 1 + p % 5, None, None, f"b{p}") for p in ids])
     by_mutation = breakdown(demo_db, run, "mutation", "exact", resamples=100)
     assert by_mutation["pairs"].sum() == len(ids)
     assert "(not recorded)" not in set(by_mutation["Mutation kind"])

@@ -9,7 +9,8 @@ import pytest
 
 from judge.execution.run import run_execution
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle
 
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.browser
 def judged_server(seeded_db: Path) -> Iterator[AppServer]:
     db = Database(seeded_db)
     run_execution(db, "demo")
-    ids = list(q.pairs_frame(db)["pair_id"].astype(int))
-    q.add_ratings(db, [q.NewRating(p, who, 5 if (p + k) % 3 else 2, None, None, f"{p}-{who}")
+    ids = list(pair_store.pairs_frame(db)["pair_id"].astype(int))
+    rating_store.add_ratings(db, [rating_store.NewRating(p, who, 5 if (p + k) % 3 else 2, None, None, f"{p}-{who}")
                        for p in ids for k, who in enumerate(("ana", "bo"))])  # fmt: skip
     db.close()
     server = AppServer(seeded_db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import Database
-from storage import queries as q
+from storage import ratings as rating_store
 from tests.browser.conftest import AppServer, screenshot
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def test_rating_with_the_keyboard_stores_each_rating_once(browser: object, app_s
     screenshot(page, "annotate-after-five-ratings")
     app_server.stop()
     db = Database(app_server.db_path)
-    ratings = q.ratings_frame(db, current_only=False)
+    ratings = rating_store.ratings_frame(db, current_only=False)
     assert list(ratings["score"]) == [4, 2, 5, 3, 1]
     assert list(ratings["note"])[3] == "off by one"
     assert ratings["pair_id"].is_unique

@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from storage import Database
-from storage import queries as q
+from storage import ratings as rating_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated, _signed_in
 
@@ -24,7 +24,7 @@ def stored(server: AppServer) -> tuple[int, int]:
     server.stop()
     db = Database(server.db_path)
     try:
-        events = q.ratings_frame(db, current_only=False)
+        events = rating_store.ratings_frame(db, current_only=False)
         return len(events), events["pair_id"].nunique()
     finally:
         db.close()
@@ -52,7 +52,7 @@ def test_a_held_key_rates_one_pair_once(browser: object, app_server: AppServer) 
     page.keyboard.press("2")  # type: ignore[attr-defined]  # a new press rates the next pair
     _rated(page, 2)
     assert stored(app_server) == (2, 2)
-    events = q.ratings_frame(Database(app_server.db_path), current_only=False)
+    events = rating_store.ratings_frame(Database(app_server.db_path), current_only=False)
     assert list(events["score"]) == [4, 2] and list(events["note"])[0] == "held keys"
 
 
@@ -112,7 +112,7 @@ def test_the_app_killed_with_sigkill_while_rating_keeps_every_acknowledged_ratin
         app_server.process.wait()
         acknowledged = int(seen.split()[1])  # what the page had confirmed before the kill
         db = Database(app_server.db_path)
-        events = q.ratings_frame(db, current_only=False)
+        events = rating_store.ratings_frame(db, current_only=False)
         db.close()
         mine = events[events["annotator"] == f"kill-{trial}"]
         assert len(mine) >= acknowledged and mine["pair_id"].is_unique, (trial, len(mine), acknowledged)

@@ -10,7 +10,9 @@ import pytest
 from judge.data.records import prepare_pair
 from judge.judgment import Judgment
 from storage import Database, results
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import runs as run_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated
 
@@ -37,10 +39,10 @@ def hostile_server(tmp_path: Path) -> Iterator[AppServer]:
         {"external_id": "h2", "kind": "audience", "request": HOSTILE, "ground_truth": "trait('plan') = 'pro'",
          "generated": f"trait('{HOSTILE}') = 'pro'"},
     ]  # fmt: skip
-    q.add_pairs(db, "hostile", [prepare_pair(row) for row in rows])
-    ids = list(q.pairs_frame(db)["pair_id"].astype(int))
-    run = q.create_run(db, name=HOSTILE[:80], judge_kind="external", status="imported",
-                       dataset_id=q.dataset_id(db, "hostile"))  # fmt: skip
+    pair_store.add_pairs(db, "hostile", [prepare_pair(row) for row in rows])
+    ids = list(pair_store.pairs_frame(db)["pair_id"].astype(int))
+    run = run_store.create_run(db, name=HOSTILE[:80], judge_kind="external", status="imported",
+                       dataset_id=pair_store.dataset_id(db, "hostile"))  # fmt: skip
     results.add_judgments(
         db,
         run,
@@ -49,7 +51,7 @@ def hostile_server(tmp_path: Path) -> Iterator[AppServer]:
             Judgment.failed("external", "provider_error", HOSTILE).of(ids[1]),
         ],
     )
-    q.add_ratings(db, [q.NewRating(ids[0], HOSTILE[:60], 1, HOSTILE, None, "hostile-1")])
+    rating_store.add_ratings(db, [rating_store.NewRating(ids[0], HOSTILE[:60], 1, HOSTILE, None, "hostile-1")])
     db.close()
     server = AppServer(path)
     server.start()

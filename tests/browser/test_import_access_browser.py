@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle
 
@@ -73,7 +73,7 @@ def test_bad_files_through_the_import_page_get_a_clear_message_and_store_nothing
     formulas = b"request,ground_truth,generated,kind\n=HYPERLINK(\"http://x\"),=1+1,@SUM(A1),text\n"
     assert "formulas.csv: 1 added" in upload(page, app_server, "formulas.csv", formulas, tmp_path)  # text, kept as text
     app_server.stop()
-    pairs = q.pairs_frame(Database(app_server.db_path), "new")
+    pairs = pair_store.pairs_frame(Database(app_server.db_path), "new")
     assert list(pairs["request"]) == ['=HYPERLINK("http://x")']  # only the good file; exports make it inert
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from judge.data.records import prepare_pair
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 from tests.browser.conftest import ARTIFACTS, AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated
 
@@ -33,7 +34,7 @@ def two_datasets(seeded_db: Path) -> Iterator[AppServer]:
     rows = [
         {"external_id": n, "request": f"Request {n}", "ground_truth": a, "generated": b} for n, a, b in PAIRS
     ]
-    q.add_pairs(db, "imported", [prepare_pair(r) for r in rows])
+    pair_store.add_pairs(db, "imported", [prepare_pair(r) for r in rows])
     db.close()
     server = AppServer(seeded_db)
     server.start()
@@ -54,8 +55,8 @@ def _page(
 def _ratings(server: AppServer) -> list[tuple[str, str, int, str | None]]:
     server.stop()
     db = Database(server.db_path)
-    ratings = q.ratings_frame(db, current_only=False)
-    pairs = q.pairs_frame(db).set_index("pair_id")
+    ratings = rating_store.ratings_frame(db, current_only=False)
+    pairs = pair_store.pairs_frame(db).set_index("pair_id")
     found = [(str(pairs.at[p, "dataset"]), str(pairs.at[p, "external_id"]), int(s), None if n is None else str(n))
              for p, s, n in zip(ratings["pair_id"], ratings["score"], ratings["note"], strict=True)]  # fmt: skip
     db.close()

@@ -8,7 +8,7 @@ import pytest
 
 from judge.demo.store import store_demo
 from storage import Database
-from storage import queries as q
+from storage import ratings as rating_store
 from tests.browser.conftest import AppServer
 from tests.browser.load import percentile, rate_concurrently
 
@@ -30,7 +30,7 @@ def test_eight_sessions_rating_at_once_lose_nothing(tmp_path: Path) -> None:
     assert [s.errors for s in sessions] == [[]] * SESSIONS
     acknowledged = {s.name: len(s.latencies) for s in sessions}
     assert all(n > 0 for n in acknowledged.values()), acknowledged
-    events = q.ratings_frame(Database(path), current_only=False)
+    events = rating_store.ratings_frame(Database(path), current_only=False)
     assert events.groupby("annotator").size().to_dict() == acknowledged  # each acknowledged rating stored once
     assert not events.duplicated(["annotator", "pair_id"]).any()
     latencies = [t for s in sessions for t in s.latencies]

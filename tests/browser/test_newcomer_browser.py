@@ -10,7 +10,8 @@ import pytest
 
 from judge.cli import main
 from storage import Database
-from storage import queries as q
+from storage import ratings as rating_store
+from storage import results as result_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated, _signed_in
 
@@ -66,9 +67,9 @@ def test_a_newcomer_rates_runs_the_judge_and_reads_the_agreement(fresh_server: A
 
     fresh_server.stop()
     db = Database(fresh_server.db_path)
-    events = q.ratings_frame(db, current_only=False)
-    current = q.ratings_frame(db)
+    events = rating_store.ratings_frame(db, current_only=False)
+    current = rating_store.ratings_frame(db)
     assert len(events) == 11 and len(current) == 10 and current["pair_id"].is_unique
     changed = events[events["pair_id"].duplicated(keep=False)]
     assert list(changed["score"]) == [int(SCORES[-1]), 1]  # the old score kept, the new one current
-    assert len(q.results_frame(db)) == 200
+    assert len(result_store.results_frame(db)) == 200

@@ -11,7 +11,10 @@ import pytest
 from judge.data import FileFormatError, ImportRejected, export, import_judgments, import_pairs, import_ratings
 from judge.errors import JudgeError
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
 
 TRUTH = "event('Order Completed').within(7 days).count() >= 1"
 GOOD = {"external_id": "p1", "request": "buyers this week", "ground_truth": TRUTH,
@@ -26,7 +29,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
 def test_pairs_from_jsonl_keep_extra_fields_as_metadata(db: Database, tmp_path: Path) -> None:
     report = import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
     assert (report.added, report.skipped) == (1, 0)
-    pair = q.pair(db, 1)
+    pair = pair_store.pair(db, 1)
     assert pair is not None and pair.metadata == {"team": "growth"} and pair.generator_model == "m1"
     assert json.loads(pair.ground_truth)["root"]["op"] == ">="
 
@@ -36,7 +39,7 @@ def test_reimporting_the_same_file_adds_nothing(db: Database, tmp_path: Path) ->
     import_pairs(db, path, "d")
     report = import_pairs(db, path, "d")
     assert (report.added, report.skipped) == (0, 2)
-    assert q.pair_count(db) == 2
+    assert pair_store.pair_count(db) == 2
 
 
 def test_csv_and_parquet_give_the_same_pairs(db: Database, tmp_path: Path) -> None:
@@ -50,7 +53,7 @@ def test_csv_and_parquet_give_the_same_pairs(db: Database, tmp_path: Path) -> No
     frame.to_parquet(tmp_path / "p.parquet")
     assert import_pairs(db, tmp_path / "p.csv", "csv").added == 2
     assert import_pairs(db, tmp_path / "p.parquet", "parquet").added == 2
-    by_format = q.pairs_frame(db).groupby("dataset")["generated"].apply(list).to_dict()
+    by_format = pair_store.pairs_frame(db).groupby("dataset")["generated"].apply(list).to_dict()
     assert by_format["csv"] == by_format["parquet"]
     assert "SELECT 2" in by_format["csv"]  # a plain kind is stored as given
 
@@ -65,14 +68,14 @@ def test_one_bad_row_rejects_the_whole_file_naming_row_and_field(db: Database, t
         import_pairs(db, write_jsonl(tmp_path / "p.jsonl", rows), "d")
     message = str(info.value)
     assert message.startswith("p.jsonl: nothing imported: row 2, field 'ground_truth': line 1, column")
-    assert q.pair_count(db) == 0
+    assert pair_store.pair_count(db) == 0
 
 
 def test_an_invalid_generated_ast_is_kept_as_given(db: Database, tmp_path: Path) -> None:
     import_pairs(
         db, write_jsonl(tmp_path / "p.jsonl", [{**GOOD, "generated": "event('X').count( >= 1"}]), "d"
     )
-    pair = q.pair(db, 1)
+    pair = pair_store.pair(db, 1)
     assert pair is not None and pair.generated == "event('X').count( >= 1"
 
 
@@ -102,7 +105,7 @@ def test_bad_files_are_refused_with_a_clear_message(
     with pytest.raises(JudgeError) as info:
         import_pairs(db, path, "d")
     assert expected in str(info.value)
-    assert q.pair_count(db) == 0
+    assert pair_store.pair_count(db) == 0
 
 
 def test_a_file_over_the_size_limit_is_refused(
@@ -128,7 +131,7 @@ def test_a_parquet_file_that_unpacks_too_big_is_refused_from_its_footer(
     monkeypatch.setattr("judge.data.files.MAX_ROWS", 1000)
     with pytest.raises(FileFormatError, match="bomb.parquet: 200,000 rows; the limit for an import is 1,000"):
         import_pairs(db, path, "d")
-    assert q.pair_count(db) == 0
+    assert pair_store.pair_count(db) == 0
 
 
 def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tmp_path: Path) -> None:
@@ -154,7 +157,7 @@ def test_ratings_import_validates_scores_and_adds_nothing_twice(db: Database, tm
             import_ratings(
                 db, write_jsonl(tmp_path / "bad.jsonl", [good[0] | {"annotator": "zed"}, bad]), "d"
             )
-    assert q.rating_count(db) == 2
+    assert rating_store.rating_count(db) == 2
 
 
 def test_judgments_import_becomes_a_run_and_adds_nothing_twice(db: Database, tmp_path: Path) -> None:
@@ -166,7 +169,7 @@ def test_judgments_import_becomes_a_run_and_adds_nothing_twice(db: Database, tmp
     path = write_jsonl(tmp_path / "gpt.jsonl", rows)
     assert import_judgments(db, path, "d").added == 2
     assert import_judgments(db, path, "d").added == 0
-    results = q.results_frame(db)
+    results = result_store.results_frame(db)
     assert list(results["run"]) == ["gpt", "gpt"]
     assert results["score"].iloc[0] == 3 and results["error"].iloc[1] == "timeout"
 
@@ -188,7 +191,7 @@ def test_exported_pairs_import_back_unchanged(db: Database, tmp_path: Path) -> N
     assert import_pairs(db, tmp_path / "out.jsonl", "d").skipped == 1
     export(db, "pairs", tmp_path / "out.parquet")
     assert import_pairs(db, tmp_path / "out.parquet", "copy").added == 1
-    assert q.pair(db, 2).metadata == q.pair(db, 1).metadata  # type: ignore[union-attr]
+    assert pair_store.pair(db, 2).metadata == pair_store.pair(db, 1).metadata  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -219,7 +222,7 @@ def test_a_judgment_row_that_is_not_one_clear_judgment_is_refused(
     import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
     with pytest.raises(ImportRejected, match=message):
         import_judgments(db, write_jsonl(tmp_path / "j.jsonl", [row]), "d")
-    assert q.results_frame(db).empty
+    assert result_store.results_frame(db).empty
 
 
 def test_one_pair_judged_twice_differently_is_refused_not_half_kept(db: Database, tmp_path: Path) -> None:
@@ -232,8 +235,8 @@ def test_one_pair_judged_twice_differently_is_refused_not_half_kept(db: Database
     assert import_judgments(db, write_jsonl(tmp_path / "j.jsonl", twice[:1]), "d").added == 1
     with pytest.raises(ImportRejected, match="run 'j' holds score 1 for pair 'p1', sample 0"):
         import_judgments(db, write_jsonl(tmp_path / "j.jsonl", twice[1:]), "d")
-    assert list(q.results_frame(db)["score"]) == [1]
-    failed = q.results_frame(db)
+    assert list(result_store.results_frame(db)["score"]) == [1]
+    failed = result_store.results_frame(db)
     assert failed["failure"].isna().all()
 
 
@@ -244,7 +247,7 @@ def test_an_imported_failure_keeps_its_kind(db: Database, tmp_path: Path) -> Non
         {"external_id": "p2", "error": "503"},
     ]
     import_judgments(db, write_jsonl(tmp_path / "j.jsonl", rows), "d")
-    assert list(q.results_frame(db)["failure"]) == ["refusal", "provider_error"]
+    assert list(result_store.results_frame(db)["failure"]) == ["refusal", "provider_error"]
 
 
 def test_a_rating_with_a_negative_time_is_refused(db: Database, tmp_path: Path) -> None:
@@ -254,7 +257,7 @@ def test_a_rating_with_a_negative_time_is_refused(db: Database, tmp_path: Path) 
         ImportRejected, match="row 1, field 'seconds': a time is a number of 0 or more, not -5"
     ):
         import_ratings(db, write_jsonl(tmp_path / "r.jsonl", bad), "d")
-    assert q.rating_count(db) == 0
+    assert rating_store.rating_count(db) == 0
 
 
 def test_a_refused_pairs_file_leaves_no_dataset_behind(db: Database, tmp_path: Path) -> None:
@@ -263,12 +266,12 @@ def test_a_refused_pairs_file_leaves_no_dataset_behind(db: Database, tmp_path: P
         ImportRejected, match="row 2, field 'external_id': 'p1' is given in row 1 for another pair"
     ):
         import_pairs(db, write_jsonl(tmp_path / "p.jsonl", twice), "fresh")
-    assert q.datasets(db).empty
+    assert pair_store.datasets(db).empty
     conflict = [{**GOOD, "generated": "event('Order Completed').within(2 days).count() >= 1"}]
     import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD]), "d")
     with pytest.raises(JudgeError):
         import_pairs(db, write_jsonl(tmp_path / "c.jsonl", [{**GOOD, "external_id": "new"}, *conflict]), "d")
-    assert list(q.datasets(db)["name"]) == ["d"] and q.pair_count(db) == 1
+    assert list(pair_store.datasets(db)["name"]) == ["d"] and pair_store.pair_count(db) == 1
 
 
 def test_a_bare_carriage_return_in_a_csv_cell_reads_back(db: Database, tmp_path: Path) -> None:
@@ -276,12 +279,12 @@ def test_a_bare_carriage_return_in_a_csv_cell_reads_back(db: Database, tmp_path:
     out = tmp_path / "pairs.csv"
     export(db, "pairs", out, "d")
     assert import_pairs(db, out, "d").skipped == 1  # the same pair, read back whole
-    assert q.pair(db, 1) is not None and q.pair(db, 1).request == "buyers\rthis week"  # type: ignore[union-attr]
+    assert pair_store.pair(db, 1) is not None and pair_store.pair(db, 1).request == "buyers\rthis week"  # type: ignore[union-attr]
 
 
 def test_a_run_status_outside_the_known_ones_is_refused(db: Database) -> None:
-    run = q.create_run(db, name="r", judge_kind="external", status="imported")
+    run = run_store.create_run(db, name="r", judge_kind="external", status="imported")
     with pytest.raises(ValueError, match="not 'banana'"):
-        q.set_run_status(db, run, "banana")
+        run_store.set_run_status(db, run, "banana")
     with pytest.raises(ValueError, match="not 'magic'"):
-        q.create_run(db, name="r", judge_kind="magic", status="imported")
+        run_store.create_run(db, name="r", judge_kind="magic", status="imported")

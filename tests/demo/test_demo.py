@@ -12,7 +12,7 @@ from judge.demo import DEMO_GENERATOR, EFFECTS, MUTATIONS, TEMPLATES, demo_pairs
 from judge.demo.store import store_demo
 from judge.demo.templates import ground_truth
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
 
 TRUTHS = [ground_truth(random.Random(seed), i) for seed in range(6) for i in range(len(TEMPLATES))]
 
@@ -61,7 +61,7 @@ def test_error_mutations_change_the_canonical_form(name: str) -> None:
 def test_stored_pairs_carry_the_mutation_only_in_metadata(db: Database) -> None:
     assert store_demo(db, count=40) == (40, 0)
     assert store_demo(db, count=40) == (0, 40)
-    pair = q.pair(db, 1)
+    pair = pair_store.pair(db, 1)
     assert pair is not None and pair.generator_model == DEMO_GENERATOR
     assert set(pair.metadata) == {"mutation", "effect", "truth"}
     assert pair.request and "event(" not in pair.request

@@ -14,8 +14,9 @@ from judge.execution.database import Sandbox
 from judge.execution.judge import judge_execution
 from judge.execution.run import run_execution
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 
 DAY = timedelta(days=1)
 
@@ -117,10 +118,10 @@ def test_a_run_is_stored_and_resumes_without_judging_twice() -> None:
     db = Database()
     store_demo(db, count=12)
     run_id = run_execution(db, "demo")
-    results = q.results_frame(db, run_id)
+    results = result_store.results_frame(db, run_id)
     assert len(results) == 12 and results["pair_id"].is_unique
     assert run_execution(db, "demo", resume=run_id) == run_id
-    assert len(q.results_frame(db, run_id)) == 12
+    assert len(result_store.results_frame(db, run_id)) == 12
 
 
 def test_a_pair_that_cannot_be_judged_is_an_error_and_the_run_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,7 +130,7 @@ def test_a_pair_that_cannot_be_judged_is_an_error_and_the_run_finishes(monkeypat
 
     db = Database()
     store_demo(db, count=6)
-    doomed, *sides = q.audience_pairs(db, "demo")[2]
+    doomed, *sides = pair_store.audience_pairs(db, "demo")[2]
     real = run_module.judge_execution
 
     def flaky(truth: str, generated: str, *args: object, **kwargs: object) -> object:
@@ -139,11 +140,11 @@ def test_a_pair_that_cannot_be_judged_is_an_error_and_the_run_finishes(monkeypat
 
     monkeypatch.setattr(run_module, "judge_execution", flaky)
     run_id = run_execution(db, "demo")
-    results = q.results_frame(db, run_id).set_index("pair_id")
-    assert r.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+    results = result_store.results_frame(db, run_id).set_index("pair_id")
+    assert run_store.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
     assert "could not be judged: RuntimeError: the database refused a value" in results.at[doomed, "error"]
     assert results.drop(index=doomed)["score"].notna().all()
-    assert run_execution(db, "demo", resume=run_id) == run_id and len(q.results_frame(db, run_id)) == 6
+    assert run_execution(db, "demo", resume=run_id) == run_id and len(result_store.results_frame(db, run_id)) == 6
 
 
 def test_numbers_past_2_53_do_not_crash_a_run() -> None:
@@ -153,8 +154,8 @@ def test_numbers_past_2_53_do_not_crash_a_run() -> None:
     db = Database()
     rows = [{"external_id": "big", "ground_truth": "trait('p') = 9007199254740993", "generated": "trait('p') = 9007199254740992"},
             {"external_id": "huge", "ground_truth": "trait('p') >= 9223372036854775807", "generated": "trait('p') > 1e300"}]  # fmt: skip
-    q.add_pairs(db, "big", [prepare_pair(row) for row in rows])
+    pair_store.add_pairs(db, "big", [prepare_pair(row) for row in rows])
     run_id = run_execution(db, "big")
-    results = q.results_frame(db, run_id)
-    assert r.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+    results = result_store.results_frame(db, run_id)
+    assert run_store.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
     assert results["error"].isna().all() and set(results["score"]) <= {1, 2, 3, 4}

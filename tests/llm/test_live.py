@@ -8,7 +8,7 @@ import pytest
 
 from judge.llm import RunSpec, make_provider, run_llm
 from storage import Database
-from storage import queries as q
+from storage import results as result_store
 from tests.llm.test_runs import add_text_pairs
 
 pytestmark = pytest.mark.live
@@ -24,6 +24,6 @@ def test_a_real_model_scores_an_identical_pair(db: Database, provider: str) -> N
     add_text_pairs(db, "live", {"same": "event('Order')"})  # the same as add_text_pairs' ground truth
     run_id = run_llm(db, RunSpec(dataset="live", provider=provider, model=model, prompt="judge-cot"),
                      make_provider(provider))  # fmt: skip
-    [row] = q.results_frame(db, run_id).itertuples()
+    [row] = result_store.results_frame(db, run_id).itertuples()
     assert row.error is None or isinstance(row.error, float), row.error
     assert row.score >= 4

@@ -17,8 +17,8 @@ from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import results as result_store
+from storage import runs as run_store
 from tests.llm.fake_server import FakeProviderServer
 
 ROOT = Path(__file__).parents[2]
@@ -70,12 +70,12 @@ def test_while_the_app_holds_the_database_the_run_goes_to_a_file_the_app_imports
     db = Database(app_db)
     report = import_run_file(db, out)
     assert (report.added, report.skipped) == (12, 0)
-    run_id = int(r.runs_frame(db)["id"].iloc[0])
-    settings = r.run_settings(db, run_id)
+    run_id = int(run_store.runs_frame(db)["id"].iloc[0])
+    settings = run_store.run_settings(db, run_id)
     assert settings is not None
     assert (settings["model"], settings["prompt_name"], settings["dataset"], settings["status"]) == (
         "local-judge", "judge-cot", "demo", "finished")  # fmt: skip
-    results = r.run_results(db, run_id)
+    results = result_store.run_results(db, run_id)
     assert {row["score"] for row in results} == {4}
     assert all(row["prompt"] and row["raw_response"] and row["input_tokens"] == 120 for row in results)
     sent = {f"[system]\n{body['messages'][0]['content']}\n\n[user]\n{body['messages'][1]['content']}"
@@ -84,7 +84,7 @@ def test_while_the_app_holds_the_database_the_run_goes_to_a_file_the_app_imports
 
     again = import_run_file(db, out)  # the same file a second time adds nothing
     assert (again.added, again.skipped) == (0, 12)
-    assert len(r.runs_frame(db)) == 1
+    assert len(run_store.runs_frame(db)) == 1
 
 
 def bad_run_file(path: Path, source: Path, change: dict[str, object], line: int = 1) -> Path:
@@ -113,7 +113,7 @@ def test_a_bad_run_file_is_refused_whole_and_says_where(app_db: Path, tmp_path: 
         import_run_file(db, bad_run_file(tmp_path / "header.jsonl", out, {"format": "something else"}, line=0))
     with pytest.raises(JudgeError, match="no pairs in dataset 'elsewhere'"):
         import_run_file(db, bad_run_file(tmp_path / "dataset.jsonl", out, {"dataset": "elsewhere"}, line=0))
-    assert r.runs_frame(db).empty and q.results_frame(db).empty  # nothing half-imported
+    assert run_store.runs_frame(db).empty and result_store.results_frame(db).empty  # nothing half-imported
 
 
 def test_pairs_without_a_run_file_to_write_are_refused(app_db: Path, tmp_path: Path) -> None:

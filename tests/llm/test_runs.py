@@ -19,8 +19,9 @@ from judge.llm import RunSpec, estimate, make_provider, run_llm, stored_spec
 from judge.llm.prices import Price
 from judge.llm.prompts import PROMPTS_DIR, PromptError
 from storage import Database
-from storage import queries as q
-from storage import runs as r
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
 from tests.llm.fake_server import FakeProviderServer, Reply, answer
 
 ROOT = Path(__file__).parents[2]
@@ -36,7 +37,7 @@ def add_text_pairs(db: Database, dataset: str, generated: dict[str, str]) -> Non
 
     rows = [{"external_id": key, "kind": "text", "request": f"users for {key}", "ground_truth": "event('Order')",
              "generated": text} for key, text in generated.items()]  # fmt: skip
-    q.add_pairs(db, dataset, [prepare_pair(row) for row in rows])
+    pair_store.add_pairs(db, dataset, [prepare_pair(row) for row in rows])
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def provider_for(kind: str, server: FakeProviderServer, timeout: float = 1.0):  
 
 
 def results_by_key(db: Database, run_id: int) -> dict[str, dict[str, object]]:
-    frame = q.results_frame(db, run_id).astype(object)
+    frame = result_store.results_frame(db, run_id).astype(object)
     frame = frame.where(frame.notna(), None)
     return {row.external_id: row._asdict() for row in frame.itertuples()}
 
@@ -65,7 +66,7 @@ def test_every_fault_ends_as_a_result_or_a_recorded_error(
     run_id = run_llm(db, spec, provider_for(kind, server), prices=PRICES)
     got = results_by_key(db, run_id)
     assert set(got) == set(CASES)
-    assert r.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+    assert run_store.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
     for case in ("ok", "slow", "rate-limited", "server-error", "timeout-once"):
         assert got[case]["score"] == 4, (case, got[case])
     assert got["plain-text"]["score"] == 2
@@ -85,13 +86,13 @@ def test_the_whole_transcript_tokens_and_cost_are_stored(db: Database, server: F
     add_text_pairs(db, "d", {"one": "event('Order')"})
     run_id = run_llm(db, RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot"),
                      provider_for("openai", server), prices=PRICES)  # fmt: skip
-    [detail] = r.result_detail(db, run_id, int(q.pairs_frame(db, "d")["pair_id"][0]))
+    [detail] = result_store.result_detail(db, run_id, int(pair_store.pairs_frame(db, "d")["pair_id"][0]))
     assert detail["score"] == 4 and detail["reasoning"] == "the windows differ"
     assert "[system]" in detail["prompt"] and "<generated>\nevent('Order')\n</generated>" in detail["prompt"]
     assert json.loads(detail["raw_response"])["score"] == 4
     assert (detail["input_tokens"], detail["output_tokens"]) == (120, 30)
     assert detail["cost_usd"] == pytest.approx((120 * 1.0 + 30 * 2.0) / 1e6)
-    settings = r.run_settings(db, run_id)
+    settings = run_store.run_settings(db, run_id)
     assert settings is not None and settings["prompt_name"] == "judge-cot" and len(settings["prompt_hash"]) == 64
     [_, body, _] = server.received[0]
     assert body["response_format"]["type"] == "json_schema"  # structured output on OpenAI
@@ -117,8 +118,8 @@ def test_the_same_call_is_not_paid_for_twice(db: Database, server: FakeProviderS
     assert estimate(db, spec, PRICES).cached == 5
     second = run_llm(db, spec, provider_for("openai", server), prices=PRICES)
     assert len(server.received) == 5
-    again = q.results_frame(db, second)
-    assert list(again["score"]) == list(q.results_frame(db, first)["score"])
+    again = result_store.results_frame(db, second)
+    assert list(again["score"]) == list(result_store.results_frame(db, first)["score"])
     assert set(again["cost_usd"]) == {0.0}
 
 
@@ -144,7 +145,7 @@ def test_samples_per_pair_and_a_cost_estimate(db: Database, server: FakeProvider
     guess = estimate(db, spec, PRICES)
     assert guess.calls == 12 and guess.input_tokens > 0 and guess.usd is not None and guess.usd > 0
     run_id = run_llm(db, spec, provider_for("openai", server), prices=PRICES)
-    frame = q.results_frame(db, run_id)
+    frame = result_store.results_frame(db, run_id)
     assert sorted(frame.groupby("pair_id")["sample"].apply(sorted).tolist()) == [[0, 1, 2]] * 4
 
 
@@ -159,11 +160,11 @@ def test_cancel_stops_and_resume_finishes_without_judging_twice(db: Database) ->
                 cancel.set()
 
         run_id = run_llm(db, spec, provider_for("openai", server), cancel=cancel, progress=progress)
-        assert r.run_settings(db, run_id)["status"] == "cancelled"  # type: ignore[index]
-        partial = len(q.results_frame(db, run_id))
+        assert run_store.run_settings(db, run_id)["status"] == "cancelled"  # type: ignore[index]
+        partial = len(result_store.results_frame(db, run_id))
         assert 4 <= partial < 30
         run_llm(db, stored_spec(db, run_id), provider_for("openai", server), resume=run_id)
-    frame = q.results_frame(db, run_id)
+    frame = result_store.results_frame(db, run_id)
     assert len(frame) == 30 and frame["pair_id"].is_unique
     assert len(server.received) == 30
 
@@ -219,14 +220,14 @@ def test_a_run_killed_half_way_resumes_and_judges_every_pair_once(tmp_path: Path
         process.wait()
         asked_before = len(server.received)
         db = Database(path)
-        [run_id] = list(r.runs_frame(db)["id"])
-        stored = len(q.results_frame(db, run_id))
+        [run_id] = list(run_store.runs_frame(db)["id"])
+        stored = len(result_store.results_frame(db, run_id))
         assert 0 < stored < 40  # killed half-way, with some judgments stored
         db.close()
         resumed = subprocess.run([*command[:-2], "--resume", str(run_id), "--db", str(path)], cwd=ROOT, env=env,
                                  capture_output=True, text=True, timeout=120)  # fmt: skip
         assert resumed.returncode == 0, resumed.stderr
     db = Database(path)
-    frame = q.results_frame(db, run_id)
+    frame = result_store.results_frame(db, run_id)
     assert len(frame) == 40 and frame["pair_id"].is_unique and frame["error"].isna().all()
     assert len(server.received) - asked_before == 40 - stored  # only the missing pairs were asked again

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from judge.config import Settings
 from judge.demo.store import store_demo
 from storage import labels
-from storage import queries as q
+from storage import pairs as pair_store
 from tests.agreement.test_report import rated_db
 from tests.pages.conftest import opened
 from tests.test_overlap import rate
@@ -56,7 +56,7 @@ def test_people_among_themselves_need_no_judge_run(db_path: Path) -> None:
     db = opened(db_path)
     store_demo(db, count=200)
     settings = Settings.from_env({})
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     rate(db, settings, "ana", 10, dataset)
     at = AppTest.from_file(PAGE, default_timeout=60).run()
@@ -80,7 +80,7 @@ def test_no_second_rating_yet_says_what_is_missing(db_path: Path, monkeypatch: p
     db = opened(db_path)
     store_demo(db, count=50)
     settings = Settings.from_env({"JUDGE_OVERLAP": "0"})
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     for who in ("ana", "ben"):
         rate(db, settings, who, 3, dataset)
@@ -97,7 +97,7 @@ def test_an_admin_leaves_an_annotator_out_of_the_consensus(
     db = opened(db_path)
     store_demo(db, count=50)
     settings = Settings.from_env({})
-    dataset = q.dataset_id(db, "demo")
+    dataset = pair_store.dataset_id(db, "demo")
     assert dataset is not None
     for who in ("ana", "ben", "cy"):
         rate(db, settings, who, 5, dataset)

@@ -9,8 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
 from judge.judgment import Judgment
-from storage import queries as q
-from storage import results
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
 from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "annotate.py")
@@ -58,7 +60,7 @@ def test_rate_then_the_next_pair_is_shown_and_the_rating_is_stored(db_path: Path
     assert not at.exception
     assert shown_pair(at) != first
     assert at.success[0].value.startswith("Saved: 4")
-    ratings = q.ratings_frame(db)
+    ratings = rating_store.ratings_frame(db)
     assert list(
         zip(ratings["pair_id"], ratings["annotator"], ratings["score"], ratings["note"], strict=True)
     ) == [(first, "ana", 4, "window is right")]
@@ -71,7 +73,7 @@ def test_skip_moves_on_without_a_rating(db_path: Path) -> None:
     first = shown_pair(at)
     button(at, "Skip").click().run()
     assert shown_pair(at) != first
-    assert q.rating_count(db) == 0
+    assert rating_store.rating_count(db) == 0
 
 
 def test_back_edits_a_rating_as_a_new_event(db_path: Path) -> None:
@@ -85,20 +87,20 @@ def test_back_edits_a_rating_as_a_new_event(db_path: Path) -> None:
     assert at.session_state.score == 2
     assert any("changing an earlier rating" in i.value for i in at.info)
     button(at, "5 · Perfect").click().run()
-    events = q.ratings_frame(db, current_only=False)
+    events = rating_store.ratings_frame(db, current_only=False)
     assert list(events["score"]) == [2, 5]
-    assert list(q.ratings_frame(db)["score"]) == [5]
+    assert list(rating_store.ratings_frame(db)["score"]) == [5]
 
 
 def test_blind_no_judge_score_or_mutation_is_shown(db_path: Path) -> None:
     db = opened(db_path)
     store_demo(db, count=8)
-    run = q.create_run(db, name="gpt", judge_kind="external", status="imported")
-    results.add_judgments(
+    run = run_store.create_run(db, name="gpt", judge_kind="external", status="imported")
+    result_store.add_judgments(
         db, run, [Judgment("external", 1, reasoning="JUDGE-SECRET-REASONING").of(p) for p in range(1, 9)]
     )
     at = signed_in()
-    pair = q.pair(db, shown_pair(at))
+    pair = pair_store.pair(db, shown_pair(at))
     assert pair is not None
     page_text = " ".join(
         str(e.value) for e in [*at.markdown, *at.text, *at.caption, *at.info] if hasattr(e, "value")
@@ -113,7 +115,7 @@ def test_queue_serves_pairs_with_fewest_ratings_first(db_path: Path) -> None:
     db = opened(db_path)
     store_demo(db, count=6)
     for pair_id in range(1, 6):
-        q.record_rating(db, q.NewRating(pair_id, "other", 3, None, None, f"o{pair_id}"), first_only=True)
+        rating_store.record_rating(db, rating_store.NewRating(pair_id, "other", 3, None, None, f"o{pair_id}"), first_only=True)
     at = signed_in()
     assert shown_pair(at) == 6  # the only pair nobody rated
 

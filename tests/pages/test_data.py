@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import results as result_store
 from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "data.py")
@@ -36,7 +37,7 @@ def test_pairs_are_imported_once_into_a_new_dataset(db_path: Path) -> None:
     assert [s.value for s in at.success] == ["new.jsonl: 3 added, 0 already present."]
     at = page("pairs", "new.jsonl", GOOD.encode())
     assert [s.value for s in at.success] == ["new.jsonl: 0 added, 3 already present."]
-    assert len(q.pairs_frame(opened(db_path), "new-set")) == 3
+    assert len(pair_store.pairs_frame(opened(db_path), "new-set")) == 3
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,7 @@ def test_a_bad_file_gets_a_clear_message_and_nothing_is_stored(
 ) -> None:
     at = page("pairs", name, content)
     assert at.error and at.error[0].value.startswith(expected), [e.value for e in at.error]
-    assert q.pairs_frame(opened(db_path)).empty
+    assert pair_store.pairs_frame(opened(db_path)).empty
 
 
 def test_the_pairs_download_is_the_file_the_command_line_judges(db_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_a_file_that_is_not_a_run_file_is_refused_as_one(db_path: Path) -> None:
     store_demo(opened(db_path), count=3)
     at = page("run", "pairs.jsonl", GOOD.encode(), dataset=None)
     assert at.error and "pairs.jsonl: not a run file" in at.error[0].value
-    assert q.results_frame(opened(db_path)).empty
+    assert result_store.results_frame(opened(db_path)).empty
 
 
 def test_a_database_left_by_a_crash_is_reported_once(db_path: Path) -> None:

@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from judge.agreement.disagreements import disagreements, next_unadjudicated
 from judge.data.files import safe_csv
+from storage import adjudications as adjudication_store
 from storage import labels
-from storage import queries as q
-from storage import runs as r
+from storage import ratings as rating_store
 from tests.agreement.test_report import rated_db
 from tests.pages.conftest import opened
 
@@ -44,11 +44,11 @@ def test_a_disagreement_is_shown_and_adjudicated(db_path: Path) -> None:
     at.text_input[0].input("the window is wrong")
     next(b for b in at.button if b.label == "Save verdict").click().run()
     assert any("Pick a verdict first; nothing was saved." in e.value for e in at.error)
-    assert r.adjudications_frame(db, run).empty
+    assert adjudication_store.adjudications_frame(db, run).empty
     next(w for w in at.radio if w.label == "Verdict").set_value("humans_right")
     next(w for w in at.radio if w.label.startswith("The score this pair deserves")).set_value(1)
     next(b for b in at.button if b.label == "Save verdict").click().run()
-    saved = r.adjudications_frame(db, run)
+    saved = adjudication_store.adjudications_frame(db, run)
     assert list(saved["verdict"]) == ["humans_right"] and list(saved["adjudicator"]) == ["lee"]
     assert list(saved["score"]) == [1]
     assert any("The people are right; the pair deserves 1 - by lee" in i.value for i in at.info)
@@ -61,7 +61,7 @@ def test_next_not_adjudicated_and_the_filter_walk_the_open_pairs(db_path: Path) 
     run, _ = rated_db(db, [1, 5, 3, 2, 4], [5, 1, 1, 4, 1], [1, 5, 3, 2, 4])
     found = disagreements(db, run, min_gap=2)
     order = list(found["pair_id"])  # gaps 4, -4, -3, -2, 2
-    r.add_adjudication(db, run, order[1], "judge_right", None, "lee")
+    adjudication_store.add_adjudication(db, run, order[1], "judge_right", None, "lee")
     assert next_unadjudicated(disagreements(db, run), order[0]) == order[2]
     assert next_unadjudicated(disagreements(db, run), order[4]) == order[0]  # wraps round
     at = AppTest.from_file(PAGE, default_timeout=60)
@@ -90,8 +90,8 @@ def test_whoever_sees_the_list_has_seen_the_judge_and_a_visitor_is_asked_who_the
     listed = list(disagreements(db, run)["pair_id"])
     assert len(listed) == 2
     for n, pair_id in enumerate(listed):  # listed, opened or not: each rating of them is no longer blind
-        q.record_rating(db, q.NewRating(int(pair_id), "ana", 4, None, 3.0, f"after{n}"), first_only=False)
-    assert list(q.ratings_frame(db, current_only=False)["kind"])[-2:] == ["after_reveal", "after_reveal"]
+        rating_store.record_rating(db, rating_store.NewRating(int(pair_id), "ana", 4, None, 3.0, f"after{n}"), first_only=False)
+    assert list(rating_store.ratings_frame(db, current_only=False)["kind"])[-2:] == ["after_reveal", "after_reveal"]
     shown = at.dataframe[1].value
     assert {"score", "note", "given", "counts"} <= set(shown.columns)
 

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from judge.execution.run import run_execution
 from judge.synth.pipeline import Maker, SynthSpec, synthesize
 from judge.synth.truths import DEMO_TRUTHS, load_truths
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "generators.py")
@@ -24,9 +25,9 @@ def test_generators_are_compared_by_the_chosen_run(db_path: Path) -> None:
     assert any("No judge run on synthetic" in i.value for i in at.info)
 
     run_execution(db, "synthetic")
-    pairs = q.pairs_frame(db, "synthetic")
+    pairs = pair_store.pairs_frame(db, "synthetic")
     careful = pairs[pairs["generator_model"] == "offline/careful"]["pair_id"].head(2)
-    q.add_ratings(db, [q.NewRating(int(p), "ana", 4, None, None, f"t{p}") for p in careful])
+    rating_store.add_ratings(db, [rating_store.NewRating(int(p), "ana", 4, None, None, f"t{p}") for p in careful])
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     table = at.dataframe[0].value

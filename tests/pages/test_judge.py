@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from judge.demo.store import store_demo
-from storage import runs as r
+from storage import runs as run_store
 from tests.pages.conftest import opened
 
 PAGE = str(Path(__file__).parents[2] / "pages" / "judge.py")
@@ -29,9 +29,9 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: 
     next(b for b in at.button if b.label == "Start").click().run()
     db = opened(seeded)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (r.runs_frame(db).empty or r.runs_frame(db)["status"][0] != "finished"):
+    while time.monotonic() < deadline and (run_store.runs_frame(db).empty or run_store.runs_frame(db)["status"][0] != "finished"):
         time.sleep(0.2)
-    runs = r.runs_frame(db)
+    runs = run_store.runs_frame(db)
     assert list(runs["status"]) == ["finished"] and runs["judged"][0] == 12
     at.run()
     assert not at.exception
@@ -49,7 +49,7 @@ def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(seeded: Path
     assert any("12 calls" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Start").click().run()
     assert any("set OPENAI_API_KEY" in e.value for e in at.error)
-    assert r.runs_frame(opened(seeded)).empty
+    assert run_store.runs_frame(opened(seeded)).empty
 
 
 def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,12 +69,11 @@ def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: 
 def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from storage import queries as q
     from ui.resources import _jobs
 
     monkeypatch.setenv("JUDGE_ADMINS", "lee")
     db = opened(seeded)
-    run_id = q.create_run(db, name="slow", judge_kind="execution", status="running")
+    run_id = run_store.create_run(db, name="slow", judge_kind="execution", status="running")
     release = threading.Event()
     work = _jobs(str(seeded))
     work._start(run_id, lambda cancel: release.wait(30) or cancel.wait(0))

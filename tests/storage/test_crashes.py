@@ -13,7 +13,7 @@ import pytest
 
 from judge.demo.store import store_demo
 from storage import Database
-from storage import queries as q
+from storage import ratings as rating_store
 
 ROOT = Path(__file__).parents[2]
 TRIALS = 20
@@ -50,7 +50,7 @@ def acknowledged_then_killed(path: Path, annotator: str, rng: random.Random) -> 
 def stored(path: Path, annotator: str) -> list[int]:
     db = Database(path)
     try:
-        events = q.ratings_frame(db, current_only=False)
+        events = rating_store.ratings_frame(db, current_only=False)
         return list(events.loc[events["annotator"] == annotator, "pair_id"].astype(int))
     finally:
         db.close()

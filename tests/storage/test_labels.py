@@ -10,65 +10,67 @@ import pandas as pd
 from judge import annotation
 from judge.config import Settings
 from storage import MIGRATIONS, Database, labels, migrate
-from storage import queries as q
-from storage import runs as r
+from storage import adjudications as adjudication_store
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import runs as run_store
 from tests.conftest import text_pair
 
 
-def rating(pair_id: int, annotator: str, score: int, token: str) -> q.NewRating:
-    return q.NewRating(pair_id, annotator, score, None, 5.0, token)
+def rating(pair_id: int, annotator: str, score: int, token: str) -> rating_store.NewRating:
+    return rating_store.NewRating(pair_id, annotator, score, None, 5.0, token)
 
 
 def pairs(db: Database, count: int) -> list[int]:
-    q.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(count)])
-    return [int(p) for p in q.pairs_frame(db, "d")["pair_id"]]
+    pair_store.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(count)])
+    return [int(p) for p in pair_store.pairs_frame(db, "d")["pair_id"]]
 
 
 def test_a_rating_after_seeing_the_judge_is_not_blind(db: Database) -> None:
     one, two = pairs(db, 2)
-    q.record_rating(db, rating(one, "ana", 3, "t1"), first_only=True)
+    rating_store.record_rating(db, rating(one, "ana", 3, "t1"), first_only=True)
     labels.record_reveal(db, "ana", [one])
     labels.record_reveal(db, "ana", [one, one])  # seen again: one reveal
-    q.record_rating(db, rating(one, "ana", 4, "t2"), first_only=False)
-    q.record_rating(db, rating(two, "ana", 2, "t3"), first_only=True)
-    q.record_rating(db, rating(one, "bo", 2, "t4"), first_only=True)  # bo has not seen it
-    q.add_ratings(db, [rating(two, "cy", 5, "import:x")])
-    events = q.ratings_frame(db, current_only=False)
+    rating_store.record_rating(db, rating(one, "ana", 4, "t2"), first_only=False)
+    rating_store.record_rating(db, rating(two, "ana", 2, "t3"), first_only=True)
+    rating_store.record_rating(db, rating(one, "bo", 2, "t4"), first_only=True)  # bo has not seen it
+    rating_store.add_ratings(db, [rating(two, "cy", 5, "import:x")])
+    events = rating_store.ratings_frame(db, current_only=False)
     assert list(events["kind"]) == ["blind", "after_reveal", "blind", "blind", "imported"]
     assert labels.label_kinds(db, [one, two]) == {"blind": 2, "after_reveal": 1, "imported": 1, "adjudicated": 0}
 
 
 def test_a_person_left_out_of_the_consensus_is_left_out_of_figures_and_the_cap(db: Database) -> None:
     one, two = pairs(db, 2)
-    dataset = q.dataset_id(db, "d")
+    dataset = pair_store.dataset_id(db, "d")
     assert dataset is not None
     for who, score in (("ana", 1), ("bo", 5)):
-        q.record_rating(db, rating(one, who, score, f"{who}1"), first_only=True)
+        rating_store.record_rating(db, rating(one, who, score, f"{who}1"), first_only=True)
     labels.exclude(db, "ana", "lead", "rates without reading")
-    assert list(q.ratings_frame(db)["annotator"]) == ["bo"]
-    assert list(q.ratings_frame(db, everyone=True)["annotator"]) == ["ana", "bo"]
-    assert list(q.ratings_frame(db, current_only=False)["excluded"]) == [True, False]
+    assert list(rating_store.ratings_frame(db)["annotator"]) == ["bo"]
+    assert list(rating_store.ratings_frame(db, everyone=True)["annotator"]) == ["ana", "bo"]
+    assert list(rating_store.ratings_frame(db, current_only=False)["excluded"]) == [True, False]
     # the cap of two raters per pair counts bo only, so pair one is still open to cy
-    assert set(q.queue(db, "cy", dataset, 2, limit=5)) == {one, two}
-    assert q.progress(db, "cy", dataset, 2).left_for_me == 2
+    assert set(rating_store.queue(db, "cy", dataset, 2, limit=5)) == {one, two}
+    assert rating_store.progress(db, "cy", dataset, 2).left_for_me == 2
     assert list(labels.excluded(db)[["annotator", "excluded_by", "reason"]].itertuples(index=False, name=None)) == [
         ("ana", "lead", "rates without reading")
     ]
     labels.include(db, "ana")
-    assert list(q.ratings_frame(db)["annotator"]) == ["ana", "bo"]
-    assert q.queue(db, "cy", dataset, 2, limit=5) == [two]
+    assert list(rating_store.ratings_frame(db)["annotator"]) == ["ana", "bo"]
+    assert rating_store.queue(db, "cy", dataset, 2, limit=5) == [two]
 
 
 def test_gold_pairs_follow_the_latest_adjudication_and_one_in_n_is_served(db: Database) -> None:
     ids = pairs(db, 30)
-    dataset = q.dataset_id(db, "d")
+    dataset = pair_store.dataset_id(db, "d")
     assert dataset is not None
-    run = q.create_run(db, name="j", judge_kind="external", status="imported")
-    r.add_adjudication(db, run, ids[20], "humans_right", None, "lead", score=2)
-    r.add_adjudication(db, run, ids[21], "judge_right", None, "lead", score=4)
-    r.add_adjudication(db, run, ids[21], "ambiguous", "not sure after all", "lead")  # no score: no longer gold
+    run = run_store.create_run(db, name="j", judge_kind="external", status="imported")
+    adjudication_store.add_adjudication(db, run, ids[20], "humans_right", None, "lead", score=2)
+    adjudication_store.add_adjudication(db, run, ids[21], "judge_right", None, "lead", score=4)
+    adjudication_store.add_adjudication(db, run, ids[21], "ambiguous", "not sure after all", "lead")  # no score: no longer gold
     assert labels.gold_scores(db, dataset)["score"].to_dict() == {ids[20]: 2}
-    latest = r.adjudications_frame(db, run).set_index("pair_id")
+    latest = adjudication_store.adjudications_frame(db, run).set_index("pair_id")
     assert latest.loc[ids[21], "verdict"] == "ambiguous" and pd.isna(latest.loc[ids[21], "score"])
     settings = Settings.from_env({"JUDGE_GOLD_EVERY": "5", "JUDGE_OVERLAP": "0"})
     served = []
@@ -76,7 +78,7 @@ def test_gold_pairs_follow_the_latest_adjudication_and_one_in_n_is_served(db: Da
         pair = annotation.next_pair(db, settings, "ana", dataset, [])
         assert pair is not None
         served.append(pair)
-        q.record_rating(db, rating(pair, "ana", 3, f"a{n}"), first_only=True)
+        rating_store.record_rating(db, rating(pair, "ana", 3, f"a{n}"), first_only=True)
     assert served.index(ids[20]) == 4 and served.count(ids[20]) == 1  # the fifth pair, once
     assert labels.label_kinds(db, ids)["adjudicated"] == 1
 
@@ -94,17 +96,17 @@ def test_the_migration_marks_ratings_imported_before_it_as_imported(tmp_path: Pa
         )
     connection.close()
     db = Database(path)
-    assert list(q.ratings_frame(db, current_only=False)["kind"]) == ["blind", "imported", "imported"]
+    assert list(rating_store.ratings_frame(db, current_only=False)["kind"]) == ["blind", "imported", "imported"]
     db.close()
 
 
 def test_a_gold_pair_is_never_served_to_whoever_knows_its_answer(db: Database) -> None:
     ids = pairs(db, 12)
-    dataset = q.dataset_id(db, "d")
+    dataset = pair_store.dataset_id(db, "d")
     assert dataset is not None
-    run = q.create_run(db, name="j", judge_kind="external", status="imported")
+    run = run_store.create_run(db, name="j", judge_kind="external", status="imported")
     for pair in ids[8:11]:
-        r.add_adjudication(db, run, pair, "humans_right", None, "lee", score=2)
+        adjudication_store.add_adjudication(db, run, pair, "humans_right", None, "lee", score=2)
     labels.record_reveal(db, "bo", [ids[8], ids[9], ids[10]])
     assert labels.gold_queue(db, "lee", dataset, []) is None  # lee adjudicated them
     assert labels.gold_queue(db, "bo", dataset, []) is None  # bo saw the judge's score of them

@@ -10,14 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage import MIGRATIONS, Database, migrate
-from storage import queries as q
-from storage.queries import PairConflictError
+from storage import MIGRATIONS, Database, RefusedError, StorageError, migrate
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage.pairs import PairConflictError
 from tests.conftest import text_pair
 
 
-def rating(pair_id: int, annotator: str, score: int, token: str) -> q.NewRating:
-    return q.NewRating(pair_id, annotator, score, None, 1.0, token)
+def rating(pair_id: int, annotator: str, score: int, token: str) -> rating_store.NewRating:
+    return rating_store.NewRating(pair_id, annotator, score, None, 1.0, token)
 
 
 def test_migrations_are_recorded_and_applied_once(db_file: Path) -> None:
@@ -42,52 +43,60 @@ def test_a_failing_migration_leaves_no_trace() -> None:
 
 
 def test_the_same_pair_is_not_added_twice(db: Database) -> None:
-    assert q.add_pairs(db, "d", [text_pair("x"), text_pair("y")]) == (2, 0)
-    assert q.add_pairs(db, "d", [text_pair("x"), text_pair("y")]) == (0, 2)
-    assert q.pair_count(db) == 2
+    assert pair_store.add_pairs(db, "d", [text_pair("x"), text_pair("y")]) == (2, 0)
+    assert pair_store.add_pairs(db, "d", [text_pair("x"), text_pair("y")]) == (0, 2)
+    assert pair_store.pair_count(db) == 2
 
 
 def test_a_changed_pair_under_a_known_id_is_refused_and_nothing_is_stored(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair("x")])
+    pair_store.add_pairs(db, "d", [text_pair("x")])
     with pytest.raises(PairConflictError, match="'x' already holds a different pair"):
-        q.add_pairs(db, "d", [text_pair("new"), text_pair("x", generated="changed")])
-    assert q.pair_count(db) == 1
+        pair_store.add_pairs(db, "d", [text_pair("new"), text_pair("x", generated="changed")])
+    assert pair_store.pair_count(db) == 1
 
 
 def test_ratings_are_events_and_the_current_rating_is_the_latest(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair("x")])
-    assert q.record_rating(db, rating(1, "ana", 2, "t1"), first_only=True) == "recorded"
-    assert q.record_rating(db, rating(1, "ana", 5, "t2"), first_only=False) == "recorded"
-    events = q.ratings_frame(db, current_only=False)
-    current = q.ratings_frame(db)
+    pair_store.add_pairs(db, "d", [text_pair("x")])
+    assert rating_store.record_rating(db, rating(1, "ana", 2, "t1"), first_only=True) == "recorded"
+    assert rating_store.record_rating(db, rating(1, "ana", 5, "t2"), first_only=False) == "recorded"
+    events = rating_store.ratings_frame(db, current_only=False)
+    current = rating_store.ratings_frame(db)
     assert list(events["score"]) == [2, 5]
     assert list(current["score"]) == [5]
 
 
 def test_the_same_token_records_once(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair("x")])
-    outcomes = [q.record_rating(db, rating(1, "ana", 4, "same"), first_only=True) for _ in range(3)]
+    pair_store.add_pairs(db, "d", [text_pair("x")])
+    outcomes = [rating_store.record_rating(db, rating(1, "ana", 4, "same"), first_only=True) for _ in range(3)]
     assert outcomes == ["recorded", "duplicate", "duplicate"]
-    assert q.rating_count(db) == 1
+    assert rating_store.rating_count(db) == 1
 
 
 def test_a_second_first_rating_from_another_tab_is_refused(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair("x")])
-    assert q.record_rating(db, rating(1, "ana", 4, "tab1"), first_only=True) == "recorded"
-    assert q.record_rating(db, rating(1, "ana", 1, "tab2"), first_only=True) == "already_rated"
-    assert list(q.ratings_frame(db)["score"]) == [4]
+    pair_store.add_pairs(db, "d", [text_pair("x")])
+    assert rating_store.record_rating(db, rating(1, "ana", 4, "tab1"), first_only=True) == "recorded"
+    assert rating_store.record_rating(db, rating(1, "ana", 1, "tab2"), first_only=True) == "already_rated"
+    assert list(rating_store.ratings_frame(db)["score"]) == [4]
 
 
 def test_a_score_outside_one_to_five_is_refused_by_the_database(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair("x")])
-    with pytest.raises(duckdb.ConstraintException):
-        q.record_rating(db, rating(1, "ana", 6, "t"), first_only=True)
-    assert q.rating_count(db) == 0
+    pair_store.add_pairs(db, "d", [text_pair("x")])
+    with pytest.raises(RefusedError, match="refused the change, nothing was saved: .*score"):
+        rating_store.record_rating(db, rating(1, "ana", 6, "t"), first_only=True)
+    assert rating_store.rating_count(db) == 0
+
+
+def test_a_driver_error_inside_a_transaction_is_ours_and_rolls_back(db: Database) -> None:
+    with pytest.raises(StorageError, match="nothing was saved") as raised, db.transaction() as cursor:
+        cursor.execute("INSERT INTO datasets (name, created_at) VALUES ('x', now())")
+        cursor.execute("SELECT * FROM no_such_table")
+    assert isinstance(raised.value.__cause__, duckdb.Error)
+    assert pair_store.datasets(db).empty
 
 
 def test_sixteen_threads_write_eight_thousand_ratings_and_none_is_lost(db: Database) -> None:
     pairs = [text_pair(f"p{i}") for i in range(50)]
-    q.add_pairs(db, "d", pairs)
+    pair_store.add_pairs(db, "d", pairs)
     errors: list[BaseException] = []
 
     def work(worker: int) -> None:
@@ -95,7 +104,7 @@ def test_sixteen_threads_write_eight_thousand_ratings_and_none_is_lost(db: Datab
             for i in range(500):
                 pair_id = (i % 50) + 1
                 token = f"w{worker}-{i}"
-                outcome = q.record_rating(
+                outcome = rating_store.record_rating(
                     db, rating(pair_id, f"ann{worker}", 1 + i % 5, token), first_only=False
                 )
                 assert outcome == "recorded"
@@ -108,29 +117,29 @@ def test_sixteen_threads_write_eight_thousand_ratings_and_none_is_lost(db: Datab
     for t in threads:
         t.join()
     assert errors == []
-    assert q.rating_count(db) == 8000
+    assert rating_store.rating_count(db) == 8000
     tokens = db.cursor().execute("SELECT count(DISTINCT token) FROM rating_events").fetchone()
     assert tokens == (8000,)
-    assert len(q.ratings_frame(db)) == 16 * 50
+    assert len(rating_store.ratings_frame(db)) == 16 * 50
 
 
 def test_queue_shows_unrated_pairs_fewest_ratings_first_up_to_the_limit(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(4)])
+    pair_store.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(4)])
     for who, pair_id in [("a", 1), ("b", 1), ("a", 2)]:
-        q.record_rating(db, rating(pair_id, who, 3, f"{who}{pair_id}"), first_only=True)
-    order = q.queue(db, "c", 1, max_annotators=2, limit=10)
+        rating_store.record_rating(db, rating(pair_id, who, 3, f"{who}{pair_id}"), first_only=True)
+    order = rating_store.queue(db, "c", 1, max_annotators=2, limit=10)
     assert set(order[:2]) == {3, 4}  # no rating yet
     assert order[2:] == [2]  # one rating; pair 1 has its two annotators already
-    assert set(q.queue(db, "a", 1, max_annotators=5, limit=10)) == {3, 4}  # a rated 1 and 2
-    assert q.queue(db, "c", 1, max_annotators=2, skipped=[3, 4], limit=10) == [2]
+    assert set(rating_store.queue(db, "a", 1, max_annotators=5, limit=10)) == {3, 4}  # a rated 1 and 2
+    assert rating_store.queue(db, "c", 1, max_annotators=2, skipped=[3, 4], limit=10) == [2]
 
 
 def test_progress_counts_mine_left_and_everyone(db: Database) -> None:
-    q.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(3)])
-    q.record_rating(db, rating(1, "a", 3, "1"), first_only=True)
-    q.record_rating(db, rating(1, "b", 3, "2"), first_only=True)
-    progress = q.progress(db, "a", 1, max_annotators=2)
-    assert progress == q.Progress(
+    pair_store.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(3)])
+    rating_store.record_rating(db, rating(1, "a", 3, "1"), first_only=True)
+    rating_store.record_rating(db, rating(1, "b", 3, "2"), first_only=True)
+    progress = rating_store.progress(db, "a", 1, max_annotators=2)
+    assert progress == rating_store.Progress(
         mine=1, left_for_me=2, pairs=3, pairs_complete=1, ratings=2, ratings_wanted=6
     )
 

@@ -13,14 +13,15 @@ import signal
 import sys
 
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import ratings as rating_store
 from storage.errors import StorageError
 
 
 def main() -> None:
     path, annotator = sys.argv[1], sys.argv[2]
     db = Database(path)
-    pairs = list(q.pairs_frame(db)["pair_id"].astype(int))
+    pairs = list(pair_store.pairs_frame(db)["pair_id"].astype(int))
     if len(sys.argv) > 3:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing us
         limit = os.path.getsize(path) + int(sys.argv[3])
@@ -29,7 +30,7 @@ def main() -> None:
     for pair_id in pairs:
         note = os.urandom(8000).hex()  # incompressible: the file grows with each rating
         try:
-            q.record_rating(db, q.NewRating(pair_id, annotator, 3, note, None, f"{annotator}-{pair_id}"),
+            rating_store.record_rating(db, rating_store.NewRating(pair_id, annotator, 3, note, None, f"{annotator}-{pair_id}"),
                             first_only=True)  # fmt: skip
         except StorageError as e:
             print(f"refused {pair_id}: {e}", flush=True)

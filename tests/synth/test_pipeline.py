@@ -20,7 +20,8 @@ from judge.synth.pipeline import Maker, SynthSpec, parse_maker, synthesize
 from judge.synth.questions import STYLES, leak, offline_question
 from judge.synth.truths import DEMO_TRUTHS, load_truths
 from storage import Database
-from storage import queries as q
+from storage import pairs as pair_store
+from storage import results as result_store
 from tests.llm.fake_server import FakeProviderServer, Reply
 
 KEYS = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test"}
@@ -40,7 +41,7 @@ def test_offline_pipeline_fills_a_dataset_once_and_the_execution_judge_scores_it
     truths = load_truths(DEMO_TRUTHS)
     report = synthesize(db, truths, offline_spec(), {})
     assert report.added == 2 * len(truths) and report.present == 0 and report.invalid > 0
-    pairs = q.pairs_frame(db, "synthetic")
+    pairs = pair_store.pairs_frame(db, "synthetic")
     assert set(pairs["generator_model"]) == {"offline/careful", "offline/hasty"}
     by_truth = pairs.assign(truth=pairs["external_id"].str.split("~").str[0]).groupby("truth")["request"].nunique()
     assert (by_truth == 1).all()  # every generator gets the same request for a ground truth
@@ -53,7 +54,7 @@ def test_offline_pipeline_fills_a_dataset_once_and_the_execution_judge_scores_it
     assert (again.added, again.present) == (0, 2 * len(truths))
 
     run_id = run_execution(db, "synthetic")
-    results = q.results_frame(db, run_id).merge(pairs[["pair_id", "metadata"]], on="pair_id")
+    results = result_store.results_frame(db, run_id).merge(pairs[["pair_id", "metadata"]], on="pair_id")
     invalid = results[[not json.loads(m)["generation"]["valid"] for m in results["metadata"]]]
     assert len(invalid) == report.invalid and set(invalid["score"]) == {1}  # failed generations score 1
     table = generator_table(db, "synthetic", run_id).set_index("generator")
@@ -121,7 +122,7 @@ def test_llm_pipeline_through_the_sdks_repairs_keeps_failures_and_costs(truths_f
 
         assert (report.added, report.invalid, report.repaired) == (6, 2, 2)
         assert not report.no_request and not report.failed
-        pairs = q.pairs_frame(db, "synth").set_index("external_id")
+        pairs = pair_store.pairs_frame(db, "synth").set_index("external_id")
         pro = json.loads(pairs.loc["gt-004~anthropic/gen-b", "metadata"])
         assert pairs.loc["gt-004~anthropic/gen-b", "request"] == "customers on the pro plan"
         assert pro["question"]["attempts"] == 2 and pro["question"]["prompt"] == "question-writer@1"
@@ -142,7 +143,7 @@ def test_llm_pipeline_through_the_sdks_repairs_keeps_failures_and_costs(truths_f
         assert (again.added, again.present, len(server.received)) == (0, 6, calls)
         wider = SynthSpec("synth", spec.questions, (*spec.generators, Maker("openai", "gen-c")))
         assert synthesize(db, truths, wider, providers, prices=PRICES).added == 3  # a generator added later
-        later = q.pairs_frame(db, "synth").set_index("external_id").loc["gt-004~openai/gen-c"]
+        later = pair_store.pairs_frame(db, "synth").set_index("external_id").loc["gt-004~openai/gen-c"]
         assert later["request"] == "customers on the pro plan"  # the same request as the others got
         assert json.loads(later["metadata"])["question"] == pro["question"]
         calls = len(server.received)
@@ -152,7 +153,7 @@ def test_llm_pipeline_through_the_sdks_repairs_keeps_failures_and_costs(truths_f
         before = len(server.received)
         run_id = run_llm(db, judge_spec, make_provider("openai", base_url=f"{server.url}/v1", keys=KEYS))
         assert len(server.received) == before + 6  # nine pairs, three failed generations judged without a call
-    failed = q.results_frame(db, run_id).set_index("external_id").loc[["gt-005~openai/gen-a", "gt-005~anthropic/gen-b"]]
+    failed = result_store.results_frame(db, run_id).set_index("external_id").loc[["gt-005~openai/gen-a", "gt-005~anthropic/gen-b"]]
     assert set(failed["score"]) == {1} and failed["reasoning"].str.contains("failed generation").all()
     table = generator_table(db, "synth", run_id).set_index("generator")
     assert table.loc["openai/gen-a", "invalid"] == pytest.approx(1 / 3)

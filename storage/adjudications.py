@@ -1,0 +1,48 @@
+"""Engineers' verdicts on disagreements, and the scores they give pairs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from storage.db import Database
+from storage.sql import frame, utc_now
+
+__all__ = ["VERDICTS", "add_adjudication", "adjudications_frame"]
+
+
+VERDICTS = ("judge_right", "humans_right", "both_acceptable", "ambiguous")
+
+
+def add_adjudication(
+    db: Database,
+    run_id: int,
+    pair_id: int,
+    verdict: str,
+    note: str | None,
+    who: str,
+    score: int | None = None,
+) -> None:
+    """Record an engineer's verdict on a disagreement, and optionally the score the pair deserves (an
+    adjudicated label: it makes the pair a gold pair); earlier verdicts are kept (the latest counts)."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict is one of {', '.join(VERDICTS)}, not {verdict!r}")
+    if score is not None and (isinstance(score, bool) or score not in range(1, 6)):
+        raise ValueError(f"an adjudicated score is a whole number from 1 to 5, not {score!r}")
+    with db.transaction() as cursor:
+        cursor.execute(
+            """INSERT INTO adjudications (run_id, pair_id, verdict, note, adjudicator, created_at, score)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [run_id, pair_id, verdict, note, who, utc_now(), score],
+        )
+
+
+def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
+    """The latest verdict per pair of a run (with the score it gave, if any), who gave it and when."""
+    return frame(
+        db,
+        """SELECT pair_id, arg_max(verdict, id) AS verdict, arg_max_null(note, id) AS note,
+                      arg_max_null(score, id) AS score,
+                      arg_max(adjudicator, id) AS adjudicator, max(created_at) AS adjudicated_at
+               FROM adjudications WHERE run_id = ? GROUP BY pair_id""",
+        [run_id],
+    )

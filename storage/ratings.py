@@ -1,0 +1,227 @@
+"""People's ratings: an append-only log of rating events, the queue that hands out pairs, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import pandas as pd
+
+from storage.db import Database
+from storage.sql import fetch_one, frame, utc_now
+
+__all__ = [
+    "NewRating",
+    "Outcome",
+    "Progress",
+    "add_ratings",
+    "annotator_history",
+    "progress",
+    "queue",
+    "rated_count",
+    "rating_count",
+    "ratings_frame",
+    "record_rating",
+]
+
+
+@dataclass(frozen=True)
+class NewRating:
+    pair_id: int
+    annotator: str
+    score: int
+    note: str | None
+    seconds: float | None
+    token: str
+    created_at: datetime | None = None
+
+
+Outcome = Literal["recorded", "duplicate", "already_rated"]
+
+
+def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outcome:
+    """Append one rating event.
+
+    ``duplicate``: this token was stored before (a double click, a rerun); nothing added.
+    ``already_rated``: ``first_only`` was asked and this annotator rated the pair already
+    (say, in another tab); nothing added. Editing a rating is a new event with ``first_only=False``.
+    """
+    with db.transaction() as cursor:
+        if cursor.execute("SELECT 1 FROM rating_events WHERE token = ?", [rating.token]).fetchone():
+            return "duplicate"
+        if (
+            first_only
+            and cursor.execute(
+                "SELECT 1 FROM rating_events WHERE pair_id = ? AND annotator = ? LIMIT 1",
+                [rating.pair_id, rating.annotator],
+            ).fetchone()
+        ):
+            return "already_rated"
+        cursor.execute(  # after this person saw a judge's score of the pair, a rating is no longer blind
+            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
+               SELECT ?, ?, ?, ?, ?, ?, ?,
+                      CASE WHEN EXISTS (SELECT 1 FROM reveals WHERE annotator = ? AND pair_id = ?)
+                           THEN 'after_reveal' ELSE 'blind' END""",
+            [rating.pair_id, rating.annotator, rating.score, rating.note, rating.seconds,
+             rating.created_at or utc_now(), rating.token, rating.annotator, rating.pair_id],
+        )  # fmt: skip
+    return "recorded"
+
+
+def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
+    """Append imported rating events at once (kind ``imported``); events whose token is stored already are
+    skipped."""
+    with db.transaction() as cursor:
+        tokens = [r.token for r in ratings]
+        known = {
+            row[0]
+            for row in cursor.execute(
+                "SELECT token FROM rating_events WHERE list_contains(?, token)", [tokens]
+            ).fetchall()
+        }
+        rows, seen = [], set(known)
+        for r in ratings:
+            if r.token in seen:
+                continue
+            seen.add(r.token)
+            rows.append(
+                [r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or utc_now(), r.token]
+            )
+        if rows:
+            cursor.executemany(
+                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'imported')""",
+                rows,
+            )
+    return len(rows)
+
+
+def rating_count(db: Database) -> int:
+    return int(fetch_one(db, "SELECT count(*) FROM rating_events")[0])  # type: ignore[index]
+
+
+def queue(
+    db: Database,
+    annotator: str,
+    dataset: int,
+    max_annotators: int,
+    skipped: Sequence[int] = (),
+    limit: int = 1,
+    overlap: tuple[int, float] = (0, 0.0),
+) -> list[int]:
+    """Pairs this annotator has not rated, under ``max_annotators`` raters: first the dataset's overlap
+    pairs (the same ones for everyone, in one fixed order: ``overlap`` is a count and a share of the
+    dataset, whichever is more), so that people's agreement among themselves exists from the first
+    ratings; then the others, fewest ratings first.
+
+    Ties among the others are broken by a hash of the pair and the annotator, so that several
+    annotators working at once start on different pairs.
+    """
+    rows = (
+        db.cursor()
+        .execute(
+            """WITH ranked AS (
+                   SELECT id, row_number() OVER (ORDER BY hash(id::VARCHAR), id) AS place, count(*) OVER () AS total
+                   FROM pairs WHERE dataset_id = $dataset)
+               SELECT p.id FROM ranked p
+               LEFT JOIN (SELECT pair_id, count(*) FILTER (WHERE annotator NOT IN (SELECT annotator
+                                                                   FROM excluded_annotators)) AS n,
+                                 bool_or(annotator = $who) AS mine
+                          FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
+               WHERE NOT coalesce(r.mine, false)
+                 AND coalesce(r.n, 0) < $most AND NOT list_contains($skipped, p.id)
+               ORDER BY p.place > greatest($count, ceil($share * p.total)), 
+                        CASE WHEN p.place <= greatest($count, ceil($share * p.total)) THEN p.place END,
+                        coalesce(r.n, 0), hash(p.id::VARCHAR || $who), p.id
+               LIMIT $limit""",
+            {
+                "who": annotator,
+                "dataset": dataset,
+                "most": max_annotators,
+                "skipped": list(skipped),
+                "limit": limit,
+                "count": overlap[0],
+                "share": overlap[1],
+            },
+        )  # fmt: skip
+        .fetchall()
+    )
+    return [int(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Progress:
+    mine: int
+    left_for_me: int
+    pairs: int
+    pairs_complete: int
+    ratings: int
+    ratings_wanted: int
+
+
+def progress(db: Database, annotator: str, dataset: int, max_annotators: int) -> Progress:
+    row = fetch_one(
+        db,
+        """WITH r AS (SELECT c.pair_id, bool_or(c.annotator = $who) AS mine,
+                                 count(*) FILTER (WHERE c.annotator NOT IN (SELECT annotator
+                                                                            FROM excluded_annotators)) AS n
+                          FROM current_ratings c JOIN pairs p ON p.id = c.pair_id
+                          WHERE p.dataset_id = $dataset GROUP BY c.pair_id)
+               SELECT count(*) FILTER (WHERE coalesce(r.mine, false)),
+                      count(*) FILTER (WHERE NOT coalesce(r.mine, false) AND coalesce(r.n, 0) < $most),
+                      count(*),
+                      count(*) FILTER (WHERE coalesce(r.n, 0) >= $most),
+                      coalesce(sum(least(coalesce(r.n, 0), $most)), 0)
+               FROM pairs p LEFT JOIN r ON r.pair_id = p.id WHERE p.dataset_id = $dataset""",
+        {"who": annotator, "dataset": dataset, "most": max_annotators},
+    )
+    assert row is not None
+    mine, left, pairs, complete, ratings = (int(v) for v in row)
+    return Progress(mine, left, pairs, complete, ratings, pairs * max_annotators)
+
+
+def rated_count(db: Database, annotator: str, dataset: int) -> int:
+    """How many pairs of ``dataset`` this annotator has rated."""
+    row = fetch_one(
+        db,
+        """SELECT count(DISTINCT r.pair_id) FROM rating_events r JOIN pairs p ON p.id = r.pair_id
+               WHERE r.annotator = ? AND p.dataset_id = ?""",
+        [annotator, dataset],
+    )
+    return int(row[0]) if row else 0
+
+
+def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFrame:
+    """This annotator's current ratings in the dataset, oldest first (for going back)."""
+    return frame(
+        db,
+        """SELECT c.pair_id, c.score, c.note, c.created_at, p.external_id FROM current_ratings c
+               JOIN pairs p ON p.id = c.pair_id
+               JOIN (SELECT pair_id, min(id) AS first_id FROM rating_events WHERE annotator = $who
+                     GROUP BY pair_id) f ON f.pair_id = c.pair_id
+               WHERE c.annotator = $who AND p.dataset_id = $dataset
+               ORDER BY f.first_id""",
+        {"who": annotator, "dataset": dataset},
+    )
+
+
+def ratings_frame(
+    db: Database, dataset: str | None = None, *, current_only: bool = True, everyone: bool = False
+) -> pd.DataFrame:
+    """Ratings as a table. ``current_only``: what the consensus rests on, the current rating per (pair,
+    annotator) of every annotator not left out of it (``everyone``: of those left out too); otherwise every
+    event of everyone (history, export). ``excluded`` says whose ratings are left out of the consensus;
+    ``kind`` is blind, after_reveal or imported."""
+    return frame(
+        db,
+        """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
+                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded
+               FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
+               LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
+               WHERE ($dataset IS NULL OR d.name = $dataset)
+                 AND (NOT $current OR (r.id IN (SELECT id FROM current_ratings) AND ($all OR x.annotator IS NULL)))
+               ORDER BY r.id""",
+        {"dataset": dataset, "current": current_only, "all": everyone},
+    )
