@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
 from judge.llm.providers import Provider, make_provider
-from judge.llm.run import RunSpec, new_llm_run, run_llm, stored_spec
+from judge.llm.run import RunSpec, new_llm_run, plan, run_llm, stored_spec
 from storage import Database
 from storage import runs as run_store
 
@@ -40,8 +40,9 @@ class Jobs:
         return run_id
 
     def start_llm(self, spec: RunSpec, provider: Provider, resume: int | None = None) -> int:
-        run_id = resume or new_llm_run(self.db, spec)
-        self._start(run_id, lambda cancel: run_llm(self.db, spec, provider, resume=run_id, cancel=cancel))
+        made = plan(self.db, spec)  # worked out once, for the new run and for its work
+        run_id = resume or new_llm_run(self.db, spec, made)
+        self._start(run_id, lambda cancel: run_llm(self.db, spec, provider, resume=run_id, cancel=cancel, made=made))
         return run_id
 
     def resume(self, run_id: int, keys: Mapping[str, str]) -> None:

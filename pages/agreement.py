@@ -73,7 +73,7 @@ left, right = st.columns(2)
 left.plotly_chart(confusion_heatmap(result), width="stretch")
 right.plotly_chart(distributions(result), width="stretch")
 
-by = st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="breakdown")
+by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))
 st.dataframe(breakdown(db, int(run_id), by, headline), hide_index=True, width="stretch")
 
 if other is not None and other != run_id:

@@ -27,6 +27,7 @@ elif not config.may_annotate(who):
 dataset = choose_dataset(db)
 if who is None or dataset is None:
     st.stop()
+me, picked = who, dataset  # named again so that the callbacks below see them as set (mypy narrows no closure)
 
 state.setdefault("skipped", [])
 if state.get("pair_dataset") != dataset:  # another dataset picked: nothing of the last one stays on screen
@@ -39,7 +40,7 @@ if state.get("pair_id") is None:
 def submit(pair_id: int, dataset_id: int, token: str, note_key: str, score: int) -> None:
     try:
         outcome = annotation.submit_rating(
-            db, config, pair_id=pair_id, annotator=who, score=score, note=state.get(note_key, ""),
+            db, config, pair_id=pair_id, annotator=me, score=score, note=state.get(note_key, ""),
             seconds=time.time() - state.shown_at, token=token, editing=state.editing, dataset=dataset_id,
         )  # fmt: skip
     except JudgeError as e:
@@ -59,7 +60,7 @@ def skip(pair_id: int) -> None:
 
 
 def back(pair_id: int | None) -> None:
-    earlier = annotation.previous_rating(db, who, dataset, pair_id)
+    earlier = annotation.previous_rating(db, me, picked, pair_id)
     if earlier is None:
         state.flash = ("info", "This is the first pair you rated.")
         return

@@ -22,7 +22,7 @@ if runs.empty:
     st.info(f"No judge run on {dataset} yet: start one on the Judge page.")
     st.stop()
 labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
-run_id = st.selectbox("Scored by run", list(labels), format_func=labels.get, key="generators_run")
+run_id = int(st.selectbox("Scored by run", list(labels), format_func=labels.__getitem__, key="generators_run"))
 table = generator_table(db, dataset, run_id)
 if table["judged"].sum() == 0:
     st.info("This run has scored none of the dataset's pairs yet.")

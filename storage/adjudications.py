@@ -5,19 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Database
+from storage.kinds import VERDICTS, Verdict
 from storage.sql import frame, utc_now
 
 __all__ = ["VERDICTS", "add_adjudication", "adjudications_frame"]
-
-
-VERDICTS = ("judge_right", "humans_right", "both_acceptable", "ambiguous")
-
 
 def add_adjudication(
     db: Database,
     run_id: int,
     pair_id: int,
-    verdict: str,
+    verdict: Verdict,
     note: str | None,
     who: str,
     score: int | None = None,

@@ -71,31 +71,31 @@ def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outco
 
 
 def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
-    """Append imported rating events at once (kind ``imported``); events whose token is stored already are
-    skipped."""
+    """Append imported rating events at once (kind ``imported``). An event is skipped when its token is stored
+    already, or when the same person gave the same pair the same score and note at the same moment (an
+    exported file imported back); returns how many were added."""
+    if not ratings:
+        return 0
+    now = utc_now()
+    first = {r.token: r for r in reversed(ratings)}  # a token given twice in the batch: its first event
+    batch = pd.DataFrame(
+        [[r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or now, r.token]
+         for r in ratings if first[r.token] is r],  # fmt: skip
+        columns=["pair_id", "annotator", "score", "note", "seconds", "created_at", "token"],
+    ).astype({"note": object, "seconds": "float64"})
+    batch["created_at"] = pd.to_datetime(batch["created_at"]).astype("datetime64[us]")
     with db.transaction() as cursor:
-        tokens = [r.token for r in ratings]
-        known = {
-            row[0]
-            for row in cursor.execute(
-                "SELECT token FROM rating_events WHERE list_contains(?, token)", [tokens]
-            ).fetchall()
-        }
-        rows, seen = [], set(known)
-        for r in ratings:
-            if r.token in seen:
-                continue
-            seen.add(r.token)
-            rows.append(
-                [r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or utc_now(), r.token]
-            )
-        if rows:
-            cursor.executemany(
-                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, 'imported')""",
-                rows,
-            )
-    return len(rows)
+        cursor.register("new_ratings", batch)
+        row = cursor.execute(
+            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
+               SELECT pair_id, annotator, score, note, seconds, created_at, token, 'imported' FROM new_ratings n
+               WHERE NOT EXISTS (SELECT 1 FROM rating_events e WHERE e.token = n.token)
+                 AND NOT EXISTS (SELECT 1 FROM rating_events e
+                                 WHERE e.pair_id = n.pair_id AND e.annotator = n.annotator AND e.score = n.score
+                                   AND e.note IS NOT DISTINCT FROM n.note AND e.created_at = n.created_at)"""
+        ).fetchone()
+        cursor.unregister("new_ratings")
+    return int(row[0]) if row else 0
 
 
 def rating_count(db: Database) -> int:
@@ -217,7 +217,7 @@ def ratings_frame(
     return frame(
         db,
         """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
-                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded
+                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token
                FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
                LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
                WHERE ($dataset IS NULL OR d.name = $dataset)

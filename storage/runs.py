@@ -10,6 +10,7 @@ import pandas as pd
 
 from judge.judgment import Judgment
 from storage.db import Database
+from storage.kinds import JUDGE_KINDS, RUN_STATUSES, JudgeKind, RunStatus
 from storage.results import insert_judgments
 from storage.sql import Cursor, fetch_all, fetch_one, frame, utc_now
 
@@ -27,24 +28,19 @@ __all__ = [
     "set_run_status",
 ]
 
-
-RUN_STATUSES = ("created", "running", "finished", "failed", "cancelled", "imported")
-
-
-JUDGE_KINDS = ("execution", "llm", "external")
-
-
 _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
-               "dataset_id", "source", "started_at", "finished_at")  # fmt: skip
+               "dataset_id", "source", "started_at", "finished_at", "planned", "run_file")  # fmt: skip
 
 
-def create_run(db: Database, *, name: str, judge_kind: str, status: str, **fields: Any) -> int:
-    """A new judge run; ``fields`` are the optional columns of ``judge_runs``."""
+def create_run(db: Database, *, name: str, judge_kind: JudgeKind, status: RunStatus, **fields: Any) -> int:
+    """A new judge run; ``fields`` are the optional columns of ``judge_runs`` (``planned``: how many
+    judgments the run will make, fixed when it is created; ``run_file``: the token of the run file it came
+    from)."""
     with db.transaction() as cursor:
         return insert_run(cursor, name=name, judge_kind=judge_kind, status=status, **fields)
 
 
-def insert_run(cursor: Cursor, *, name: str, judge_kind: str, status: str, **fields: Any) -> int:
+def insert_run(cursor: Cursor, *, name: str, judge_kind: JudgeKind, status: RunStatus, **fields: Any) -> int:
     """:func:`create_run` inside a transaction the caller holds."""
     unknown = set(fields) - set(_RUN_FIELDS)
     if unknown:
@@ -57,8 +53,9 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: str, status: str, **fie
     values = [name, judge_kind, status, utc_now(), *(fields.get(k) for k in _RUN_FIELDS)]
     row = cursor.execute(
         """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
-               prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at, planned,
+               run_file)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         values,
     ).fetchone()
     assert row is not None
@@ -76,7 +73,7 @@ def find_run(db: Database, name: str, judge_kind: str, dataset: int | None) -> i
     return int(row[0]) if row and row[0] is not None else None
 
 
-def set_run_status(db: Database, run_id: int, status: str) -> None:
+def set_run_status(db: Database, run_id: int, status: RunStatus) -> None:
     """Mark a run running, finished, failed or cancelled (with the matching timestamp)."""
     if status not in RUN_STATUSES:
         raise ValueError(f"a run's status is one of {', '.join(RUN_STATUSES)}, not {status!r}")
@@ -94,14 +91,14 @@ def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
     row = fetch_one(
         db,
         """SELECT r.id, r.name, r.judge_kind, r.provider, r.model, r.prompt_name, r.prompt_version,
-                      r.prompt_hash, r.parameters, d.name, r.status
+                      r.prompt_hash, r.parameters, d.name, r.status, r.planned
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?""",
         [run_id],
     )
     if row is None:
         return None
     keys = ("id", "name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash",
-            "parameters", "dataset", "status")  # fmt: skip
+            "parameters", "dataset", "status", "planned")  # fmt: skip
     settings = dict(zip(keys, row, strict=True))
     settings["parameters"] = json.loads(settings["parameters"]) if settings["parameters"] else {}
     return settings
@@ -114,7 +111,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
         """SELECT r.id, r.name, r.judge_kind AS judge, r.provider, r.model,
                       r.prompt_name || '@' || r.prompt_version AS prompt, d.name AS dataset, r.status,
                       count(j.id) AS judged, count(j.error) AS errors,
-                      TRY_CAST(json_extract(r.parameters, '$.calls') AS INTEGER) AS planned,
+                      r.planned,
                       sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,
                       sum(j.cost_usd) AS cost_usd, count(*) FILTER (WHERE j.cached) AS cached,
                       r.parameters, r.created_at, r.finished_at
@@ -127,7 +124,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
 def run_with_token(db: Database, token: str) -> int | None:
     """The run imported from the run file with this token, if any."""
     row = fetch_one(
-        db, "SELECT min(id) FROM judge_runs WHERE json_extract_string(parameters, '$.run_file') = ?", [token]
+        db, "SELECT min(id) FROM judge_runs WHERE run_file = ?", [token]
     )
     return int(row[0]) if row and row[0] is not None else None
 

@@ -6,6 +6,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from judge.judgment import FAILURES
+from storage.kinds import JUDGE_KINDS, RUN_STATUSES, VERDICTS
+from storage.kinds import listed as _listed
+
 __all__ = ["MIGRATIONS", "migrate"]
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -163,6 +167,86 @@ MIGRATIONS: list[tuple[str, str]] = [
                 THEN 'invalid_input'
             ELSE 'provider_error' END
         WHERE error IS NOT NULL;
+        """,
+    ),
+    (
+        "0008_typed_runs_and_results",
+        # DuckDB adds no CHECK to an existing table, nor alters one that others reference: the three run
+        # tables are rebuilt with their rules, and what was queried out of JSON becomes columns.
+        f"""
+        CREATE TABLE old_adjudications AS SELECT * FROM adjudications;
+        CREATE TABLE old_results AS SELECT * FROM judge_results;
+        CREATE TABLE old_runs AS SELECT * FROM judge_runs;
+        DROP TABLE adjudications;
+        DROP TABLE judge_results;
+        DROP TABLE judge_runs;
+        CREATE TABLE judge_runs (
+            id INTEGER PRIMARY KEY DEFAULT nextval('run_ids'),
+            name VARCHAR NOT NULL,
+            judge_kind VARCHAR NOT NULL CHECK (judge_kind IN ({_listed(JUDGE_KINDS)})),
+            provider VARCHAR,
+            model VARCHAR,
+            prompt_name VARCHAR,
+            prompt_version VARCHAR,
+            prompt_hash VARCHAR,
+            parameters JSON,
+            dataset_id INTEGER REFERENCES datasets (id),
+            status VARCHAR NOT NULL CHECK (status IN ({_listed(RUN_STATUSES)})),
+            source VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            planned INTEGER CHECK (planned >= 0),
+            run_file VARCHAR UNIQUE
+        );
+        INSERT INTO judge_runs
+            SELECT id, name, judge_kind, provider, model, prompt_name, prompt_version, prompt_hash, parameters,
+                   dataset_id, status, source, created_at, started_at, finished_at,
+                   TRY_CAST(json_extract(parameters, '$.calls') AS INTEGER),
+                   json_extract_string(parameters, '$.run_file')
+            FROM old_runs;
+        CREATE TABLE judge_results (
+            id BIGINT PRIMARY KEY DEFAULT nextval('result_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            sample INTEGER NOT NULL DEFAULT 0 CHECK (sample >= 0),
+            score INTEGER CHECK (score BETWEEN 1 AND 5),
+            error VARCHAR,
+            reasoning VARCHAR,
+            prompt VARCHAR,
+            raw_response VARCHAR,
+            input_tokens INTEGER CHECK (input_tokens >= 0),
+            output_tokens INTEGER CHECK (output_tokens >= 0),
+            cost_usd DOUBLE CHECK (cost_usd >= 0),
+            latency_ms DOUBLE CHECK (latency_ms >= 0),
+            evidence JSON,
+            created_at TIMESTAMP NOT NULL,
+            cached BOOLEAN DEFAULT false,
+            failure VARCHAR CHECK (failure IN ({_listed(FAILURES)})),
+            model VARCHAR,
+            UNIQUE (run_id, pair_id, sample),
+            CHECK ((score IS NULL) <> (error IS NULL)),
+            CHECK ((score IS NULL) = (failure IS NOT NULL))
+        );
+        INSERT INTO judge_results
+            SELECT id, run_id, pair_id, sample, score, error, reasoning, prompt, raw_response, input_tokens,
+                   output_tokens, cost_usd, latency_ms, evidence, created_at, cached,
+                   CASE WHEN score IS NULL THEN coalesce(failure, 'provider_error') END, model
+            FROM old_results;
+        CREATE TABLE adjudications (
+            id BIGINT PRIMARY KEY DEFAULT nextval('adjudication_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            verdict VARCHAR NOT NULL CHECK (verdict IN ({_listed(VERDICTS)})),
+            note VARCHAR,
+            adjudicator VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            score INTEGER CHECK (score BETWEEN 1 AND 5)
+        );
+        INSERT INTO adjudications SELECT * FROM old_adjudications;
+        DROP TABLE old_adjudications;
+        DROP TABLE old_results;
+        DROP TABLE old_runs;
         """,
     ),
 ]

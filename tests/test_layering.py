@@ -1,9 +1,11 @@
-"""The library never imports Streamlit (architecture rule: pages call the library, not the reverse)."""
+"""Layers: the library never imports Streamlit, the UI or the pages; storage never imports a judge."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_library_imports_without_streamlit() -> None:
@@ -19,3 +21,37 @@ def test_library_imports_without_streamlit() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+ROOT = Path(__file__).parents[1]
+STORAGE_MAY_IMPORT = {"judge.errors", "judge.judgment"}  # the shared record and base error, not a judge
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    """Module file -> every module it imports, at any depth of the file (lazy imports count too)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_storage_imports_nothing_from_the_judges() -> None:
+    offending = {
+        file: sorted(n for n in names if n.split(".")[0] == "judge" and n not in STORAGE_MAY_IMPORT
+                     and not any(n.startswith(allowed + ".") for allowed in STORAGE_MAY_IMPORT))
+        for file, names in _imports("storage").items()
+    }  # fmt: skip
+    assert {f: n for f, n in offending.items() if n} == {}
+
+
+def test_the_library_imports_nothing_from_the_ui_or_the_pages() -> None:
+    for package in ("judge", "storage"):
+        offending = {f: sorted(n for n in names if n.split(".")[0] in ("ui", "pages", "streamlit"))
+                     for f, names in _imports(package).items()}  # fmt: skip
+        assert {f: n for f, n in offending.items() if n} == {}, package

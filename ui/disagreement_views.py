@@ -14,13 +14,14 @@ from judge.annotation import rubric_lines
 from judge.config import Settings
 from storage import Database
 from storage import adjudications as adjudication_store
+from storage.kinds import Verdict
 from ui.session import admin_gate, sign_in_form
 from ui.text import inert
 
 __all__ = ["VERDICT_LABELS", "adjudication_form", "choose_pair", "disagreement_table", "show_people",
            "show_reasoning"]  # fmt: skip
 
-VERDICT_LABELS = {"judge_right": "The judge is right", "humans_right": "The people are right",
+VERDICT_LABELS: dict[Verdict, str] = {"judge_right": "The judge is right", "humans_right": "The people are right",
                   "both_acceptable": "Both are acceptable", "ambiguous": "The pair is ambiguous"}  # fmt: skip
 KIND_LABELS = {"blind": "blind", "after_reveal": "after seeing the judge", "imported": "imported"}
 _PICKED, _NEXT, _ROWS = "disagree_pair", "disagree_next", "disagree_rows"
@@ -129,7 +130,7 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
         return
     lines = rubric_lines()
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
-        verdict: str | None = st.radio("Verdict", list(VERDICT_LABELS), format_func=lambda v: VERDICT_LABELS[v],
+        verdict: Verdict | None = st.radio("Verdict", list(VERDICT_LABELS), format_func=lambda v: VERDICT_LABELS[v],
                                        horizontal=True, index=None)  # fmt: skip
         scores: list[int] = sorted(lines)
         score: int | None = st.radio(
@@ -142,10 +143,10 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
             if verdict is None:
                 st.error("Pick a verdict first; nothing was saved.")
                 return
-            adjudication_store.add_adjudication(db, run_id, pair_id, str(verdict), note.strip() or None, who, score)
+            adjudication_store.add_adjudication(db, run_id, pair_id, verdict, note.strip() or None, who, score)
             done = found.assign(verdict=found["verdict"].where(found["pair_id"] != pair_id, verdict))
             following = next_unadjudicated(done, pair_id)
-            state["adjudication_flash"] = f"Saved: {VERDICT_LABELS[str(verdict)]}." + (
+            state["adjudication_flash"] = f"Saved: {VERDICT_LABELS[verdict]}." + (
                 " Here is the next pair without a verdict."
                 if following
                 else " Every pair listed has a verdict."

@@ -9,7 +9,7 @@ import streamlit as st
 from judge.config import Settings
 from judge.errors import JudgeError
 from judge.jobs import Jobs
-from storage import Database
+from storage import Database, StorageError
 from ui.text import inert
 
 __all__ = ["database", "jobs", "keys", "settings"]
@@ -41,7 +41,12 @@ def _open(path: str) -> Database:
 def database() -> Database:
     """The process's one connection (cursors are taken per call by the storage layer)."""
     _through_app()
-    db = _open(settings().db_path)
+    path = settings().db_path
+    try:
+        db = _open(path)
+    except StorageError as e:  # another app holds the file, or it cannot be opened: a sentence, no traceback
+        st.error(f"The app cannot open its database: {inert(e)}", icon=":material/database:")
+        st.stop()
     if db.unclean_shutdown and not st.session_state.get("told_unclean_shutdown"):
         st.session_state.told_unclean_shutdown = True
         st.toast("The app was not shut down cleanly last time. Every rating it acknowledged had already been "

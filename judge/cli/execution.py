@@ -14,7 +14,7 @@ from judge.data.files import read_rows
 from judge.errors import JudgeError
 from judge.execution.judge import judge_execution
 from judge.execution.run import DEFAULT_WORKERS, run_execution
-from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, run_llm, stored_spec
+from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, plan, run_llm, stored_spec
 from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from judge.llm.run import DEFAULT_CONCURRENCY
 from judge.llm.runfile import write_run_file
@@ -138,10 +138,11 @@ def _show(done: int, total: int) -> None:
 def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
     provider = make_provider(spec.provider, base_url=spec.base_url, timeout=args.timeout,
                              max_retries=args.max_retries)  # fmt: skip
+    made = plan(db, spec)
     if not args.resume:
-        guess = estimate(db, spec)
+        guess = estimate(db, spec, made=made)
         print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
-    return run_llm(db, spec, provider, resume=args.resume, progress=_show)
+    return run_llm(db, spec, provider, resume=args.resume, progress=_show, made=made)
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -21,6 +23,7 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """Largest Parquet contents once decompressed: a small file must not unpack into all of memory."""
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))  # one long definition is one cell
 
 
 class FileFormatError(JudgeError):
@@ -46,16 +49,55 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         return _checked_count(path, _read_jsonl(path))
     if kind == "parquet":
         _check_parquet(path)
+    if kind == "csv":
+        return _checked_count(path, _read_csv(path))
     try:
-        if kind == "csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        else:
-            frame = pd.read_parquet(path)
-    except UnicodeDecodeError as e:
-        raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
-    except Exception as e:  # pandas and pyarrow raise many kinds for a broken file
+        frame = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises many kinds for a broken file
         raise FileFormatError(f"{path.name}: cannot be read as {kind}: {e}") from e
     return _checked_count(path, [_clean(row) for row in frame.to_dict(orient="records")])
+
+
+def _read_csv(path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV file (RFC 4180), each with exactly the header's fields: a row with one field more or
+    less is an error of that row, never shifted into its neighbours' columns. The quote that an export
+    puts before a formula-like cell is taken off again."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:  # newline="": a \r inside a cell stays
+            text = file.read()
+    except UnicodeDecodeError as e:
+        raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        doubled = sorted({name for name in header if header.count(name) > 1})
+        if doubled:
+            raise FileFormatError(f"{path.name}, header: the column {doubled[0]!r} is given twice")
+        rows = []
+        for number, fields in enumerate(reader, start=1):
+            if not fields:
+                continue
+            if len(fields) != len(header):
+                raise FileFormatError(f"{path.name}, row {number}: {len(fields)} fields where the header has "
+                                      f"{len(header)} ({', '.join(header)})")  # fmt: skip
+            rows.append(_clean({name: _unescaped(value) for name, value in zip(header, fields, strict=True)}))
+    except csv.Error as e:
+        raise FileFormatError(f"{path.name}, line {reader.line_num}: cannot be read as csv: {e}") from e
+    return rows
+
+
+def _escaped(value: object) -> object:
+    """A cell a spreadsheet would run as a formula, or one that already starts with the quote that marks
+    one, gets a leading quote; :func:`_unescaped` takes exactly that quote off again."""
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or _unescaped(value) != value):
+        return "'" + value
+    return value
+
+
+def _unescaped(value: str) -> str:
+    return value[1:] if value[:1] == "'" and value[1:2] in (*_FORMULA_START, "'") and value[1:2] else value
 
 
 def _checked_count(path: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -108,14 +150,14 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 
 def safe_csv(frame: pd.DataFrame) -> str:
     """CSV text in which cells that a spreadsheet would run as a formula (= + - @) start with a quote."""
-    safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    safe = frame.map(_escaped)
     # CRLF rows (RFC 4180): a cell holding a bare carriage return is then quoted, and the file reads back
     return str(safe.to_csv(index=False, lineterminator="\r\n"))
 
 
 def jsonl_text(frame: pd.DataFrame) -> str:
     """A table as JSON Lines, one object per row, dates in ISO form."""
-    return str(frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False))
+    return str(frame.to_json(orient="records", lines=True, date_format="iso", date_unit="us", force_ascii=False))
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -15,7 +15,7 @@ from judge.data.files import read_rows, write_table
 from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.errors import JudgeError
 from judge.judgment import Judgment, ScoreError, valid_seconds
-from storage import Database, results
+from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 from storage import results as result_store
@@ -112,7 +112,10 @@ def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
         except ScoreError as e:
             raise RowInvalid("seconds", str(e)) from None
         created = _timestamp(row, "created_at")
-        token = "import:" + _digest([dataset, row["external_id"], annotator, score, note, str(created)])
+        token = row.get("token")  # an exported event keeps its own token, so importing it back adds nothing
+        if token is not None and (not isinstance(token, str) or not token.strip()):
+            raise RowInvalid("token", f"must be the text of an exported event's token, not {token!r}")
+        token = token or "import:" + _digest([dataset, row["external_id"], annotator, score, note, str(created)])
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created)
 
     ratings = _validated(path, read_rows(path), prepare)
@@ -129,7 +132,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     name = run or path.stem
     dataset_key = pair_store.dataset_id(db, dataset)
     run_id = run_store.find_run(db, name, "external", dataset_key)
-    stored = results.stored_scores(db, run_id) if run_id is not None else {}
+    stored = result_store.stored_scores(db, run_id) if run_id is not None else {}
     seen: dict[tuple[int, int], tuple[int, int | None]] = {}
 
     def prepare(row: dict[str, Any], number: int) -> Judgment:
@@ -150,7 +153,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     if run_id is None:
         run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
                               dataset_id=dataset_key)  # fmt: skip
-    added = results.add_judgments(db, run_id, judgments)
+    added = result_store.add_judgments(db, run_id, judgments)
     return ImportReport(added, len(judgments) - added, run_id, name, made)
 
 

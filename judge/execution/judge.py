@@ -17,6 +17,8 @@ says which rubric line applies and shows a member found in one audience only.
 
 from __future__ import annotations
 
+from typing import Final
+
 from judge.audience import AudienceError, Change, diff
 from judge.data.records import parse_side
 from judge.execution.database import Sandbox
@@ -26,7 +28,7 @@ from judge.rubric import DETAILS, Rubric, current_rubric
 
 __all__ = ["JUDGE_NAME", "judge_execution"]
 
-JUDGE_NAME = "execution"
+JUDGE_NAME: Final = "execution"
 
 
 def judge_execution(

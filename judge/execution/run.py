@@ -10,8 +10,9 @@ from judge.errors import JudgeError
 from judge.execution.database import Sandbox
 from judge.execution.judge import JUDGE_NAME, judge_execution
 from judge.judgment import Judgment
+from judge.lifecycle import run_lifecycle
 from judge.rubric import Rubric, current_rubric
-from storage import Database, results
+from storage import Database
 from storage import pairs as pair_store
 from storage import results as result_store
 from storage import runs as run_store
@@ -31,8 +32,8 @@ def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) 
     planned = len(pair_store.audience_pairs(db, dataset))
     return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
-                        parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe(),
-                                    "calls": planned})  # fmt: skip
+                        parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe()},
+                        planned=planned)  # fmt: skip
 
 
 def run_execution(
@@ -50,7 +51,6 @@ def run_execution(
     run_id = resume or new_execution_run(db, dataset, rubric)
     done = result_store.judged_pairs(db, run_id)
     todo = [p for p in pair_store.audience_pairs(db, dataset) if p[0] not in done]
-    run_store.set_run_status(db, run_id, "running")
     local = threading.local()
 
     def judge(pair: tuple[int, str, str]) -> tuple[int, Judgment]:
@@ -62,26 +62,24 @@ def run_execution(
             local.__dict__.pop("sandbox").close()  # its state is unknown after a failure
             return pair[0], Judgment.failed(JUDGE_NAME, "invalid_input", f"could not be judged: {type(e).__name__}: {e}")
 
-    finished, batch = 0, []
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for pair_id, judgment in pool.map(judge, todo):
-                batch.append(judgment.of(pair_id))
-                finished += 1
-                if len(batch) >= BATCH:
-                    results.add_judgments(db, run_id, batch)
-                    batch = []
-                    if progress:
-                        progress(finished, len(todo))
-                    if cancel is not None and cancel.is_set():
-                        pool.shutdown(wait=True, cancel_futures=True)
-                        break
-        results.add_judgments(db, run_id, batch)
-    except BaseException:
-        results.add_judgments(db, run_id, batch)
-        run_store.set_run_status(db, run_id, "failed")
-        raise
-    if progress:
-        progress(finished, len(todo))
-    run_store.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
-    return run_id
+    def work() -> None:
+        finished, batch = 0, []
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for pair_id, judgment in pool.map(judge, todo):
+                    batch.append(judgment.of(pair_id))
+                    finished += 1
+                    if len(batch) >= BATCH:
+                        result_store.add_judgments(db, run_id, batch)
+                        batch = []
+                        if progress:
+                            progress(finished, len(todo))
+                        if cancel is not None and cancel.is_set():
+                            pool.shutdown(wait=True, cancel_futures=True)
+                            break
+        finally:
+            result_store.add_judgments(db, run_id, batch)  # what was judged is kept, also when the run fails
+        if progress:
+            progress(finished, len(todo))
+
+    return run_lifecycle(db, run_id, work, cancel)

@@ -3,13 +3,15 @@
 from judge.llm.answers import Answer, AnswerError, parse_answer
 from judge.llm.prompts import Prompt, PromptError, available, load_prompt, render
 from judge.llm.providers import PROVIDERS, Provider, ProviderError, make_provider
-from judge.llm.run import Estimate, RunSpec, estimate, run_llm, stored_spec
+from judge.llm.run import Estimate, Plan, RunSpec, estimate, plan, run_llm, stored_spec
 
 __all__ = [
     "PROVIDERS",
     "Answer",
     "AnswerError",
     "Estimate",
+    "Plan",
+    "Plan",
     "Prompt",
     "PromptError",
     "Provider",
@@ -20,6 +22,7 @@ __all__ = [
     "load_prompt",
     "make_provider",
     "parse_answer",
+    "plan",
     "render",
     "run_llm",
     "stored_spec",

@@ -11,30 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import random
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from judge.audience import AudienceError
 from judge.data.records import parse_side
 from judge.errors import JudgeError
 from judge.judgment import Failure, Judgment
+from judge.lifecycle import run_lifecycle
 from judge.llm.answers import AnswerError, parse_answer
+from judge.llm.caller import Call, Caller, Cancelled, Reply
 from judge.llm.prices import Price, load_prices
-from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, Rendered, load_prompt, render
-from judge.llm.providers import Provider, ProviderError, RefusalError, Request, endpoint
+from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, load_prompt, render
+from judge.llm.providers import Provider, ProviderError, RefusalError
 from storage import Database
 from storage import cache as cache_store
 from storage import pairs as pair_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "RunSpec", "estimate", "new_llm_run", "run_llm", "stored_spec"]
+__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "Plan", "RunSpec", "estimate", "new_llm_run", "plan", "run_llm", "stored_spec"]
 
 JUDGE_NAME = "llm"
 
@@ -85,29 +84,43 @@ class Estimate:
 
 
 @dataclass(frozen=True)
-class _Call:
+class _Item:
     pair_id: int
     sample: int
-    rendered: Rendered
-    key: str
+    call: Call
     invalid: str | None = None  # a generated audience that does not validate: scored 1, no call made
 
 
-def _plan(db: Database, spec: RunSpec, prompt: Prompt, done: set[tuple[int, int]]) -> list[_Call]:
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do, worked out once: the template, and every (pair, sample) rendered."""
+
+    spec: RunSpec
+    prompt: Prompt
+    items: tuple[_Item, ...]
+
+    def missing(self, done: set[tuple[int, int]]) -> list[_Item]:
+        return [i for i in self.items if (i.pair_id, i.sample) not in done]
+
+
+def plan(db: Database, spec: RunSpec) -> Plan:
+    """Load the template, pick the pairs, render each once and check each generated audience once."""
+    _dataset(db, spec.dataset)
+    prompt = judge_prompt(spec.prompt)
     pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
     if spec.sample_size is not None and spec.sample_size < len(pairs):
         pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
-    calls = []
+    items = []
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
                           evidence=evidence.get(pair.id))  # fmt: skip
         invalid = _invalid_audience(pair)
         for sample in range(spec.samples):
-            if (pair.id, sample) not in done:
-                key = _cache_key(spec, prompt, rendered, sample)
-                calls.append(_Call(pair.id, sample, rendered, key, invalid))
-    return calls
+            call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
+                        spec.base_url)  # fmt: skip
+            items.append(_Item(pair.id, sample, call, invalid))
+    return Plan(spec, prompt, tuple(items))
 
 
 def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
@@ -120,12 +133,6 @@ def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
     return None
 
 
-def _cache_key(spec: RunSpec, prompt: Prompt, rendered: Rendered, sample: int) -> str:
-    parts = [spec.provider, endpoint(spec.provider, spec.base_url), spec.model, prompt.sha256, spec.temperature, spec.max_tokens, sample,
-             rendered.system, rendered.user]  # fmt: skip
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-
 def _dataset(db: Database, name: str) -> int:
     found = pair_store.dataset_id(db, name)
     if found is None:
@@ -133,15 +140,14 @@ def _dataset(db: Database, name: str) -> int:
     return found
 
 
-def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None) -> Estimate:
+def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None, made: Plan | None = None) -> Estimate:
     """Calls, tokens and dollars a run would cost (cached answers cost nothing)."""
-    _dataset(db, spec.dataset)
-    prompt = judge_prompt(spec.prompt)
-    calls = [c for c in _plan(db, spec, prompt, set()) if c.invalid is None]  # failed generations: no call
+    made = made or plan(db, spec)
+    calls = [i.call for i in made.items if i.invalid is None]  # failed generations: no call
     hits = cache_store.cached_answers(db, [c.key for c in calls])
     paid = [c for c in calls if c.key not in hits]
     input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
-    output_tokens = OUTPUT_TOKENS_GUESS[prompt.answer] * len(paid)
+    output_tokens = OUTPUT_TOKENS_GUESS[made.prompt.answer] * len(paid)
     price = (load_prices() if prices is None else prices).get(spec.model)
     usd = price.cost(input_tokens, output_tokens) if price else None
     return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
@@ -157,19 +163,23 @@ def judge_prompt(spec: str) -> Prompt:
     return prompt
 
 
-def new_llm_run(db: Database, spec: RunSpec) -> int:
-    """A stored, not yet started LLM run; refuses a published prompt that was edited since it was used."""
-    dataset_key = _dataset(db, spec.dataset)
-    prompt = judge_prompt(spec.prompt)
+def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
+    """A stored, not yet started LLM run; refuses a published prompt that was edited since it was used.
+
+    The run pins what it judges with once, here: the template as ``NAME@VERSION`` with its hash, and the
+    number of judgments planned."""
+    made = made or plan(db, spec)
+    prompt = made.prompt
     edited = run_store.prompt_hashes(db, prompt.name, str(prompt.version)) - {prompt.sha256}
     if edited:
         raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
                           f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
-    calls = len(_plan(db, spec, prompt, set()))
+    pinned = replace(spec, prompt=prompt.label)
     return run_store.create_run(
         db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
-        prompt_hash=prompt.sha256, dataset_id=dataset_key, parameters={**asdict(spec), "calls": calls},
+        prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset), parameters=asdict(pinned),
+        planned=len(made.items),
     )  # fmt: skip
 
 
@@ -182,50 +192,41 @@ def run_llm(
     cancel: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
     prices: dict[str, Price] | None = None,
+    made: Plan | None = None,
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
-    run_id = resume if resume is not None else new_llm_run(db, spec)
-    prompt = judge_prompt(spec.prompt)
+    made = made or plan(db, spec)
+    run_id = resume if resume is not None else new_llm_run(db, spec, made)
     stored = run_store.run_settings(db, run_id)
-    if stored is not None and stored["prompt_hash"] not in (None, prompt.sha256):
+    if stored is not None and stored["prompt_hash"] not in (None, made.prompt.sha256):
         raise PromptError(
-            f"prompt {prompt.label} changed since run {run_id} started; it cannot be resumed with it"
+            f"prompt {made.prompt.label} changed since run {run_id} started; it cannot be resumed with it"
         )
-    calls = _plan(db, spec, prompt, result_store.judged_samples(db, run_id))
-    price = (load_prices() if prices is None else prices).get(spec.model)
-    run_store.set_run_status(db, run_id, "running")
-    try:
-        asyncio.run(_judge_all(db, run_id, spec, prompt, provider, calls, price, cancel, progress))
-    except BaseException:
-        run_store.set_run_status(db, run_id, "failed")
-        raise
-    run_store.set_run_status(db, run_id, "cancelled" if cancel is not None and cancel.is_set() else "finished")
-    return run_id
+    todo = made.missing(result_store.judged_samples(db, run_id))
+    caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
+    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),
+                         cancel)  # fmt: skip
 
 
 async def _judge_all(
     db: Database,
     run_id: int,
-    spec: RunSpec,
-    prompt: Prompt,
-    provider: Provider,
-    calls: list[_Call],
-    price: Price | None,
+    caller: Caller,
+    todo: list[_Item],
     cancel: threading.Event | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    hits = cache_store.cached_answers(db, [c.key for c in calls])
-    gate = asyncio.Semaphore(spec.concurrency)
-    pending: list[tuple[Judgment, bool, str, cache_store.CachedAnswer | None]] = []
+    await caller.prefetch([i.call for i in todo if i.invalid is None])
+    pending: list[tuple[Judgment, bool, str]] = []
     finished = 0
 
-    def store(batch: list[tuple[Judgment, bool, str, cache_store.CachedAnswer | None]]) -> None:
+    def store(batch: list[tuple[Judgment, bool, str]]) -> None:
         nonlocal finished
-        fresh = {key: answer for _, hit, key, answer in batch if answer is not None and not hit}
+        fresh = caller.take_new([key for _, _, key in batch])
         result_store.store_answers(db, run_id, [b[0] for b in batch], [b[1] for b in batch], fresh)
         finished += len(batch)
         if progress:
-            progress(finished, len(calls))
+            progress(finished, len(todo))
 
     async def flush() -> None:
         # the write runs in a thread (DuckDB lets go of the GIL), so answers keep arriving meanwhile
@@ -234,35 +235,25 @@ async def _judge_all(
             pending.clear()
             await asyncio.to_thread(store, batch)
 
-    async def one(call: _Call) -> None:
-        async with gate:
-            if cancel is not None and cancel.is_set():
-                return
-            if call.invalid is not None:
-                reason = (
-                    f"A failed generation scores 1: the generated definition is not valid ({call.invalid})."
-                )
-                scored = Judgment(JUDGE_NAME, 1, reason, model=spec.model).of(call.pair_id, call.sample)
-                pending.append((scored, False, call.key, None))
-                return
-            cached = hits.get(call.key)
-            started = time.perf_counter()
-            answer: cache_store.CachedAnswer | None = cached
-            error: tuple[Failure, str] | None = None
-            if answer is None:
-                request = Request(spec.model, call.rendered, prompt.answer, spec.temperature, spec.max_tokens)
-                try:
-                    completion = await provider.complete(request)
-                    answer = cache_store.CachedAnswer(
-                        completion.text, completion.input_tokens, completion.output_tokens
-                    )
-                except RefusalError as e:
-                    error = ("refusal", str(e))
-                except ProviderError as e:
-                    error = ("provider_error", str(e))
-            latency = (time.perf_counter() - started) * 1000 if cached is None else 0.0
-            judged = _result(call, spec.model, answer, error, latency, price, cached is not None)
-            pending.append((judged, cached is not None, call.key, answer))
+    async def one(item: _Item) -> None:
+        if cancel is not None and cancel.is_set():
+            return
+        if item.invalid is not None:
+            reason = f"A failed generation scores 1: the generated definition is not valid ({item.invalid})."
+            scored = Judgment(JUDGE_NAME, 1, reason, model=item.call.model).of(item.pair_id, item.sample)
+            pending.append((scored, False, item.call.key))
+            return
+        answer: Reply | None = None
+        error: tuple[Failure, str] | None = None
+        try:
+            answer = await caller.ask(item.call, cancel)
+        except Cancelled:
+            return
+        except RefusalError as e:
+            error = ("refusal", str(e))
+        except ProviderError as e:
+            error = ("provider_error", str(e))
+        pending.append((_result(item, answer, error), answer is not None and answer.cached, item.call.key))
 
     async def flusher() -> None:
         while not done.is_set():
@@ -274,38 +265,28 @@ async def _judge_all(
     done = asyncio.Event()
     writer = asyncio.create_task(flusher())
     try:
-        await asyncio.gather(*(one(c) for c in calls))
+        await asyncio.gather(*(one(i) for i in todo))
     finally:
         done.set()
         await writer  # the last write: a write is never cut off half-way, nor two at once
-        await provider.aclose()
+        await caller.aclose()
 
 
-def _result(
-    call: _Call,
-    model: str,
-    answer: cache_store.CachedAnswer | None,
-    error: tuple[Failure, str] | None,
-    latency: float,
-    price: Price | None,
-    cached: bool,
-) -> Judgment:
+def _result(item: _Item, answer: Reply | None, error: tuple[Failure, str] | None) -> Judgment:
     """The judgment of one call: its score, or why there is none (the kind of failure and its message)."""
-    transcript = call.rendered.transcript
-    base: dict[str, Any] = {"prompt": transcript, "latency_ms": latency, "model": model}
+    base: dict[str, Any] = {"prompt": item.call.rendered.transcript, "model": item.call.model, "latency_ms": 0.0}
     if answer is None:
         failure, message = error or ("not_called", "no answer")
-        return Judgment.failed(JUDGE_NAME, failure, message, **base).of(call.pair_id, call.sample)
-    cost = None if price is None else 0.0 if cached else price.cost(answer.input_tokens, answer.output_tokens)
-    base |= {"raw_response": answer.text, "input_tokens": answer.input_tokens,
-             "output_tokens": answer.output_tokens, "cost_usd": cost}  # fmt: skip
+        return Judgment.failed(JUDGE_NAME, failure, message, **base).of(item.pair_id, item.sample)
+    base |= {"raw_response": answer.text, "input_tokens": answer.input_tokens, "latency_ms": answer.latency_ms,
+             "output_tokens": answer.output_tokens, "cost_usd": answer.cost_usd}  # fmt: skip
     try:
         parsed = parse_answer(answer.text)
     except AnswerError as e:
         return Judgment.failed(JUDGE_NAME, "unreadable_answer", f"unreadable answer: {e}", **base).of(
-            call.pair_id, call.sample
+            item.pair_id, item.sample
         )
-    return Judgment(JUDGE_NAME, parsed.score, parsed.reasoning, **base).of(call.pair_id, call.sample)
+    return Judgment(JUDGE_NAME, parsed.score, parsed.reasoning, **base).of(item.pair_id, item.sample)
 
 
 def stored_spec(db: Database, run_id: int) -> RunSpec:
@@ -314,4 +295,6 @@ def stored_spec(db: Database, run_id: int) -> RunSpec:
     if settings is None or settings["judge_kind"] != "llm":
         raise JudgeError(f"no LLM judge run with id {run_id}")
     fields = {k: v for k, v in settings["parameters"].items() if k in RunSpec.__dataclass_fields__}
+    if settings["prompt_name"] and settings["prompt_version"]:  # the version it was made with, never a later one
+        fields["prompt"] = f"{settings['prompt_name']}@{settings['prompt_version']}"
     return RunSpec(**fields)

@@ -39,7 +39,7 @@ def write_run_file(db: Database, run_id: int, path: Path) -> int:
     if settings is None:
         raise JudgeError(f"no run with id {run_id}")
     header = {"format": FORMAT, "token": str(uuid.uuid4()), "dataset": settings["dataset"],
-              "status": settings["status"], "parameters": settings["parameters"],
+              "status": settings["status"], "parameters": settings["parameters"], "planned": settings["planned"],
               **{k: settings[k] for k in _RUN_KEYS}}  # fmt: skip
     results = result_store.run_results(db, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,12 +87,15 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
     if str(header.get("status") or "finished") not in run_store.RUN_STATUSES:
         raise JudgeError(f"{path.name}, row 1: the run's status is one of {', '.join(run_store.RUN_STATUSES)}, "
                          f"not {header.get('status')!r}")  # fmt: skip
-    parameters = {**header.get("parameters", {}), "run_file": header["token"]}
+    planned = header.get("planned", header.get("parameters", {}).get("calls"))
+    if planned is not None and (isinstance(planned, bool) or not isinstance(planned, int) or planned < 0):
+        raise JudgeError(f"{path.name}, row 1: planned is a whole number of judgments, not {planned!r}")
     run = {"name": str(header.get("name") or path.stem), "judge_kind": "llm",
            "status": str(header.get("status") or "finished"), "provider": header.get("provider"),
            "model": header["model"], "prompt_name": header["prompt_name"],
            "prompt_version": header["prompt_version"], "prompt_hash": header["prompt_hash"],
-           "parameters": parameters, "dataset_id": pair_store.dataset_id(db, header["dataset"]), "source": path.name}  # fmt: skip
+           "parameters": header.get("parameters", {}), "dataset_id": pair_store.dataset_id(db, header["dataset"]),
+           "source": path.name, "run_file": header["token"], "planned": planned}  # fmt: skip
     run_store.add_finished_run(db, run, results, cached)
     return ImportReport(len(results), 0)
 

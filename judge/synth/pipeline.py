@@ -13,7 +13,6 @@ Every pair's metadata says which model and prompt version made each part.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import random
 from collections.abc import Callable, Mapping
@@ -23,14 +22,14 @@ from typing import Any
 from judge.audience import AudienceError, to_english
 from judge.data.records import prepare_pair
 from judge.errors import JudgeError
+from judge.llm.caller import Call, Caller, Reply
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import Prompt, Rendered, load_prompt, render_blocks
-from judge.llm.providers import PROVIDERS, Provider, ProviderError, Request, endpoint
+from judge.llm.providers import PROVIDERS, Provider, ProviderError
 from judge.synth.generators import OFFLINE, definition_text, offline_generate, read_definition
 from judge.synth.questions import STYLES, QuestionError, leak, offline_question, read_question
 from judge.synth.truths import Truth, catalog, catalog_text
 from storage import Database
-from storage import cache as cache_store
 from storage import pairs as pair_store
 
 __all__ = ["OFFLINE_PROVIDER", "Maker", "SynthReport", "SynthSpec", "parse_maker", "synthesize"]
@@ -120,19 +119,11 @@ class SynthReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class _Reply:
-    text: str
-    input_tokens: int
-    output_tokens: int
-    cost: float | None
-
-
 class _Pipeline:
     def __init__(self, db: Database, spec: SynthSpec, truths: list[Truth], providers: Mapping[str, Provider],
                  prices: dict[str, Price]) -> None:  # fmt: skip
-        self.db, self.spec, self.providers, self.prices = db, spec, providers, prices
-        self.gate = asyncio.Semaphore(spec.concurrency)
+        self.db, self.spec = db, spec
+        self.caller = Caller(db, providers, prices, spec.concurrency)
         self.report = SynthReport(truths=len(truths))
         self.catalog = catalog_text(catalog(truths))
         self.question_prompt = None if spec.questions.offline else load_prompt(spec.question_prompt)
@@ -142,30 +133,11 @@ class _Pipeline:
             if prompt is not None and prompt.answer != answer:
                 raise JudgeError(f"prompt {prompt.label} writes a {prompt.answer}, not a {answer}")
 
-    async def ask(self, maker: Maker, prompt: Prompt, rendered: Rendered) -> _Reply:
-        spec = self.spec
-        parts = [maker.provider, endpoint(maker.provider, spec.base_url), maker.model, prompt.sha256,
-                 spec.temperature, rendered.system, rendered.user]  # fmt: skip
-        key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-        hit = cache_store.cached_answers(self.db, [key]).get(key)
-        if hit is not None:
-            return _Reply(hit.text, 0, 0, 0.0)
-        async with self.gate:
-            completion = await self.providers[maker.provider].complete(
-                Request(maker.model, rendered, prompt.answer, spec.temperature)
-            )
-        cache_store.cache_answers(self.db, {key: cache_store.CachedAnswer(completion.text, completion.input_tokens,
-                                                      completion.output_tokens)})  # fmt: skip
-        price = self.prices.get(maker.model)
-        used_in, used_out = completion.input_tokens or 0, completion.output_tokens or 0
-        self.report.input_tokens += used_in
-        self.report.output_tokens += used_out
-        cost = price.cost(used_in, used_out) if price else None
-        if cost is None:
-            self.report.unpriced.add(maker.model)
-        else:
-            self.report.cost_usd += cost
-        return _Reply(completion.text, used_in, used_out, cost)
+    async def ask(self, maker: Maker, prompt: Prompt, rendered: Rendered) -> Reply:
+        reply = await self.caller.ask(Call(maker.provider, maker.model, prompt, rendered, self.spec.temperature,
+                                           base_url=self.spec.base_url))  # fmt: skip
+        await self.caller.save()  # each answer is kept as it comes: a run stopped half-way pays for none again
+        return reply
 
     async def question(self, truth: Truth) -> tuple[str, dict[str, Any]]:
         """The request for a truth and how it was made; QuestionError when none is usable."""
@@ -270,11 +242,14 @@ class _Pipeline:
         return rows
 
 
-def _add_usage(made: dict[str, Any], reply: _Reply) -> None:
-    made["input_tokens"] += reply.input_tokens
-    made["output_tokens"] += reply.output_tokens
+def _add_usage(made: dict[str, Any], reply: Reply) -> None:
+    """What making one part used; an answer from the cache used nothing."""
+    if reply.cached:
+        return
+    made["input_tokens"] += reply.input_tokens or 0
+    made["output_tokens"] += reply.output_tokens or 0
     made["cost_usd"] = (
-        None if reply.cost is None or made["cost_usd"] is None else made["cost_usd"] + reply.cost
+        None if reply.cost_usd is None or made["cost_usd"] is None else made["cost_usd"] + reply.cost_usd
     )
 
 
@@ -305,7 +280,8 @@ def synthesize(
             nonlocal done
             rows = await pipeline.truth(truth, known, requests)
             if rows:
-                added, _ = pair_store.add_pairs(db, spec.dataset, [prepare_pair(row) for row in rows])
+                prepared = [prepare_pair(row) for row in rows]
+                added, _ = await asyncio.to_thread(pair_store.add_pairs, db, spec.dataset, prepared)
                 pipeline.report.added += added
             done += 1
             if progress:
@@ -314,8 +290,10 @@ def synthesize(
         try:
             await asyncio.gather(*(one(t) for t in truths))
         finally:
-            for provider in providers.values():
-                await provider.aclose()
+            await pipeline.caller.aclose()
 
     asyncio.run(run())
+    usage = pipeline.caller.usage
+    pipeline.report.input_tokens, pipeline.report.output_tokens = usage.input_tokens, usage.output_tokens
+    pipeline.report.cost_usd, pipeline.report.unpriced = usage.cost_usd, usage.unpriced
     return pipeline.report

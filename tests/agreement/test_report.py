@@ -12,9 +12,10 @@ from scipy import stats as sp
 from judge.agreement.report import compare_runs, consensus, report
 from judge.cli import main
 from judge.judgment import Judgment
-from storage import Database, results
+from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
+from storage import results as result_store
 from storage import runs as run_store
 
 
@@ -33,7 +34,7 @@ def rated_db(db: Database, truth: list[int], judge_a: list[int], judge_b: list[i
     runs = []
     for scores in (judge_a, judge_b):
         run = run_store.create_run(db, name="j", judge_kind="external", status="imported")
-        results.add_judgments(
+        result_store.add_judgments(
             db, run, [Judgment("external", s).of(p) for p, s in zip(ids, scores, strict=True)]
         )
         runs.append(run)
@@ -47,7 +48,7 @@ def test_report_matches_direct_computation_and_leaves_out_errors(db: Database) -
     a, _ = rated_db(db, truth, judge, judge)
     pair = int(pair_store.pairs_frame(db, "d")["pair_id"][0])
     failed = run_store.create_run(db, name="f", judge_kind="external", status="imported")
-    results.add_judgments(
+    result_store.add_judgments(
         db, failed, [Judgment.failed("external", "unreadable_answer", "unreadable").of(pair)]
     )
     result = report(db, a, resamples=200)

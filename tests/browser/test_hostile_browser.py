@@ -9,9 +9,10 @@ import pytest
 
 from judge.data.records import prepare_pair
 from judge.judgment import Judgment
-from storage import Database, results
+from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
+from storage import results as result_store
 from storage import runs as run_store
 from tests.browser.conftest import AppServer, screenshot
 from tests.browser.test_annotate_browser import _idle, _rated
@@ -43,7 +44,7 @@ def hostile_server(tmp_path: Path) -> Iterator[AppServer]:
     ids = list(pair_store.pairs_frame(db)["pair_id"].astype(int))
     run = run_store.create_run(db, name=HOSTILE[:80], judge_kind="external", status="imported",
                        dataset_id=pair_store.dataset_id(db, "hostile"))  # fmt: skip
-    results.add_judgments(
+    result_store.add_judgments(
         db,
         run,
         [

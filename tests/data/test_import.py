@@ -288,3 +288,83 @@ def test_a_run_status_outside_the_known_ones_is_refused(db: Database) -> None:
         run_store.set_run_status(db, run, "banana")
     with pytest.raises(ValueError, match="not 'magic'"):
         run_store.create_run(db, name="r", judge_kind="magic", status="imported")
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in order: what "the database as it was" means for a refused import."""
+    cursor = db.cursor()
+    tables = [t for (t,) in cursor.execute("SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall()]
+    return {t: sorted(cursor.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}  # noqa: S608
+
+
+def rated(db: Database, tmp_path: Path) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    for pair_id, note in ((1, "=SUM(A1) looks off"), (2, "'quoted' and fine")):
+        rating_store.record_rating(db, rating_store.NewRating(pair_id, "ana", 3, note, 2.5, f"tab-{pair_id}"),
+                                   first_only=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_exported_ratings_import_back_into_the_same_database_add_nothing(
+    db: Database, tmp_path: Path, suffix: str
+) -> None:
+    rated(db, tmp_path)
+    out = tmp_path / f"ratings{suffix}"
+    assert export(db, "ratings", out, "d") == 2
+    before = snapshot(db)
+    report = import_ratings(db, out, "d")
+    assert (report.added, report.skipped) == (0, 2)
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_exported_ratings_carry_their_exact_time_and_notes_into_another_database(
+    db: Database, tmp_path: Path, suffix: str
+) -> None:
+    rated(db, tmp_path)
+    out = tmp_path / f"ratings{suffix}"
+    export(db, "ratings", out, "d")
+    other = Database()
+    import_pairs(other, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    assert import_ratings(other, out, "d").added == 2
+    columns = ["external_id", "annotator", "score", "note", "seconds", "created_at"]
+    mine, theirs = (rating_store.ratings_frame(d, "d", current_only=False)[columns] for d in (db, other))
+    pd.testing.assert_frame_equal(mine, theirs)  # to the microsecond; the formula guard is taken off again
+    assert list(theirs["note"]) == ["=SUM(A1) looks off", "'quoted' and fine"]
+    assert import_ratings(other, out, "d").added == 0
+
+
+def test_an_exported_event_imported_without_its_token_is_still_known(db: Database, tmp_path: Path) -> None:
+    rated(db, tmp_path)
+    out = tmp_path / "ratings.csv"
+    export(db, "ratings", out, "d")
+    pd.read_csv(out, dtype=str, keep_default_na=False).drop(columns=["token"]).to_csv(out, index=False)
+    assert import_ratings(db, out, "d").added == 0
+
+
+def test_a_csv_row_with_one_field_too_many_is_that_rows_error(db: Database, tmp_path: Path) -> None:
+    rated(db, tmp_path)
+    before = snapshot(db)
+    path = tmp_path / "r.csv"
+    path.write_text("external_id,annotator,score\np1,bob,4,extra\np2,bob,3\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"r\.csv, row 1: 4 fields where the header has 3"):
+        import_ratings(db, path, "d")
+    path.write_text("external_id,annotator,score\np1,bob,4\np2,bob\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"r\.csv, row 2: 2 fields where the header has 3"):
+        import_ratings(db, path, "d")
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("what", ["pairs", "ratings", "judgments"])
+def test_a_refused_import_leaves_every_table_as_it_was(db: Database, tmp_path: Path, what: str) -> None:
+    rated(db, tmp_path)
+    before = snapshot(db)
+    bad = {"pairs": [GOOD, {**GOOD, "external_id": "p9", "ground_truth": "nope("}],
+           "ratings": [{"external_id": "p1", "annotator": "bob", "score": 4},
+                       {"external_id": "p2", "annotator": "bob", "score": 9}],
+           "judgments": [{"external_id": "p1", "score": 4}, {"external_id": "p2", "score": 4, "error": "x"}]}
+    importer = {"pairs": import_pairs, "ratings": import_ratings, "judgments": import_judgments}[what]
+    into = "fresh" if what == "pairs" else "d"
+    with pytest.raises(JudgeError, match="row 2"):
+        importer(db, write_jsonl(tmp_path / f"{what}.jsonl", bad[what]), into)
+    assert snapshot(db) == before
