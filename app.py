@@ -4,6 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.resources import settings
+from ui.session import person_in_sidebar
+
 # a local icon: a Material icon name would make every browser fetch it from fonts.gstatic.com
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Judge alignment", page_icon=str(ICON), layout="wide")
@@ -21,4 +24,5 @@ page = st.navigation(
 )
 with st.sidebar:
     st.caption("Is your LLM judge aligned with people?")
+person_in_sidebar(settings())
 page.run()

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
+from judge import workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs, history, report
 from judge.errors import JudgeError
-from storage import runs as run_store
-from storage.labels import label_kinds as labels_kinds
 from ui.agreement_views import (
     comparison_table,
     confusion_heatmap,
@@ -19,7 +18,7 @@ from ui.agreement_views import (
     people_section,
     quality_table,
 )
-from ui.resources import database, settings
+from ui.resources import database, read, settings
 from ui.session import choose_dataset, signed_in
 from ui.text import inert
 
@@ -28,13 +27,13 @@ headline = config.headline_metric if config.headline_metric in FIGURES else "wit
 headline_label = FIGURES[headline][0]
 st.title("Agreement")
 signed_in(config)
-dataset = choose_dataset(db, acting="Figures are for")
+dataset = choose_dataset(acting="Figures are for")
 if dataset is None:
     st.stop()
 name = str(st.session_state["dataset"])
 
 st.subheader("People among themselves")
-people = people_summary(db, name, config)
+people = read(people_summary, name, config)
 people_section(people)
 with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a in people.quality)):
     st.caption(f"Each person against the consensus of the others on pairs both rated; a rating under "
@@ -44,8 +43,7 @@ with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a i
     exclusion_controls(db, config, people)
 
 st.subheader("The judge against people")
-runs = run_store.runs_frame(db)
-runs = runs[runs["dataset"].isna() | (runs["dataset"] == name)]
+runs = read(workspace.runs, name, unassigned=True)
 if runs.empty:
     st.info("No judge run on this dataset yet: start one on the Judge page (the offline execution judge needs "
             "no key), or import judgments.")  # fmt: skip
@@ -57,7 +55,7 @@ other = right.selectbox("Compare with an earlier run (optional)", [None, *labels
                         format_func=lambda i: "none" if i is None else labels[i])  # fmt: skip
 
 try:
-    result = report(db, int(run_id))
+    result = read(report, int(run_id))
 except JudgeError as e:
     st.warning(inert(e))
     st.stop()
@@ -65,7 +63,7 @@ if result.n == 0:
     st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
     st.stop()
 
-judge_headline(result, headline, labels_kinds(db, result.pair_ids))
+judge_headline(result, headline, read(workspace.label_kinds, result.pair_ids))
 
 table = figures_table(result, headline)
 st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
@@ -74,14 +72,14 @@ left.plotly_chart(confusion_heatmap(result), width="stretch")
 right.plotly_chart(distributions(result), width="stretch")
 
 by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))
-st.dataframe(breakdown(db, int(run_id), by, headline), hide_index=True, width="stretch")
+st.dataframe(read(breakdown, int(run_id), by, headline), hide_index=True, width="stretch")
 
 if other is not None and other != run_id:
     st.subheader(f"Run {run_id} against run {other}")
-    comparison_table(compare_runs(db, int(other), int(run_id)))
+    comparison_table(read(compare_runs, int(other), int(run_id)))
 
 st.subheader("Across runs")
-trend = history(db, headline)
+trend = read(history, headline)
 if len(trend) > 1:
     st.plotly_chart(history_chart(trend, headline_label), width="stretch")
 else:

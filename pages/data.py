@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from judge.data.files import MAX_FILE_BYTES, jsonl_text, safe_csv
+from judge import workspace
+from judge.data.files import MAX_FILE_BYTES
 from judge.errors import JudgeError
-from storage import pairs as pair_store
-from storage import ratings as rating_store
-from storage import results as result_store
-from ui.data_views import IMPORTS, import_upload
-from ui.resources import database, settings
+from ui.data_views import IMPORTS, export_button, import_upload
+from ui.resources import database, read, settings
 from ui.session import admin_gate, signed_in
 from ui.text import inert
 
@@ -20,7 +18,7 @@ st.subheader("Import")
 admin = admin_gate(config, "import")
 what = st.radio("What", list(IMPORTS), horizontal=True, key="import_what", format_func=lambda k: IMPORTS[k][0])
 st.caption(IMPORTS[what][1])
-names = list(pair_store.datasets(db)["name"])
+names = list(read(workspace.datasets)["name"])
 dataset = None
 if what == "pairs":
     dataset = st.text_input("Into dataset", key="import_into_new", placeholder="a new name, or one of: "
@@ -43,15 +41,8 @@ if not names:
     st.info("No pairs yet.")
     st.stop()
 chosen = st.selectbox("Dataset", names, key="export_dataset")
-pairs = pair_store.pairs_frame(db, chosen)
-st.download_button(f"Pairs of {chosen} (JSONL, {len(pairs)} pairs)", jsonl_text(pairs),
-                   file_name=f"{chosen}-pairs.jsonl", mime="application/jsonl", icon=":material/download:")  # fmt: skip
+export_button("pairs", chosen)
 st.caption("To judge while this app holds the database: `judge run --judge llm --pairs "
            f"{chosen}-pairs.jsonl --out RUN.jsonl ...`, then import RUN.jsonl above as a run file.")  # fmt: skip
-ratings = rating_store.ratings_frame(db, chosen, current_only=False)
-st.download_button(f"Ratings of {chosen} (CSV, every event: {len(ratings)})", safe_csv(ratings),
-                   file_name=f"{chosen}-ratings.csv", mime="text/csv", icon=":material/download:")  # fmt: skip
-judgments = result_store.results_frame(db)
-judgments = judgments[judgments["dataset"] == chosen]
-st.download_button(f"Judgments of {chosen} (CSV, {len(judgments)})", safe_csv(judgments),
-                   file_name=f"{chosen}-judgments.csv", mime="text/csv", icon=":material/download:")  # fmt: skip
+export_button("ratings", chosen)
+export_button("judgments", chosen)

@@ -2,12 +2,9 @@
 
 import streamlit as st
 
+from judge import workspace
 from judge.agreement.disagreements import disagreements
 from judge.data.files import safe_csv
-from storage import labels
-from storage import pairs as pair_store
-from storage import ratings as rating_store
-from storage import results as result_store
 from ui.disagreement_views import (
     adjudication_form,
     choose_pair,
@@ -16,7 +13,7 @@ from ui.disagreement_views import (
     show_reasoning,
 )
 from ui.pair_view import show_pair, show_request
-from ui.resources import database, settings
+from ui.resources import database, read, settings
 from ui.session import choose_run, sign_in_form, signed_in
 
 db, config = database(), settings()
@@ -27,7 +24,7 @@ if who is None:  # judge scores are shown here: whoever looks is known, so their
                  "such.", "Who is looking?", "Sign in")  # fmt: skip
     st.stop()
 top = st.columns([2, 2, 3, 3])
-run_id = choose_run(db, "disagree_run", top[0])
+run_id = choose_run("disagree_run", top[0])
 if run_id is None:
     st.stop()
 gap = top[1].slider("Differ by at least", 1, 4, 2, key="gap")
@@ -35,7 +32,7 @@ direction = top[2].radio("Direction", ["any", "judge_higher", "judge_lower"], ho
                          format_func={"any": "Any", "judge_higher": "Judge higher", "judge_lower": "Judge lower"}.get)  # fmt: skip
 shown = top[3].radio("Show", ["all", "open", "done"], horizontal=True, key="adjudicated",
                      format_func={"all": "All", "open": "Not adjudicated", "done": "Adjudicated"}.get)  # fmt: skip
-found = disagreements(db, run_id, gap, direction)  # type: ignore[arg-type]
+found = read(disagreements, run_id, gap, direction)  # type: ignore[arg-type]
 if shown != "all":
     found = found[found["verdict"].isna() == (shown == "open")].reset_index(drop=True)
 for column, name in (("dataset", "Dataset"), ("generator_model", "Generator model")):
@@ -44,20 +41,19 @@ for column, name in (("dataset", "Dataset"), ("generator_model", "Generator mode
         picked = st.multiselect(name, values, key=f"filter-{column}")
         found = found[found[column].isin(picked)].reset_index(drop=True) if picked else found
 
-labels.record_reveal(db, who, [int(p) for p in found["pair_id"]])  # the list shows each pair's judge score
+workspace.reveal(db, who, list(found["pair_id"]))  # the list shows each pair's judge score
 disagreement_table(found)
-st.download_button("Export the list as CSV", safe_csv(found), file_name=f"disagreements-run-{run_id}.csv",
-                   mime="text/csv")  # fmt: skip
+st.download_button("Export the list as CSV", lambda: safe_csv(found), file_name=f"disagreements-run-{run_id}.csv",
+                   mime="text/csv")  # fmt: skip  # built when clicked, not on every rerun
 pair_id = choose_pair(found, shown)
 if pair_id is None:
     st.stop()
-pair = pair_store.pair(db, pair_id)
-assert pair is not None
+pair = read(workspace.pair, pair_id)
 show_request(pair)
 show_pair(pair)
 left, right = st.columns(2)
 with left:
-    show_reasoning(result_store.result_detail(db, run_id, pair_id))
+    show_reasoning(read(workspace.judgment_detail, run_id, pair_id))
 with right:
-    show_people(rating_store.ratings_frame(db, current_only=False), pair_id)
+    show_people(read(workspace.pair_ratings, pair_id))
 adjudication_form(db, config, run_id, pair_id, found)

@@ -2,19 +2,17 @@
 
 import streamlit as st
 
+from judge import workspace
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
-from storage import labels
-from storage import results as result_store
-from storage import runs as run_store
-from ui.resources import database, jobs, keys, settings
+from ui.resources import database, jobs, keys, read, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment
 from ui.session import admin_gate, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
 st.title("Judge")
-dataset_id = choose_dataset(db, acting="Runs start on")
+dataset_id = choose_dataset(acting="Runs start on")
 if dataset_id is None:
     st.stop()
 dataset = str(st.session_state.dataset)
@@ -31,7 +29,7 @@ with st.expander("Start a run", expanded=True):
                 st.toast(f"Run {work.start_execution(dataset)} started")
         else:
             spec = llm_spec_form(dataset)
-            guess = estimate(db, spec)
+            guess = read(estimate, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
                     f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip
             if st.button("Start", type="primary", disabled=not admin or not spec.model) and is_admin(config):
@@ -44,7 +42,7 @@ with st.expander("Start a run", expanded=True):
 @st.fragment(run_every=2)
 def runs() -> None:
     active = work.active()
-    frame = run_store.runs_frame(db)
+    frame = read(workspace.runs)
     if frame.empty:
         st.info("No runs yet.")
         return
@@ -70,7 +68,7 @@ st.subheader("Runs")
 runs()
 
 st.subheader("Read a judgment")
-frame = run_store.runs_frame(db)
+frame = read(workspace.runs)
 if not frame.empty and who is None:  # a judge's score seen makes that person's later ratings not blind
     if admin:  # no sign-in form above: ask here
         sign_in_form(config, "Judge scores are shown here, so ratings you make after seeing them are marked as "
@@ -80,11 +78,11 @@ if not frame.empty and who is None:  # a judge's score seen makes that person's 
 elif not frame.empty:
     run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
                           f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
-    results = result_store.results_frame(db, int(run_id))
+    results = read(workspace.run_results, int(run_id))
     if results.empty:
         st.caption("Nothing judged in this run yet.")
     else:
         pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
                                format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
-        labels.record_reveal(db, str(who), [int(pair_id)])
-        show_judgment(result_store.result_detail(db, int(run_id), int(pair_id)))
+        workspace.reveal(db, str(who), [int(pair_id)])
+        show_judgment(read(workspace.judgment_detail, int(run_id), int(pair_id)))

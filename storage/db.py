@@ -30,6 +30,8 @@ class Database:
         self.path = str(path)
         self.stopped: str | None = None  # why the database takes no more reads or writes, after a fatal error
         self.unclean_shutdown = 0  # bytes of write-ahead log found at opening: the last process did not close
+        self.version = 0  # commits made through this object: reads cached under it are never stale, since
+        # DuckDB lets one process write the file and that process writes through its one Database
         if self.path != MEMORY:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             wal = Path(self.path + ".wal")
@@ -75,6 +77,7 @@ class Database:
                     raise
                 except duckdb.Error as e:
                     raise StorageError(f"could not save to {self.path}: {e}") from e
+                self.version += 1
             except duckdb.FatalException as e:
                 # DuckDB refuses all further use after a failed write (a full disk, a damaged file)
                 self.stopped = (f"could not save to {self.path}: {e}. Nothing more can be saved until the app is "

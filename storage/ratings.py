@@ -23,6 +23,7 @@ __all__ = [
     "rated_count",
     "rating_count",
     "ratings_frame",
+    "pair_ratings",
     "record_rating",
 ]
 
@@ -224,4 +225,17 @@ def ratings_frame(
                  AND (NOT $current OR (r.id IN (SELECT id FROM current_ratings) AND ($all OR x.annotator IS NULL)))
                ORDER BY r.id""",
         {"dataset": dataset, "current": current_only, "all": everyone},
+    )
+
+
+def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
+    """Every rating event of one pair, oldest first: the columns of :func:`ratings_frame`."""
+    return frame(
+        db,
+        """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
+                  r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token
+           FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
+           LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
+           WHERE r.pair_id = ? ORDER BY r.id""",
+        [pair_id],
     )

@@ -55,3 +55,24 @@ def test_the_library_imports_nothing_from_the_ui_or_the_pages() -> None:
         offending = {f: sorted(n for n in names if n.split(".")[0] in ("ui", "pages", "streamlit"))
                      for f, names in _imports(package).items()}  # fmt: skip
         assert {f: n for f, n in offending.items() if n} == {}, package
+
+
+def test_the_pages_call_the_library_never_storage() -> None:
+    offending = {f: sorted(n for n in names if n.split(".")[0] == "storage") for f, names in _imports("pages").items()}
+    assert {f: n for f, n in offending.items() if n} == {}
+
+
+def test_the_legacy_pages_workaround_still_matches_streamlit() -> None:
+    """ui.resources leaves Streamlit's legacy pages/ mode through a private attribute (there is no setting);
+    if Streamlit renames it or stops reading it, this fails before the app quietly shows two menus."""
+    import inspect
+
+    from streamlit.commands import navigation
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from ui.resources import LEGACY_PAGES_FLAG
+
+    assert LEGACY_PAGES_FLAG in vars(PagesManager)
+    assert f"if PagesManager.{LEGACY_PAGES_FLAG}:" in inspect.getsource(script_runner)  # runs pages/ the old way
+    assert f"PagesManager.{LEGACY_PAGES_FLAG} = False" in inspect.getsource(navigation)

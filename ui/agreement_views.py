@@ -7,11 +7,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from judge import workspace
 from judge.agreement.annotators import AnnotatorQuality
 from judge.agreement.people import PeopleSummary
 from judge.agreement.report import FIGURES, Comparison, Report
 from judge.config import Settings
-from storage import Database, labels
+from storage import Database
 from ui.session import admin_gate, is_admin, sign_in_form
 from ui.text import inert
 
@@ -146,12 +147,12 @@ def exclusion_controls(db: Database, config: Settings, summary: PeopleSummary) -
     def leave_out() -> None:
         name, reason = st.session_state.get("exclude_who"), st.session_state.get("exclude_why") or ""
         if name and is_admin(config):  # asked again on the click, not only when the button was drawn
-            labels.exclude(db, name, str(who), reason.strip() or None)
+            workspace.exclude(db, name, str(who), reason.strip() or None)
             st.session_state["exclude_who"], st.session_state["exclude_why"] = None, ""
 
     def count_again(name: str) -> None:
         if is_admin(config):
-            labels.include(db, name)
+            workspace.include(db, name)
 
     counted = [a.annotator for a in summary.quality if not a.excluded]
     left, middle, right = st.columns([2, 3, 2], vertical_alignment="bottom")

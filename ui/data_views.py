@@ -5,14 +5,18 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import streamlit as st
+
+from judge import workspace
 from judge.data import import_judgments, import_pairs, import_ratings
-from judge.data.files import MAX_FILE_BYTES
+from judge.data.files import MAX_FILE_BYTES, jsonl_text, safe_csv
 from judge.data.importer import ImportReport
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
 from storage import Database
+from ui.resources import read
 
-__all__ = ["IMPORTS", "import_upload"]
+__all__ = ["IMPORTS", "export_button", "import_upload"]
 
 IMPORTS = {
     "pairs": ("Pairs", "request, ground_truth, generated; optional kind, generator_model, external_id and any "
@@ -43,3 +47,22 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if what == "judgments":
             return import_judgments(db, path, dataset)
     raise JudgeError(f"cannot import {what!r}; choose one of {', '.join(IMPORTS)}")
+
+
+_EXPORTED = {"pairs": ("Pairs of {dataset} (JSONL, {rows} pairs)", "jsonl"),
+             "ratings": ("Ratings of {dataset} (CSV, every event: {rows})", "csv"),
+             "judgments": ("Judgments of {dataset} (CSV, {rows})", "csv")}  # fmt: skip
+
+
+def export_button(what: workspace.Export, dataset: str) -> None:
+    """A download of a dataset's pairs (JSONL), ratings or judgments (CSV); the file is built when clicked."""
+    label, kind = _EXPORTED[what]
+    rows = len(read(workspace.export_frame, what, dataset))
+
+    def build() -> str:
+        frame = read(workspace.export_frame, what, dataset)
+        return jsonl_text(frame) if kind == "jsonl" else safe_csv(frame)
+
+    st.download_button(label.format(dataset=dataset, rows=rows), build, file_name=f"{dataset}-{what}.{kind}",
+                       mime="application/jsonl" if kind == "jsonl" else "text/csv", icon=":material/download:",
+                       key=f"export-{what}")  # fmt: skip

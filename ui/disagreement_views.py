@@ -9,12 +9,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from judge import workspace
 from judge.agreement.disagreements import next_unadjudicated
 from judge.annotation import rubric_lines
 from judge.config import Settings
 from storage import Database
-from storage import adjudications as adjudication_store
 from storage.kinds import Verdict
+from ui.resources import read
 from ui.session import admin_gate, sign_in_form
 from ui.text import inert
 
@@ -95,12 +96,11 @@ def show_reasoning(samples: list[dict[str, Any]]) -> None:
                 st.json(json.loads(item["evidence"]), expanded=False)
 
 
-def show_people(events: pd.DataFrame, pair_id: int) -> None:
+def show_people(mine: pd.DataFrame) -> None:
     """Every rating of the pair, edits included: the score with what it means by the rubric (most people
     leave no note), the note, how the rating was given, and whether it counts."""
     st.markdown("**The people** (every rating, edits included)")
     lines = rubric_lines()
-    mine = events[events["pair_id"] == pair_id]
     st.dataframe(pd.DataFrame({
         "annotator": mine["annotator"],
         "score": [f"{s} · {lines[int(s)][0]}" if int(s) in lines else str(s) for s in mine["score"]],
@@ -115,7 +115,7 @@ def show_people(events: pd.DataFrame, pair_id: int) -> None:
 
 def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int, found: pd.DataFrame) -> None:
     state = st.session_state
-    current = adjudication_store.adjudications_frame(db, run_id)
+    current = read(workspace.adjudications, run_id)
     mine = current[current["pair_id"] == pair_id]
     if not mine.empty:
         row = mine.iloc[0]
@@ -143,7 +143,7 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
             if verdict is None:
                 st.error("Pick a verdict first; nothing was saved.")
                 return
-            adjudication_store.add_adjudication(db, run_id, pair_id, verdict, note.strip() or None, who, score)
+            workspace.adjudicate(db, run_id, pair_id, verdict, note.strip() or None, who, score)
             done = found.assign(verdict=found["verdict"].where(found["pair_id"] != pair_id, verdict))
             following = next_unadjudicated(done, pair_id)
             state["adjudication_flash"] = f"Saved: {VERDICT_LABELS[verdict]}." + (

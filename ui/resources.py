@@ -1,8 +1,17 @@
-"""The one place that builds cached resources: settings and the database connection."""
+"""The one place that builds cached resources (settings, the database connection, background runs) and
+caches reads.
+
+A cached read is keyed on the database's version, the count of commits this process made through its one
+connection: any write makes every read fresh, and nothing is read twice between writes. The writer is always
+this process (DuckDB lets one process write the file). Cached values are copies; writes are never cached.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -12,7 +21,13 @@ from judge.jobs import Jobs
 from storage import Database, StorageError
 from ui.text import inert
 
-__all__ = ["database", "jobs", "keys", "settings"]
+__all__ = ["database", "jobs", "keys", "read", "settings"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+READ_TTL = 600  # seconds a read stays cached at most, also without a write
+READ_ENTRIES = 256
+LEGACY_PAGES_FLAG = "uses_pages_directory"
 
 
 def _secrets() -> dict[str, str]:
@@ -62,10 +77,12 @@ def _through_app() -> None:
     as a second menu). Every page asks for the database first, so here is where to leave that
     mode and rerun through app.py.
     """
+    # Streamlit has no setting for this: its PagesManager keeps the mode in a private class attribute, which
+    # st.navigation sets to False. tests/test_layering.py fails the day that attribute or its use changes.
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if getattr(PagesManager, LEGACY_PAGES_FLAG, None):
+        setattr(PagesManager, LEGACY_PAGES_FLAG, False)
         st.rerun()
 
 
@@ -82,3 +99,17 @@ def _jobs(path: str) -> Jobs:
 def jobs() -> Jobs:
     """The background judge runs of this server process."""
     return _jobs(settings().db_path)
+
+
+def read(fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(db, *args, **kwargs)`` from the cache while nothing was written since; ``fn`` is a library read
+    defined at the top of its module, its arguments plain values."""
+    db = database()
+    return _read(fn.__module__, fn.__qualname__, db.path, db.version, args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]
+
+
+@st.cache_data(ttl=READ_TTL, max_entries=READ_ENTRIES, show_spinner=False)
+def _read(module: str, name: str, path: str, version: int, args: tuple[Any, ...],
+          kwargs: tuple[tuple[str, Any], ...]) -> Any:  # fmt: skip
+    fn = getattr(importlib.import_module(module), name)
+    return fn(_open(path), *args, **dict(kwargs))

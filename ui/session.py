@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from judge import workspace
 from judge.config import Settings
-from storage import Database
-from storage import pairs as pair_store
-from storage import runs as run_store
+from ui.resources import read
 from ui.text import inert
 
-__all__ = ["admin_gate", "choose_dataset", "choose_run", "is_admin", "sign_in_form", "signed_in"]
+__all__ = ["admin_gate", "choose_dataset", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
 
 
 def _sign_in(name: str, password: str | None, config: Settings) -> None:
@@ -29,14 +28,20 @@ def _sign_in(name: str, password: str | None, config: Settings) -> None:
 
 
 def signed_in(config: Settings) -> str | None:
-    """The person of this browser session (or of its address, after a refresh), shown in the sidebar; None
-    when nobody has signed in yet. Every page that needs to know who is working asks here."""
+    """The person of this browser session (or of its address, after a refresh); None when nobody has signed
+    in yet. Every page that needs to know who is working asks here."""
     if not st.session_state.get("annotator") and st.query_params.get("annotator"):
         _sign_in(st.query_params["annotator"], None, config)  # the allowlist applies to a name from the address too
         st.session_state.pop("sign_in_error", None)
     name = st.session_state.get("annotator")
-    if not name:
-        return None
+    return str(name) if name else None
+
+
+def person_in_sidebar(config: Settings) -> None:
+    """Who is signed in, and a way to switch: drawn once, by app.py, for every page."""
+    name = signed_in(config)
+    if name is None:
+        return
     with st.sidebar:
         st.markdown(f"Signed in as **{inert(name)}**" + (" (admin)" if config.admins and is_admin(config) else ""))
         if st.button("Not you? Switch", key="switch-annotator"):
@@ -44,7 +49,6 @@ def signed_in(config: Settings) -> str | None:
                 st.session_state.pop(key, None)
             st.query_params.pop("annotator", None)
             st.rerun()
-    return str(name)
 
 
 def is_admin(config: Settings) -> bool:
@@ -93,10 +97,10 @@ def sign_in_form(
         st.error(error)
 
 
-def choose_dataset(db: Database, acting: str | None = None) -> int | None:
+def choose_dataset(acting: str | None = None) -> int | None:
     """The dataset picked in the sidebar, kept in the address (``?dataset=``) so that a reload or a shared
     link stays on it; ``acting``: a line on the page saying what acts on it (e.g. "Runs start on")."""
-    frame = pair_store.datasets(db)
+    frame = read(workspace.datasets)
     if frame.empty:
         st.info("No pairs yet. Run `judge demo` or import pairs on the Import and export page (or `judge import pairs FILE`).")
         return None
@@ -111,10 +115,10 @@ def choose_dataset(db: Database, acting: str | None = None) -> int | None:
     return int(frame.loc[frame["name"] == name, "id"].iloc[0])
 
 
-def choose_run(db: Database, key: str, column: object = st) -> int | None:
+def choose_run(key: str, column: object = st) -> int | None:
     """A judge run picked from every run, newest first; None (with a hint) when there are none."""
 
-    runs = run_store.runs_frame(db)
+    runs = read(workspace.runs)
     if runs.empty:
         st.info("No judge runs yet: start one on the Judge page, or import judgments.")
         return None

@@ -1,0 +1,106 @@
+"""An annotator's desk: which pair is on screen, and what rating, skipping and going back do to it.
+
+The state lives in a mutable mapping the caller owns (the browser session's state on the Annotate page, a
+dict in tests), so that a rerun of the page finds the desk as it was. Every key press is bound to the pair
+and dataset it was drawn for: a score never lands on a pair the person did not see.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from judge import annotation
+from judge.config import Settings
+from judge.errors import JudgeError
+from storage import Database
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage.pairs import Pair
+
+__all__ = ["Desk", "Flash", "Screen"]
+
+Flash = tuple[Literal["success", "info", "warning", "error"], str]
+
+OUTCOMES: dict[str, Flash] = {
+    "recorded": ("success", "Saved: {score} for the last pair."),
+    "duplicate": ("success", "Saved once; the repeated click or key was ignored."),
+    "already_rated": ("warning", "You rated this pair already (in another tab?); that rating is kept."),
+}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the Annotate page shows: progress, the pair on screen (None: nothing left), and recent ratings."""
+
+    progress: rating_store.Progress
+    pair: Pair | None
+    token: str
+    editing: bool
+    score: int | None
+    note_key: str
+    recent: list[tuple[int, str, int, str | None]]
+    flash: Flash | None
+
+
+class Desk:
+    def __init__(self, db: Database, settings: Settings, annotator: str, dataset: int,
+                 state: MutableMapping[Any, Any], clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+        self.db, self.settings, self.annotator, self.dataset = db, settings, annotator, dataset
+        self.state, self.clock = state, clock
+
+    def screen(self) -> Screen:
+        """The desk as it is now: a new dataset clears what was on screen; no pair on screen gets the next."""
+        state = self.state
+        state.setdefault("skipped", [])
+        if state.get("pair_dataset") != self.dataset:  # another dataset picked: nothing of the last one stays
+            state["pair_id"], state["skipped"], state["pair_dataset"] = None, [], self.dataset
+        if state.get("pair_id") is None:
+            found = annotation.next_pair(self.db, self.settings, self.annotator, self.dataset, state["skipped"])
+            self._show(found, editing=False, score=None)
+        pair = pair_store.pair(self.db, state["pair_id"]) if state["pair_id"] is not None else None
+        progress = rating_store.progress(self.db, self.annotator, self.dataset, self.settings.annotators_per_pair)
+        recent = annotation.recent_ratings(self.db, self.annotator, self.dataset)
+        return Screen(progress, pair, state["token"], state["editing"], state["score"], f"note-{state['token']}",
+                      recent, state.pop("flash", None))  # fmt: skip
+
+    def _show(self, pair_id: int | None, *, editing: bool, score: int | None, note: str | None = None) -> None:
+        state = self.state
+        state["pair_id"], state["editing"], state["score"] = pair_id, editing, score
+        state["token"], state["shown_at"] = uuid.uuid4().hex, self.clock()
+        if note is not None:
+            state[f"note-{state['token']}"] = note
+
+    def submit(self, pair_id: int, dataset: int, token: str, note_key: str, score: int) -> None:
+        """Save ``score`` for the pair the key was drawn for; the next pair comes on the next screen."""
+        state = self.state
+        try:
+            outcome = annotation.submit_rating(
+                self.db, self.settings, pair_id=pair_id, annotator=self.annotator, score=score,
+                note=state.get(note_key, ""), seconds=self.clock() - state.get("shown_at", self.clock()),
+                token=token, editing=bool(state.get("editing")), dataset=dataset,
+            )  # fmt: skip
+        except JudgeError as e:
+            state["flash"] = ("error", str(e))
+            return
+        kind, message = OUTCOMES[outcome]
+        state["flash"], state["pair_id"] = (kind, message.format(score=score)), None
+
+    def skip(self, pair_id: int) -> None:
+        self.state["skipped"] = [*self.state.get("skipped", []), pair_id]
+        self.state["pair_id"] = None
+
+    def back(self, pair_id: int | None) -> None:
+        """Open the rating made just before the pair on screen (the latest one, when nothing is on screen)."""
+        earlier = annotation.previous_rating(self.db, self.annotator, self.dataset, pair_id)
+        if earlier is None:
+            self.state["flash"] = ("info", "This is the first pair you rated.")
+            return
+        self.reopen(*earlier)
+
+    def reopen(self, pair_id: int, score: int, note: str | None) -> None:
+        """Show a pair rated earlier to change its rating (the old one stays in the history)."""
+        self._show(pair_id, editing=True, score=score, note=note or "")
