@@ -26,6 +26,7 @@ __all__ = [
     "datasets",
     "exclude",
     "export_frame",
+    "export_rows",
     "include",
     "judgment_detail",
     "label_kinds",
@@ -101,6 +102,11 @@ def export_frame(db: Database, what: Export, dataset: str) -> pd.DataFrame:
         frame = result_store.results_frame(db)
         return frame[frame["dataset"] == dataset].reset_index(drop=True)
     raise JudgeError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
+
+
+def export_rows(db: Database, what: Export, dataset: str) -> int:
+    """How many rows :func:`export_frame` gives (a count for a button's label, not the table)."""
+    return len(export_frame(db, what, dataset))
 
 
 # ---- writes ----------------------------------------------------------------------------------------

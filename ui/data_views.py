@@ -57,7 +57,7 @@ _EXPORTED = {"pairs": ("Pairs of {dataset} (JSONL, {rows} pairs)", "jsonl"),
 def export_button(what: workspace.Export, dataset: str) -> None:
     """A download of a dataset's pairs (JSONL), ratings or judgments (CSV); the file is built when clicked."""
     label, kind = _EXPORTED[what]
-    rows = len(read(workspace.export_frame, what, dataset))
+    rows = read(workspace.export_rows, what, dataset)
 
     def build() -> str:
         frame = read(workspace.export_frame, what, dataset)

@@ -22,7 +22,7 @@ from typing import Any
 from judge.audience import AudienceError, to_english
 from judge.data.records import prepare_pair
 from judge.errors import JudgeError
-from judge.llm.caller import Call, Caller, Reply
+from judge.llm.caller import Call, Caller, Reply, Usage
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import Prompt, Rendered, load_prompt, render_blocks
 from judge.llm.providers import PROVIDERS, Provider, ProviderError
@@ -103,17 +103,15 @@ class SynthReport:
     repaired: int = 0
     no_request: dict[str, str] = field(default_factory=dict)  # truth id -> why
     failed: dict[str, str] = field(default_factory=dict)  # pair id -> provider error (made on a later run)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    unpriced: set[str] = field(default_factory=set)
+    usage: Usage = field(default_factory=Usage)  # tokens and dollars of every call made
 
     def __str__(self) -> str:
-        cost = f"${self.cost_usd:.4f}" + (f" (no price for {', '.join(sorted(self.unpriced))})" if self.unpriced
+        used = self.usage
+        cost = f"${used.cost_usd:.4f}" + (f" (no price for {', '.join(sorted(used.unpriced))})" if used.unpriced
                                           else "")  # fmt: skip
         lines = [f"{self.added} pairs added, {self.present} already there, from {self.truths} ground truths; "
                  f"{self.invalid} invalid generations kept (scored 1), {self.repaired} repaired; "
-                 f"{self.input_tokens:,} input and {self.output_tokens:,} output tokens, {cost}"]  # fmt: skip
+                 f"{used.input_tokens:,} input and {used.output_tokens:,} output tokens, {cost}"]  # fmt: skip
         lines += [f"no request for {t}: {why}" for t, why in sorted(self.no_request.items())]
         lines += [f"not made (run again to retry) {p}: {why}" for p, why in sorted(self.failed.items())]
         return "\n".join(lines)
@@ -293,7 +291,5 @@ def synthesize(
             await pipeline.caller.aclose()
 
     asyncio.run(run())
-    usage = pipeline.caller.usage
-    pipeline.report.input_tokens, pipeline.report.output_tokens = usage.input_tokens, usage.output_tokens
-    pipeline.report.cost_usd, pipeline.report.unpriced = usage.cost_usd, usage.unpriced
+    pipeline.report.usage = pipeline.caller.usage
     return pipeline.report

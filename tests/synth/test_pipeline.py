@@ -133,7 +133,7 @@ def test_llm_pipeline_through_the_sdks_repairs_keeps_failures_and_costs(truths_f
         assert (spenders["valid"], spenders["attempts"], len(spenders["errors"])) == (False, 3, 3)
         assert pairs.loc["gt-005~openai/gen-a", "generated"] == "trait('total_spend') >>> 100"  # kept as given
         assert spenders["input_tokens"] == 3 * 120 and spenders["cost_usd"] == pytest.approx(3 * (120 + 60) / 1e6)
-        assert report.cost_usd > 0 and report.input_tokens == 120 * calls
+        assert report.usage.cost_usd > 0 and report.usage.input_tokens == 120 * calls
 
         # the repair prompt shows the model its answer and the validation error
         repairs = [b for _, b, _ in server.received if "is not a valid definition" in json.dumps(b)]
