@@ -93,19 +93,22 @@ class Caller:
         self._gate = asyncio.Semaphore(concurrency)
         self._known: dict[str, cache_store.CachedAnswer] = {}
         self._new: dict[str, cache_store.CachedAnswer] = {}
+        self._looked_up: set[str] = set()  # keys the cache was asked about already
         self._lock = threading.Lock()
 
     async def prefetch(self, calls: Sequence[Call]) -> None:
         """Read the cached answers of many calls at once (one query instead of one per call)."""
-        found = await asyncio.to_thread(cache_store.cached_answers, self.db, [c.key for c in calls])
+        keys = [c.key for c in calls]
+        found = await asyncio.to_thread(cache_store.cached_answers, self.db, keys)
         self._known.update(found)
+        self._looked_up.update(keys)
 
     async def ask(self, call: Call, cancel: threading.Event | None = None) -> Reply:
         """The answer to ``call``: from the cache, or from the provider (its errors are raised as they are).
         :class:`Cancelled` when ``cancel`` is set before the call's turn comes."""
         key = call.key
         hit = self._known.get(key) or self._new.get(key)
-        if hit is None:
+        if hit is None and key not in self._looked_up:  # a call not prefetched: one lookup of its own
             found = await asyncio.to_thread(cache_store.cached_answers, self.db, [key])
             hit = found.get(key)
         self.usage.calls += 1
