@@ -58,6 +58,8 @@ def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
 
 
 def comparison_table(comparison: Comparison) -> None:
+    if comparison.rubrics:
+        st.warning(comparison.rubrics)
     st.dataframe(
         pd.DataFrame([{"figure": d.label, "before": _cell(d.a), "after": _cell(d.b), "difference": _cell(d.difference),
                        "95% paired interval": f"{_cell(d.low)} – {_cell(d.high)}",

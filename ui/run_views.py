@@ -25,8 +25,12 @@ def llm_spec_form(dataset: str) -> RunSpec:
         base_url = left.text_input("Server URL", "http://127.0.0.1:11434/v1", key="base_url",
                                    help="Ollama, vLLM, llama.cpp or LM Studio: the server's /v1 address")  # fmt: skip
     model = left.text_input("Model", "gpt-4o-mini" if provider == "openai" else "", key="model")
-    labels = [p.label for p in available() if p.answer in JUDGMENTS]
-    prompt = left.selectbox("Prompt", labels, key="prompt", help="templates in prompts/ (NAME@VERSION)")
+    judges = sorted((p for p in available() if p.answer in JUDGMENTS), key=lambda p: (not p.uses_rubric, p.name, -p.version))
+    own = {p.label for p in judges if not p.uses_rubric}
+    prompt = left.selectbox("Prompt", [p.label for p in judges], key="prompt",
+                            format_func=lambda label: f"{label} (a rubric of its own, not people's)" if label in own else label,
+                            help="Templates in prompts/ (NAME@VERSION). Those listed first grade by the rubric people "
+                                 "rate by, shown on the Annotate page.")  # fmt: skip
     for problem in broken():
         left.warning(f"A template is left out: {inert(problem)}")
     temperature = right.slider("Temperature", 0.0, 2.0, 0.0, 0.1, key="temperature")

@@ -167,6 +167,27 @@ class Comparison:
     mcnemar_p: float | None  # exact McNemar test on exact agreement
     a_only_right: int
     b_only_right: int
+    rubrics: str | None = None  # when the two runs graded by different rubrics: which, in words
+
+
+def graded_by(settings: dict[str, Any] | None) -> str:
+    """The rubric a run graded by, in words, from its stored settings."""
+    rubric = (settings or {}).get("parameters", {}).get("rubric")
+    if not rubric:
+        return "an unrecorded rubric (the run was made before runs recorded theirs)"
+    if "own" in rubric:
+        return f"the rubric written into {rubric['own']}"
+    return f"rubric {rubric.get('name')} v{rubric.get('version')}"
+
+
+def rubric_note(db: Database, a: int, b: int) -> str | None:
+    """None when runs ``a`` and ``b`` graded by the same rubric; else a sentence saying they did not."""
+    first, second = (run_store.run_settings(db, r) for r in (a, b))
+    rubrics = [(s or {}).get("parameters", {}).get("rubric") for s in (first, second)]
+    if rubrics[0] and rubrics[0] == rubrics[1]:
+        return None
+    return (f"Run {a} graded by {graded_by(first)}, run {b} by {graded_by(second)}: a difference between them may "
+            "come from the rubric, not the prompt or the model.")  # fmt: skip
 
 
 def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed: int = 0) -> Comparison:
@@ -197,7 +218,7 @@ def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed:
     a_right, b_right = ja == human, jb == human
     only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
     p = float(sp.binomtest(only_a, only_a + only_b, 0.5).pvalue) if only_a + only_b else None
-    return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b)
+    return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b, rubric_note(db, a, b))
 
 
 def history(db: Database, key: str) -> pd.DataFrame:

@@ -23,9 +23,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judge.errors import JudgeError
+from judge.rubric import Rubric, current_rubric
 
-__all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "PromptError", "Prompt", "Rendered", "available", "broken", "load_prompt",
-           "render", "render_blocks"]  # fmt: skip
+__all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "RUBRIC_VARIABLE", "PromptError", "Prompt", "Rendered", "available",
+           "broken", "load_prompt", "render", "render_blocks", "rubric_text"]  # fmt: skip
 
 PROMPTS_DIR = Path(__file__).parents[2] / "prompts"
 BLOCKS = ("request", "ground_truth", "generated", "evidence", "catalog", "feedback")
@@ -38,6 +39,8 @@ REQUIRED: dict[str, frozenset[str]] = {
     "audience": frozenset({"request", "catalog"}),
 }
 VARIABLES = frozenset(BLOCKS) | {"style"}  # style: an instruction from a fixed list, not data
+RUBRIC_VARIABLE = "{rubric}"
+"""In a judge template's system text: the rubric people rate by, written out (trusted text, not data)."""
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]*)\.v(?P<version>\d+)\.toml")
 _DELIMITER = re.compile(r"<(/?)\s*(" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 
@@ -70,6 +73,12 @@ class Prompt:
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
+
+    @property
+    def uses_rubric(self) -> bool:
+        """Whether the template grades by the rubric people rate by (``{rubric}`` in its system text), not by
+        one of its own."""
+        return RUBRIC_VARIABLE in self.system
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,8 @@ def load_file(path: Path) -> Prompt:
         raise PromptError(f"{path}: user is missing the variable(s) {', '.join(sorted(missing))}")
     if unknown := fields - VARIABLES:
         raise PromptError(f"{path}: user uses unknown variable(s) {', '.join(sorted(unknown))}")
+    if RUBRIC_VARIABLE in template.system and template.answer not in JUDGMENTS:
+        raise PromptError(f"{path}: only a judge template grades by the rubric; remove {RUBRIC_VARIABLE} from system")
     return Prompt(template.name, template.version, template.answer, template.system.strip(), template.user.strip(),
                   template.description, hashlib.sha256(content).hexdigest())  # fmt: skip
 
@@ -170,12 +181,26 @@ def block(name: str, text: str) -> str:
 
 
 def render(
-    prompt: Prompt, *, request: str | None, ground_truth: str, generated: str, evidence: dict[str, Any] | None
+    prompt: Prompt,
+    *,
+    request: str | None,
+    ground_truth: str,
+    generated: str,
+    evidence: dict[str, Any] | None,
+    rubric: Rubric | None = None,
 ) -> Rendered:
-    """A judge prompt for one pair."""
+    """A judge prompt for one pair, graded by ``rubric`` (default: the one in force, which people rate by)."""
     evidence_text = json.dumps(evidence, indent=1, default=str) if evidence else "(no execution evidence)"
-    return render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
-                         generated=generated, evidence=evidence_text)  # fmt: skip
+    rendered = render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
+                             generated=generated, evidence=evidence_text)  # fmt: skip
+    if not prompt.uses_rubric:
+        return rendered
+    return Rendered(rendered.system.replace(RUBRIC_VARIABLE, rubric_text(rubric or current_rubric())), rendered.user)
+
+
+def rubric_text(rubric: Rubric) -> str:
+    """The rubric as a judge reads it: one line per score, best first."""
+    return "\n".join(f"{score} {name} - {meaning}" for score, (name, meaning) in sorted(rubric.lines.items(), reverse=True))
 
 
 def render_blocks(prompt: Prompt, *, style: str = "", **data: str) -> Rendered:

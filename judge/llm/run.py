@@ -27,6 +27,7 @@ from judge.llm.caller import Call, Caller, Cancelled, Reply
 from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, load_prompt, render
 from judge.llm.providers import Provider, ProviderError, RefusalError
+from judge.rubric import Rubric, current_rubric
 from storage import Database
 from storage import cache as cache_store
 from storage import pairs as pair_store
@@ -97,7 +98,13 @@ class Plan:
 
     spec: RunSpec
     prompt: Prompt
+    rubric: Rubric
     items: tuple[_Item, ...]
+
+    @property
+    def graded_by(self) -> dict[str, Any]:
+        """The rubric the run grades by, as stored with it: the shared one, or the template's own."""
+        return self.rubric.describe() if self.prompt.uses_rubric else {"own": self.prompt.label}
 
     def missing(self, done: set[tuple[int, int]]) -> list[_Item]:
         return [i for i in self.items if (i.pair_id, i.sample) not in done]
@@ -111,16 +118,17 @@ def plan(db: Database, spec: RunSpec) -> Plan:
     if spec.sample_size is not None and spec.sample_size < len(pairs):
         pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
+    rubric = current_rubric()
     items = []
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
-                          evidence=evidence.get(pair.id))  # fmt: skip
+                          evidence=evidence.get(pair.id), rubric=rubric)  # fmt: skip
         invalid = _invalid_audience(pair)
         for sample in range(spec.samples):
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
                         spec.base_url)  # fmt: skip
             items.append(_Item(pair.id, sample, call, invalid))
-    return Plan(spec, prompt, tuple(items))
+    return Plan(spec, prompt, rubric, tuple(items))
 
 
 def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
@@ -178,7 +186,8 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
     return run_store.create_run(
         db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
-        prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset), parameters=asdict(pinned),
+        prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),
+        parameters={**asdict(pinned), "rubric": made.graded_by},
         planned=len(made.items),
     )  # fmt: skip
 
@@ -202,6 +211,10 @@ def run_llm(
         raise PromptError(
             f"prompt {made.prompt.label} changed since run {run_id} started; it cannot be resumed with it"
         )
+    recorded = (stored or {}).get("parameters", {}).get("rubric")
+    if recorded is not None and recorded != made.graded_by:
+        raise PromptError(f"the rubric changed since run {run_id} started (it graded by {recorded}); start a new run "
+                          "to grade by the rubric in force")  # fmt: skip
     todo = made.missing(result_store.judged_samples(db, run_id))
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
     return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.llm.prompts import PromptError, available, broken, load_prompt, render
+from judge.llm.prompts import PROMPTS_DIR, PromptError, available, broken, load_prompt, render
 
 GOOD = """name = "mine"
 version = 2
@@ -21,7 +21,7 @@ def test_the_shipped_prompts_load_with_both_answer_kinds() -> None:
     assert {"judge-cot@1", "judge-score@1"} <= set(prompts)
     assert prompts["judge-cot@1"].answer == "reasoning_then_score"
     assert prompts["judge-score@1"].answer == "score_only"
-    assert load_prompt("judge-cot").label == "judge-cot@1"
+    assert load_prompt("judge-cot").label == "judge-cot@2"
 
 
 def test_unknown_keys_missing_variables_and_wrong_names_are_named_errors(tmp_path: Path) -> None:
@@ -69,3 +69,24 @@ def test_an_unbalanced_brace_refuses_that_template_only(tmp_path: Path) -> None:
                                 "end of string); write a literal brace as {{ or }}"]  # fmt: skip
     with pytest.raises(PromptError, match="odd.v1.toml: user is not a valid template"):
         load_prompt("odd", tmp_path)
+
+
+def test_a_judge_prompt_grades_by_the_rubric_people_rate_by() -> None:
+    from judge.llm.prompts import rubric_text
+    from judge.rubric import current_rubric
+
+    rubric = current_rubric()
+    for name in ("judge-cot", "judge-score"):
+        latest = load_prompt(name)
+        assert latest.uses_rubric and not load_prompt(f"{name}@1").uses_rubric  # v1 carries a rubric of its own
+        rendered = render(latest, request="r", ground_truth="a", generated="b", evidence=None)
+        assert rubric_text(rubric) in rendered.system and "{rubric}" not in rendered.system
+        for score, (label, meaning) in rubric.lines.items():  # every line people see on the Annotate page
+            assert f"{score} {label} - {meaning}" in rendered.system
+
+
+def test_only_a_judge_template_may_ask_for_the_rubric(tmp_path: Path) -> None:
+    source = (PROMPTS_DIR / "question-writer.v1.toml").read_text(encoding="utf-8")
+    (tmp_path / "question-writer.v1.toml").write_text(source.replace('system = """', 'system = """{rubric}\n'))
+    with pytest.raises(PromptError, match="only a judge template grades by the rubric"):
+        load_prompt("question-writer", tmp_path)

@@ -231,3 +231,27 @@ def test_a_run_killed_half_way_resumes_and_judges_every_pair_once(tmp_path: Path
     frame = result_store.results_frame(db, run_id)
     assert len(frame) == 40 and frame["pair_id"].is_unique and frame["error"].isna().all()
     assert len(server.received) - asked_before == 40 - stored  # only the missing pairs were asked again
+
+
+def test_a_run_records_its_rubric_and_a_changed_rubric_neither_resumes_nor_compares_silently(
+    db: Database, server: FakeProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judge.agreement.report import rubric_note
+    from judge.rubric import DEFAULT_RUBRIC_PATH, current_rubric
+
+    add_text_pairs(db, "d", {"one": "event('Order')", "two": "event('Visit')"})
+    shared = run_llm(db, RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot"),
+                     provider_for("openai", server))  # fmt: skip
+    own = run_llm(db, RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot@1"),
+                  provider_for("openai", server))  # fmt: skip
+    recorded = {r: run_store.run_settings(db, r)["parameters"]["rubric"] for r in (shared, own)}  # type: ignore[index]
+    assert recorded == {shared: current_rubric().describe(), own: {"own": "judge-cot@1"}}
+    assert rubric_note(db, shared, shared) is None
+    note = rubric_note(db, shared, own)
+    assert note is not None and "rubric audience v1" in note and "judge-cot@1" in note
+    changed = tmp_path / "audience.v2.toml"
+    changed.write_text(DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8").replace("version = 1", "version = 2"))
+    monkeypatch.setenv("JUDGE_RUBRIC", str(changed))
+    spec = stored_spec(db, shared)
+    with pytest.raises(PromptError, match="the rubric changed since run"):
+        run_llm(db, spec, provider_for("openai", server), resume=shared)
