@@ -5,8 +5,9 @@ import streamlit as st
 from judge import workspace
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
+from ui.pair_view import show_pair, show_request
 from ui.resources import database, jobs, keys, read, settings
-from ui.run_views import llm_spec_form, runs_table, show_judgment
+from ui.run_views import llm_spec_form, runs_table, show_judgment, show_runs
 from ui.session import admin_gate, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
 
@@ -25,14 +26,14 @@ with st.expander("Start a run", expanded=True):
     try:
         if kind == "execution":
             st.caption("Runs both definitions on generated customer data; audience pairs only.")
-            if st.button("Start", type="primary", disabled=not admin) and is_admin(config):
+            if st.button(f"Start on {dataset}", type="primary", disabled=not admin) and is_admin(config):
                 st.toast(f"Run {work.start_execution(dataset)} started")
         else:
             spec = llm_spec_form(dataset)
             guess = read(estimate, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
                     f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip
-            if st.button("Start", type="primary", disabled=not admin or not spec.model) and is_admin(config):
+            if st.button(f"Start on {dataset}", type="primary", disabled=not admin or not spec.model) and is_admin(config):
                 provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
                 st.toast(f"Run {work.start_llm(spec, provider)} started")
     except JudgeError as e:
@@ -48,8 +49,17 @@ def runs() -> None:
         return
     table = runs_table(frame, active)
     latest = table.iloc[0]
-    st.caption(f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors")
-    st.dataframe(table, hide_index=True, width="stretch")
+    text = f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors"
+    if latest["state"] == "running" and latest["share"] is not None:
+        st.progress(float(latest["share"]), text=text)
+    else:
+        st.caption(text)
+    show_runs(table)
+    if ended := st.session_state.get("runs_active", set()) - active:  # a run just ended: the whole page catches up
+        st.session_state["runs_active"] = active
+        st.toast(f"Run {', '.join(map(str, sorted(ended)))} ended")
+        st.rerun()
+    st.session_state["runs_active"] = active
     allowed = is_admin(config)  # asked again on every rerun of this fragment, and for each button
     for run_id in sorted(active):
         if allowed and st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
@@ -84,5 +94,11 @@ elif not frame.empty:
     else:
         pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
                                format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
-        workspace.reveal(db, str(who), [int(pair_id)])
+        seen = (str(who), int(pair_id))
+        if st.session_state.get("judgment_revealed") != seen:  # written once per pair shown, not on every rerun
+            workspace.reveal(db, str(who), [int(pair_id)])
+            st.session_state["judgment_revealed"] = seen
+        pair = read(workspace.pair, int(pair_id))
+        show_request(pair)
+        show_pair(pair)
         show_judgment(read(workspace.judgment_detail, int(run_id), int(pair_id)))

@@ -13,7 +13,7 @@ from judge.llm.prompts import JUDGMENTS, broken
 from judge.llm.run import DEFAULT_CONCURRENCY
 from ui.text import inert
 
-__all__ = ["llm_spec_form", "runs_table", "show_judgment"]
+__all__ = ["llm_spec_form", "runs_table", "show_evidence", "show_judgment", "show_runs"]
 
 
 def llm_spec_form(dataset: str) -> RunSpec:
@@ -46,6 +46,12 @@ def llm_spec_form(dataset: str) -> RunSpec:
     )  # fmt: skip
 
 
+RUN_COLUMNS = {"id": "Run", "name": "Name", "judge": "Judge", "model": "Model", "prompt": "Prompt",
+               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judged", "errors": "Errors",
+               "cached": "From the cache", "input_tokens": "Tokens in", "output_tokens": "Tokens out",
+               "cost_usd": "Cost ($)", "created_at": "Started"}  # fmt: skip
+
+
 def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
     """The runs as shown: progress, state (an unfinished run without a thread is interrupted), cost."""
     shown = runs.copy()
@@ -55,9 +61,52 @@ def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
     ]
     shown["progress"] = [f"{j}/{p}" if pd.notna(p) else str(j) for j, p in zip(shown["judged"], shown["planned"],
                                                                               strict=True)]  # fmt: skip
-    columns = ["id", "name", "judge", "model", "prompt", "dataset", "state", "progress", "errors", "cached",
-               "input_tokens", "output_tokens", "cost_usd", "created_at"]  # fmt: skip
-    return shown[columns]
+    shown["share"] = [min(j / p, 1.0) if pd.notna(p) and p else None
+                      for j, p in zip(shown["judged"], shown["planned"], strict=True)]  # fmt: skip
+    return shown[list(RUN_COLUMNS)]
+
+
+def show_runs(table: pd.DataFrame) -> None:
+    """The runs table with names a person reads, a bar for progress, and blanks where there is nothing."""
+    shown = table.rename(columns=RUN_COLUMNS).astype(object).where(table.rename(columns=RUN_COLUMNS).notna(), None)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+        "Cost ($)": st.column_config.NumberColumn(format="%.4f"),
+        "Started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Prompt": st.column_config.TextColumn(help="NAME@VERSION of the template (LLM runs)"),
+    })  # fmt: skip
+
+
+def show_evidence(evidence: dict[str, Any]) -> None:
+    """What the execution judge ran, as a person reads it: the verdict, each database, who is in one audience
+    only and why that person was built."""
+    verdict = {"equivalent": "The two audiences had the same members on every database tried.",
+               "not_shown_different": "No database told the two audiences apart, but some boundaries could not be "
+                                      "probed (listed below).",
+               "differs": "Some people are in one audience and not the other."}  # fmt: skip
+    st.markdown(verdict.get(str(evidence.get("verdict")), f"Verdict: {inert(evidence.get('verdict'))}"))
+    if evidence.get("canonical_equal"):
+        st.caption("Both definitions have the same canonical form: they are the same query written differently.")
+    databases = evidence.get("databases") or []
+    if databases:
+        st.dataframe(pd.DataFrame([{
+            "database": "built boundary cases" if d.get("kind") == "boundary" else f"random, seed {d.get('seed')}",
+            "people": d.get("population"), "in the ground truth": d.get("ground_truth_size"),
+            "in the generated": d.get("generated_size"), "in both": d.get("overlap"),
+            "precision": f"{d.get('precision', 0):.0%}", "recall": f"{d.get('recall', 0):.0%}",
+        } for d in databases]), hide_index=True, width="stretch")  # fmt: skip
+    examples = [e for d in databases for e in d.get("examples") or []]
+    if examples:
+        st.markdown("**People in one audience only**")
+        st.dataframe(pd.DataFrame([{
+            "person": e.get("id"), "only in": e.get("only_in"),
+            "events": "; ".join(f"{v.get('event')} at {v.get('at')}" for v in e.get("events") or []) or "none",
+            "traits": ", ".join(f"{k} = {v}" for k, v in (e.get("traits") or {}).items()) or "none",
+            "built to test": e.get("built_for") or "",
+        } for e in examples]), hide_index=True, width="stretch",
+            column_config={"built to test": st.column_config.TextColumn(width="large")})  # fmt: skip
+    for gap in evidence.get("not_probed") or []:
+        st.caption(f"Not probed on the {inert(gap.get('side'))} side: {inert(gap.get('condition'))} ({inert(gap.get('why'))})")
 
 
 def show_judgment(samples: list[dict[str, Any]]) -> None:
@@ -80,5 +129,5 @@ def show_judgment(samples: list[dict[str, Any]]) -> None:
             with st.expander("Raw response"):
                 st.code(item["raw_response"], language=None, wrap_lines=True)
         if item["evidence"]:
-            with st.expander("Execution evidence"):
-                st.json(json.loads(item["evidence"]), expanded=False)
+            with st.expander("What the execution judge ran", expanded=True):
+                show_evidence(json.loads(item["evidence"]))

@@ -96,7 +96,7 @@ def test_with_lists_set_only_annotators_rate_and_only_admins_run_or_import(
 
     for name, admin in (("bo", False), ("ana", True)):
         page = _signed_in_from_list(browser, guarded_server, name)
-        for path, button in (("judge", "Start"), ("data", "Import")):
+        for path, button in (("judge", "Start on demo"), ("data", "Import")):
             menu = {"judge": "Judge", "data": "Import and export"}[path]  # the sidebar: the same session
             page.locator("[data-testid=stSidebarNav] a", has_text=menu).click()  # type: ignore[attr-defined]
             page.wait_for_selector(f"button:has-text('{button}')", timeout=60_000)  # type: ignore[attr-defined]
@@ -104,14 +104,14 @@ def test_with_lists_set_only_annotators_rate_and_only_admins_run_or_import(
             warned = page.locator("text=Only the admins listed in JUDGE_ADMINS").count()  # type: ignore[attr-defined]
             assert bool(warned) != admin, (name, path)
             if path == "judge":
-                assert page.get_by_role("button", name="Start", exact=True).is_disabled() != admin  # type: ignore[attr-defined]
+                assert page.get_by_role("button", name="Start on demo", exact=True).is_disabled() != admin  # type: ignore[attr-defined]
         screenshot(page, f"access-{name}")
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     page.goto(f"{guarded_server.url}/judge?annotator=ana")  # type: ignore[attr-defined]  # a bookmark, a new tab
     page.wait_for_selector("text=Signed in as", timeout=60_000)  # type: ignore[attr-defined]
     _idle(page)
-    assert not page.get_by_role("button", name="Start", exact=True).is_disabled()  # type: ignore[attr-defined]
+    assert not page.get_by_role("button", name="Start on demo", exact=True).is_disabled()  # type: ignore[attr-defined]
 
 
 def _signed_in_from_list(browser: object, server: AppServer, name: str) -> object:

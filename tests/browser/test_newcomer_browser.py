@@ -46,7 +46,7 @@ def test_a_newcomer_rates_runs_the_judge_and_reads_the_agreement(fresh_server: A
     page.goto(f"{fresh_server.url}/judge")  # type: ignore[attr-defined]
     page.wait_for_selector("text=Read a judgment", timeout=60_000)  # type: ignore[attr-defined]
     _idle(page)
-    page.get_by_role("button", name="Start", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Start on demo", exact=True).click()  # type: ignore[attr-defined]
     page.wait_for_selector("text=Run 1 started", timeout=30_000)  # type: ignore[attr-defined]
     page.wait_for_selector("text=Latest: run 1 finished, 200/200 judged, 0 errors", timeout=120_000)  # type: ignore[attr-defined]
     assert page.locator("text=stopped:").count() == 0  # type: ignore[attr-defined]

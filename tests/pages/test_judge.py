@@ -26,7 +26,7 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: 
     at.session_state["annotator"] = "lee"
     at.run()
     assert not at.exception
-    next(b for b in at.button if b.label == "Start").click().run()
+    next(b for b in at.button if b.label.startswith("Start on ")).click().run()
     db = opened(seeded)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (run_store.runs_frame(db).empty or run_store.runs_frame(db)["status"][0] != "finished"):
@@ -36,7 +36,7 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: 
     at.run()
     assert not at.exception
     shown = at.dataframe[0].value
-    assert shown["state"][0] == "finished" and shown["progress"][0] == "12/12"
+    assert shown["State"][0] == "finished" and shown["Judged"][0] == "12/12" and shown["Progress"][0] == 1.0
     text = " ".join(m.value for m in at.markdown)
     assert "Score **" in text
     assert any("Reasoning" in m.value for m in at.markdown)
@@ -47,7 +47,7 @@ def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(seeded: Path
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.radio(key="judge_kind").set_value("llm").run()
     assert any("12 calls" in i.value for i in at.info)
-    next(b for b in at.button if b.label == "Start").click().run()
+    next(b for b in at.button if b.label.startswith("Start on ")).click().run()
     assert any("set OPENAI_API_KEY" in e.value for e in at.error)
     assert run_store.runs_frame(opened(seeded)).empty
 
@@ -55,15 +55,15 @@ def test_an_llm_run_shows_its_cost_estimate_and_names_a_missing_key(seeded: Path
 def test_with_an_admin_list_others_cannot_start_runs(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_ADMINS", "lee")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert next(b for b in at.button if b.label == "Start").disabled
+    assert next(b for b in at.button if b.label.startswith("Start on ")).disabled
     assert any("Only the admins listed in JUDGE_ADMINS can start runs." in m.value for m in at.markdown)
     at.text_input[0].input("sam")  # signing in right here, as someone who is not an admin
     next(b for b in at.button if b.label == "Sign in").click().run()
-    assert next(b for b in at.button if b.label == "Start").disabled
+    assert next(b for b in at.button if b.label.startswith("Start on ")).disabled
     assert any("sam is not one of them" in w.value for w in at.warning)
     at.session_state["annotator"] = "lee"
     at.run()
-    assert not next(b for b in at.button if b.label == "Start").disabled
+    assert not next(b for b in at.button if b.label.startswith("Start on ")).disabled
 
 
 def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
