@@ -18,6 +18,7 @@ __all__ = [
     "JUDGE_KINDS",
     "RUN_STATUSES",
     "add_finished_run",
+    "calibration_runs",
     "create_run",
     "find_run",
     "insert_run",
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
-               "dataset_id", "source", "started_at", "finished_at", "planned", "run_file")  # fmt: skip
+               "dataset_id", "source", "started_at", "finished_at", "planned", "run_file", "calibration_sha256")  # fmt: skip
 
 
 def create_run(db: Database, *, name: str, judge_kind: JudgeKind, status: RunStatus, **fields: Any) -> int:
@@ -54,8 +55,8 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: JudgeKind, status: RunS
     row = cursor.execute(
         """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
                prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at, planned,
-               run_file)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               run_file, calibration_sha256)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         values,
     ).fetchone()
     assert row is not None
@@ -91,14 +92,14 @@ def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
     row = fetch_one(
         db,
         """SELECT r.id, r.name, r.judge_kind, r.provider, r.model, r.prompt_name, r.prompt_version,
-                      r.prompt_hash, r.parameters, d.name, r.status, r.planned
+                      r.prompt_hash, r.parameters, d.name, r.status, r.planned, r.calibration_sha256
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?""",
         [run_id],
     )
     if row is None:
         return None
     keys = ("id", "name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash",
-            "parameters", "dataset", "status", "planned")  # fmt: skip
+            "parameters", "dataset", "status", "planned", "calibration_sha256")  # fmt: skip
     settings = dict(zip(keys, row, strict=True))
     settings["parameters"] = json.loads(settings["parameters"]) if settings["parameters"] else {}
     return settings
@@ -146,3 +147,15 @@ def add_finished_run(
         run_id = insert_run(cursor, **run)
         insert_judgments(cursor, run_id, results, cached)
     return run_id
+
+
+def calibration_runs(db: Database, sha256: str, prompt_name: str, prompt_version: str) -> pd.DataFrame:
+    """Runs of one template version made on one calibration snapshot, newest first, with their progress."""
+    return frame(
+        db,
+        """SELECT r.id, r.status, r.model, r.planned, count(j.id) AS judged, count(j.error) AS errors
+           FROM judge_runs r LEFT JOIN judge_results j ON j.run_id = r.id
+           WHERE r.calibration_sha256 = ? AND r.prompt_name = ? AND r.prompt_version = ?
+           GROUP BY ALL ORDER BY r.id DESC""",
+        [sha256, prompt_name, prompt_version],
+    )

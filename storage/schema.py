@@ -249,6 +249,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         DROP TABLE old_runs;
         """,
     ),
+    (
+        "0009_calibration_sets",
+        """
+        -- A named snapshot of human-rated pairs: which pairs, the consensus each had then, and the split
+        -- (dev: examples may come from it; test: versions are compared on it), with a hash of all of it.
+        CREATE SEQUENCE calibration_ids START 1;
+        CREATE TABLE calibration_sets (
+            id INTEGER PRIMARY KEY DEFAULT nextval('calibration_ids'),
+            name VARCHAR NOT NULL,
+            dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+            sha256 VARCHAR NOT NULL,
+            dev_share DOUBLE NOT NULL CHECK (dev_share >= 0 AND dev_share < 1),
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            UNIQUE (name, sha256)
+        );
+        CREATE TABLE calibration_pairs (
+            set_id INTEGER NOT NULL REFERENCES calibration_sets (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            consensus INTEGER NOT NULL CHECK (consensus BETWEEN 1 AND 5),
+            split VARCHAR NOT NULL CHECK (split IN ('dev', 'test')),
+            PRIMARY KEY (set_id, pair_id)
+        );
+        ALTER TABLE judge_runs ADD COLUMN calibration_sha256 VARCHAR;
+        """,
+    ),
 ]
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "Report",
     "ceiling",
     "compare_runs",
+    "compare_runs_on",
     "consensus",
     "history",
     "match",
@@ -99,11 +100,11 @@ class Report:
         }  # fmt: skip
 
 
-def _matched(db: Database, run_id: int) -> tuple[pd.DataFrame, int, int]:
+def _results(db: Database, run_id: int) -> pd.DataFrame:
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    return match(results, rating_store.ratings_frame(db))
+    return results
 
 
 def match(results: pd.DataFrame, ratings: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
@@ -191,8 +192,15 @@ def rubric_note(db: Database, a: int, b: int) -> str | None:
 
 
 def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed: int = 0) -> Comparison:
-    first, _, _ = _matched(db, a)
-    second, _, _ = _matched(db, b)
+    """Run B against run A on the pairs both judged, against people's current consensus."""
+    return compare_runs_on(db, a, b, rating_store.ratings_frame(db), resamples, seed)
+
+
+def compare_runs_on(
+    db: Database, a: int, b: int, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
+) -> Comparison:
+    """:func:`compare_runs` against the given ratings (a calibration set's consensus, one per pair)."""
+    first, second = ([match(_results(db, run), ratings)[0] for run in (a, b)])
     both = first.join(second["judge"].rename("judge_b"), how="inner")
     human, ja, jb = (both[c].to_numpy() for c in ("human", "judge", "judge_b"))
     cells = np.zeros((5, 5, 5))

@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "run": "execution",
     "runs": "execution",
     "synth": "synth",
+    "calibrate": "calibration",
+    "gate": "calibration",
 }
 HELP: dict[str, str] = {
     "agreement": "how well a judge run agrees with the human ratings",
@@ -38,6 +40,8 @@ HELP: dict[str, str] = {
     "run": "score a dataset with a judge and store the run",
     "runs": "every run: id, name, dataset, judge, status, how many judged",
     "synth": "make pairs from ground truths: request writer + AST generators",
+    "calibrate": "snapshot the rated pairs of a dataset as a named calibration set",
+    "gate": "does a prompt version pass on a calibration set? exit 0 pass, 1 fail, 2 cannot tell",
 }  # fmt: skip
 
 

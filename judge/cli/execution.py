@@ -48,6 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     llm.add_argument("--only-rated", action="store_true", help="only pairs with a human rating")
     llm.add_argument("--sample-size", type=int, help="judge a seeded random sample of this many pairs")
     llm.add_argument("--evidence", action="store_true", help="give the model the execution judge's evidence")
+    llm.add_argument("--calibration", help="judge only the pairs of this calibration set (and record its snapshot)")
     llm.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
     llm.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
     apart = p.add_argument_group("while the app holds the database")
@@ -152,4 +153,5 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         dataset=args.dataset, provider=args.provider, model=args.model, prompt=args.prompt,
         temperature=args.temperature, samples=args.samples, concurrency=args.concurrency,
         only_rated=args.only_rated, sample_size=args.sample_size, evidence=args.evidence, base_url=args.base_url,
+        calibration=args.calibration,
     )  # fmt: skip

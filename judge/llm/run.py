@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from judge.audience import AudienceError
+from judge.calibration import load_set
 from judge.data.records import parse_side
 from judge.errors import JudgeError
 from judge.judgment import Failure, Judgment
@@ -61,6 +62,7 @@ class RunSpec:
     seed: int = 0
     evidence: bool = False  # hand the execution judge's evidence to the model where stored
     base_url: str | None = None
+    calibration: str | None = None  # judge the pairs of this calibration set (its latest snapshot) only
 
     def __post_init__(self) -> None:
         if not 1 <= self.samples <= 20:
@@ -100,6 +102,7 @@ class Plan:
     prompt: Prompt
     rubric: Rubric
     items: tuple[_Item, ...]
+    calibration_sha256: str | None = None
 
     @property
     def graded_by(self) -> dict[str, Any]:
@@ -115,6 +118,13 @@ def plan(db: Database, spec: RunSpec) -> Plan:
     _dataset(db, spec.dataset)
     prompt = judge_prompt(spec.prompt)
     pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
+    snapshot = None
+    if spec.calibration is not None:
+        snapshot = load_set(db, spec.calibration)
+        if snapshot.dataset != spec.dataset:
+            raise JudgeError(f"calibration set {spec.calibration!r} is of dataset {snapshot.dataset!r}, not {spec.dataset!r}")
+        members = set(snapshot.pairs["pair_id"])
+        pairs = [p for p in pairs if p.id in members]
     if spec.sample_size is not None and spec.sample_size < len(pairs):
         pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
@@ -128,7 +138,7 @@ def plan(db: Database, spec: RunSpec) -> Plan:
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
                         spec.base_url)  # fmt: skip
             items.append(_Item(pair.id, sample, call, invalid))
-    return Plan(spec, prompt, rubric, tuple(items))
+    return Plan(spec, prompt, rubric, tuple(items), snapshot.sha256 if snapshot else None)
 
 
 def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
@@ -187,7 +197,7 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
         db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),
-        parameters={**asdict(pinned), "rubric": made.graded_by},
+        parameters={**asdict(pinned), "rubric": made.graded_by}, calibration_sha256=made.calibration_sha256,
         planned=len(made.items),
     )  # fmt: skip
 

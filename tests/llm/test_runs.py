@@ -20,6 +20,7 @@ from judge.llm.prices import Price
 from judge.llm.prompts import PROMPTS_DIR, PromptError
 from storage import Database
 from storage import pairs as pair_store
+from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 from tests.llm.fake_server import FakeProviderServer, Reply, answer
@@ -255,3 +256,23 @@ def test_a_run_records_its_rubric_and_a_changed_rubric_neither_resumes_nor_compa
     spec = stored_spec(db, shared)
     with pytest.raises(PromptError, match="the rubric changed since run"):
         run_llm(db, spec, provider_for("openai", server), resume=shared)
+
+
+def test_a_run_on_a_calibration_set_judges_its_pairs_only_and_records_its_snapshot(
+    db: Database, server: FakeProviderServer
+) -> None:
+    from judge.calibration import gate, snapshot
+
+    add_text_pairs(db, "d", {"one": "event('Order')", "two": "event('Visit')", "three": "event('Cart')"})
+    ids = list(pair_store.pairs_frame(db, "d")["pair_id"])
+    for pair_id in ids[:2]:  # the third pair is not rated: not in the set
+        rating_store.record_rating(db, rating_store.NewRating(int(pair_id), "ana", 4, None, 3.0, f"t{pair_id}"),
+                                   first_only=True)  # fmt: skip
+    made = snapshot(db, "cal", "d", dev_share=0.0)
+    run_id = run_llm(db, RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot@2", calibration="cal"),
+                     provider_for("openai", server))  # fmt: skip
+    assert sorted(result_store.results_frame(db, run_id)["pair_id"]) == sorted(ids[:2])
+    assert run_store.run_settings(db, run_id)["calibration_sha256"] == made.sha256  # type: ignore[index]
+    assert gate(db, "cal", "judge-cot@2").code == 2  # nothing to pass named: it cannot tell
+    passed = gate(db, "cal", "judge-cot@2", {"within_one": 0.5})  # the fake judge answers 4 or 5 to people's 4
+    assert passed.code == 0 and passed.figures["run"] == run_id, passed.reason

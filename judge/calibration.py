@@ -1,0 +1,210 @@
+"""Calibration sets, and the gate that reads them.
+
+A calibration set is a named snapshot of a dataset's human-rated pairs: which pairs, the consensus each
+had at that moment (the lower median of the current ratings, as every figure uses), and a fixed split
+into dev pairs (where examples may come from) and test pairs (where versions are compared), with a hash
+of all of it. Runs made for alignment are made on a set and store its hash. When ratings change later,
+the set is stale: its figures say so, and a new snapshot is one call away.
+
+The gate answers "may this prompt version ship?" from stored results alone, with no key: 0 it passes,
+1 it fails, 2 it cannot tell (no run, an incomplete run, a stale set, or too few pairs for the interval
+to decide). It fails closed: a pass needs the whole 95% interval on the right side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from judge.agreement.report import FIGURES, compare_runs_on, consensus, report_from
+from judge.errors import JudgeError
+from storage import Database
+from storage import calibration as calibration_store
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
+
+__all__ = ["CalibrationSet", "GateResult", "Verdict", "gate", "load_set", "snapshot", "stale"]
+
+DEV_SHARE = 0.2
+Verdict = Literal[0, 1, 2]
+
+
+@dataclass(frozen=True)
+class CalibrationSet:
+    id: int
+    name: str
+    dataset: str
+    sha256: str
+    dev_share: float
+    pairs: pd.DataFrame  # pair_id, consensus, split
+
+    @property
+    def test_pairs(self) -> list[int]:
+        return [int(p) for p in self.pairs.loc[self.pairs["split"] == "test", "pair_id"]]
+
+    @property
+    def dev_pairs(self) -> list[int]:
+        return [int(p) for p in self.pairs.loc[self.pairs["split"] == "dev", "pair_id"]]
+
+
+def _current(db: Database, dataset: str) -> pd.Series:
+    """Consensus now, per rated pair of ``dataset``."""
+    ratings = rating_store.ratings_frame(db, dataset)
+    return consensus(ratings) if not ratings.empty else pd.Series(dtype=int)
+
+
+def _split(external_id: str, name: str, dev_share: float) -> str:
+    """dev or test, fixed by the pair and the set's name: the same pair stays on its side in every snapshot."""
+    draw = int(hashlib.sha256(f"{name}\0{external_id}".encode()).hexdigest()[:12], 16) / 16**12
+    return "dev" if draw < dev_share else "test"
+
+
+def _digest(rows: list[tuple[int, int, str]]) -> str:
+    return hashlib.sha256(json.dumps(sorted(rows)).encode()).hexdigest()
+
+
+def snapshot(db: Database, name: str, dataset: str, *, dev_share: float = DEV_SHARE, by: str | None = None) -> CalibrationSet:
+    """A new snapshot of set ``name``: every rated pair of ``dataset`` with its consensus now. The same
+    ratings give the same hash, so asking twice without a change returns the snapshot there is."""
+    if not name.strip():
+        raise JudgeError("a calibration set needs a name")
+    if not 0 <= dev_share < 1:
+        raise JudgeError(f"the dev share is from 0 to below 1, not {dev_share}")
+    dataset_key = pair_store.dataset_id(db, dataset)
+    if dataset_key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    earlier = calibration_store.latest_set(db, name)
+    if earlier is not None and earlier.dataset != dataset:
+        raise JudgeError(f"calibration set {name!r} is of dataset {earlier.dataset!r}; give a set of {dataset!r} "
+                         "another name")  # fmt: skip
+    now = _current(db, dataset)
+    if now.empty:
+        raise JudgeError(f"nobody has rated a pair of {dataset!r} yet: a calibration set is made of rated pairs")
+    external = pair_store.pairs_frame(db, dataset).set_index("pair_id")["external_id"]
+    rows = [(int(p), int(c), _split(str(external[p]), name, dev_share)) for p, c in now.items()]
+    sha = _digest(rows)
+    if earlier is not None and earlier.sha256 == sha:
+        return load_set(db, name)
+    calibration_store.add_set(db, name, dataset_key, sha, dev_share, by, rows)
+    return load_set(db, name)
+
+
+def load_set(db: Database, name: str) -> CalibrationSet:
+    """The latest snapshot of set ``name``."""
+    stored = calibration_store.latest_set(db, name)
+    if stored is None:
+        raise JudgeError(f"no calibration set named {name!r} (make one with judge calibrate {name} --dataset D)")
+    return CalibrationSet(stored.id, stored.name, stored.dataset, stored.sha256, stored.dev_share,
+                          calibration_store.set_pairs(db, stored.id))  # fmt: skip
+
+
+def stale(db: Database, calibration: CalibrationSet) -> list[int]:
+    """The set's pairs whose consensus is not what it was at the snapshot (also: no longer rated)."""
+    now = _current(db, calibration.dataset)
+    then = calibration.pairs.set_index("pair_id")["consensus"]
+    return sorted(int(p) for p, c in then.items() if p not in now.index or int(now[p]) != int(c))
+
+
+@dataclass(frozen=True)
+class GateResult:
+    code: Verdict
+    reason: str
+    figures: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"exit": self.code, "reason": self.reason, **self.figures}, default=str)
+
+
+def _run_of(db: Database, calibration: CalibrationSet, prompt: str) -> tuple[int | None, str]:
+    """The latest finished, complete run of ``prompt`` (NAME@VERSION) on the set; or None and why not."""
+    name, _, version = prompt.partition("@")
+    if not version:
+        return None, f"name the version: --prompt {name}@VERSION"
+    runs = run_store.calibration_runs(db, calibration.sha256, name, version)
+    if runs.empty:
+        return None, f"no run of {prompt} on calibration set {calibration.name} as it is now (snapshot {calibration.sha256[:8]})"
+    latest = runs.iloc[0]
+    if latest["status"] != "finished" or (pd.notna(latest["planned"]) and latest["judged"] < latest["planned"]):
+        return None, f"run {latest['id']} of {prompt} is {latest['status']}, {latest['judged']} of {latest['planned']} judged"
+    return int(latest["id"]), ""
+
+
+def _human(calibration: CalibrationSet, pair_ids: list[int]) -> pd.DataFrame:
+    """The set's consensus as the ratings every figure is computed against (one per pair)."""
+    chosen = calibration.pairs[calibration.pairs["pair_id"].isin(pair_ids)]
+    return pd.DataFrame({"pair_id": chosen["pair_id"], "score": chosen["consensus"]})
+
+
+def gate(
+    db: Database,
+    calibration_name: str,
+    prompt: str,
+    minimum: dict[str, float] | None = None,
+    no_worse_than: str | None = None,
+    tolerance: float = 0.0,
+) -> GateResult:
+    """Whether ``prompt`` passes on the test pairs of the set: each figure of ``minimum`` at least its value
+    (the interval's lower bound, not the point, must clear it), and no worse than ``no_worse_than`` on the
+    same pairs beyond ``tolerance`` (the paired interval's lower bound of the difference)."""
+    if not minimum and no_worse_than is None:
+        return GateResult(2, "name what it must pass: --min FIGURE=VALUE (e.g. within_one=0.85) or --no-worse-than")
+    try:
+        calibration = load_set(db, calibration_name)
+    except JudgeError as e:
+        return GateResult(2, str(e))
+    changed = stale(db, calibration)
+    if changed:
+        return GateResult(2, f"stale: the consensus of {len(changed)} pair(s) of calibration set {calibration.name} "
+                             "changed since its snapshot; take a new snapshot and run again")  # fmt: skip
+    run_id, why = _run_of(db, calibration, prompt)
+    if run_id is None:
+        return GateResult(2, why)
+    test = calibration.test_pairs
+    results = result_store.results_frame(db, run_id)
+    results = results[results["pair_id"].isin(test)]
+    if results.empty:
+        return GateResult(2, f"run {run_id} judged none of the set's {len(test)} test pairs")
+    result = report_from(run_id, results, _human(calibration, test))
+    figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": calibration.name,
+                                  "snapshot": calibration.sha256[:12]}  # fmt: skip
+    failed, unsure = [], []
+    for key, wanted in (minimum or {}).items():
+        if key not in FIGURES:
+            return GateResult(2, f"unknown figure {key!r}; one of {', '.join(FIGURES)}")
+        figure = result.figure(key)
+        figures[key] = {"value": figure.value, "low": figure.low, "high": figure.high, "min": wanted}
+        if figure.value is None or figure.low is None or figure.high is None:
+            unsure.append(f"{key} cannot be computed on {result.n} pairs")
+        elif figure.high < wanted:
+            failed.append(f"{key} {figure.value:.3f} (95% interval {figure.low:.3f} to {figure.high:.3f}) is below {wanted}")
+        elif figure.low < wanted:
+            unsure.append(f"{key} {figure.value:.3f}: its 95% interval {figure.low:.3f} to {figure.high:.3f} "
+                          f"straddles {wanted} on {result.n} pairs")  # fmt: skip
+    if no_worse_than is not None:
+        base_id, why = _run_of(db, calibration, no_worse_than)
+        if base_id is None:
+            return GateResult(2, why, figures)
+        key = next(iter(minimum or {"within_one": 0.0}))
+        comparison = compare_runs_on(db, base_id, run_id, _human(calibration, test))
+        change = next(d for d in comparison.differences if d.key == key)
+        figures["against"] = {"run": base_id, "prompt": no_worse_than, "figure": key, "difference": change.difference,
+                              "low": change.low, "high": change.high}  # fmt: skip
+        if change.difference is None or change.low is None or change.high is None:
+            unsure.append(f"the change of {key} against {no_worse_than} cannot be computed")
+        elif change.high < -tolerance:
+            failed.append(f"{key} is worse than {no_worse_than} by {-change.difference:.3f} (95% paired interval "
+                          f"{change.low:+.3f} to {change.high:+.3f})")  # fmt: skip
+        elif change.low < -tolerance:
+            unsure.append(f"against {no_worse_than}, {key} changes by {change.difference:+.3f}, 95% paired interval "
+                          f"{change.low:+.3f} to {change.high:+.3f}: it may be worse")  # fmt: skip
+    if failed:
+        return GateResult(1, "fails: " + "; ".join(failed), figures)
+    if unsure:
+        return GateResult(2, "cannot tell: " + "; ".join(unsure), figures)
+    return GateResult(0, f"passes on {result.n} test pairs of {calibration.name}", figures)

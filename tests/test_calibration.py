@@ -1,0 +1,106 @@
+"""Calibration sets and the gate: snapshots with a fixed split, staleness, and exit codes that fail closed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from judge.calibration import gate, load_set, snapshot, stale
+from judge.cli import main
+from judge.judgment import Judgment
+from storage import Database
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
+from tests.conftest import text_pair
+
+PAIRS = 60
+
+
+def rated(db: Database, count: int = PAIRS) -> None:
+    pair_store.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(count)])
+    for i in range(count):
+        rating = rating_store.NewRating(i + 1, "ana", 1 + i % 5, None, 5.0, f"t{i}")
+        rating_store.record_rating(db, rating, first_only=True)
+
+
+def a_run(db: Database, name: str, version: str, sha: str, off_by: int, status: str = "finished") -> int:
+    """A run of template NAME@VERSION on the snapshot ``sha`` whose scores are people's moved by ``off_by``."""
+    pairs = load_set(db, "cal").pairs
+    run = run_store.create_run(db, name=f"{name}@{version}", judge_kind="llm", status=status,  # type: ignore[arg-type]
+                               prompt_name=name, prompt_version=version, calibration_sha256=sha, planned=len(pairs))  # fmt: skip
+    scores = [min(5, max(1, int(c) + (off_by if i % 3 else 0))) for i, c in enumerate(pairs["consensus"])]
+    result_store.add_judgments(db, run, [Judgment("llm", s, "r").of(int(p)) for p, s in zip(pairs["pair_id"], scores, strict=True)])
+    return run
+
+
+def test_a_snapshot_keeps_its_split_and_the_same_ratings_give_the_same_snapshot(db: Database) -> None:
+    rated(db)
+    first = snapshot(db, "cal", "d", dev_share=0.25)
+    assert len(first.pairs) == PAIRS and 0 < len(first.dev_pairs) < len(first.test_pairs)
+    assert snapshot(db, "cal", "d", dev_share=0.25).sha256 == first.sha256  # nothing changed: the same one
+    rating_store.record_rating(db, rating_store.NewRating(1, "ana", 5, None, 5.0, "edit"), first_only=False)
+    assert stale(db, first) == [1]
+    second = snapshot(db, "cal", "d", dev_share=0.25)
+    assert second.sha256 != first.sha256 and not stale(db, second)
+    assert first.dev_pairs == second.dev_pairs  # a pair stays on its side of the split
+
+
+def test_the_gate_passes_a_good_version_fails_a_bad_one_and_compares_them_paired(db: Database) -> None:
+    rated(db)
+    sha = snapshot(db, "cal", "d").sha256
+    a_run(db, "judge-cot", "3", sha, off_by=0)
+    a_run(db, "judge-cot", "4", sha, off_by=3)
+    good = gate(db, "cal", "judge-cot@3", {"within_one": 0.85})
+    assert good.code == 0, good.reason
+    bad = gate(db, "cal", "judge-cot@4", {"within_one": 0.85})
+    assert bad.code == 1 and "below 0.85" in bad.reason
+    assert gate(db, "cal", "judge-cot@4", {"within_one": 0.0}, no_worse_than="judge-cot@3").code == 1
+    better = gate(db, "cal", "judge-cot@3", {"within_one": 0.0}, no_worse_than="judge-cot@4")
+    assert better.code == 0 and better.figures["against"]["difference"] > 0  # type: ignore[index]
+
+
+def test_the_gate_cannot_tell_when_ratings_changed_a_run_is_missing_unfinished_or_the_pairs_are_few(
+    db: Database,
+) -> None:
+    rated(db)
+    sha = snapshot(db, "cal", "d").sha256
+    assert gate(db, "cal", "judge-cot@3", {"within_one": 0.85}).code == 2  # no run yet
+    a_run(db, "judge-cot", "5", sha, off_by=0, status="running")
+    unfinished = gate(db, "cal", "judge-cot@5", {"within_one": 0.85})
+    assert unfinished.code == 2 and "running" in unfinished.reason
+    a_run(db, "judge-cot", "3", sha, off_by=0)
+    assert gate(db, "cal", "judge-cot@3", {"within_one": 0.85}).code == 0
+    rating_store.record_rating(db, rating_store.NewRating(2, "ana", 5, None, 5.0, "edit"), first_only=False)
+    after = gate(db, "cal", "judge-cot@3", {"within_one": 0.85})
+    assert after.code == 2 and after.reason.startswith("stale")
+    assert gate(db, "nope", "judge-cot@3", {"within_one": 0.85}).code == 2
+    assert gate(db, "cal", "judge-cot@3").code == 2  # no criterion named: nothing can pass
+
+
+def test_too_few_pairs_for_the_interval_to_decide_is_not_a_pass(db: Database) -> None:
+    rated(db, count=8)
+    sha = snapshot(db, "cal", "d", dev_share=0.0).sha256
+    a_run(db, "judge-cot", "3", sha, off_by=2)  # two of three moved by 2: about a third within one
+    result = gate(db, "cal", "judge-cot@3", {"within_one": 0.5})
+    assert result.code == 2 and "straddles" in result.reason
+
+
+def test_the_command_exits_with_the_gates_code_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "g.duckdb"
+    db = Database(path)
+    rated(db)
+    assert main(["calibrate", "cal", "--dataset", "d", "--db", str(path)]) == 0
+    sha = load_set(db, "cal").sha256
+    a_run(db, "judge-cot", "3", sha, off_by=0)
+    db.close()
+    capsys.readouterr()
+    assert main(["gate", "--calibration", "cal", "--prompt", "judge-cot@3", "--min", "within_one=0.85",
+                 "--json", "--db", str(path)]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["exit"] == 0
+    assert main(["gate", "--calibration", "cal", "--prompt", "judge-cot@9", "--min", "exact=0.5", "--db", str(path)]) == 2
+    assert "no run of judge-cot@9" in capsys.readouterr().out
+    assert main(["gate", "--calibration", "cal", "--prompt", "judge-cot@3", "--min", "within_one", "--db", str(path)]) == 2
