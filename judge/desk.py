@@ -7,6 +7,7 @@ and dataset it was drawn for: a score never lands on a pair the person did not s
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
@@ -70,18 +71,28 @@ class Desk:
     def _show(self, pair_id: int | None, *, editing: bool, score: int | None, note: str | None = None) -> None:
         state = self.state
         state["pair_id"], state["editing"], state["score"] = pair_id, editing, score
-        state["token"], state["shown_at"] = uuid.uuid4().hex, self.clock()
+        state["token"], state["shown_at"] = self.showing(pair_id), self.clock()
         if note is not None:
             state[f"note-{state['token']}"] = note
 
+    def showing(self, pair_id: int | None) -> str:
+        """The id of this showing of a pair: the same for the same person, pair and number of ratings they
+        gave it, so that a page drawn again by a restarted server has the same keys and a key pressed across
+        the restart still lands on the pair it was pressed for; a new one once they rated it."""
+        if pair_id is None:
+            return uuid.uuid4().hex
+        given = rating_store.events_of(self.db, self.annotator, pair_id)
+        return hashlib.sha256(f"{self.annotator}\0{self.dataset}\0{pair_id}\0{given}".encode()).hexdigest()[:24]
+
     def submit(self, pair_id: int, dataset: int, token: str, note_key: str, score: int) -> None:
-        """Save ``score`` for the pair the key was drawn for; the next pair comes on the next screen."""
+        """Save ``score`` for the pair the key was drawn for; the next pair comes on the next screen. The
+        same showing and score twice (a double press, a rerun) is saved once."""
         state = self.state
         try:
             outcome = annotation.submit_rating(
                 self.db, self.settings, pair_id=pair_id, annotator=self.annotator, score=score,
                 note=state.get(note_key, ""), seconds=self.clock() - state.get("shown_at", self.clock()),
-                token=token, editing=bool(state.get("editing")), dataset=dataset,
+                token=f"{token}-{score}", editing=bool(state.get("editing")), dataset=dataset,
             )  # fmt: skip
         except JudgeError as e:
             state["flash"] = ("error", str(e))

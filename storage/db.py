@@ -48,7 +48,13 @@ class Database:
             raise StorageError(f"cannot open the database {self.path}: {e}") from e
         self._write_lock = threading.RLock()
         with self._write_lock:
-            migrate(self._connection)
+            try:
+                migrate(self._connection)
+            except duckdb.Error as e:  # each migration is one transaction: the file is as it was before it
+                self._connection.close()
+                reason = str(e).split("\n", 1)[0]
+                raise StorageError(f"cannot bring the database {self.path} up to date, so it was left as it was "
+                                   f"(the app and the command line cannot use it until it is fixed): {reason}") from e
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor: use one per call, never share it between threads."""

@@ -18,6 +18,7 @@ __all__ = [
     "Progress",
     "add_ratings",
     "annotator_history",
+    "events_of",
     "progress",
     "queue",
     "rated_count",
@@ -239,3 +240,9 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
            WHERE r.pair_id = ? ORDER BY r.id""",
         [pair_id],
     )
+
+
+def events_of(db: Database, annotator: str, pair_id: int) -> int:
+    """How many rating events this annotator has given this pair (0: never rated it)."""
+    row = fetch_one(db, "SELECT count(*) FROM rating_events WHERE annotator = ? AND pair_id = ?", [annotator, pair_id])
+    return int(row[0]) if row else 0

@@ -202,8 +202,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO judge_runs
             SELECT id, name, judge_kind, provider, model, prompt_name, prompt_version, prompt_hash, parameters,
                    dataset_id, status, source, created_at, started_at, finished_at,
-                   TRY_CAST(json_extract(parameters, '$.calls') AS INTEGER),
-                   json_extract_string(parameters, '$.run_file')
+                   -- a planned count below 0 (an old run file could carry one) is no count at all
+                   CASE WHEN TRY_CAST(json_extract(parameters, '$.calls') AS INTEGER) >= 0
+                        THEN TRY_CAST(json_extract(parameters, '$.calls') AS INTEGER) END,
+                   -- one run file imported twice at once made two runs: the first one keeps its token
+                   CASE WHEN row_number() OVER (PARTITION BY json_extract_string(parameters, '$.run_file')
+                                                ORDER BY id) = 1
+                        THEN json_extract_string(parameters, '$.run_file') END
             FROM old_runs;
         CREATE TABLE judge_results (
             id BIGINT PRIMARY KEY DEFAULT nextval('result_ids'),

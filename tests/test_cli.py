@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SHOES = "event('Shoes Bought').where( property('price') >= 100 ).within(7 days).count() >= 1"
 
 
@@ -200,3 +202,27 @@ def test_help_and_the_audience_commands_import_nothing_they_do_not_use() -> None
     assert result.returncode == 0, result.stderr
     listed = judge("--help").stdout
     assert all(name in listed for name in ("parse", "render", "import", "export", "run", "agreement", "synth"))
+
+
+def test_a_resumed_run_goes_on_with_its_own_judge_whatever_judge_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from judge.cli import main
+    from judge.demo.store import store_demo
+    from storage import Database
+    from storage import results as result_store
+    from storage import runs as run_store
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "r.duckdb"
+    db = Database(path)
+    store_demo(db, 4)
+    run = run_store.create_run(db, name="llm", judge_kind="llm", status="running", provider="openai", model="m",
+                               prompt_name="judge-cot", prompt_version="2", dataset_id=1,
+                               parameters={"dataset": "demo", "provider": "openai", "model": "m", "prompt": "judge-cot@2"})  # fmt: skip
+    db.close()
+    assert main(["run", "--resume", str(run), "--dataset", "demo", "--db", str(path)]) == 2
+    assert "OPENAI_API_KEY" in capsys.readouterr().err  # it went on as the LLM run it is, and needs its key
+    db = Database(path)
+    assert result_store.results_frame(db, run).empty  # no execution-judge result in an LLM run
+    db.close()

@@ -63,7 +63,7 @@ def test_the_pages_call_the_library_never_storage() -> None:
 
 
 def test_the_legacy_pages_workaround_still_matches_streamlit() -> None:
-    """ui.resources leaves Streamlit's legacy pages/ mode through a private attribute (there is no setting);
+    """ui.serve leaves Streamlit's legacy pages/ mode through a private attribute (there is no setting);
     if Streamlit renames it or stops reading it, this fails before the app quietly shows two menus."""
     import inspect
 
@@ -71,7 +71,7 @@ def test_the_legacy_pages_workaround_still_matches_streamlit() -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner import script_runner
 
-    from ui.resources import LEGACY_PAGES_FLAG
+    from ui.serve import LEGACY_PAGES_FLAG
 
     assert LEGACY_PAGES_FLAG in vars(PagesManager)
     assert f"if PagesManager.{LEGACY_PAGES_FLAG}:" in inspect.getsource(script_runner)  # runs pages/ the old way

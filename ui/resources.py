@@ -19,6 +19,7 @@ from judge.config import Settings
 from judge.errors import JudgeError
 from judge.jobs import Jobs
 from storage import Database, StorageError
+from ui.serve import LEGACY_PAGES_FLAG
 from ui.text import inert
 
 __all__ = ["database", "jobs", "keys", "read", "settings"]
@@ -27,7 +28,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 READ_TTL = 600  # seconds a read stays cached at most, also without a write
 READ_ENTRIES = 256
-LEGACY_PAGES_FLAG = "uses_pages_directory"
 
 
 def _secrets() -> dict[str, str]:
@@ -70,15 +70,9 @@ def database() -> Database:
 
 
 def _through_app() -> None:
-    """Run every page through app.py's navigation, even when opened by its URL on a fresh server.
-
-    Until app.py has called ``st.navigation`` once, Streamlit treats a ``pages/`` folder the
-    legacy way and runs a page opened by URL without app.py (no page config, the file names
-    as a second menu). Every page asks for the database first, so here is where to leave that
-    mode and rerun through app.py.
-    """
-    # Streamlit has no setting for this: its PagesManager keeps the mode in a private class attribute, which
-    # st.navigation sets to False. tests/test_layering.py fails the day that attribute or its use changes.
+    """Run every page through app.py's navigation, also on a server started with ``streamlit run`` rather
+    than ``python -m ui.serve`` (which leaves Streamlit's legacy pages/ mode before any session starts;
+    see there): here the first run of a session on a fresh server leaves it, and reruns through app.py."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if getattr(PagesManager, LEGACY_PAGES_FLAG, None):

@@ -98,10 +98,20 @@ def _run(args: argparse.Namespace) -> None:
         raise DatabaseBusyError(f"{e} To judge while the app runs, download the dataset's pairs on its Import "
                                 "page and run with --pairs PAIRS.jsonl --out RUN.jsonl; then import RUN.jsonl "
                                 "there.") from e  # fmt: skip
-    if args.judge == "execution":
-        if not args.dataset:
+    kind, dataset = args.judge, args.dataset
+    if args.resume:  # a run goes on as it was started: with its own judge and dataset
+        from storage import runs as run_store
+
+        stored = run_store.run_settings(db, args.resume)
+        if stored is None:
+            raise JudgeError(f"no run with id {args.resume}")
+        if stored["judge_kind"] not in ("execution", "llm"):
+            raise JudgeError(f"run {args.resume} was imported ({stored['judge_kind']}); only runs made here resume")
+        kind, dataset = stored["judge_kind"], stored["dataset"]
+    if kind == "execution":
+        if not dataset:
             raise JudgeError("--dataset is required")
-        run_id = run_execution(db, args.dataset, resume=args.resume, workers=args.workers, progress=_show)
+        run_id = run_execution(db, dataset, resume=args.resume, workers=args.workers, progress=_show)
     else:
         run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
     print(file=sys.stderr)

@@ -75,10 +75,11 @@ def _read_csv(path: Path) -> list[dict[str, Any]]:
         doubled = sorted({name for name in header if header.count(name) > 1})
         if doubled:
             raise FileFormatError(f"{path.name}, header: the column {doubled[0]!r} is given twice")
-        rows = []
-        for number, fields in enumerate(reader, start=1):
-            if not fields:
+        rows: list[dict[str, Any]] = []
+        for fields in reader:
+            if not fields:  # a blank line is no row: rows are numbered as the importers number them
                 continue
+            number = len(rows) + 1
             if len(fields) != len(header):
                 raise FileFormatError(f"{path.name}, row {number}: {len(fields)} fields where the header has "
                                       f"{len(header)} ({', '.join(header)})")  # fmt: skip
@@ -123,7 +124,7 @@ def _check_parquet(path: Path) -> None:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is no data
     except UnicodeDecodeError as e:
         raise FileFormatError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
     for number, line in enumerate(text.splitlines(), start=1):
@@ -142,9 +143,10 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in row.items():
-        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        value = value.tolist() if hasattr(value, "tolist") else value  # numpy -> Python (an array -> a list)
+        if value is None or (isinstance(value, str) and value == "") or (isinstance(value, float) and math.isnan(value)):
             continue
-        out[str(key)] = value.tolist() if hasattr(value, "tolist") else value  # numpy -> Python
+        out[str(key)] = value
     return out
 
 

@@ -184,12 +184,22 @@ def _optional_number(row: dict[str, Any], field: str) -> float | None:
 
 
 def _timestamp(row: dict[str, Any], field: str) -> Any:
-    if row.get(field) is None:
+    """A moment in UTC without a zone (as stored): a time with a zone is converted to UTC, one without is
+    taken as UTC; a bare number is refused (seconds or milliseconds since when?)."""
+    value = row.get(field)
+    if value is None:
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise RowInvalid(field, f"write the date and time, e.g. 2026-12-01T09:30:00Z, not the number {value!r}")
     try:
-        return pd.Timestamp(row[field]).tz_localize(None).to_pydatetime()
+        moment = pd.Timestamp(value)
     except (TypeError, ValueError):
-        raise RowInvalid(field, f"not a date and time: {row[field]!r}") from None
+        raise RowInvalid(field, f"not a date and time: {value!r}") from None
+    if pd.isna(moment):
+        raise RowInvalid(field, f"not a date and time: {value!r}")
+    if moment.tzinfo is not None:
+        moment = moment.tz_convert("UTC").tz_localize(None)
+    return moment.to_pydatetime()
 
 
 def _digest(parts: list[Any]) -> str:

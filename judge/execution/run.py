@@ -48,6 +48,10 @@ def run_execution(
 ) -> int:
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
     rubric = rubric or current_rubric()
+    if resume is not None:
+        stored = run_store.run_settings(db, resume)
+        if stored is None or stored["judge_kind"] != JUDGE_NAME or stored["dataset"] != dataset:
+            raise JudgeError(f"run {resume} is not an execution-judge run of dataset {dataset!r}; it cannot go on here")
     run_id = resume or new_execution_run(db, dataset, rubric)
     done = result_store.judged_pairs(db, run_id)
     todo = [p for p in pair_store.audience_pairs(db, dataset) if p[0] not in done]

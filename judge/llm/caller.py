@@ -94,6 +94,7 @@ class Caller:
         self._known: dict[str, cache_store.CachedAnswer] = {}
         self._new: dict[str, cache_store.CachedAnswer] = {}
         self._looked_up: set[str] = set()  # keys the cache was asked about already
+        self._inflight: dict[str, asyncio.Future[cache_store.CachedAnswer]] = {}  # calls on their way, by key
         self._lock = threading.Lock()
 
     async def prefetch(self, calls: Sequence[Call]) -> None:
@@ -111,6 +112,8 @@ class Caller:
         if hit is None and key not in self._looked_up:  # a call not prefetched: one lookup of its own
             found = await asyncio.to_thread(cache_store.cached_answers, self.db, [key])
             hit = found.get(key)
+        if hit is None and key in self._inflight:  # the same call on its way (identical pairs): its answer
+            hit = await asyncio.shield(self._inflight[key])
         self.usage.calls += 1
         if hit is not None:
             self.usage.cached += 1
@@ -119,14 +122,28 @@ class Caller:
         provider = self.providers.get(call.provider)
         if provider is None:
             raise JudgeError(f"no provider given for {call.provider}")
-        async with self._gate:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled(f"cancelled before calling {call.model}")
-            started = time.perf_counter()
-            completion = await provider.complete(call.request)
-            latency = (time.perf_counter() - started) * 1000
+        waiting: asyncio.Future[cache_store.CachedAnswer] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = waiting
+        try:
+            async with self._gate:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"cancelled before calling {call.model}")
+                started = time.perf_counter()
+                completion = await provider.complete(call.request)
+                latency = (time.perf_counter() - started) * 1000
+        except asyncio.CancelledError:
+            waiting.cancel()
+            raise
+        except BaseException as e:
+            waiting.set_exception(e)
+            waiting.exception()  # read here, so that nobody waiting is no warning
+            raise
+        finally:
+            del self._inflight[key]
+        answer = cache_store.CachedAnswer(completion.text, completion.input_tokens, completion.output_tokens)
+        waiting.set_result(answer)
         with self._lock:
-            self._new[key] = cache_store.CachedAnswer(completion.text, completion.input_tokens, completion.output_tokens)
+            self._new[key] = answer
         return Reply(completion.text, completion.input_tokens, completion.output_tokens,
                       self._paid(call.model, completion.input_tokens, completion.output_tokens), False, latency)  # fmt: skip
 

@@ -217,7 +217,9 @@ def run_llm(
     made = made or plan(db, spec)
     run_id = resume if resume is not None else new_llm_run(db, spec, made)
     stored = run_store.run_settings(db, run_id)
-    if stored is not None and stored["prompt_hash"] not in (None, made.prompt.sha256):
+    if stored is None or stored["judge_kind"] != JUDGE_NAME:
+        raise JudgeError(f"run {run_id} is not an LLM judge run; it cannot go on as one")
+    if stored["prompt_hash"] not in (None, made.prompt.sha256):
         raise PromptError(
             f"prompt {made.prompt.label} changed since run {run_id} started; it cannot be resumed with it"
         )

@@ -22,7 +22,7 @@ from judge.errors import JudgeError
 from judge.judgment import Judgment
 from judge.llm.prompts import PromptError
 from judge.llm.run import JUDGE_NAME
-from storage import Database
+from storage import Database, RefusedError
 from storage import pairs as pair_store
 from storage import results as result_store
 from storage import runs as run_store
@@ -64,6 +64,8 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
                if not isinstance(header.get(k), str)]  # fmt: skip
     if missing:
         raise JudgeError(f"{path.name}, row 1: the run lacks {', '.join(missing)}")
+    if not isinstance(header.get("parameters", {}), dict):
+        raise JudgeError(f"{path.name}, row 1: parameters is an object of the run's settings, not {header['parameters']!r}")
     earlier = run_store.run_with_token(db, header["token"])
     if earlier is not None:
         return ImportReport(0, len(lines))
@@ -96,7 +98,12 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
            "prompt_version": header["prompt_version"], "prompt_hash": header["prompt_hash"],
            "parameters": header.get("parameters", {}), "dataset_id": pair_store.dataset_id(db, header["dataset"]),
            "source": path.name, "run_file": header["token"], "planned": planned}  # fmt: skip
-    run_store.add_finished_run(db, run, results, cached)
+    try:
+        run_store.add_finished_run(db, run, results, cached)
+    except RefusedError:  # the same file imported meanwhile (another tab, the command line): it is there once
+        if run_store.run_with_token(db, header["token"]) is None:
+            raise
+        return ImportReport(0, len(lines))
     return ImportReport(len(results), 0)
 
 

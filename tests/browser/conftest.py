@@ -39,7 +39,7 @@ class AppServer:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+            sys.executable, "-m", "ui.serve", "--server.headless", "true",
             "--server.address", "127.0.0.1", "--server.port", str(self.port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ]  # fmt: skip

@@ -68,3 +68,4 @@ def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_the_app(
     menu = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Audience language" in menu and "app" not in menu.split()  # app.py's menu, not the file names
     screenshot(page, "judge-by-url")
+

@@ -368,3 +368,46 @@ def test_a_refused_import_leaves_every_table_as_it_was(db: Database, tmp_path: P
     with pytest.raises(JudgeError, match="row 2"):
         importer(db, write_jsonl(tmp_path / f"{what}.jsonl", bad[what]), into)
     assert snapshot(db) == before
+
+
+def test_a_rating_time_with_a_zone_is_stored_in_utc_and_a_bare_number_or_nat_is_that_rows_error(
+    db: Database, tmp_path: Path
+) -> None:
+    rated(db, tmp_path)
+    path = tmp_path / "r.csv"
+    path.write_text("external_id,annotator,score,created_at\np1,bob,4,2024-01-01T10:00:00+02:00\n"
+                    "p2,bob,3,2024-01-01T10:00:00\n", encoding="utf-8")  # fmt: skip
+    assert import_ratings(db, path, "d").added == 2
+    times = rating_store.ratings_frame(db, "d", current_only=False).query("annotator == 'bob'")["created_at"]
+    assert [str(t) for t in times] == ["2024-01-01 08:00:00", "2024-01-01 10:00:00"]
+    before = snapshot(db)
+    for bad, message in ((1700000000, "not the number"), ("NaT", "not a date and time")):
+        with pytest.raises(ImportRejected, match=f"row 1, field 'created_at': .*{message}"):
+            import_ratings(db, write_jsonl(tmp_path / "t.jsonl", [{"external_id": "p1", "annotator": "cy", "score": 2,
+                                                                    "created_at": bad}]), "d")  # fmt: skip
+    assert snapshot(db) == before
+
+
+def test_blank_lines_do_not_shift_row_numbers_and_a_byte_order_mark_is_no_data(db: Database, tmp_path: Path) -> None:
+    rated(db, tmp_path)
+    path = tmp_path / "r.csv"
+    path.write_text("external_id,annotator,score\n\np1,bob,4\n\np2,bob,9\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="row 2, field 'score'"):
+        import_ratings(db, path, "d")
+    path.write_text("external_id,annotator,score\n\np1,bob,4\n\np2,bob\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="row 2: 2 fields"):
+        import_ratings(db, path, "d")
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"external_id": "p1", "annotator": "bob", "score": 4}).encode() + b"\n")
+    assert import_ratings(db, bom, "d").added == 1
+
+
+def test_a_parquet_cell_holding_a_list_is_a_rows_error_not_a_crash(db: Database, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rated(db, tmp_path)
+    path = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"external_id": ["p1"], "annotator": ["bob"], "score": [[4, 5]]}), path)
+    with pytest.raises(ImportRejected, match="row 1, field 'score'"):
+        import_ratings(db, path, "d")

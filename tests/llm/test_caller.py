@@ -58,3 +58,16 @@ def test_everything_that_changes_the_answer_changes_the_key(server: FakeProvider
               Call(base.provider, base.model, base.prompt, base.rendered, max_tokens=10, base_url=base.base_url),
               Call(base.provider, base.model, base.prompt, base.rendered, base_url="http://127.0.0.1:1/v1")]  # fmt: skip
     assert len({base.key, *(c.key for c in others)}) == 1 + len(others)
+
+
+def test_identical_calls_at_once_are_one_call(db: Database, server: FakeProviderServer) -> None:
+    calls = [a_call(server, 0) for _ in range(6)] + [a_call(server, 1) for _ in range(6)]
+
+    async def go() -> list[bool]:
+        caller = Caller(db, {"openai": make_provider("openai", base_url=f"{server.url}/v1", keys=KEYS)}, PRICES, 8)
+        replies = await asyncio.gather(*(caller.ask(c) for c in calls))
+        await caller.aclose()
+        return [r.cached for r in replies]
+
+    cached = asyncio.run(go())
+    assert len(server.received) == 2 and cached.count(False) == 2  # one paid call per sample, the rest share it

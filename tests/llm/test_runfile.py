@@ -113,6 +113,10 @@ def test_a_bad_run_file_is_refused_whole_and_says_where(app_db: Path, tmp_path: 
         import_run_file(db, bad_run_file(tmp_path / "header.jsonl", out, {"format": "something else"}, line=0))
     with pytest.raises(JudgeError, match="no pairs in dataset 'elsewhere'"):
         import_run_file(db, bad_run_file(tmp_path / "dataset.jsonl", out, {"dataset": "elsewhere"}, line=0))
+    with pytest.raises(JudgeError, match="row 1: parameters is an object"):
+        import_run_file(db, bad_run_file(tmp_path / "params.jsonl", out, {"parameters": "oops"}, line=0))
+    with pytest.raises(JudgeError, match="row 1: planned is a whole number"):
+        import_run_file(db, bad_run_file(tmp_path / "planned.jsonl", out, {"planned": -1}, line=0))
     assert run_store.runs_frame(db).empty and result_store.results_frame(db).empty  # nothing half-imported
 
 
@@ -121,3 +125,27 @@ def test_pairs_without_a_run_file_to_write_are_refused(app_db: Path, tmp_path: P
         assert cli_run(server, app_db, "--pairs", str(tmp_path / "pairs.jsonl")) == 2
         assert cli_run(server, app_db, "--pairs", str(tmp_path / "pairs.jsonl"), "--out", "run.csv") == 2
         assert not server.received
+
+
+def test_the_same_run_file_imported_twice_at_once_is_one_run(app_db: Path, tmp_path: Path) -> None:
+    import threading
+
+    with FakeProviderServer() as server:
+        out = tmp_path / "run.jsonl"
+        assert cli_run(server, app_db, "--pairs", str(tmp_path / "pairs.jsonl"), "--out", str(out)) == 0
+    db = Database(app_db)
+    reports, errors = [], []
+
+    def one() -> None:
+        try:
+            reports.append(import_run_file(db, out))
+        except Exception as e:  # noqa: BLE001 - the test asserts there was none
+            errors.append(e)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(r.added for r in reports) == [0, 0, 0, 12]
+    assert len(run_store.runs_frame(db)) == 1

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from judge.judgment import Judgment
-from storage import MIGRATIONS, Database, RefusedError, migrate
+from storage import MIGRATIONS, Database, RefusedError, StorageError, migrate
 from storage import adjudications as adjudication_store
 from storage import pairs as pair_store
 from storage import results as result_store
@@ -72,3 +72,36 @@ def test_the_upgrade_keeps_every_run_result_and_verdict_and_lifts_json_facts_int
     assert list(adjudication_store.adjudications_frame(db, 1)["score"]) == [4]
     assert run_store.create_run(db, name="c", judge_kind="llm", status="created") == 3  # ids go on
     db.close()
+
+
+def test_the_upgrade_cleans_what_the_old_code_let_through_instead_of_locking_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    migrate(connection, MIGRATIONS[:7])
+    connection.execute("INSERT INTO datasets VALUES (1, 'd', NULL, now())")
+    connection.execute("""INSERT INTO judge_runs (name, judge_kind, parameters, dataset_id, status, created_at)
+                          VALUES ('neg', 'llm', '{"calls": -1}', 1, 'imported', now()),
+                                 ('a', 'llm', '{"run_file": "tok"}', 1, 'imported', now()),
+                                 ('b', 'llm', '{"run_file": "tok"}', 1, 'imported', now())""")  # fmt: skip
+    connection.close()
+    db = Database(path)
+    runs = run_store.runs_frame(db).set_index("id")
+    assert runs["planned"].isna().all() and len(runs) == 3
+    assert run_store.run_with_token(db, "tok") == 2
+    db.close()
+
+
+def test_a_database_that_cannot_be_brought_up_to_date_is_a_sentence_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "odd.duckdb"
+    connection = duckdb.connect(str(path))
+    migrate(connection, MIGRATIONS[:7])
+    connection.execute("INSERT INTO datasets VALUES (1, 'd', NULL, now())")
+    connection.execute("""INSERT INTO judge_runs (name, judge_kind, dataset_id, status, created_at)
+                          VALUES ('odd', 'oracle', 1, 'finished', now())""")  # fmt: skip
+    connection.close()
+    with pytest.raises(StorageError, match="cannot bring the database .* up to date, so it was left as it was"):
+        Database(path)
+    connection = duckdb.connect(str(path))
+    assert connection.execute("SELECT count(*) FROM judge_runs").fetchone() == (1,)
+    assert connection.execute("SELECT count(*) FROM schema_migrations").fetchone() == (7,)
+    connection.close()
