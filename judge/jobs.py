@@ -40,8 +40,11 @@ class Jobs:
         return run_id
 
     def start_llm(self, spec: RunSpec, provider: Provider, resume: int | None = None) -> int:
+        if resume is not None:  # it goes on with the pairs it was made for
+            self._start(resume, lambda cancel: run_llm(self.db, spec, provider, resume=resume, cancel=cancel))
+            return resume
         made = plan(self.db, spec)  # worked out once, for the new run and for its work
-        run_id = resume or new_llm_run(self.db, spec, made)
+        run_id = new_llm_run(self.db, spec, made)
         self._start(run_id, lambda cancel: run_llm(self.db, spec, provider, resume=run_id, cancel=cancel, made=made))
         return run_id
 

@@ -30,7 +30,8 @@ __all__ = [
 ]
 
 _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
-               "dataset_id", "source", "started_at", "finished_at", "planned", "run_file", "calibration_sha256")  # fmt: skip
+               "dataset_id", "source", "started_at", "finished_at", "planned", "run_file", "calibration_sha256",
+               "pair_ids")  # fmt: skip
 
 
 def create_run(db: Database, *, name: str, judge_kind: JudgeKind, status: RunStatus, **fields: Any) -> int:
@@ -55,8 +56,8 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: JudgeKind, status: RunS
     row = cursor.execute(
         """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
                prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at, planned,
-               run_file, calibration_sha256)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               run_file, calibration_sha256, pair_ids)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         values,
     ).fetchone()
     assert row is not None
@@ -92,14 +93,14 @@ def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
     row = fetch_one(
         db,
         """SELECT r.id, r.name, r.judge_kind, r.provider, r.model, r.prompt_name, r.prompt_version,
-                      r.prompt_hash, r.parameters, d.name, r.status, r.planned, r.calibration_sha256
+                      r.prompt_hash, r.parameters, d.name, r.status, r.planned, r.calibration_sha256, r.pair_ids
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?""",
         [run_id],
     )
     if row is None:
         return None
     keys = ("id", "name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash",
-            "parameters", "dataset", "status", "planned", "calibration_sha256")  # fmt: skip
+            "parameters", "dataset", "status", "planned", "calibration_sha256", "pair_ids")  # fmt: skip
     settings = dict(zip(keys, row, strict=True))
     settings["parameters"] = json.loads(settings["parameters"]) if settings["parameters"] else {}
     return settings

@@ -278,6 +278,9 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (set_id, pair_id)
         );
         ALTER TABLE judge_runs ADD COLUMN calibration_sha256 VARCHAR;
+        -- the pairs a run set out to judge, fixed when it was made: a resumed run finishes those, not the
+        -- dataset as it is by then
+        ALTER TABLE judge_runs ADD COLUMN pair_ids INTEGER[];
         """,
     ),
 ]

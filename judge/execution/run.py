@@ -29,11 +29,11 @@ def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) 
     dataset_key = pair_store.dataset_id(db, dataset)
     if dataset_key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
-    planned = len(pair_store.audience_pairs(db, dataset))
+    pairs = [p[0] for p in pair_store.audience_pairs(db, dataset)]
     return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
                         parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe()},
-                        planned=planned)  # fmt: skip
+                        planned=len(pairs), pair_ids=pairs)  # fmt: skip
 
 
 def run_execution(
@@ -54,7 +54,9 @@ def run_execution(
             raise JudgeError(f"run {resume} is not an execution-judge run of dataset {dataset!r}; it cannot go on here")
     run_id = resume or new_execution_run(db, dataset, rubric)
     done = result_store.judged_pairs(db, run_id)
-    todo = [p for p in pair_store.audience_pairs(db, dataset) if p[0] not in done]
+    made_for = (run_store.run_settings(db, run_id) or {}).get("pair_ids")  # the pairs it was made for
+    fixed = set(made_for) if made_for is not None else None
+    todo = [p for p in pair_store.audience_pairs(db, dataset) if p[0] not in done and (fixed is None or p[0] in fixed)]
     local = threading.local()
 
     def judge(pair: tuple[int, str, str]) -> tuple[int, Judgment]:

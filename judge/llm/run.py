@@ -113,11 +113,15 @@ class Plan:
         return [i for i in self.items if (i.pair_id, i.sample) not in done]
 
 
-def plan(db: Database, spec: RunSpec) -> Plan:
-    """Load the template, pick the pairs, render each once and check each generated audience once."""
+def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None) -> Plan:
+    """Load the template, pick the pairs (``pair_ids``: those a run set out to judge), render each once and
+    check each generated audience once."""
     _dataset(db, spec.dataset)
     prompt = judge_prompt(spec.prompt)
-    pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated)
+    pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated and pair_ids is None)
+    if pair_ids is not None:  # a run goes on with the pairs it was made for, whatever was rated or added since
+        fixed = set(pair_ids)
+        return _rendered(db, spec, prompt, [p for p in pairs if p.id in fixed], None)
     snapshot = None
     if spec.calibration is not None:
         snapshot = load_set(db, spec.calibration)
@@ -127,6 +131,11 @@ def plan(db: Database, spec: RunSpec) -> Plan:
         pairs = [p for p in pairs if p.id in members]
     if spec.sample_size is not None and spec.sample_size < len(pairs):
         pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
+    return _rendered(db, spec, prompt, pairs, snapshot.sha256 if snapshot else None)
+
+
+def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_store.JudgeablePair],
+              calibration_sha256: str | None) -> Plan:  # fmt: skip
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
     rubric = current_rubric()
     items = []
@@ -138,7 +147,7 @@ def plan(db: Database, spec: RunSpec) -> Plan:
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
                         spec.base_url)  # fmt: skip
             items.append(_Item(pair.id, sample, call, invalid))
-    return Plan(spec, prompt, rubric, tuple(items), snapshot.sha256 if snapshot else None)
+    return Plan(spec, prompt, rubric, tuple(items), calibration_sha256)
 
 
 def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
@@ -198,6 +207,7 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),
         parameters={**asdict(pinned), "rubric": made.graded_by}, calibration_sha256=made.calibration_sha256,
+        pair_ids=sorted({i.pair_id for i in made.items}),
         planned=len(made.items),
     )  # fmt: skip
 
@@ -214,7 +224,9 @@ def run_llm(
     made: Plan | None = None,
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
-    made = made or plan(db, spec)
+    fixed = run_store.run_settings(db, resume) if resume is not None else None
+    if made is None or (fixed is not None and fixed["pair_ids"] is not None):
+        made = plan(db, spec, list(fixed["pair_ids"]) if fixed and fixed["pair_ids"] is not None else None)
     run_id = resume if resume is not None else new_llm_run(db, spec, made)
     stored = run_store.run_settings(db, run_id)
     if stored is None or stored["judge_kind"] != JUDGE_NAME:

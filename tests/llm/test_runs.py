@@ -276,3 +276,22 @@ def test_a_run_on_a_calibration_set_judges_its_pairs_only_and_records_its_snapsh
     assert gate(db, "cal", "judge-cot@2").code == 2  # nothing to pass named: it cannot tell
     passed = gate(db, "cal", "judge-cot@2", {"within_one": 0.5})  # the fake judge answers 4 or 5 to people's 4
     assert passed.code == 0 and passed.figures["run"] == run_id, passed.reason
+
+
+def test_a_resumed_run_finishes_the_pairs_it_was_made_for_not_those_rated_since(
+    db: Database, server: FakeProviderServer
+) -> None:
+    from judge.llm.run import new_llm_run
+
+    add_text_pairs(db, "d", {"one": "event('Order')", "two": "event('Visit')", "three": "event('Cart')"})
+    ids = [int(i) for i in pair_store.pairs_frame(db, "d")["pair_id"]]
+    rating_store.record_rating(db, rating_store.NewRating(ids[0], "ana", 4, None, 3.0, "t1"), first_only=True)
+    spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", only_rated=True)
+    run_id = new_llm_run(db, spec)  # made, then the server went down before it judged anything
+    for pair_id in ids[1:]:
+        rating_store.record_rating(db, rating_store.NewRating(pair_id, "ana", 3, None, 3.0, f"t{pair_id}"),
+                                   first_only=True)  # fmt: skip
+    run_llm(db, stored_spec(db, run_id), provider_for("openai", server), resume=run_id)
+    runs = run_store.runs_frame(db)
+    assert (runs["judged"][0], runs["planned"][0]) == (1, 1)
+    assert list(result_store.results_frame(db, run_id)["pair_id"]) == [ids[0]]
