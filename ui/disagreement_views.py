@@ -25,7 +25,22 @@ __all__ = ["VERDICT_LABELS", "adjudication_form", "choose_pair", "disagreement_t
 VERDICT_LABELS: dict[Verdict, str] = {"judge_right": "The judge is right", "humans_right": "The people are right",
                   "both_acceptable": "Both are acceptable", "ambiguous": "The pair is ambiguous"}  # fmt: skip
 KIND_LABELS = {"blind": "blind", "after_reveal": "after seeing the judge", "imported": "imported"}
-_PICKED, _NEXT, _ROWS = "disagree_pair", "disagree_next", "disagree_rows"
+_PICKED, _NEXT, _ROWS, _ROUND = "disagree_pair", "disagree_next", "disagree_rows", "disagree_round"
+
+
+def _table_key() -> str:
+    """The list's key, new whenever the pair below is opened another way than by its row (a save, key N, the
+    picker): a row stays ticked only while its pair is the one open."""
+    return f"{_ROWS}-{st.session_state.get(_ROUND, 0)}"
+
+
+def _untick() -> None:
+    st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+
+
+def _open(pair_id: int | None) -> None:
+    st.session_state[_NEXT] = pair_id
+    _untick()
 
 
 def _verdict_words(value: object) -> str:
@@ -40,15 +55,17 @@ def disagreement_table(found: pd.DataFrame) -> None:
         "dataset": found["dataset"], "generator": found["generator_model"],
     })  # fmt: skip
 
+    key = _table_key()
+
     def opened() -> None:
-        rows = st.session_state[_ROWS].selection.rows
+        rows = st.session_state[key].selection.rows
         if rows:
             st.session_state[_NEXT] = int(found["pair_id"].iloc[rows[0]])
 
     waiting = int(found["verdict"].isna().sum())
     st.caption(f"{len(found)} pairs, {waiting} not adjudicated yet; largest gap first. Gap = judge - people "
                "(median of current ratings). Tick the box at the left of a row to open its pair.")  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 35 * (len(found) + 1) + 3), key=_ROWS,
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 35 * (len(found) + 1) + 3), key=key,
                  on_select=opened, selection_mode="single-row",
                  column_config={"verdict": st.column_config.TextColumn(width="medium"),
                                 "people": st.column_config.NumberColumn(width="small"),
@@ -75,11 +92,11 @@ def choose_pair(found: pd.DataFrame, shown: str = "all") -> int | None:
     labels = {int(p): f"{e} · gap {g:+d} · {_verdict_words(v)}" for p, e, g, v in
               zip(found["pair_id"], found["external_id"], found["gap"], found["verdict"], strict=True)}  # fmt: skip
     left, right = st.columns([4, 1], vertical_alignment="bottom")
-    left.selectbox("Pair", ids, key=_PICKED, format_func=lambda p: labels[p])
+    left.selectbox("Pair", ids, key=_PICKED, format_func=lambda p: labels[p], on_change=_untick)
     following = next_unadjudicated(found, state[_PICKED])
     right.button("Next not adjudicated", key="next-open", shortcut="n", width="stretch",
                  disabled=following is None or following == state[_PICKED],
-                 on_click=lambda: state.update({_NEXT: following}))  # fmt: skip
+                 on_click=_open, args=(following,))  # fmt: skip
     return int(state[_PICKED])
 
 
@@ -153,4 +170,5 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
             )
             if following is not None:
                 state[_NEXT] = following
+            _untick()
             st.rerun()
