@@ -49,21 +49,16 @@ lines = annotation.rubric_lines()
 # One form, one message: the score key and the note reach the server together, so a quick key press can never
 # arrive without its score or land on a pair other than the one on screen (pair and dataset are bound to the button).
 with st.form(f"rate-{token}", border=False, enter_to_submit=False):
-    pressed = None
     for column, score in zip(st.columns(5), sorted(lines), strict=True):
         name, meaning = lines[score]
-        if column.form_submit_button(
+        column.form_submit_button(
             f"{score} · {name}", key=f"score-{score}-{token}", on_click=desk.submit,
             args=(pair.id, dataset, token, note_key, score), shortcut=str(score), width="stretch",
             type="primary" if screen.score == score else "secondary", help=meaning,
-        ):  # fmt: skip
-            pressed = score
+        )  # fmt: skip
         column.caption(meaning)
     st.text_input("Note (optional; Enter leaves the note, then press 1-5)", key=note_key,
                   placeholder="What is wrong, or why it is fine", label_visibility="collapsed")  # fmt: skip
-if pressed is not None:  # pressed on the same showing of this pair, drawn by a server that restarted meanwhile:
-    desk.submit(pair.id, dataset, token, note_key, pressed)  # its callback is gone with the old session
-    st.rerun()
 nav = st.columns([1, 1, 5])
 nav[0].button("Skip", key=f"skip-{token}", on_click=desk.skip, args=(pair.id,), width="stretch", shortcut="s")
 nav[1].button("Back", key=f"back-{token}", on_click=desk.back, args=(pair.id,), width="stretch", shortcut="b")

@@ -10,7 +10,7 @@ from typing import Literal
 import pandas as pd
 
 from storage.db import Database
-from storage.sql import fetch_one, frame, utc_now
+from storage.sql import fetch_one, frame, scalar, utc_now
 
 __all__ = [
     "NewRating",
@@ -101,7 +101,7 @@ def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
 
 
 def rating_count(db: Database) -> int:
-    return int(fetch_one(db, "SELECT count(*) FROM rating_events")[0])  # type: ignore[index]
+    return int(scalar(db, "SELECT count(*) FROM rating_events"))
 
 
 def queue(
@@ -244,5 +244,4 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
 
 def events_of(db: Database, annotator: str, pair_id: int) -> int:
     """How many rating events this annotator has given this pair (0: never rated it)."""
-    row = fetch_one(db, "SELECT count(*) FROM rating_events WHERE annotator = ? AND pair_id = ?", [annotator, pair_id])
-    return int(row[0]) if row else 0
+    return int(scalar(db, "SELECT count(*) FROM rating_events WHERE annotator = ? AND pair_id = ?", [annotator, pair_id]))

@@ -11,7 +11,7 @@ import pandas as pd
 from judge.judgment import Judgment
 from storage.cache import CachedAnswer, insert_answers
 from storage.db import Database
-from storage.sql import Cursor, fetch_all, frame, utc_now
+from storage.sql import Cursor, fetch_all, frame, records, utc_now
 
 __all__ = [
     "add_judgments",
@@ -135,19 +135,19 @@ def latest_evidence(db: Database, pair_ids: Sequence[int]) -> dict[int, dict[str
 
 def result_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, Any]]:
     """Every sample of one pair in one run, with its full transcript."""
-    cursor = db.cursor().execute(
+    return records(
+        db,
         """SELECT sample, score, failure, error, reasoning, prompt, raw_response, input_tokens, output_tokens, cost_usd,
                   latency_ms, cached, evidence
            FROM judge_results WHERE run_id = ? AND pair_id = ? ORDER BY sample""",
         [run_id, pair_id],
     )
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
     """Every result of a run with the pair it judged, named by dataset, external id and content hash."""
-    cursor = db.cursor().execute(
+    return records(
+        db,
         """SELECT d.name AS dataset, p.external_id, p.content_hash, j.sample, j.score, j.failure, j.error,
                   j.reasoning, j.prompt, j.raw_response, j.model, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms,
                   j.evidence, j.cached
@@ -155,8 +155,6 @@ def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
            WHERE j.run_id = ? ORDER BY j.id""",
         [run_id],
     )
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:

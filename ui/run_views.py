@@ -68,7 +68,8 @@ def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
 
 def show_runs(table: pd.DataFrame) -> None:
     """The runs table with names a person reads, a bar for progress, and blanks where there is nothing."""
-    shown = table.rename(columns=RUN_COLUMNS).astype(object).where(table.rename(columns=RUN_COLUMNS).notna(), None)
+    named = table.rename(columns=RUN_COLUMNS)
+    shown = named.astype(object).where(named.notna(), None)
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="–", column_config={
         "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
         "Cost ($)": st.column_config.NumberColumn(format="%.4f"),

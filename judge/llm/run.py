@@ -224,11 +224,11 @@ def run_llm(
     made: Plan | None = None,
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
-    fixed = run_store.run_settings(db, resume) if resume is not None else None
-    if made is None or (fixed is not None and fixed["pair_ids"] is not None):
-        made = plan(db, spec, list(fixed["pair_ids"]) if fixed and fixed["pair_ids"] is not None else None)
+    stored = run_store.run_settings(db, resume) if resume is not None else None
+    if made is None or (stored is not None and stored["pair_ids"] is not None):
+        made = plan(db, spec, list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else None)
     run_id = resume if resume is not None else new_llm_run(db, spec, made)
-    stored = run_store.run_settings(db, run_id)
+    stored = stored or run_store.run_settings(db, run_id)
     if stored is None or stored["judge_kind"] != JUDGE_NAME:
         raise JudgeError(f"run {run_id} is not an LLM judge run; it cannot go on as one")
     if stored["prompt_hash"] not in (None, made.prompt.sha256):
