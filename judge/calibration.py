@@ -95,9 +95,11 @@ def snapshot(db: Database, name: str, dataset: str, *, dev_share: float = DEV_SH
     return load_set(db, name)
 
 
-def load_set(db: Database, name: str) -> CalibrationSet:
-    """The latest snapshot of set ``name``."""
-    stored = calibration_store.latest_set(db, name)
+def load_set(db: Database, name: str, sha256: str | None = None) -> CalibrationSet:
+    """The latest snapshot of set ``name`` (``sha256``: the snapshot with that hash, as a run recorded it)."""
+    stored = calibration_store.latest_set(db, name, sha256)
+    if stored is None and sha256 is not None and calibration_store.latest_set(db, name) is not None:
+        raise JudgeError(f"calibration set {name!r} has no snapshot {sha256[:12]}")
     if stored is None:
         raise JudgeError(f"no calibration set named {name!r} (make one with judge calibrate {name} --dataset D)")
     return CalibrationSet(stored.id, stored.name, stored.dataset, stored.sha256, stored.dev_share,

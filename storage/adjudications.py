@@ -8,7 +8,7 @@ from storage.db import Database
 from storage.kinds import VERDICTS, Verdict
 from storage.sql import frame, utc_now
 
-__all__ = ["VERDICTS", "add_adjudication", "adjudications_frame"]
+__all__ = ["VERDICTS", "add_adjudication", "adjudications_frame", "latest_verdicts"]
 
 def add_adjudication(
     db: Database,
@@ -42,4 +42,15 @@ def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
                       arg_max(adjudicator, id) AS adjudicator, max(created_at) AS adjudicated_at
                FROM adjudications WHERE run_id = ? GROUP BY pair_id""",
         [run_id],
+    )
+
+
+def latest_verdicts(db: Database, pair_ids: list[int]) -> pd.DataFrame:
+    """The latest verdict on each of these pairs across every run: pair_id, verdict, score, note."""
+    return frame(
+        db,
+        """SELECT pair_id, arg_max(verdict, id) AS verdict, arg_max_null(score, id) AS score,
+                  arg_max_null(note, id) AS note
+           FROM adjudications WHERE list_contains(?, pair_id) GROUP BY pair_id ORDER BY pair_id""",
+        [[int(p) for p in pair_ids]],
     )

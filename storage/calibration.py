@@ -40,13 +40,14 @@ def add_set(db: Database, name: str, dataset_id: int, sha256: str, dev_share: fl
     return set_id
 
 
-def latest_set(db: Database, name: str) -> StoredSet | None:
-    """The latest snapshot of the set called ``name``."""
+def latest_set(db: Database, name: str, sha256: str | None = None) -> StoredSet | None:
+    """The latest snapshot of the set called ``name`` (``sha256``: the snapshot with that hash)."""
     row = fetch_one(
         db,
         """SELECT c.id, c.name, d.name, c.sha256, c.dev_share FROM calibration_sets c
-           JOIN datasets d ON d.id = c.dataset_id WHERE c.name = ? ORDER BY c.id DESC LIMIT 1""",
-        [name],
+           JOIN datasets d ON d.id = c.dataset_id WHERE c.name = ? AND (? IS NULL OR c.sha256 = ?)
+           ORDER BY c.id DESC LIMIT 1""",
+        [name, sha256, sha256],
     )
     return None if row is None else StoredSet(int(row[0]), str(row[1]), str(row[2]), str(row[3]), float(row[4]))
 

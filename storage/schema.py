@@ -283,6 +283,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE judge_runs ADD COLUMN pair_ids INTEGER[];
         """,
     ),
+    (
+        "0010_prompt_versions",
+        """
+        -- Judge templates the team made in the app (the files in prompts/ are the others): the TOML text as
+        -- written, its hash, and the version it was forked from. Rows are only ever added: a version is
+        -- never edited, so a run that used one can always be read against what it sent.
+        CREATE TABLE prompt_versions (
+            name VARCHAR NOT NULL CHECK (name <> ''),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            text VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            parent VARCHAR,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (name, version)
+        );
+        """,
+    ),
 ]
 
 

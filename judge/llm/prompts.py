@@ -26,10 +26,10 @@ from judge.errors import JudgeError
 from judge.rubric import Rubric, current_rubric
 
 __all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "RUBRIC_VARIABLE", "PromptError", "Prompt", "Rendered", "available",
-           "broken", "load_prompt", "render", "render_blocks", "rubric_text"]  # fmt: skip
+           "broken", "load_prompt", "parse_template", "render", "render_blocks", "rubric_text"]  # fmt: skip
 
 PROMPTS_DIR = Path(__file__).parents[2] / "prompts"
-BLOCKS = ("request", "ground_truth", "generated", "evidence", "catalog", "feedback")
+BLOCKS = ("request", "ground_truth", "generated", "evidence", "catalog", "feedback", "examples")
 Answer = Literal["reasoning_then_score", "score_only", "question", "audience"]
 JUDGMENTS = ("reasoning_then_score", "score_only")
 REQUIRED: dict[str, frozenset[str]] = {
@@ -41,6 +41,7 @@ REQUIRED: dict[str, frozenset[str]] = {
 VARIABLES = frozenset(BLOCKS) | {"style"}  # style: an instruction from a fixed list, not data
 RUBRIC_VARIABLE = "{rubric}"
 """In a judge template's system text: the rubric people rate by, written out (trusted text, not data)."""
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]*)\.v(?P<version>\d+)\.toml")
 _DELIMITER = re.compile(r"<(/?)\s*(" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 
@@ -58,6 +59,7 @@ class _Template(BaseModel):
     answer: Answer
     system: str = Field(min_length=1)
     user: str = Field(min_length=1)
+    examples_per_score: int = Field(default=0, ge=0, le=5)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,14 @@ class Prompt:
     user: str
     description: str
     sha256: str
+    examples_per_score: int = 0  # k: the {examples} block shows up to k adjudicated pairs per score level
+    text: str = ""  # the TOML as written
+    source: str = "file"  # "file" (prompts/) or "app" (a version made in the app, stored in the database)
+    parent: str | None = None  # NAME@VERSION it was forked from (app versions)
+
+    @property
+    def uses_examples(self) -> bool:
+        return self.examples_per_score > 0
 
     @property
     def label(self) -> str:
@@ -144,31 +154,45 @@ def load_file(path: Path) -> Prompt:
     match = _FILE.fullmatch(path.name)
     if not match:
         raise PromptError(f"{path}: a template file is named NAME.vVERSION.toml")
-    content = path.read_bytes()
+    return parse_template(path.read_bytes(), str(path), expected=(match["name"], match["version"]))
+
+
+def parse_template(content: bytes, where: str, *, expected: tuple[str, str] | None = None,
+                   source: str = "file", parent: str | None = None) -> Prompt:  # fmt: skip
+    """Check a template's text (a file's, or a version written in the app) the one way for both; every
+    problem names ``where`` and the key."""
     try:
         template = _Template.model_validate(tomllib.loads(content.decode("utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise PromptError(f"{path}: not valid TOML: {e}") from e
+        raise PromptError(f"{where}: not valid TOML: {e}") from e
     except ValidationError as e:
         problems = "; ".join(
             f"{'.'.join(map(str, err['loc'])) or '(file)'}: {err['msg']}" for err in e.errors()
         )
-        raise PromptError(f"{path}: {problems}") from e
-    if (template.name, str(template.version)) != (match["name"], match["version"]):
-        raise PromptError(f"{path}: the file name says {match['name']} v{match['version']}, "
+        raise PromptError(f"{where}: {problems}") from e
+    if expected is not None and (template.name, str(template.version)) != expected:
+        raise PromptError(f"{where}: the file name says {expected[0]} v{expected[1]}, "
                           f"the file says {template.name} v{template.version}")  # fmt: skip
+    if not _NAME.fullmatch(template.name):
+        raise PromptError(f"{where}: name: lower-case letters, digits, - and _ only, not {template.name!r}")
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
     except ValueError as e:  # an unbalanced brace: this template is refused, the others still load
-        raise PromptError(f"{path}: user is not a valid template ({e}); write a literal brace as {{{{ or }}}}") from e
+        raise PromptError(f"{where}: user is not a valid template ({e}); write a literal brace as {{{{ or }}}}") from e
     if missing := REQUIRED[template.answer] - fields:
-        raise PromptError(f"{path}: user is missing the variable(s) {', '.join(sorted(missing))}")
+        raise PromptError(f"{where}: user is missing the variable(s) {', '.join(sorted(missing))}")
     if unknown := fields - VARIABLES:
-        raise PromptError(f"{path}: user uses unknown variable(s) {', '.join(sorted(unknown))}")
+        raise PromptError(f"{where}: user uses unknown variable(s) {', '.join(sorted(unknown))}")
     if RUBRIC_VARIABLE in template.system and template.answer not in JUDGMENTS:
-        raise PromptError(f"{path}: only a judge template grades by the rubric; remove {RUBRIC_VARIABLE} from system")
+        raise PromptError(f"{where}: only a judge template grades by the rubric; remove {RUBRIC_VARIABLE} from system")
+    if "examples" in fields and template.answer not in JUDGMENTS:
+        raise PromptError(f"{where}: only a judge template takes examples; remove {{examples}} from user")
+    if ("examples" in fields) != (template.examples_per_score > 0):
+        raise PromptError(f"{where}: examples_per_score: a template that uses {{examples}} sets how many per score "
+                          "(1 to 5), and one that sets it uses {examples} in user")  # fmt: skip
     return Prompt(template.name, template.version, template.answer, template.system.strip(), template.user.strip(),
-                  template.description, hashlib.sha256(content).hexdigest())  # fmt: skip
+                  template.description, hashlib.sha256(content).hexdigest(), template.examples_per_score,
+                  content.decode("utf-8"), source, parent)  # fmt: skip
 
 
 def neutralise(text: str) -> str:
@@ -188,11 +212,17 @@ def render(
     generated: str,
     evidence: dict[str, Any] | None,
     rubric: Rubric | None = None,
+    examples: str | None = None,
 ) -> Rendered:
-    """A judge prompt for one pair, graded by ``rubric`` (default: the one in force, which people rate by)."""
+    """A judge prompt for one pair, graded by ``rubric`` (default: the one in force, which people rate by);
+    ``examples``: the worked examples a template with ``{examples}`` shows (see :mod:`judge.examples`)."""
+    if prompt.uses_examples and examples is None:
+        raise PromptError(f"prompt {prompt.label} shows examples from a calibration set's dev pairs: run it on a "
+                          "calibration set")  # fmt: skip
     evidence_text = json.dumps(evidence, indent=1, default=str) if evidence else "(no execution evidence)"
     rendered = render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
-                             generated=generated, evidence=evidence_text)  # fmt: skip
+                             generated=generated, evidence=evidence_text,
+                             examples=examples or "(no examples)")  # fmt: skip
     if not prompt.uses_rubric:
         return rendered
     return Rendered(rendered.system.replace(RUBRIC_VARIABLE, rubric_text(rubric or current_rubric())), rendered.user)

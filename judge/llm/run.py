@@ -18,16 +18,18 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from judge.audience import AudienceError
-from judge.calibration import load_set
+from judge.calibration import CalibrationSet, load_set
 from judge.data.records import parse_side
 from judge.errors import JudgeError
+from judge.examples import Example, examples_text, pick_examples
 from judge.judgment import Failure, Judgment
 from judge.lifecycle import run_lifecycle
 from judge.llm.answers import AnswerError, parse_answer
 from judge.llm.caller import Call, Caller, Cancelled, Reply
 from judge.llm.prices import Price, load_prices
-from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, load_prompt, render
+from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, render
 from judge.llm.providers import Provider, ProviderError, RefusalError
+from judge.llm.versions import find as find_prompt
 from judge.rubric import Rubric, current_rubric
 from storage import Database
 from storage import cache as cache_store
@@ -103,6 +105,15 @@ class Plan:
     rubric: Rubric
     items: tuple[_Item, ...]
     calibration_sha256: str | None = None
+    examples: tuple[Example, ...] = ()  # shown to the judge in every prompt: dev pairs of the set
+
+    @property
+    def shown_examples(self) -> dict[str, Any] | None:
+        """What the run records of its examples: the split they came from and which pairs."""
+        if not self.prompt.uses_examples:
+            return None
+        return {"split": "dev", "calibration": self.spec.calibration, "per_score": self.prompt.examples_per_score,
+                "pairs": [e.pair_id for e in self.examples]}  # fmt: skip
 
     @property
     def graded_by(self) -> dict[str, Any]:
@@ -113,41 +124,51 @@ class Plan:
         return [i for i in self.items if (i.pair_id, i.sample) not in done]
 
 
-def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None) -> Plan:
-    """Load the template, pick the pairs (``pair_ids``: those a run set out to judge), render each once and
-    check each generated audience once."""
+def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None, snapshot_sha256: str | None = None) -> Plan:
+    """Load the template, pick the pairs (``pair_ids``: those a run set out to judge, on the calibration
+    snapshot it recorded), render each once and check each generated audience once.
+
+    A template that shows examples needs a calibration set: the examples come from its dev pairs, and the
+    run judges only its test pairs, so no figure of the run rests on a pair the judge was shown."""
     _dataset(db, spec.dataset)
-    prompt = judge_prompt(spec.prompt)
+    prompt = judge_prompt(db, spec.prompt)
+    snapshot = None
+    if spec.calibration is not None:
+        snapshot = load_set(db, spec.calibration, snapshot_sha256)
+        if snapshot.dataset != spec.dataset:
+            raise JudgeError(f"calibration set {spec.calibration!r} is of dataset {snapshot.dataset!r}, not {spec.dataset!r}")
+    if prompt.uses_examples and snapshot is None:
+        raise PromptError(f"prompt {prompt.label} shows examples from a calibration set's dev pairs: choose a "
+                          "calibration set to run it on")  # fmt: skip
     pairs = pair_store.judgeable_pairs(db, spec.dataset, only_rated=spec.only_rated and pair_ids is None)
     if pair_ids is not None:  # a run goes on with the pairs it was made for, whatever was rated or added since
         fixed = set(pair_ids)
-        return _rendered(db, spec, prompt, [p for p in pairs if p.id in fixed], None)
-    snapshot = None
-    if spec.calibration is not None:
-        snapshot = load_set(db, spec.calibration)
-        if snapshot.dataset != spec.dataset:
-            raise JudgeError(f"calibration set {spec.calibration!r} is of dataset {snapshot.dataset!r}, not {spec.dataset!r}")
-        members = set(snapshot.pairs["pair_id"])
-        pairs = [p for p in pairs if p.id in members]
-    if spec.sample_size is not None and spec.sample_size < len(pairs):
-        pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
-    return _rendered(db, spec, prompt, pairs, snapshot.sha256 if snapshot else None)
+        pairs = [p for p in pairs if p.id in fixed]
+    else:
+        if snapshot is not None:
+            members = set(snapshot.test_pairs) if prompt.uses_examples else set(snapshot.pairs["pair_id"])
+            pairs = [p for p in pairs if p.id in members]
+        if spec.sample_size is not None and spec.sample_size < len(pairs):
+            pairs = sorted(random.Random(spec.seed).sample(pairs, spec.sample_size), key=lambda p: p.id)
+    examples = tuple(pick_examples(db, snapshot, prompt.examples_per_score)) if prompt.uses_examples and snapshot else ()
+    return _rendered(db, spec, prompt, pairs, snapshot, examples)
 
 
 def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_store.JudgeablePair],
-              calibration_sha256: str | None) -> Plan:  # fmt: skip
+              snapshot: CalibrationSet | None, examples: tuple[Example, ...]) -> Plan:  # fmt: skip
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
     rubric = current_rubric()
+    shown = examples_text(list(examples)) if prompt.uses_examples else None
     items = []
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
-                          evidence=evidence.get(pair.id), rubric=rubric)  # fmt: skip
+                          evidence=evidence.get(pair.id), rubric=rubric, examples=shown)  # fmt: skip
         invalid = _invalid_audience(pair)
         for sample in range(spec.samples):
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
                         spec.base_url)  # fmt: skip
             items.append(_Item(pair.id, sample, call, invalid))
-    return Plan(spec, prompt, rubric, tuple(items), calibration_sha256)
+    return Plan(spec, prompt, rubric, tuple(items), snapshot.sha256 if snapshot else None, examples)
 
 
 def _invalid_audience(pair: pair_store.JudgeablePair) -> str | None:
@@ -180,9 +201,10 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
 
 
-def judge_prompt(spec: str) -> Prompt:
-    """A template that asks for a judgment (not a question writer's or a generator's)."""
-    prompt = load_prompt(spec)
+def judge_prompt(db: Database, spec: str) -> Prompt:
+    """A template that asks for a judgment (not a question writer's or a generator's), from prompts/ or
+    made in the app."""
+    prompt = find_prompt(db, spec)
     if prompt.answer not in JUDGMENTS:
         raise PromptError(
             f"prompt {prompt.label} writes a {prompt.answer}, it does not judge; choose a judge prompt"
@@ -206,7 +228,8 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
         db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),
-        parameters={**asdict(pinned), "rubric": made.graded_by}, calibration_sha256=made.calibration_sha256,
+        parameters={**asdict(pinned), "rubric": made.graded_by, "examples": made.shown_examples},
+        calibration_sha256=made.calibration_sha256,
         pair_ids=sorted({i.pair_id for i in made.items}),
         planned=len(made.items),
     )  # fmt: skip
@@ -226,7 +249,8 @@ def run_llm(
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
     stored = run_store.run_settings(db, resume) if resume is not None else None
     if made is None or (stored is not None and stored["pair_ids"] is not None):
-        made = plan(db, spec, list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else None)
+        fixed = list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else None
+        made = plan(db, spec, fixed, stored["calibration_sha256"] if stored else None)
     run_id = resume if resume is not None else new_llm_run(db, spec, made)
     stored = stored or run_store.run_settings(db, run_id)
     if stored is None or stored["judge_kind"] != JUDGE_NAME:
@@ -239,6 +263,10 @@ def run_llm(
     if recorded is not None and recorded != made.graded_by:
         raise PromptError(f"the rubric changed since run {run_id} started (it graded by {recorded}); start a new run "
                           "to grade by the rubric in force")  # fmt: skip
+    shown = (stored or {}).get("parameters", {}).get("examples")
+    if shown is not None and shown != made.shown_examples:
+        raise PromptError(f"the examples run {run_id} showed changed since it started (pairs were adjudicated since); "
+                          "start a new run so that every judgment saw the same examples")  # fmt: skip
     todo = made.missing(result_store.judged_samples(db, run_id))
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
     return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),
