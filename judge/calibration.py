@@ -29,7 +29,7 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["CalibrationSet", "GateResult", "Verdict", "gate", "load_set", "snapshot", "stale"]
+__all__ = ["CalibrationSet", "GateResult", "Verdict", "gate", "human", "load_set", "run_of", "snapshot", "stale"]
 
 DEV_SHARE = 0.2
 Verdict = Literal[0, 1, 2]
@@ -123,21 +123,26 @@ class GateResult:
         return json.dumps({"exit": self.code, "reason": self.reason, **self.figures}, default=str)
 
 
-def _run_of(db: Database, calibration: CalibrationSet, prompt: str) -> tuple[int | None, str]:
-    """The latest finished, complete run of ``prompt`` (NAME@VERSION) on the set; or None and why not."""
+def run_of(db: Database, calibration: CalibrationSet, prompt: str, model: str | None = None) -> tuple[int | None, str]:
+    """The latest finished, complete run of ``prompt`` (NAME@VERSION) on the set (by ``model`` when given);
+    or None and why not."""
     name, _, version = prompt.partition("@")
     if not version:
         return None, f"name the version: --prompt {name}@VERSION"
     runs = run_store.calibration_runs(db, calibration.sha256, name, version)
+    if model is not None:
+        runs = runs[runs["model"] == model]
     if runs.empty:
-        return None, f"no run of {prompt} on calibration set {calibration.name} as it is now (snapshot {calibration.sha256[:8]})"
+        by = f" by {model}" if model is not None else ""
+        return None, (f"no run of {prompt}{by} on calibration set {calibration.name} as it is now (snapshot "
+                      f"{calibration.sha256[:8]})")  # fmt: skip
     latest = runs.iloc[0]
     if latest["status"] != "finished" or (pd.notna(latest["planned"]) and latest["judged"] < latest["planned"]):
         return None, f"run {latest['id']} of {prompt} is {latest['status']}, {latest['judged']} of {latest['planned']} judged"
     return int(latest["id"]), ""
 
 
-def _human(calibration: CalibrationSet, pair_ids: list[int]) -> pd.DataFrame:
+def human(calibration: CalibrationSet, pair_ids: list[int]) -> pd.DataFrame:
     """The set's consensus as the ratings every figure is computed against (one per pair)."""
     chosen = calibration.pairs[calibration.pairs["pair_id"].isin(pair_ids)]
     return pd.DataFrame({"pair_id": chosen["pair_id"], "score": chosen["consensus"]})
@@ -164,7 +169,7 @@ def gate(
     if changed:
         return GateResult(2, f"stale: the consensus of {len(changed)} pair(s) of calibration set {calibration.name} "
                              "changed since its snapshot; take a new snapshot and run again")  # fmt: skip
-    run_id, why = _run_of(db, calibration, prompt)
+    run_id, why = run_of(db, calibration, prompt)
     if run_id is None:
         return GateResult(2, why)
     test = calibration.test_pairs
@@ -172,7 +177,7 @@ def gate(
     results = results[results["pair_id"].isin(test)]
     if results.empty:
         return GateResult(2, f"run {run_id} judged none of the set's {len(test)} test pairs")
-    result = report_from(run_id, results, _human(calibration, test))
+    result = report_from(run_id, results, human(calibration, test))
     figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": calibration.name,
                                   "snapshot": calibration.sha256[:12]}  # fmt: skip
     failed, unsure = [], []
@@ -189,11 +194,11 @@ def gate(
             unsure.append(f"{key} {figure.value:.3f}: its 95% interval {figure.low:.3f} to {figure.high:.3f} "
                           f"straddles {wanted} on {result.n} pairs")  # fmt: skip
     if no_worse_than is not None:
-        base_id, why = _run_of(db, calibration, no_worse_than)
+        base_id, why = run_of(db, calibration, no_worse_than)
         if base_id is None:
             return GateResult(2, why, figures)
         key = next(iter(minimum or {"within_one": 0.0}))
-        comparison = compare_runs_on(db, base_id, run_id, _human(calibration, test))
+        comparison = compare_runs_on(db, base_id, run_id, human(calibration, test))
         change = next(d for d in comparison.differences if d.key == key)
         figures["against"] = {"run": base_id, "prompt": no_worse_than, "figure": key, "difference": change.difference,
                               "low": change.low, "high": change.high}  # fmt: skip
