@@ -5,8 +5,9 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.people import people_summary
-from judge.agreement.report import FIGURES, compare_runs, history, report
+from judge.agreement.report import FIGURES, compare_runs, report
 from judge.errors import JudgeError
+from judge.trend import trend
 from ui.agreement_views import (
     comparison_table,
     confusion_heatmap,
@@ -78,9 +79,11 @@ if other is not None and other != run_id:
     st.subheader(f"Run {run_id} against run {other}")
     comparison_table(read(compare_runs, int(other), int(run_id)))
 
-st.subheader("Across runs")
-trend = read(history, headline)
-if len(trend) > 1:
-    st.plotly_chart(history_chart(trend, headline_label), width="stretch")
+st.subheader("Across versions")
+points = read(trend, headline, name)
+if len(points) > 1:
+    st.plotly_chart(history_chart(points, headline_label), width="stretch")
+    st.caption("One line per calibration set and judge model: runs on a set are measured on its test pairs, the "
+               "others on this dataset's rated pairs now, so only like is joined with like.")  # fmt: skip
 else:
     st.caption("One run so far: each new run (a prompt change, another model) adds a point here.")

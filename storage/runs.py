@@ -116,7 +116,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
                       r.planned,
                       sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,
                       sum(j.cost_usd) AS cost_usd, count(*) FILTER (WHERE j.cached) AS cached,
-                      r.parameters, r.created_at, r.finished_at
+                      r.parameters, r.created_at, r.finished_at, r.calibration_sha256
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id
                LEFT JOIN judge_results j ON j.run_id = r.id
                GROUP BY ALL ORDER BY r.id DESC""",

@@ -49,11 +49,29 @@ def distributions(report: Report) -> go.Figure:
 
 
 def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
-    figure = px.line(history, x="label", y="value", markers=True, hover_data=["model", "prompt", "n", "created_at"],
-                     labels={"label": "Run (model · prompt), oldest first", "value": label})  # fmt: skip
-    figure.update_layout(
-        height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=f"{label} across runs"
-    )
+    """One line per calibration set (or dataset) and judge model, points ``name@version · model`` oldest first,
+    the 95% interval as a band around each line."""
+    figure = go.Figure()
+    palette = px.colors.qualitative.Plotly
+    for number, (line, points) in enumerate(history.groupby("line", sort=False)):
+        colour = palette[number % len(palette)]
+        banded = points.dropna(subset=["low", "high"])
+        if len(banded):
+            figure.add_trace(go.Scatter(
+                x=[*banded["point"], *banded["point"][::-1]], y=[*banded["high"], *banded["low"][::-1]],
+                fill="toself", fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip",
+                showlegend=False, legendgroup=line, name=f"{line}: 95% interval",
+            ))  # fmt: skip
+        figure.add_trace(go.Scatter(
+            x=points["point"], y=points["value"], mode="lines+markers", name=line, legendgroup=line,
+            line={"color": colour}, customdata=points[["run", "n", "low", "high"]].to_numpy(),
+            hovertemplate="%{x}<br>" + label + ": %{y:.3f} (95% interval %{customdata[2]:.3f} to %{customdata[3]:.3f})"
+                          "<br>run %{customdata[0]} on %{customdata[1]} pairs<extra>%{fullData.name}</extra>",
+        ))  # fmt: skip
+    figure.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
+                         legend={"title": {"text": "Calibration set or dataset · judge model"}, "orientation": "h",
+                                 "y": -0.25},
+                         xaxis_title="Version · model, oldest first", yaxis_title=label)  # fmt: skip
     return figure
 
 

@@ -42,7 +42,6 @@ __all__ = [
     "compare_runs",
     "compare_runs_on",
     "consensus",
-    "history",
     "match",
     "report",
     "report_from",
@@ -227,19 +226,3 @@ def compare_runs_on(
     only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
     p = float(sp.binomtest(only_a, only_a + only_b, 0.5).pvalue) if only_a + only_b else None
     return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b, rubric_note(db, a, b))
-
-
-def history(db: Database, key: str) -> pd.DataFrame:
-    """The ``key`` figure of every run that people's ratings overlap, in the order the runs were made."""
-    ratings = rating_store.ratings_frame(db)
-    rows = []
-    for run in run_store.runs_frame(db).sort_values("id").itertuples():
-        results = result_store.results_frame(db, int(run.id))
-        if results.empty or ratings.empty:
-            continue
-        result = report_from(int(run.id), results, ratings, resamples=0)
-        if result.n:
-            rows.append({"run": int(run.id), "created_at": run.created_at, "model": run.model, "prompt": run.prompt,
-                         "label": f"{run.id} · {run.model} · {run.prompt or run.judge}", "n": result.n,
-                         "value": result.figure(key).value})  # fmt: skip
-    return pd.DataFrame(rows, columns=["run", "created_at", "model", "prompt", "label", "n", "value"])
