@@ -15,6 +15,7 @@ page = st.navigation(
     [
         st.Page("pages/annotate.py", title="Annotate", icon=":material/rate_review:", default=True),
         st.Page("pages/judge.py", title="Judge", icon=":material/gavel:"),
+        st.Page("pages/prompts.py", title="Prompts", icon=":material/edit_note:"),
         st.Page("pages/agreement.py", title="Agreement", icon=":material/monitoring:"),
         st.Page("pages/disagreements.py", title="Disagreements", icon=":material/compare_arrows:"),
         st.Page("pages/generators.py", title="Generators", icon=":material/leaderboard:"),

@@ -20,6 +20,7 @@ __all__ = [
     "PairConflictError",
     "add_pairs",
     "audience_pairs",
+    "identities",
     "dataset_id",
     "datasets",
     "judgeable_pairs",
@@ -207,3 +208,10 @@ def pair_keys(db: Database, dataset: str) -> dict[str, tuple[int, str]]:
         [dataset],
     )
     return {e: (int(i), h) for e, i, h in rows}
+
+
+def identities(db: Database, pair_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(external id, content hash) of each pair: what names a pair in a file outside the database."""
+    rows = fetch_all(db, "SELECT id, external_id, content_hash FROM pairs WHERE list_contains(?, id)",
+                     [[int(p) for p in pair_ids]])  # fmt: skip
+    return {int(i): (str(e), str(h)) for i, e, h in rows}

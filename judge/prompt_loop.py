@@ -1,0 +1,116 @@
+"""What the Prompts page reads and does: versions, calibration sets, a version run on a set, and the
+comparison with its parent. Reads take the database first and return plain values or frames."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from judge.agreement.report import consensus
+from judge.calibration import load_set, snapshot, stale
+from judge.comparison import VersionComparison, compare_versions
+from judge.errors import JudgeError
+from judge.llm.prompts import JUDGMENTS, Prompt
+from judge.llm.versions import catalog, diff, find, fork, next_version, save
+from storage import Database
+from storage import calibration as calibration_store
+from storage import pairs as pair_store
+from storage import results as result_store
+from storage import runs as run_store
+
+__all__ = ["FORMAT", "calibration_sets", "compare", "diff", "export_set", "find", "fork", "judge_versions",
+           "last_settings", "moved_table", "new_snapshot", "next_version", "save", "version_runs", "versions_table"]  # fmt: skip
+
+FORMAT = "calibration-set/1"
+
+
+def judge_versions(db: Database) -> tuple[list[Prompt], list[str]]:
+    """Every judge template version (files and app versions) that loads, and what is wrong with the others."""
+    versions, broken = catalog(db)
+    return [p for p in versions if p.answer in JUDGMENTS], broken
+
+
+def versions_table(db: Database) -> pd.DataFrame:
+    """The versions as the page lists them, newest version of each name first."""
+    versions, _ = judge_versions(db)
+    used = run_store.runs_frame(db)["prompt"].value_counts().to_dict()
+    rows = [{"Version": p.label, "Answer": "reasoning, then a score" if p.answer == "reasoning_then_score" else "a score",
+             "Grades by": "people's rubric" if p.uses_rubric else "a rubric of its own",
+             "Examples": f"{p.examples_per_score} per score" if p.uses_examples else "",
+             "Where": "prompts/ (a file)" if p.source == "file" else "made in the app",
+             "Forked from": p.parent or "", "Runs": int(used.get(p.label, 0)), "Description": p.description}
+            for p in sorted(versions, key=lambda p: (p.name, -p.version))]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def calibration_sets(db: Database) -> pd.DataFrame:
+    """The latest snapshot of every set: name, dataset, pairs, test and dev pairs, when, by whom, and how
+    many of its pairs' consensus changed since."""
+    frame = calibration_store.sets_frame(db)
+    latest = frame.drop_duplicates("name").reset_index(drop=True)
+    latest["changed"] = [len(stale(db, load_set(db, str(n)))) for n in latest["name"]]
+    latest["dev_pairs"] = latest["pairs"] - latest["test_pairs"]
+    return latest
+
+
+def new_snapshot(db: Database, name: str, dataset: str, by: str | None, dev_share: float = 0.2) -> str:
+    """A snapshot of set ``name`` as ratings are now; returns a sentence saying what it holds."""
+    made = snapshot(db, name.strip(), dataset, dev_share=dev_share, by=by)
+    return (f"Calibration set {made.name}: {len(made.pairs)} rated pairs of {made.dataset}, {len(made.test_pairs)} "
+            f"to compare versions on and {len(made.dev_pairs)} for examples.")  # fmt: skip
+
+
+def last_settings(db: Database, calibration: str) -> dict[str, Any]:
+    """Provider, model and server of the latest LLM run on the set, so that a new version is run as the one
+    it is compared with was (empty when the set has no LLM run)."""
+    sha = load_set(db, calibration).sha256
+    runs = run_store.runs_frame(db)
+    mine = runs[(runs["calibration_sha256"] == sha) & (runs["judge"] == "llm")]
+    if mine.empty:
+        return {}
+    latest = mine.iloc[0]
+    parameters = json.loads(latest["parameters"]) if isinstance(latest["parameters"], str) else {}
+    return {"provider": latest["provider"], "model": latest["model"], "base_url": parameters.get("base_url"),
+            "temperature": parameters.get("temperature", 0.0)}  # fmt: skip
+
+
+def version_runs(db: Database, calibration: str, label: str) -> pd.DataFrame:
+    """Runs of one version on the set's current snapshot, newest first: id, status, model, planned, judged."""
+    name, _, version = label.partition("@")
+    return run_store.calibration_runs(db, load_set(db, calibration).sha256, name, version)
+
+
+def compare(db: Database, calibration: str, base: str, new: str, model: str | None = None) -> VersionComparison:
+    return compare_versions(db, calibration, base, new, model)
+
+
+def moved_table(db: Database, comparison: VersionComparison) -> pd.DataFrame:
+    """The pairs that moved into or out of one point of people's consensus: which way, the pair, people's
+    score and each version's."""
+    calibration = load_set(db, comparison.calibration)
+    people = dict(zip(calibration.pairs["pair_id"].astype(int), calibration.pairs["consensus"].astype(int), strict=True))
+    scores = {run: consensus(result_store.results_frame(db, run).dropna(subset=["score"]).astype({"score": int}))
+              for run in (comparison.base_run, comparison.new_run)}  # as every figure takes a judge's samples
+    moved = [(p, "now within one") for p in comparison.now_within] + [(p, "no longer within one")
+                                                                       for p in comparison.no_longer_within]  # fmt: skip
+    named = pair_store.identities(db, [p for p, _ in moved])
+    return pd.DataFrame([{"moved": way, "pair": named.get(p, (str(p), ""))[0], "people": people.get(p),
+                          comparison.base: scores[comparison.base_run].get(p),
+                          comparison.new: scores[comparison.new_run].get(p), "pair_id": p} for p, way in moved],
+                        columns=["moved", "pair", "people", comparison.base, comparison.new, "pair_id"])  # fmt: skip
+
+
+def export_set(db: Database, name: str) -> bytes:
+    """The set as a file for the CLI while the app holds the database: its snapshot hash, dataset, and
+    every pair with its external id, content hash, consensus and split."""
+    calibration = load_set(db, name)
+    named = pair_store.identities(db, [int(p) for p in calibration.pairs["pair_id"]])
+    rows = [{"external_id": named[int(p)][0], "content_hash": named[int(p)][1], "consensus": int(c), "split": str(s)}
+            for p, c, s in calibration.pairs[["pair_id", "consensus", "split"]].itertuples(index=False)]  # fmt: skip
+    if not rows:
+        raise JudgeError(f"calibration set {name!r} holds no pairs")
+    return json.dumps({"format": FORMAT, "name": calibration.name, "dataset": calibration.dataset,
+                       "sha256": calibration.sha256, "dev_share": calibration.dev_share, "pairs": rows},
+                      indent=1).encode()  # fmt: skip
