@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
-from judge.agreement.report import FIGURES, compare_runs_on, consensus, report_from
+from judge.agreement.report import FIGURES, compare_results, consensus, report_from
 from judge.errors import JudgeError
 from storage import Database
 from storage import calibration as calibration_store
@@ -29,7 +30,7 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["CalibrationSet", "GateResult", "Verdict", "gate", "human", "load_set", "run_of", "snapshot", "stale"]
+__all__ = ["CalibrationSet", "GateResult", "Verdict", "decide", "gate", "human", "load_set", "run_of", "snapshot", "stale"]
 
 DEV_SHARE = 0.2
 Verdict = Literal[0, 1, 2]
@@ -172,18 +173,40 @@ def gate(
     run_id, why = run_of(db, calibration, prompt)
     if run_id is None:
         return GateResult(2, why)
-    test = calibration.test_pairs
-    results = result_store.results_frame(db, run_id)
+    base: tuple[str, int, pd.DataFrame] | None = None
+    if no_worse_than is not None:
+        base_id, why = run_of(db, calibration, no_worse_than)
+        if base_id is None:
+            return GateResult(2, why)
+        base = (no_worse_than, base_id, result_store.results_frame(db, base_id))
+    return decide(calibration.name, calibration.sha256, human(calibration, calibration.test_pairs), run_id,
+                  result_store.results_frame(db, run_id), minimum, base, tolerance)  # fmt: skip
+
+
+def decide(
+    name: str,
+    sha256: str,
+    people: pd.DataFrame,
+    run_id: int,
+    results: pd.DataFrame,
+    minimum: dict[str, float] | None,
+    base: tuple[str, int, pd.DataFrame] | None,
+    tolerance: float = 0.0,
+) -> GateResult:
+    """The gate's decision on the test pairs' consensus ``people`` (pair_id, score), a run's results, and
+    (``base``: label, run id, results) the version it must be no worse than."""
+    test = set(people["pair_id"])
     results = results[results["pair_id"].isin(test)]
     if results.empty:
         return GateResult(2, f"run {run_id} judged none of the set's {len(test)} test pairs")
-    result = report_from(run_id, results, human(calibration, test))
-    figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": calibration.name,
-                                  "snapshot": calibration.sha256[:12]}  # fmt: skip
+    result = report_from(run_id, results, people)
+    figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": name, "snapshot": sha256[:12]}
     failed, unsure = [], []
     for key, wanted in (minimum or {}).items():
         if key not in FIGURES:
             return GateResult(2, f"unknown figure {key!r}; one of {', '.join(FIGURES)}")
+        if not math.isfinite(wanted):
+            return GateResult(2, f"the minimum of {key} is a number, not {wanted}")
         figure = result.figure(key)
         figures[key] = {"value": figure.value, "low": figure.low, "high": figure.high, "min": wanted}
         if figure.value is None or figure.low is None or figure.high is None:
@@ -193,25 +216,23 @@ def gate(
         elif figure.low < wanted:
             unsure.append(f"{key} {figure.value:.3f}: its 95% interval {figure.low:.3f} to {figure.high:.3f} "
                           f"straddles {wanted} on {result.n} pairs")  # fmt: skip
-    if no_worse_than is not None:
-        base_id, why = run_of(db, calibration, no_worse_than)
-        if base_id is None:
-            return GateResult(2, why, figures)
+    if base is not None:
+        label, base_id, base_results = base
         key = next(iter(minimum or {"within_one": 0.0}))
-        comparison = compare_runs_on(db, base_id, run_id, human(calibration, test))
+        comparison = compare_results(base_results, results, people)
         change = next(d for d in comparison.differences if d.key == key)
-        figures["against"] = {"run": base_id, "prompt": no_worse_than, "figure": key, "difference": change.difference,
+        figures["against"] = {"run": base_id, "prompt": label, "figure": key, "difference": change.difference,
                               "low": change.low, "high": change.high}  # fmt: skip
         if change.difference is None or change.low is None or change.high is None:
-            unsure.append(f"the change of {key} against {no_worse_than} cannot be computed")
+            unsure.append(f"the change of {key} against {label} cannot be computed")
         elif change.high < -tolerance:
-            failed.append(f"{key} is worse than {no_worse_than} by {-change.difference:.3f} (95% paired interval "
+            failed.append(f"{key} is worse than {label} by {-change.difference:.3f} (95% paired interval "
                           f"{change.low:+.3f} to {change.high:+.3f})")  # fmt: skip
         elif change.low < -tolerance:
-            unsure.append(f"against {no_worse_than}, {key} changes by {change.difference:+.3f}, 95% paired interval "
+            unsure.append(f"against {label}, {key} changes by {change.difference:+.3f}, 95% paired interval "
                           f"{change.low:+.3f} to {change.high:+.3f}: it may be worse")  # fmt: skip
     if failed:
         return GateResult(1, "fails: " + "; ".join(failed), figures)
     if unsure:
         return GateResult(2, "cannot tell: " + "; ".join(unsure), figures)
-    return GateResult(0, f"passes on {result.n} test pairs of {calibration.name}", figures)
+    return GateResult(0, f"passes on {result.n} test pairs of {name}", figures)

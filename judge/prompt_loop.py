@@ -12,6 +12,7 @@ from judge.agreement.report import consensus
 from judge.calibration import load_set, snapshot, stale
 from judge.comparison import VersionComparison, compare_versions
 from judge.errors import JudgeError
+from judge.gate_files import SET_FORMAT
 from judge.llm.prompts import JUDGMENTS, Prompt
 from judge.llm.versions import catalog, diff, find, fork, next_version, save
 from storage import Database
@@ -20,10 +21,9 @@ from storage import pairs as pair_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["FORMAT", "calibration_sets", "compare", "diff", "export_set", "find", "fork", "judge_versions",
+__all__ = ["calibration_sets", "compare", "diff", "export_set", "find", "fork", "judge_versions",
            "last_settings", "moved_table", "new_snapshot", "next_version", "save", "version_runs", "versions_table"]  # fmt: skip
 
-FORMAT = "calibration-set/1"
 
 
 def judge_versions(db: Database) -> tuple[list[Prompt], list[str]]:
@@ -111,6 +111,6 @@ def export_set(db: Database, name: str) -> bytes:
             for p, c, s in calibration.pairs[["pair_id", "consensus", "split"]].itertuples(index=False)]  # fmt: skip
     if not rows:
         raise JudgeError(f"calibration set {name!r} holds no pairs")
-    return json.dumps({"format": FORMAT, "name": calibration.name, "dataset": calibration.dataset,
+    return json.dumps({"format": SET_FORMAT, "name": calibration.name, "dataset": calibration.dataset,
                        "sha256": calibration.sha256, "dev_share": calibration.dev_share, "pairs": rows},
                       indent=1).encode()  # fmt: skip

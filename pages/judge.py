@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from judge import workspace
+from judge import prompt_loop, workspace
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
 from ui.pair_view import show_pair, show_request
@@ -29,7 +29,7 @@ with st.expander("Start a run", expanded=True):
             if st.button(f"Start on {dataset}", type="primary", disabled=not admin) and is_admin(config):
                 st.toast(f"Run {work.start_execution(dataset)} started")
         else:
-            spec = llm_spec_form(dataset)
+            spec = llm_spec_form(dataset, *read(prompt_loop.judge_versions))
             guess = read(estimate, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
                     f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip

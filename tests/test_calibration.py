@@ -104,3 +104,49 @@ def test_the_command_exits_with_the_gates_code_and_says_why(tmp_path: Path, caps
     assert main(["gate", "--calibration", "cal", "--prompt", "judge-cot@9", "--min", "exact=0.5", "--db", str(path)]) == 2
     assert "no run of judge-cot@9" in capsys.readouterr().out
     assert main(["gate", "--calibration", "cal", "--prompt", "judge-cot@3", "--min", "within_one", "--db", str(path)]) == 2
+
+
+def test_the_gate_from_files_decides_as_the_database_does_and_fails_closed(db: Database, tmp_path: Path) -> None:
+    from judge.gate_files import gate_files
+    from judge.llm.runfile import write_run_file
+    from judge.prompt_loop import export_set
+
+    rated(db)
+    sha = snapshot(db, "cal", "d").sha256
+    good, bad = a_run(db, "judge-cot", "3", sha, off_by=0), a_run(db, "judge-cot", "4", sha, off_by=3)
+    set_file = tmp_path / "cal.calibration.json"
+    set_file.write_bytes(export_set(db, "cal"))
+    files = {}
+    for run in (good, bad):
+        files[run] = tmp_path / f"run{run}.jsonl"
+        write_run_file(db, run, files[run])
+    for prompt, run in (("judge-cot@3", good), ("judge-cot@4", bad)):
+        from_files = gate_files(set_file, prompt, files[run], {"within_one": 0.85})
+        in_db = gate(db, "cal", prompt, {"within_one": 0.85})
+        assert (from_files.code, from_files.figures["within_one"]) == (in_db.code, in_db.figures["within_one"])
+    against = gate_files(set_file, "judge-cot@4", files[bad], {"within_one": 0.0}, ("judge-cot@3", files[good]))
+    assert against.code == 1 and "worse than judge-cot@3" in against.reason
+    assert gate_files(set_file, "judge-cot@3", files[bad], {"within_one": 0.0}).reason.endswith("the run is of judge-cot@4, not judge-cot@3")
+
+    lines = files[good].read_text().splitlines()
+    tests = [r["external_id"] for r in json.loads(set_file.read_text())["pairs"] if r["split"] == "test"]
+    kept = [line for line in lines if json.loads(line).get("external_id") != tests[0]]
+    (tmp_path / "short.jsonl").write_text("\n".join(kept) + "\n")
+    short = gate_files(set_file, "judge-cot@3", tmp_path / "short.jsonl", {"within_one": 0.85})
+    assert short.code == 2 and f"judged {len(tests) - 1} of the set's {len(tests)} test pairs" in short.reason
+    changed = json.loads(lines[1])
+    changed["content_hash"] = "other"
+    (tmp_path / "edited.jsonl").write_text("\n".join([lines[0], json.dumps(changed), *lines[2:]]) + "\n")
+    edited = gate_files(set_file, "judge-cot@3", tmp_path / "edited.jsonl", {"within_one": 0.85})
+    assert edited.code == 2 and "other content" in edited.reason
+    (tmp_path / "junk.json").write_text("{}")
+    assert gate_files(tmp_path / "junk.json", "judge-cot@3", files[good], {"within_one": 0.85}).code == 2
+
+
+@pytest.mark.parametrize("minimum", ["within_one=nan", "within_one=inf", "within_one=abc", "nope=0.5"])
+def test_a_gate_asked_for_a_figure_it_cannot_check_cannot_pass(db_file: Path, minimum: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    db = Database(db_file)
+    rated(db)
+    a_run(db, "judge-cot", "3", snapshot(db, "cal", "d").sha256, off_by=0)
+    db.close()
+    assert main(["gate", "--db", str(db_file), "--calibration", "cal", "--prompt", "judge-cot@3", "--min", minimum]) == 2

@@ -8,16 +8,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from judge.llm import PROVIDERS, RunSpec, available
-from judge.llm.prompts import JUDGMENTS, broken
+from judge.llm import PROVIDERS, RunSpec
+from judge.llm.prompts import Prompt
 from judge.llm.run import DEFAULT_CONCURRENCY
 from ui.text import inert
 
 __all__ = ["llm_spec_form", "runs_table", "show_evidence", "show_judgment", "show_runs"]
 
 
-def llm_spec_form(dataset: str) -> RunSpec:
-    """The LLM run's settings as the user sets them."""
+def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> RunSpec:
+    """The LLM run's settings as the user sets them; ``versions``: the judge templates there are (files and
+    versions made on the Prompts page), ``broken``: what is wrong with those that do not load."""
     left, right = st.columns(2)
     provider = left.selectbox("Provider", PROVIDERS, key="provider")
     base_url = None
@@ -25,13 +26,13 @@ def llm_spec_form(dataset: str) -> RunSpec:
         base_url = left.text_input("Server URL", "http://127.0.0.1:11434/v1", key="base_url",
                                    help="Ollama, vLLM, llama.cpp or LM Studio: the server's /v1 address")  # fmt: skip
     model = left.text_input("Model", "gpt-4o-mini" if provider == "openai" else "", key="model")
-    judges = sorted((p for p in available() if p.answer in JUDGMENTS), key=lambda p: (not p.uses_rubric, p.name, -p.version))
+    judges = sorted(versions, key=lambda p: (not p.uses_rubric, p.name, -p.version))
     own = {p.label for p in judges if not p.uses_rubric}
     prompt = left.selectbox("Prompt", [p.label for p in judges], key="prompt",
                             format_func=lambda label: f"{label} (a rubric of its own, not people's)" if label in own else label,
-                            help="Templates in prompts/ (NAME@VERSION). Those listed first grade by the rubric people "
-                                 "rate by, shown on the Annotate page.")  # fmt: skip
-    for problem in broken():
+                            help="Templates in prompts/ and versions made on the Prompts page (NAME@VERSION). Those "
+                                 "listed first grade by the rubric people rate by, shown on the Annotate page.")  # fmt: skip
+    for problem in broken:
         left.warning(f"A template is left out: {inert(problem)}")
     temperature = right.slider("Temperature", 0.0, 2.0, 0.0, 0.1, key="temperature")
     samples = right.number_input("Judgments per pair", 1, 20, 1, key="samples")

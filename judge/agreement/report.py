@@ -11,7 +11,7 @@ error) are left out and counted.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ __all__ = [
     "ceiling",
     "compare_runs",
     "compare_runs_on",
+    "compare_results",
     "consensus",
     "match",
     "report",
@@ -199,7 +200,16 @@ def compare_runs_on(
     db: Database, a: int, b: int, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
 ) -> Comparison:
     """:func:`compare_runs` against the given ratings (a calibration set's consensus, one per pair)."""
-    first, second = ([match(_results(db, run), ratings)[0] for run in (a, b)])
+    compared = compare_results(_results(db, a), _results(db, b), ratings, resamples, seed)
+    return replace(compared, rubrics=rubric_note(db, a, b))
+
+
+def compare_results(
+    results_a: pd.DataFrame, results_b: pd.DataFrame, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
+) -> Comparison:
+    """Judge results B against A (``pair_id``, ``score`` per sample) on the pairs both judged and ``ratings``
+    hold, resampled pair by pair (a paired bootstrap)."""
+    first, second = ([match(results, ratings)[0] for results in (results_a, results_b)])
     both = first.join(second["judge"].rename("judge_b"), how="inner")
     human, ja, jb = (both[c].to_numpy() for c in ("human", "judge", "judge_b"))
     cells = np.zeros((5, 5, 5))
@@ -225,4 +235,4 @@ def compare_runs_on(
     a_right, b_right = ja == human, jb == human
     only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
     p = float(sp.binomtest(only_a, only_a + only_b, 0.5).pvalue) if only_a + only_b else None
-    return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b, rubric_note(db, a, b))
+    return Comparison(n, differences, None if p is None or math.isnan(p) else p, only_a, only_b)

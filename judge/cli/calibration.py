@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
 from judge.cli.commands import HELP, add_db_option, open_db
 from judge.errors import JudgeError
@@ -21,7 +23,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
     p = commands.add_parser("gate", help=HELP["gate"], description="Exit 0: passes; 1: fails; 2: cannot tell "
                             "(no or unfinished run, a stale set, too few pairs for the interval to decide).")  # fmt: skip
-    p.add_argument("--calibration", required=True, help="calibration set NAME")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--calibration", help="calibration set NAME, in the database")
+    where.add_argument("--calibration-file", type=Path, metavar="SET.json",
+                       help="a calibration set exported on the Prompts page (while the app holds the database)")
+    p.add_argument("--run-file", type=Path, metavar="RUN.jsonl", help="with --calibration-file: the run of --prompt "
+                   "(judge run --pairs PAIRS --out RUN.jsonl)")
+    p.add_argument("--baseline-file", type=Path, metavar="RUN.jsonl",
+                   help="with --calibration-file and --no-worse-than: the run of that version")
     p.add_argument("--prompt", required=True, help="the template version to check, NAME@VERSION")
     p.add_argument("--min", action="append", default=[], metavar="FIGURE=VALUE",
                    help="e.g. within_one=0.85 (the 95%% interval's lower bound must clear it); may repeat")  # fmt: skip
@@ -50,18 +59,34 @@ def _minimum(texts: list[str]) -> dict[str, float]:
             wanted[key.strip()] = float(value)
         except ValueError:
             raise JudgeError(f"--min {text!r}: write FIGURE=VALUE, e.g. within_one=0.85") from None
+        if not math.isfinite(wanted[key.strip()]):
+            raise JudgeError(f"--min {text!r}: the value is a number, e.g. within_one=0.85")
     return wanted
 
 
 def _gate(args: argparse.Namespace) -> int:
     from judge.calibration import gate
+    from judge.gate_files import gate_files
 
     try:
         minimum = _minimum(args.min)
-        db = open_db(args)
+        if not math.isfinite(args.tolerance) or args.tolerance < 0:
+            raise JudgeError(f"--tolerance is a number of at least 0, not {args.tolerance}")
+        if args.calibration_file is not None:
+            if args.run_file is None:
+                raise JudgeError("--calibration-file needs --run-file RUN.jsonl, the run of --prompt")
+            if (args.no_worse_than is None) != (args.baseline_file is None):
+                raise JudgeError("--no-worse-than and --baseline-file go together with --calibration-file")
+            base = (args.no_worse_than, args.baseline_file) if args.no_worse_than else None
+            result = gate_files(args.calibration_file, args.prompt, args.run_file, minimum or None, base, args.tolerance)
+        else:
+            if args.run_file is not None or args.baseline_file is not None:
+                raise JudgeError("--run-file and --baseline-file are for --calibration-file; with --calibration the "
+                                 "runs are read from the database")  # fmt: skip
+            result = gate(open_db(args), args.calibration, args.prompt, minimum or None, args.no_worse_than,
+                          args.tolerance)  # fmt: skip
     except JudgeError as e:  # fails closed: a gate that cannot run cannot pass
         print(f"cannot tell: {e}", file=sys.stderr)
         return 2
-    result = gate(db, args.calibration, args.prompt, minimum or None, args.no_worse_than, args.tolerance)
     print(result.to_json() if args.json else result.reason)
     return result.code
