@@ -22,7 +22,7 @@ from storage import results as result_store
 from storage import runs as run_store
 
 __all__ = ["calibration_sets", "compare", "diff", "export_set", "find", "fork", "judge_versions",
-           "last_settings", "moved_table", "new_snapshot", "next_version", "save", "version_runs", "versions_table"]  # fmt: skip
+           "last_settings", "moved_table", "new_snapshot", "next_version", "run_staleness", "save", "version_runs", "versions_table"]  # fmt: skip
 
 
 
@@ -100,6 +100,25 @@ def moved_table(db: Database, comparison: VersionComparison) -> pd.DataFrame:
                           comparison.base: scores[comparison.base_run].get(p),
                           comparison.new: scores[comparison.new_run].get(p), "pair_id": p} for p, way in moved],
                         columns=["moved", "pair", "people", comparison.base, comparison.new, "pair_id"])  # fmt: skip
+
+
+def run_staleness(db: Database, run_id: int) -> str | None:
+    """For a run made on a calibration set: a sentence when people's consensus changed since its snapshot
+    (or a newer snapshot exists), else None."""
+    settings = run_store.run_settings(db, run_id) or {}
+    sha, name = settings.get("calibration_sha256"), (settings.get("parameters") or {}).get("calibration")
+    if not sha or not name:
+        return None
+    try:
+        then = load_set(db, str(name), str(sha))
+    except JudgeError:
+        return None
+    changed = stale(db, then)
+    if changed:
+        return (f"Run {run_id} was made on calibration set {name} as it was then; people's consensus has changed on "
+                f"{len(changed)} of its pairs since, so its figures against the set are stale. Take a new snapshot on "
+                "the Prompts page and run again.")  # fmt: skip
+    return None
 
 
 def export_set(db: Database, name: str) -> bytes:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from judge import workspace
+from judge import prompt_loop, workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs, report
@@ -64,6 +64,8 @@ if result.n == 0:
     st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
     st.stop()
 
+if note := read(prompt_loop.run_staleness, int(run_id)):
+    st.warning(note)
 judge_headline(result, headline, read(workspace.label_kinds, result.pair_ids))
 
 table = figures_table(result, headline)

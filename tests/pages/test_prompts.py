@@ -90,3 +90,23 @@ def test_fork_edit_run_and_compare_in_words(seeded: dict[str, int], db_path: Pat
         assert any("test pairs of cal" in c.value for c in at.caption)
         moved = next(d.value for d in at.dataframe if "moved" in d.value.columns)
         assert set(moved["moved"]) == {"now within one"}
+
+
+def test_the_agreement_page_says_when_a_run_on_a_set_is_stale(seeded: dict[str, int], db_path: Path) -> None:
+    from judge.calibration import snapshot
+    from judge.llm import RunSpec, make_provider, run_llm
+
+    db = opened(db_path)
+    snapshot(db, "cal", "demo")
+    with FakeProviderServer(behave_by_version(seeded)) as server:
+        spec = RunSpec(dataset="demo", provider="openai-compatible", model="fake-judge", prompt="judge-cot@2",
+                       base_url=f"{server.url}/v1", calibration="cal")  # fmt: skip
+        run_llm(db, spec, make_provider(spec.provider, base_url=spec.base_url, keys={}))
+    page = str(Path(__file__).parents[2] / "pages" / "agreement.py")
+    at = AppTest.from_file(page, default_timeout=60).run()
+    assert not at.exception and not any("stale" in w.value for w in at.warning)
+    rating_store.record_rating(db, rating_store.NewRating(1, "bo", 5, None, 5.0, "x1"), first_only=True)
+    rating_store.record_rating(db, rating_store.NewRating(1, "cy", 5, None, 5.0, "x2"), first_only=True)
+    at.run()
+    assert not at.exception
+    assert any("stale" in w.value and "calibration set cal" in w.value for w in at.warning), [w.value for w in at.warning]
