@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
+from scipy import stats as sp
 
 from judge.agreement.report import FIGURES, compare_results, consensus, report_from
 from judge.errors import JudgeError
@@ -33,6 +34,9 @@ from storage import runs as run_store
 __all__ = ["CalibrationSet", "GateResult", "Verdict", "decide", "gate", "human", "load_set", "run_of", "snapshot", "stale"]
 
 DEV_SHARE = 0.2
+MIN_PAIRS = 10  # fewer test pairs than this: the gate cannot tell
+SHARES = frozenset({"exact", "within_one", "pass_fail"})  # checked against an exact (Clopper-Pearson) interval
+LOWER_OR_SIGNED = frozenset({"mae", "bias"})  # no "at least" makes sense for these
 Verdict = Literal[0, 1, 2]
 
 
@@ -70,17 +74,20 @@ def _digest(rows: list[tuple[int, int, str]]) -> str:
     return hashlib.sha256(json.dumps(sorted(rows)).encode()).hexdigest()
 
 
-def snapshot(db: Database, name: str, dataset: str, *, dev_share: float = DEV_SHARE, by: str | None = None) -> CalibrationSet:
-    """A new snapshot of set ``name``: every rated pair of ``dataset`` with its consensus now. The same
-    ratings give the same hash, so asking twice without a change returns the snapshot there is."""
+def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None = None, by: str | None = None) -> CalibrationSet:
+    """A new snapshot of set ``name``: every rated pair of ``dataset`` with its consensus now, split with
+    ``dev_share`` (default: the set's own, else 0.2). The same ratings give the same hash, so asking again
+    without a change (or after ratings changed and changed back) makes that snapshot the current one."""
     if not name.strip():
         raise JudgeError("a calibration set needs a name")
-    if not 0 <= dev_share < 1:
-        raise JudgeError(f"the dev share is from 0 to below 1, not {dev_share}")
+    earlier = calibration_store.latest_set(db, name)
+    if dev_share is None:
+        dev_share = earlier.dev_share if earlier is not None else DEV_SHARE
+    if not 0 <= dev_share <= 0.9 or not math.isfinite(dev_share):
+        raise JudgeError(f"the dev share is from 0 to 0.9 (the rest is compared on), not {dev_share}")
     dataset_key = pair_store.dataset_id(db, dataset)
     if dataset_key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
-    earlier = calibration_store.latest_set(db, name)
     if earlier is not None and earlier.dataset != dataset:
         raise JudgeError(f"calibration set {name!r} is of dataset {earlier.dataset!r}; give a set of {dataset!r} "
                          "another name")  # fmt: skip
@@ -89,8 +96,15 @@ def snapshot(db: Database, name: str, dataset: str, *, dev_share: float = DEV_SH
         raise JudgeError(f"nobody has rated a pair of {dataset!r} yet: a calibration set is made of rated pairs")
     external = pair_store.pairs_frame(db, dataset).set_index("pair_id")["external_id"]
     rows = [(int(p), int(c), _split(str(external[p]), name, dev_share)) for p, c in now.items()]
+    if not any(split == "test" for _, _, split in rows):
+        raise JudgeError(f"none of the {len(rows)} rated pairs would be compared on with a dev share of {dev_share}; "
+                         "rate more pairs or lower the dev share")  # fmt: skip
     sha = _digest(rows)
     if earlier is not None and earlier.sha256 == sha:
+        return load_set(db, name)
+    again = calibration_store.latest_set(db, name, sha)
+    if again is not None:  # ratings are as they were at an earlier snapshot: that one is current again
+        calibration_store.make_current(db, again.id)
         return load_set(db, name)
     calibration_store.add_set(db, name, dataset_key, sha, dev_share, by, rows)
     return load_set(db, name)
@@ -170,12 +184,26 @@ def gate(
     if changed:
         return GateResult(2, f"stale: the consensus of {len(changed)} pair(s) of calibration set {calibration.name} "
                              "changed since its snapshot; take a new snapshot and run again")  # fmt: skip
+    if no_worse_than is not None and no_worse_than.strip() == prompt.strip():
+        return GateResult(2, f"--no-worse-than names {prompt} itself; name the version it must not be worse than")
     run_id, why = run_of(db, calibration, prompt)
     if run_id is None:
         return GateResult(2, why)
+    from judge.llm.prompts import PromptError  # here: judge.llm's runs import this module
+    from judge.llm.versions import find as find_prompt
+
+    settings = run_store.run_settings(db, run_id) or {}
+    try:
+        current = find_prompt(db, prompt)
+    except PromptError as e:
+        return GateResult(2, f"cannot tell: {e}")
+    if settings.get("prompt_hash") not in (None, current.sha256):
+        return GateResult(2, f"cannot tell: run {run_id} was made with another text of {prompt} than the one there is "
+                             "now (the template was edited or replaced); give the change a new version and run it")  # fmt: skip
     base: tuple[str, int, pd.DataFrame] | None = None
     if no_worse_than is not None:
-        base_id, why = run_of(db, calibration, no_worse_than)
+        model = settings.get("model")
+        base_id, why = run_of(db, calibration, no_worse_than, model)  # the same model: like with like
         if base_id is None:
             return GateResult(2, why)
         base = (no_worse_than, base_id, result_store.results_frame(db, base_id))
@@ -201,13 +229,22 @@ def decide(
         return GateResult(2, f"run {run_id} judged none of the set's {len(test)} test pairs")
     result = report_from(run_id, results, people)
     figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": name, "snapshot": sha256[:12]}
+    if result.n < MIN_PAIRS:
+        return GateResult(2, f"cannot tell: {result.n} test pairs judged and rated; the gate decides on at least "
+                             f"{MIN_PAIRS}", figures)  # fmt: skip
     failed, unsure = [], []
     for key, wanted in (minimum or {}).items():
         if key not in FIGURES:
             return GateResult(2, f"unknown figure {key!r}; one of {', '.join(FIGURES)}")
+        if key in LOWER_OR_SIGNED:
+            return GateResult(2, f"{key} is not a figure where higher is better; gate on one of "
+                                 f"{', '.join(k for k in FIGURES if k not in LOWER_OR_SIGNED)}")  # fmt: skip
         if not math.isfinite(wanted):
             return GateResult(2, f"the minimum of {key} is a number, not {wanted}")
         figure = result.figure(key)
+        if key in SHARES and figure.value is not None:  # an exact interval: a bootstrap collapses at 100%
+            interval = sp.binomtest(round(figure.value * result.n), result.n).proportion_ci(0.95, method="exact")
+            figure = replace(figure, low=float(interval.low), high=float(interval.high))
         figures[key] = {"value": figure.value, "low": figure.low, "high": figure.high, "min": wanted}
         if figure.value is None or figure.low is None or figure.high is None:
             unsure.append(f"{key} cannot be computed on {result.n} pairs")

@@ -94,8 +94,10 @@ def compare_versions(db: Database, calibration_name: str, base: str, new: str, m
     figure = next(d for d in comparison.differences if d.key == key)
     call = _call(figure)
     change, points, interval = percent_points(figure)
-    label = {"within_one": "within one point", "exact": "exact agreement"}.get(key, figure.label)
+    label = {"within_one": "Within one point of people", "exact": "Exact agreement"}.get(key, figure.label)
     words = {"better": "better, beyond noise", "worse": "worse, beyond noise", "within noise": "within noise"}[call]
+    if figure.difference == 0 and figure.low == 0 and figure.high == 0:
+        words = "no change: both versions are within one point of people on the same pairs"
     sentence = f"{label}: {change} ({points}, {interval} on the same {comparison.n} pairs): {words}"
     scores = {}
     for run in (base_run, new_run):

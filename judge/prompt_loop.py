@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from judge.agreement.report import consensus
-from judge.calibration import load_set, snapshot, stale
+from judge.agreement.report import consensus, report_from
+from judge.calibration import human, load_set, run_of, snapshot, stale
 from judge.comparison import VersionComparison, compare_versions
 from judge.errors import JudgeError
 from judge.gate_files import SET_FORMAT
@@ -22,7 +22,7 @@ from storage import results as result_store
 from storage import runs as run_store
 
 __all__ = ["calibration_sets", "compare", "diff", "export_set", "find", "fork", "judge_versions",
-           "last_settings", "moved_table", "new_snapshot", "next_version", "run_staleness", "save", "version_runs", "versions_table"]  # fmt: skip
+           "last_settings", "moved_table", "new_snapshot", "next_version", "run_staleness", "save", "version_figure", "version_runs", "versions_table"]  # fmt: skip
 
 
 
@@ -55,7 +55,7 @@ def calibration_sets(db: Database) -> pd.DataFrame:
     return latest
 
 
-def new_snapshot(db: Database, name: str, dataset: str, by: str | None, dev_share: float = 0.2) -> str:
+def new_snapshot(db: Database, name: str, dataset: str, by: str | None, dev_share: float | None = None) -> str:
     """A snapshot of set ``name`` as ratings are now; returns a sentence saying what it holds."""
     made = snapshot(db, name.strip(), dataset, dev_share=dev_share, by=by)
     return (f"Calibration set {made.name}: {len(made.pairs)} rated pairs of {made.dataset}, {len(made.test_pairs)} "
@@ -80,6 +80,25 @@ def version_runs(db: Database, calibration: str, label: str) -> pd.DataFrame:
     """Runs of one version on the set's current snapshot, newest first: id, status, model, planned, judged."""
     name, _, version = label.partition("@")
     return run_store.calibration_runs(db, load_set(db, calibration).sha256, name, version)
+
+
+def version_figure(db: Database, calibration: str, label: str, model: str | None = None) -> str | None:
+    """How the version's latest complete run on the set (by ``model`` when given) agrees with people, in
+    one line; None when it has none."""
+    found = load_set(db, calibration)
+    run_id, _ = run_of(db, found, label, model)
+    if run_id is None:
+        return None
+    results = result_store.results_frame(db, run_id)
+    result = report_from(run_id, results[results["pair_id"].isin(found.test_pairs)], human(found, found.test_pairs))
+    figure = result.figure("within_one")
+    if figure.value is None:
+        return None
+    interval = "" if figure.low is None or figure.high is None else \
+        f", 95% interval {100 * figure.low:.0f}-{100 * figure.high:.0f}%"
+    within = round(figure.value * result.n)
+    return (f"**{label}** (run {run_id}): {within} of {result.n} judge scores within one point of people's on the "
+            f"test pairs of {calibration}: {100 * figure.value:.1f}%{interval}.")  # fmt: skip
 
 
 def compare(db: Database, calibration: str, base: str, new: str, model: str | None = None) -> VersionComparison:

@@ -84,7 +84,7 @@ if other is not None and other != run_id:
 st.subheader("Across versions")
 points = read(trend, headline, name)
 if len(points) > 1:
-    st.plotly_chart(history_chart(points, headline_label), width="stretch")
+    st.plotly_chart(history_chart(points, headline_label, headline in ("exact", "within_one", "pass_fail")), width="stretch")
     st.caption("One line per calibration set and judge model: runs on a set are measured on its test pairs, the "
                "others on this dataset's rated pairs now, so only like is joined with like.")  # fmt: skip
 else:

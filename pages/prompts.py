@@ -89,12 +89,18 @@ else:
             st.warning(f"{row.name}: people's consensus changed on {row.changed} of its pairs since the snapshot, so "
                        "its figures are stale (the gate says it cannot tell).")  # fmt: skip
             if st.button(f"Take a new snapshot of {row.name}", disabled=not admin, key=f"resnap-{row.name}") and is_admin(config):
-                st.toast(prompt_loop.new_snapshot(db, str(row.name), dataset, who))
-                st.rerun()
+                try:
+                    st.toast(prompt_loop.new_snapshot(db, str(row.name), dataset, who))
+                    st.rerun()
+                except JudgeError as e:
+                    st.error(inert(e))
 with st.form("new_set", clear_on_submit=True, border=False):
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     name = left.text_input("Name of a new set", placeholder="e.g. audiences-2026-12")
     if right.form_submit_button(f"Snapshot the rated pairs of {dataset}", disabled=not admin) and is_admin(config):
+        if not name.strip():
+            st.warning("Type a name for the new set first.")
+            st.stop()
         try:
             st.toast(prompt_loop.new_snapshot(db, name, dataset, who))
             st.rerun()
@@ -110,11 +116,15 @@ st.download_button(f"Download {calibration} for the command line", prompt_loop.e
                    f"{calibration}.calibration.json", "application/json",
                    help="judge gate --calibration-file works from this file while the app holds the database")  # fmt: skip
 spec = set_run_form(chosen, calibration, dataset, read(prompt_loop.last_settings, calibration))
+running = [int(i) for i in read(prompt_loop.version_runs, calibration, chosen.label)["id"] if int(i) in work.active()]
 try:
     guess = read(estimate, spec)
     st.caption(f"{guess.calls} calls ({guess.cached} already answered and not paid again): {guess.cost}.")
     if st.button(f"Run {chosen.label} on {calibration} with {spec.model or '…'}", type="primary",
-                 disabled=not admin or not spec.model) and is_admin(config):  # fmt: skip
+                 disabled=not admin or not spec.model or bool(running),
+                 help="One run of a version on a set at a time" if running else None) and is_admin(config) and not (
+            [int(i) for i in prompt_loop.version_runs(db, calibration, chosen.label)["id"] if int(i) in work.active()]
+    ):  # asked again at the click: a double click starts one run  # fmt: skip
         provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
         st.toast(f"Run {work.start_llm(spec, provider)} started")
 except JudgeError as e:
@@ -136,15 +146,19 @@ def figures() -> None:
         st.rerun()  # a run just ended: the whole page (the trend too) catches up
     if not runs.empty and (message := work.error(int(runs.iloc[0]["id"]))):
         st.error(f"Run {runs.iloc[0]['id']} stopped: {inert(message)}")
+    own = read(prompt_loop.version_figure, calibration, chosen.label, spec.model or None)
+    if own:
+        st.markdown(own)
     if chosen.parent is None:
         st.caption(f"{chosen.label} was not forked from another version: fork it, run the fork, and the comparison "
-                   "appears here.")  # fmt: skip
+                   "with this one appears here.")  # fmt: skip
         return
     st.markdown(f"**{chosen.label} against {chosen.parent}**, the version it was forked from")
     try:
         result = read(prompt_loop.compare, calibration, chosen.parent, chosen.label, spec.model or None)
     except JudgeError as e:
-        st.info(f"Not comparable yet: {inert(e)}.")
+        st.info(f"Not comparable yet: run {chosen.label} and {chosen.parent} on {calibration} with the same model "
+                f"({inert(e)}).")  # fmt: skip
         return
     show_comparison(result, prompt_loop.moved_table(db, result))
 
@@ -154,6 +168,6 @@ figures()
 st.subheader("Agreement across versions")
 points = read(trend, "within_one", dataset)
 if len(points) > 1:
-    st.plotly_chart(history_chart(points, "Agreement within one point"), width="stretch")
+    st.plotly_chart(history_chart(points, "Agreement within one point", percent=True), width="stretch")
 else:
     st.caption("Each run on a calibration set adds a point here, on one line per set and judge model.")

@@ -299,6 +299,9 @@ MIGRATIONS: list[tuple[str, str]] = [
             created_at TIMESTAMP NOT NULL,
             PRIMARY KEY (name, version)
         );
+        -- a set's current snapshot is the one taken (or taken again: ratings changed and changed back) last
+        ALTER TABLE calibration_sets ADD COLUMN current_at TIMESTAMP;
+        UPDATE calibration_sets SET current_at = created_at;
         """,
     ),
 ]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from judge.calibration import gate, load_set, snapshot, stale
+from judge.calibration import _split, gate, load_set, snapshot, stale
 from judge.cli import main
+from judge.errors import JudgeError
 from judge.judgment import Judgment
 from storage import Database
 from storage import pairs as pair_store
@@ -27,8 +28,19 @@ def rated(db: Database, count: int = PAIRS) -> None:
         rating_store.record_rating(db, rating, first_only=True)
 
 
+def a_version(db: Database, version: str) -> None:
+    """judge-cot@VERSION made in the app (forks of judge-cot@2, each a little different), if it is not there."""
+    from judge.llm.versions import catalog, fork, save
+
+    while f"judge-cot@{version}" not in {p.label for p in catalog(db)[0]}:
+        text = fork(db, "judge-cot@2")
+        number = text.split("version = ")[1].split()[0]
+        save(db, text.replace("Think step by step", f"Think step by step ({number})"), "judge-cot@2", "test")
+
+
 def a_run(db: Database, name: str, version: str, sha: str, off_by: int, status: str = "finished") -> int:
     """A run of template NAME@VERSION on the snapshot ``sha`` whose scores are people's moved by ``off_by``."""
+    a_version(db, version)
     pairs = load_set(db, "cal").pairs
     run = run_store.create_run(db, name=f"{name}@{version}", judge_kind="llm", status=status,  # type: ignore[arg-type]
                                prompt_name=name, prompt_version=version, calibration_sha256=sha, planned=len(pairs))  # fmt: skip
@@ -86,7 +98,42 @@ def test_too_few_pairs_for_the_interval_to_decide_is_not_a_pass(db: Database) ->
     sha = snapshot(db, "cal", "d", dev_share=0.0).sha256
     a_run(db, "judge-cot", "3", sha, off_by=2)  # two of three moved by 2: about a third within one
     result = gate(db, "cal", "judge-cot@3", {"within_one": 0.5})
-    assert result.code == 2 and "straddles" in result.reason
+    assert result.code == 2 and "decides on at least 10" in result.reason
+
+
+@pytest.mark.parametrize("count", [1, 3, 12, 20])
+def test_a_perfect_run_on_few_pairs_does_not_pass_a_high_bar(db: Database, count: int) -> None:
+    """A bootstrap of 20 agreeing pairs out of 20 is [1, 1]; the exact interval's lower bound is 0.83."""
+    rated(db, count=count)
+    a_run(db, "judge-cot", "3", snapshot(db, "cal", "d", dev_share=0.0).sha256, off_by=0)
+    result = gate(db, "cal", "judge-cot@3", {"within_one": 0.85})
+    assert result.code == 2, result.reason
+
+
+def test_figures_where_lower_is_better_and_a_version_against_itself_cannot_pass(db: Database) -> None:
+    rated(db)
+    sha = snapshot(db, "cal", "d").sha256
+    a_run(db, "judge-cot", "3", sha, off_by=3)
+    for minimum in ({"mae": 0.5}, {"bias": -10.0}):
+        assert gate(db, "cal", "judge-cot@3", minimum).code == 2
+    assert gate(db, "cal", "judge-cot@3", {"within_one": 0.0}, no_worse_than="judge-cot@3").code == 2
+
+
+def test_a_snapshot_taken_again_after_ratings_changed_back_is_current_again(db: Database) -> None:
+    rated(db)
+    first = snapshot(db, "cal", "d", dev_share=0.3)
+    rating_store.record_rating(db, rating_store.NewRating(1, "ana", 5, None, 5.0, "edit"), first_only=False)
+    second = snapshot(db, "cal", "d")
+    assert second.sha256 != first.sha256 and second.dev_share == 0.3  # the set's own share, not the default
+    rating_store.record_rating(db, rating_store.NewRating(1, "ana", 1, None, 5.0, "back"), first_only=False)
+    assert stale(db, load_set(db, "cal"))
+    again = snapshot(db, "cal", "d")
+    assert again.sha256 == first.sha256 and load_set(db, "cal").sha256 == first.sha256 and not stale(db, again)
+    pair_store.add_pairs(db, "one", [text_pair("only")])
+    rating_store.record_rating(db, rating_store.NewRating(61, "ana", 3, None, 5.0, "only"), first_only=True)
+    name = next(f"s{i}" for i in range(100) if _split("only", f"s{i}", 0.9) == "dev")
+    with pytest.raises(JudgeError, match="none of the 1 rated pairs would be compared on"):
+        snapshot(db, name, "one", dev_share=0.9)
 
 
 def test_the_command_exits_with_the_gates_code_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

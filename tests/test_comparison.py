@@ -77,7 +77,7 @@ def test_the_sentence_reads_as_the_issue_asks_and_same_versions_are_within_noise
     judged(db, "3", sha, same)
     judged(db, "4", sha, same)
     result = compare_versions(db, "cal", "judge-cot@3", "judge-cot@4")
-    assert result.call == "within noise" and result.sentence.startswith("within one point: 100.0% -> 100.0% (+0.0 points")
+    assert result.call == "within noise" and result.sentence.startswith("Within one point of people: 100.0% -> 100.0% (+0.0 points") and "no change" in result.sentence
     worse = {p: (5 if s < 3 else 1) for p, s in same.items()}
     judged(db, "5", sha, worse)
     down = compare_versions(db, "cal", "judge-cot@3", "judge-cot@5")

@@ -48,7 +48,7 @@ def distributions(report: Report) -> go.Figure:
     return figure
 
 
-def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
+def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> go.Figure:
     """One line per calibration set (or dataset) and judge model, points ``name@version · model`` oldest first,
     the 95% interval as a band around each line."""
     figure = go.Figure()
@@ -60,7 +60,7 @@ def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
             figure.add_trace(go.Scatter(
                 x=[*banded["point"], *banded["point"][::-1]], y=[*banded["high"], *banded["low"][::-1]],
                 fill="toself", fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip",
-                showlegend=False, legendgroup=line, name=f"{line}: 95% interval",
+                showlegend=number == 0, legendgroup=line, name="shaded: 95% interval",
             ))  # fmt: skip
         figure.add_trace(go.Scatter(
             x=points["point"], y=points["value"], mode="lines+markers", name=line, legendgroup=line,
@@ -69,8 +69,9 @@ def history_chart(history: pd.DataFrame, label: str) -> go.Figure:
                           "<br>run %{customdata[0]} on %{customdata[1]} pairs<extra>%{fullData.name}</extra>",
         ))  # fmt: skip
     figure.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
-                         legend={"title": {"text": "Calibration set or dataset · judge model"}, "orientation": "h",
+                         legend={"title": {"text": "Pairs measured on · judge model"}, "orientation": "h",
                                  "y": -0.25},
+                         yaxis_tickformat=".0%" if percent else None,
                          xaxis_title="Version · model, oldest first", yaxis_title=label)  # fmt: skip
     return figure
 

@@ -17,7 +17,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p = commands.add_parser("calibrate", help=HELP["calibrate"])
     p.add_argument("name", help="the calibration set's name")
     p.add_argument("--dataset", required=True, help="the dataset whose rated pairs it holds")
-    p.add_argument("--dev-share", type=float, default=0.2, help="share of pairs for examples, never compared on")
+    p.add_argument("--dev-share", type=float, default=None,
+                   help="share of pairs for examples, never compared on (default: the set's own, else 0.2)")
     add_db_option(p)
     p.set_defaults(handler=_calibrate)
 
@@ -55,6 +56,8 @@ def _minimum(texts: list[str]) -> dict[str, float]:
     wanted = {}
     for text in texts:
         key, _, value = text.partition("=")
+        if key.strip() in wanted:
+            raise JudgeError(f"--min {key.strip()} is given twice; give each figure once")
         try:
             wanted[key.strip()] = float(value)
         except ValueError:
@@ -70,6 +73,8 @@ def _gate(args: argparse.Namespace) -> int:
 
     try:
         minimum = _minimum(args.min)
+        if args.calibration is not None and args.db is not None and not Path(args.db).exists():
+            raise JudgeError(f"no database at {args.db}")
         if not math.isfinite(args.tolerance) or args.tolerance < 0:
             raise JudgeError(f"--tolerance is a number of at least 0, not {args.tolerance}")
         if args.calibration_file is not None:

@@ -39,6 +39,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "audience": frozenset({"request", "catalog"}),
 }
 VARIABLES = frozenset(BLOCKS) | {"style"}  # style: an instruction from a fixed list, not data
+MAX_VERSION = 999_999
 RUBRIC_VARIABLE = "{rubric}"
 """In a judge template's system text: the rubric people rate by, written out (trusted text, not data)."""
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -54,7 +55,7 @@ class _Template(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION, strict=True)
     description: str = ""
     answer: Answer
     system: str = Field(min_length=1)
@@ -176,9 +177,16 @@ def parse_template(content: bytes, where: str, *, expected: tuple[str, str] | No
     if not _NAME.fullmatch(template.name):
         raise PromptError(f"{where}: name: lower-case letters, digits, - and _ only, not {template.name!r}")
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(template.user) if f is not None}
+        parsed = [(f, spec, conversion) for _, f, spec, conversion in string.Formatter().parse(template.user)
+                  if f is not None]  # fmt: skip
     except ValueError as e:  # an unbalanced brace: this template is refused, the others still load
         raise PromptError(f"{where}: user is not a valid template ({e}); write a literal brace as {{{{ or }}}}") from e
+    for f, spec, conversion in parsed:
+        if spec or conversion:  # {generated:d} or {request!r}: a value is put in as it is, never reformatted
+            raise PromptError(f"{where}: user: write the variable as {{{f}}}, without a format or conversion")
+    fields = {f for f, _, _ in parsed}
+    if "{examples}" in template.system:
+        raise PromptError(f"{where}: system: examples are data, they go in user as {{examples}}")
     if missing := REQUIRED[template.answer] - fields:
         raise PromptError(f"{where}: user is missing the variable(s) {', '.join(sorted(missing))}")
     if unknown := fields - VARIABLES:

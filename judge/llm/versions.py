@@ -11,13 +11,14 @@ import difflib
 import re
 
 from judge.errors import JudgeError
-from judge.llm.prompts import Prompt, PromptError, _scan, parse_template
+from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, _scan, parse_template
 from storage import Database, RefusedError
 from storage import prompts as prompt_store
 
 __all__ = ["catalog", "diff", "find", "fork", "next_version", "save"]
 
-_VERSION_LINE = re.compile(r"^version\s*=\s*\d+\s*$", re.MULTILINE)
+_VERSION_LINE = re.compile(r"^version\s*=\s*\d+\s*(#.*)?$", re.MULTILINE)
+MAX_TEXT = 100_000  # characters: a template is read on every page and sent with every call
 
 
 def _app_versions(db: Database) -> tuple[list[Prompt], list[str]]:
@@ -73,9 +74,14 @@ def fork(db: Database, spec: str) -> str:
     source = find(db, spec)
     version = next_version(db, source.name)
     text = source.text or ""
-    if _VERSION_LINE.search(text):
-        return _VERSION_LINE.sub(f"version = {version}", text, count=1)
-    return f"version = {version}\n{text}"
+    forked = _VERSION_LINE.sub(f"version = {version}", text, count=1)
+    try:
+        ok = parse_template(forked.encode(), "the fork").version == version
+    except PromptError:
+        ok = False
+    if not ok:  # the version line is written in a way this cannot rewrite: the person writes it
+        raise PromptError(f"{source.label} cannot be forked automatically; copy its text and write version = {version}")
+    return forked
 
 
 def save(db: Database, text: str, parent: str | None, by: str | None) -> Prompt:
@@ -83,11 +89,20 @@ def save(db: Database, text: str, parent: str | None, by: str | None) -> Prompt:
     exists (in prompts/ or in the app), so no version ever changes."""
     if not text.strip():
         raise PromptError("the template is empty")
+    if len(text) > MAX_TEXT:
+        raise PromptError(f"the template is {len(text):,} characters; the most is {MAX_TEXT:,}")
     where = "the new version"
     prompt = parse_template(text.encode(), where, source="app", parent=parent)
+    if prompt.answer not in JUDGMENTS:
+        raise PromptError(f"{where}: answer: versions made here are judge templates (reasoning_then_score or "
+                          f"score_only), not {prompt.answer}")  # fmt: skip
     if any(p.label == prompt.label for p in catalog(db)[0]):
         raise PromptError(f"{prompt.label} exists already and a version never changes; save this as version "
                           f"{next_version(db, prompt.name)}")  # fmt: skip
+    body = _VERSION_LINE.sub("", text, count=1).strip()
+    for same in catalog(db)[0]:
+        if same.name == prompt.name and _VERSION_LINE.sub("", same.text, count=1).strip() == body:
+            raise PromptError(f"this is {same.label} again, with only its version changed; change the template first")
     if parent is not None:
         find(db, parent)  # the parent must exist
     try:

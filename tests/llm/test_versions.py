@@ -27,9 +27,9 @@ def test_a_fork_is_the_next_version_and_saving_it_makes_a_version_every_run_can_
 def test_a_version_never_changes_neither_a_file_nor_one_made_in_the_app(db: Database) -> None:
     with pytest.raises(PromptError, match="exists already"):
         save(db, load_prompt("judge-cot@2").text, "judge-cot@1", "ana")  # a file's version
-    saved = save(db, fork(db, "judge-cot@2"), "judge-cot@2", "ana")
+    saved = save(db, fork(db, "judge-cot@2").replace("Think", "Reason"), "judge-cot@2", "ana")
     with pytest.raises(PromptError, match="exists already and a version never changes; save this as version 4"):
-        save(db, saved.text.replace("Think", "Reason"), "judge-cot@2", "bo")
+        save(db, saved.text.replace("Reason", "Think hard"), "judge-cot@2", "bo")
     assert find(db, "judge-cot@3").sha256 == saved.sha256
 
 
@@ -63,3 +63,23 @@ def test_examples_are_asked_for_with_a_count_per_score(db: Database) -> None:
         find(db, "nope@1")
     with pytest.raises(JudgeError, match="has no version 9"):
         find(db, "judge-cot@9")
+
+
+def test_what_cannot_be_rendered_or_forked_or_is_not_a_judge_is_refused(db: Database) -> None:
+    text = fork(db, "judge-cot@2")
+    for change, problem in [
+        (text.replace("{generated}", "{generated:d}"), "without a format or conversion"),
+        (text.replace("{request}", "{request!r}"), "without a format or conversion"),
+        (text.replace("version = 3", 'version = "3"'), "version"),
+        (text.replace("version = 3", "version = 3.0"), "version"),
+        (text.replace("version = 3", "version = 2147483648"), "version"),
+        (text.replace("Rubric", "{examples} Rubric"), "examples are data"),
+        (text, "this is judge-cot@2 again"),
+        (load_prompt("question-writer@1").text.replace("version = 1", "version = 2"), "judge templates"),
+        (text + "#" * 100_001, "the most is 100,000"),
+    ]:
+        with pytest.raises(PromptError, match=problem):
+            save(db, change, "judge-cot@2", "ana")
+    commented = save(db, text.replace("version = 3", "version = 3  # with a comment").replace("Think", "Reason"),
+                     "judge-cot@2", "ana")  # fmt: skip
+    assert "version = 4" in fork(db, commented.label) and fork(db, commented.label).count("version =") == 1

@@ -85,7 +85,7 @@ def test_fork_edit_run_and_compare_in_words(seeded: dict[str, int], db_path: Pat
         at.run()
         assert not at.exception, at.exception
         said = [s.value for s in at.success]
-        assert any(s.startswith("within one point: ") and s.endswith("better, beyond noise") for s in said), said
+        assert any(s.startswith("Within one point of people: ") and s.endswith("better, beyond noise") for s in said), said
         assert "same 2" in said[0] and "points, 95% interval" in said[0]
         assert any("test pairs of cal" in c.value for c in at.caption)
         moved = next(d.value for d in at.dataframe if "moved" in d.value.columns)
