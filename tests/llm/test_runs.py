@@ -274,8 +274,8 @@ def test_a_run_on_a_calibration_set_judges_its_pairs_only_and_records_its_snapsh
     assert sorted(result_store.results_frame(db, run_id)["pair_id"]) == sorted(ids[:2])
     assert run_store.run_settings(db, run_id)["calibration_sha256"] == made.sha256  # type: ignore[index]
     assert gate(db, "cal", "judge-cot@2").code == 2  # nothing to pass named: it cannot tell
-    passed = gate(db, "cal", "judge-cot@2", {"within_one": 0.5})  # the fake judge answers 4 or 5 to people's 4
-    assert passed.code == 0 and passed.figures["run"] == run_id, passed.reason
+    few = gate(db, "cal", "judge-cot@2", {"within_one": 0.5})  # the fake judge answers 4 or 5 to people's 4
+    assert few.code == 2 and few.figures["run"] == run_id and "at least 10" in few.reason, few.reason  # 2 pairs decide nothing
 
 
 def test_a_resumed_run_finishes_the_pairs_it_was_made_for_not_those_rated_since(
