@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from judge.config import Settings
+from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.judgment import ScoreError, valid_score
-from judge.rubric import current_rubric
 from storage import Database, labels
 from storage import pairs as pair_store
 from storage import ratings as rating_store
@@ -15,9 +15,9 @@ from storage import ratings as rating_store
 __all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
 
 
-def rubric_lines() -> dict[int, tuple[str, str]]:
-    """Score -> (name, meaning), from the rubric in force (the one the offline judge scores by too)."""
-    return current_rubric().lines
+def rubric_lines(db: Database, dataset: str) -> dict[int, tuple[str, str]]:
+    """Score -> (name, meaning), from the dataset's rubric (the one the offline judge scores by too)."""
+    return rubric_for(db, dataset).lines
 
 
 def next_pair(

@@ -25,6 +25,7 @@ __all__ = [
     "RubricError",
     "current_rubric",
     "load_rubric",
+    "parse_rubric",
 ]
 
 DEFAULT_RUBRIC_PATH = Path(__file__).parent / "rubrics" / "audience.v1.toml"
@@ -72,9 +73,15 @@ def load_rubric(path: str | Path) -> Rubric:
     where = str(path)
     try:
         raw = Path(path).read_bytes()
-        data = tomllib.loads(raw.decode())
     except FileNotFoundError:
         raise RubricError(f"{where}: no such rubric file") from None
+    return parse_rubric(raw, where)
+
+
+def parse_rubric(raw: bytes, where: str) -> Rubric:
+    """Check a rubric's text (a file's, or one stored for a dataset); every problem names ``where`` and the key."""
+    try:
+        data = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise RubricError(f"{where}: not valid TOML: {e}") from e
     unknown = set(data) - {"name", "version", "lines", "differences"}

@@ -6,7 +6,7 @@ from judge import annotation
 from judge.desk import Desk
 from ui.keys import one_rating_per_key_press
 from ui.pair_view import show_details, show_pair, show_request
-from ui.resources import database, settings
+from ui.resources import database, read, settings
 from ui.session import choose_dataset, sign_in_form, signed_in
 from ui.text import inert
 
@@ -45,7 +45,7 @@ show_request(pair)
 truth, generated, marks = show_pair(pair)
 
 note_key, token = screen.note_key, screen.token
-lines = annotation.rubric_lines()
+lines = read(annotation.rubric_lines, pair.dataset)
 # One form, one message: the score key and the note reach the server together, so a quick key press can never
 # arrive without its score or land on a pair other than the one on screen (pair and dataset are bound to the button).
 with st.form(f"rate-{token}", border=False, enter_to_submit=False):

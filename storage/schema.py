@@ -302,6 +302,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- a set's current snapshot is the one taken (or taken again: ratings changed and changed back) last
         ALTER TABLE calibration_sets ADD COLUMN current_at TIMESTAMP;
         UPDATE calibration_sets SET current_at = created_at;
+        -- the rubric a dataset is rated and judged by (the latest row; none: the shipped one), as TOML text
+        CREATE TABLE dataset_rubrics (
+            dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+            text VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (dataset_id, sha256)
+        );
         """,
     ),
 ]

@@ -117,7 +117,7 @@ def show_people(mine: pd.DataFrame) -> None:
     """Every rating of the pair, edits included: the score with what it means by the rubric (most people
     leave no note), the note, how the rating was given, and whether it counts."""
     st.markdown("**The people** (every rating, edits included)")
-    lines = rubric_lines()
+    lines = read(rubric_lines, str(st.session_state.get("dataset")))
     st.dataframe(pd.DataFrame({
         "annotator": mine["annotator"],
         "score": [f"{s} · {lines[int(s)][0]}" if int(s) in lines else str(s) for s in mine["score"]],
@@ -145,7 +145,7 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
     if not who:  # no admin list: anyone may, but a verdict says who gave it
         sign_in_form(config, "Your name goes with each verdict you give.", "Who are you?", "Sign in")
         return
-    lines = rubric_lines()
+    lines = read(rubric_lines, str(st.session_state.get("dataset")))
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
         verdict: Verdict | None = st.radio("Verdict", list(VERDICT_LABELS), format_func=lambda v: VERDICT_LABELS[v],
                                        horizontal=True, index=None)  # fmt: skip

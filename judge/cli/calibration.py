@@ -22,6 +22,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(handler=_calibrate)
 
+    p = commands.add_parser("rubric", help=HELP["rubric"])
+    p.add_argument("file", type=Path, help="a rubric TOML file (as judge/rubrics/audience.v1.toml)")
+    p.add_argument("--dataset", required=True, help="the dataset rated and judged by it from now on")
+    add_db_option(p)
+    p.set_defaults(handler=_rubric)
+
     p = commands.add_parser("gate", help=HELP["gate"], description="Exit 0: passes; 1: fails; 2: cannot tell "
                             "(no or unfinished run, a stale set, too few pairs for the interval to decide).")  # fmt: skip
     where = p.add_mutually_exclusive_group(required=True)
@@ -40,6 +46,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_db_option(p)
     p.set_defaults(handler=_gate)
+
+
+def _rubric(args: argparse.Namespace) -> int:
+    from judge.dataset_rubric import set_rubric
+
+    print(set_rubric(open_db(args), args.dataset, args.file))
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "calibrate": "calibration",
     "gate": "calibration",
+    "rubric": "calibration",
 }
 HELP: dict[str, str] = {
     "agreement": "how well a judge run agrees with the human ratings",
@@ -41,6 +42,7 @@ HELP: dict[str, str] = {
     "runs": "every run: id, name, dataset, judge, status, how many judged",
     "synth": "make pairs from ground truths: request writer + AST generators",
     "calibrate": "snapshot the rated pairs of a dataset as a named calibration set",
+    "rubric": "set the rubric a dataset is rated and judged by (a TOML file)",
     "gate": "does a prompt version pass on a calibration set? exit 0 pass, 1 fail, 2 cannot tell",
 }  # fmt: skip
 

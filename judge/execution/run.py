@@ -6,12 +6,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.execution.database import Sandbox
 from judge.execution.judge import JUDGE_NAME, judge_execution
 from judge.judgment import Judgment
 from judge.lifecycle import run_lifecycle
-from judge.rubric import Rubric, current_rubric
+from judge.rubric import Rubric
 from storage import Database
 from storage import pairs as pair_store
 from storage import results as result_store
@@ -32,7 +33,7 @@ def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) 
     pairs = [p[0] for p in pair_store.audience_pairs(db, dataset)]
     return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
-                        parameters={"dataset": dataset, "rubric": (rubric or current_rubric()).describe()},
+                        parameters={"dataset": dataset, "rubric": (rubric or rubric_for(db, dataset)).describe()},
                         planned=len(pairs), pair_ids=pairs)  # fmt: skip
 
 
@@ -47,11 +48,15 @@ def run_execution(
     cancel: threading.Event | None = None,
 ) -> int:
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
-    rubric = rubric or current_rubric()
+    rubric = rubric or rubric_for(db, dataset)
     if resume is not None:
         stored = run_store.run_settings(db, resume)
         if stored is None or stored["judge_kind"] != JUDGE_NAME or stored["dataset"] != dataset:
             raise JudgeError(f"run {resume} is not an execution-judge run of dataset {dataset!r}; it cannot go on here")
+        recorded = (stored.get("parameters") or {}).get("rubric")
+        if recorded is not None and recorded != rubric.describe():
+            raise JudgeError(f"the rubric of {dataset} changed since run {resume} started (it scored by {recorded['name']} "
+                             f"v{recorded['version']}); start a new run to score by the one in force")  # fmt: skip
     run_id = resume or new_execution_run(db, dataset, rubric)
     done = result_store.judged_pairs(db, run_id)
     made_for = (run_store.run_settings(db, run_id) or {}).get("pair_ids")  # the pairs it was made for

@@ -20,6 +20,7 @@ from typing import Any
 from judge.audience import AudienceError
 from judge.calibration import CalibrationSet, load_set
 from judge.data.records import parse_side
+from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.examples import Example, examples_text, pick_examples
 from judge.judgment import Failure, Judgment
@@ -30,7 +31,7 @@ from judge.llm.prices import Price, load_prices
 from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, render
 from judge.llm.providers import Provider, ProviderError, RefusalError
 from judge.llm.versions import find as find_prompt
-from judge.rubric import Rubric, current_rubric
+from judge.rubric import Rubric
 from storage import Database
 from storage import cache as cache_store
 from storage import pairs as pair_store
@@ -157,7 +158,7 @@ def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None, snapsho
 def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_store.JudgeablePair],
               snapshot: CalibrationSet | None, examples: tuple[Example, ...]) -> Plan:  # fmt: skip
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
-    rubric = current_rubric()
+    rubric = rubric_for(db, spec.dataset)
     shown = examples_text(list(examples)) if prompt.uses_examples else None
     items = []
     for pair in pairs:
