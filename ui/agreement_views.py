@@ -59,7 +59,7 @@ def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> g
         if len(banded):
             figure.add_trace(go.Scatter(
                 x=[*banded["point"], *banded["point"][::-1]], y=[*banded["high"], *banded["low"][::-1]],
-                fill="toself", fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip",
+                fill="toself", fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip", mode="lines",
                 showlegend=number == 0, legendgroup=line, name="shaded: 95% interval",
             ))  # fmt: skip
         figure.add_trace(go.Scatter(
@@ -68,7 +68,8 @@ def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> g
             hovertemplate="%{x}<br>" + label + ": %{y:.3f} (95% interval %{customdata[2]:.3f} to %{customdata[3]:.3f})"
                           "<br>run %{customdata[0]} on %{customdata[1]} pairs<extra>%{fullData.name}</extra>",
         ))  # fmt: skip
-    figure.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
+    figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
+                         xaxis={"automargin": True, "tickangle": 30},
                          legend={"title": {"text": "Pairs measured on · judge model"}, "orientation": "h",
                                  "y": -0.25},
                          yaxis_tickformat=".0%" if percent else None,
