@@ -116,15 +116,19 @@ st.download_button(f"Download {calibration} for the command line", prompt_loop.e
                    f"{calibration}.calibration.json", "application/json",
                    help="judge gate --calibration-file works from this file while the app holds the database")  # fmt: skip
 spec = set_run_form(chosen, calibration, dataset, read(prompt_loop.last_settings, calibration))
-running = [int(i) for i in read(prompt_loop.version_runs, calibration, chosen.label)["id"] if int(i) in work.active()]
+def running() -> bool:
+    """Whether a run of this version on this set is going on now (read fresh, not from the cache)."""
+    return any(int(i) in work.active() for i in prompt_loop.version_runs(db, calibration, chosen.label)["id"])
+
+
 try:
     guess = read(estimate, spec)
     st.caption(f"{guess.calls} calls ({guess.cached} already answered and not paid again): {guess.cost}.")
-    if st.button(f"Run {chosen.label} on {calibration} with {spec.model or '…'}", type="primary",
-                 disabled=not admin or not spec.model or bool(running),
-                 help="One run of a version on a set at a time" if running else None) and is_admin(config) and not (
-            [int(i) for i in prompt_loop.version_runs(db, calibration, chosen.label)["id"] if int(i) in work.active()]
-    ):  # asked again at the click: a double click starts one run  # fmt: skip
+    busy = running()
+    clicked = st.button(f"Run {chosen.label} on {calibration} with {spec.model or '…'}", type="primary",
+                        disabled=not admin or not spec.model or busy,
+                        help="One run of a version on a set at a time" if busy else None)  # fmt: skip
+    if clicked and is_admin(config) and not running():  # asked again at the click: a double click starts one run
         provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
         st.toast(f"Run {work.start_llm(spec, provider)} started")
 except JudgeError as e:

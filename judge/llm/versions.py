@@ -96,15 +96,16 @@ def save(db: Database, text: str, parent: str | None, by: str | None) -> Prompt:
     if prompt.answer not in JUDGMENTS:
         raise PromptError(f"{where}: answer: versions made here are judge templates (reasoning_then_score or "
                           f"score_only), not {prompt.answer}")  # fmt: skip
-    if any(p.label == prompt.label for p in catalog(db)[0]):
+    versions = catalog(db)[0]  # read once: every check below is against the same list
+    if any(p.label == prompt.label for p in versions):
         raise PromptError(f"{prompt.label} exists already and a version never changes; save this as version "
                           f"{next_version(db, prompt.name)}")  # fmt: skip
     body = _VERSION_LINE.sub("", text, count=1).strip()
-    for same in catalog(db)[0]:
+    for same in versions:
         if same.name == prompt.name and _VERSION_LINE.sub("", same.text, count=1).strip() == body:
             raise PromptError(f"this is {same.label} again, with only its version changed; change the template first")
-    if parent is not None:
-        find(db, parent)  # the parent must exist
+    if parent is not None and parent not in {p.label for p in versions}:
+        find(db, parent)  # the parent must exist: this says why it does not
     try:
         prompt_store.add_version(db, prompt.name, prompt.version, text, prompt.sha256, parent, by)
     except RefusedError as e:  # saved by someone else a moment ago
