@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
 from judge.llm.providers import Provider, make_provider
-from judge.llm.run import RunSpec, new_llm_run, plan, run_llm, stored_spec
+from judge.llm.run import RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
 from storage import Database
 from storage import runs as run_store
 
@@ -58,6 +58,14 @@ class Jobs:
             return
         spec = stored_spec(self.db, run_id)
         self.start_llm(spec, make_provider(spec.provider, base_url=spec.base_url, keys=keys), resume=run_id)
+
+    def repeat(self, run_id: int, pairs: int, keys: Mapping[str, str]) -> int:
+        """One more judgment on ``pairs`` pairs of a stored LLM run, in the background; returns how many.
+        Checked here first (a run that cannot take more says why at the click, not in a thread)."""
+        spec, items = repeat_items(self.db, run_id, pairs)
+        provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys)
+        self._start(run_id, lambda cancel: repeat_run(self.db, run_id, pairs, provider, cancel=cancel))
+        return len(items)
 
     def _start(self, run_id: int, work: Callable[[threading.Event], object]) -> None:
         with self._lock:

@@ -72,6 +72,23 @@ def runs() -> None:
                 st.error(inert(e))
         if message := work.error(int(run_id)):
             st.error(f"Run {run_id} stopped: {inert(message)}")
+    repeatable = frame.loc[(frame["judge"] == "llm") & (frame["status"] == "finished") & ~frame["id"].isin(active), "id"]
+    if allowed and len(repeatable):
+        with st.expander("Repeat on N pairs: does the judge give the same score twice?"):
+            st.caption("Adds one more judgment to N pairs of a finished LLM run (those with the fewest so far). "
+                       "Each is a real call under a new sample number, never the cached first answer, so "
+                       "the Agreement page can show how often the judge changes its mind, at temperature 0 "
+                       "too.")  # fmt: skip
+            left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+            chosen = left.selectbox("Run", list(repeatable), key="repeat_run",
+                                    format_func=lambda i: f"{i} · {frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
+            count = middle.number_input("Pairs", 1, 100_000, 20, key="repeat_pairs")
+            if right.button("Repeat", key="repeat_go") and is_admin(config):  # asked again at the click
+                try:
+                    added = work.repeat(int(chosen), int(count), keys())
+                    st.toast(f"Run {chosen}: {added} more judgments started")
+                except JudgeError as e:
+                    st.error(inert(e))
 
 
 st.subheader("Runs")

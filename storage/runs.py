@@ -18,6 +18,7 @@ __all__ = [
     "JUDGE_KINDS",
     "RUN_STATUSES",
     "add_finished_run",
+    "add_planned",
     "calibration_runs",
     "create_run",
     "find_run",
@@ -87,6 +88,12 @@ def set_run_status(db: Database, run_id: int, status: RunStatus) -> None:
                WHERE id = $run""",
             {"status": status, "now": utc_now(), "run": run_id},
         )
+
+
+def add_planned(db: Database, run_id: int, more: int) -> None:
+    """A run will make ``more`` judgments than it planned (samples added to it)."""
+    with db.transaction() as cursor:
+        cursor.execute("UPDATE judge_runs SET planned = coalesce(planned, 0) + ? WHERE id = ?", [more, run_id])
 
 
 def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:

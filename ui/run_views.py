@@ -40,10 +40,15 @@ def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> Ru
     sample_size = right.number_input("Only a random sample of N pairs (0: all)", 0, 1_000_000, 0, key="sample_size")
     only_rated = right.checkbox("Only pairs people have rated", key="only_rated")
     evidence = right.checkbox("Give the model the execution judge's evidence", key="evidence")
+    order = right.radio("Show first", ["normal", "reversed"], horizontal=True, key="order",
+                        format_func={"normal": "ground truth first (normal)", "reversed": "generated first"}.get,
+                        help="Run the same prompt and model both ways and the Agreement page shows whether "
+                             "the order of reading moves the judge's score (the rubric is then shown worst "
+                             "score first too).")  # fmt: skip
     return RunSpec(
         dataset=dataset, provider=provider, model=model.strip(), prompt=prompt, temperature=float(temperature),
         samples=int(samples), concurrency=int(concurrency), only_rated=only_rated,
-        sample_size=int(sample_size) or None, evidence=evidence, base_url=base_url,
+        sample_size=int(sample_size) or None, evidence=evidence, base_url=base_url, order=str(order),
     )  # fmt: skip
 
 

@@ -16,19 +16,28 @@ from storage import pairs as pair_store
 from storage import ratings as rating_store
 from storage import results as result_store
 
-__all__ = ["BREAKDOWNS", "breakdown"]
+__all__ = ["BREAKDOWNS", "ast_nodes", "breakdown"]
 
 BREAKDOWNS = {"dataset": "Dataset", "generator_model": "Generator model", "mutation": "Mutation kind",
               "ast_size": "AST size (nodes of the ground truth)"}  # fmt: skip
 SIZE_BUCKETS = ((5, "1-5"), (10, "6-10"), (20, "11-20"), (40, "21-40"))
 
 
+def ast_nodes(kind: str, ground_truth: str) -> int | None:
+    """Nodes of an audience pair's ground-truth AST; None for another kind of pair or an invalid one."""
+    if kind != "audience":
+        return None
+    try:
+        return sum(1 for _ in nodes(parse_side(ground_truth)))
+    except AudienceError:
+        return None
+
+
 def _size(kind: str, ground_truth: str) -> str:
     if kind != "audience":
         return f"n/a ({kind})"
-    try:
-        count = sum(1 for _ in nodes(parse_side(ground_truth)))
-    except AudienceError:
+    count = ast_nodes(kind, ground_truth)
+    if count is None:
         return "invalid"
     return next((label for limit, label in SIZE_BUCKETS if count <= limit), "41+")
 

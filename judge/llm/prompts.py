@@ -221,27 +221,35 @@ def render(
     evidence: dict[str, Any] | None,
     rubric: Rubric | None = None,
     examples: str | None = None,
+    reversed_order: bool = False,
 ) -> Rendered:
     """A judge prompt for one pair, graded by ``rubric`` (default: the one in force, which people rate by);
-    ``examples``: the worked examples a template with ``{examples}`` shows (see :mod:`judge.examples`)."""
+    ``examples``: the worked examples a template with ``{examples}`` shows (see :mod:`judge.examples`);
+    ``reversed_order``: the generated definition's block where the ground truth's was and the other way
+    round (each block keeps its own tag), and the rubric worst score first, to measure order bias."""
     if prompt.uses_examples and examples is None:
         raise PromptError(f"prompt {prompt.label} shows examples from a calibration set's dev pairs: run it on a "
                           "calibration set")  # fmt: skip
     evidence_text = json.dumps(evidence, indent=1, default=str) if evidence else "(no execution evidence)"
     rendered = render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
                              generated=generated, evidence=evidence_text,
-                             examples=examples or "(no examples)")  # fmt: skip
+                             examples=examples or "(no examples)", swap=reversed_order)  # fmt: skip
     if not prompt.uses_rubric:
         return rendered
-    return Rendered(rendered.system.replace(RUBRIC_VARIABLE, rubric_text(rubric or current_rubric())), rendered.user)
+    text = rubric_text(rubric or current_rubric(), worst_first=reversed_order)
+    return Rendered(rendered.system.replace(RUBRIC_VARIABLE, text), rendered.user)
 
 
-def rubric_text(rubric: Rubric) -> str:
-    """The rubric as a judge reads it: one line per score, best first."""
-    return "\n".join(f"{score} {name} - {meaning}" for score, (name, meaning) in sorted(rubric.lines.items(), reverse=True))
+def rubric_text(rubric: Rubric, worst_first: bool = False) -> str:
+    """The rubric as a judge reads it: one line per score, best first (or worst first)."""
+    lines = sorted(rubric.lines.items(), reverse=not worst_first)
+    return "\n".join(f"{score} {name} - {meaning}" for score, (name, meaning) in lines)
 
 
-def render_blocks(prompt: Prompt, *, style: str = "", **data: str) -> Rendered:
-    """Any template: each data value in its block; ``style`` (trusted, from a fixed list) as it is."""
+def render_blocks(prompt: Prompt, *, style: str = "", swap: bool = False, **data: str) -> Rendered:
+    """Any template: each data value in its block; ``style`` (trusted, from a fixed list) as it is;
+    ``swap``: the ground truth's and the generated definition's blocks trade places."""
     values = {name: block(name, data.get(name, "(none)")) for name in BLOCKS}
+    if swap:
+        values["ground_truth"], values["generated"] = values["generated"], values["ground_truth"]
     return Rendered(prompt.system, prompt.user.format(style=style, **values))

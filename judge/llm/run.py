@@ -38,12 +38,14 @@ from storage import pairs as pair_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "Plan", "RunSpec", "estimate", "new_llm_run", "plan", "run_llm", "stored_spec"]
+__all__ = ["DEFAULT_CONCURRENCY", "Estimate", "Plan", "RunSpec", "estimate", "new_llm_run", "plan", "repeat_items",
+           "repeat_run", "run_llm", "stored_spec"]
 
 JUDGE_NAME = "llm"
 
 DEFAULT_CONCURRENCY = 8
 FLUSH_EVERY = 0.5  # seconds between writes of finished judgments
+ORDERS = ("normal", "reversed")
 OUTPUT_TOKENS_GUESS = {"reasoning_then_score": 250, "score_only": 10}
 CHARS_PER_TOKEN = 4
 
@@ -66,6 +68,7 @@ class RunSpec:
     evidence: bool = False  # hand the execution judge's evidence to the model where stored
     base_url: str | None = None
     calibration: str | None = None  # judge the pairs of this calibration set (its latest snapshot) only
+    order: str = "normal"  # "reversed": the generated definition before the ground truth, rubric worst first
 
     def __post_init__(self) -> None:
         if not 1 <= self.samples <= 20:
@@ -74,6 +77,8 @@ class RunSpec:
             raise JudgeError(f"requests in flight is from 1 to 512, not {self.concurrency}")
         if not 0 <= self.temperature <= 2:
             raise JudgeError(f"temperature is from 0 to 2, not {self.temperature}")
+        if self.order not in ORDERS:
+            raise JudgeError(f"the reading order is {' or '.join(ORDERS)}, not {self.order!r}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,8 @@ def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_stor
     items = []
     for pair in pairs:
         rendered = render(prompt, request=pair.request, ground_truth=pair.ground_truth, generated=pair.generated,
-                          evidence=evidence.get(pair.id), rubric=rubric, examples=shown)  # fmt: skip
+                          evidence=evidence.get(pair.id), rubric=rubric, examples=shown,
+                          reversed_order=spec.order == "reversed")  # fmt: skip
         invalid = _invalid_audience(pair)
         for sample in range(spec.samples):
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
@@ -226,7 +232,8 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
                           f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
     pinned = replace(spec, prompt=prompt.label)
     return run_store.create_run(
-        db, name=f"{spec.model} · {prompt.label} on {spec.dataset}", judge_kind="llm", status="created",
+        db, name=f"{spec.model} · {prompt.label} on {spec.dataset}" + (" · generated first" if spec.order == "reversed" else ""),
+        judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),
         parameters={**asdict(pinned), "rubric": made.graded_by, "examples": made.shown_examples},
@@ -254,23 +261,73 @@ def run_llm(
         made = plan(db, spec, fixed, stored["calibration_sha256"] if stored else None)
     run_id = resume if resume is not None else new_llm_run(db, spec, made)
     stored = stored or run_store.run_settings(db, run_id)
+    _same_as_started(run_id, stored, made)
+    todo = made.missing(result_store.judged_samples(db, run_id))
+    caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
+    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),
+                         cancel)  # fmt: skip
+
+
+def _same_as_started(run_id: int, stored: dict[str, Any] | None, made: Plan) -> None:
+    """Refuse to add judgments to a run under another template, rubric or set of examples than it began with."""
     if stored is None or stored["judge_kind"] != JUDGE_NAME:
         raise JudgeError(f"run {run_id} is not an LLM judge run; it cannot go on as one")
     if stored["prompt_hash"] not in (None, made.prompt.sha256):
         raise PromptError(
             f"prompt {made.prompt.label} changed since run {run_id} started; it cannot be resumed with it"
         )
-    recorded = (stored or {}).get("parameters", {}).get("rubric")
+    recorded = stored.get("parameters", {}).get("rubric")
     if recorded is not None and recorded != made.graded_by:
         raise PromptError(f"the rubric changed since run {run_id} started (it graded by {recorded}); start a new run "
                           "to grade by the rubric in force")  # fmt: skip
-    shown = (stored or {}).get("parameters", {}).get("examples")
+    shown = stored.get("parameters", {}).get("examples")
     if shown is not None and shown != made.shown_examples:
         raise PromptError(f"the examples run {run_id} showed changed since it started (pairs were adjudicated since); "
                           "start a new run so that every judgment saw the same examples")  # fmt: skip
-    todo = made.missing(result_store.judged_samples(db, run_id))
+
+
+MAX_SAMPLES = 20
+
+
+def repeat_items(db: Database, run_id: int, pairs: int, seed: int = 0) -> tuple[RunSpec, list[_Item]]:
+    """One more judgment of ``pairs`` pairs of a stored run: those with the fewest judgments so far (a seeded
+    draw among equals), each under the next sample number, so the call is a new one (the answer cache keys on
+    the sample number) and no sample already taken is taken again. Pairs whose generated definition is
+    invalid are left out: they score 1 without a call, every time."""
+    if pairs < 1:
+        raise JudgeError(f"repeat on 1 or more pairs, not {pairs}")
+    spec = stored_spec(db, run_id)
+    stored = run_store.run_settings(db, run_id)
+    taken: dict[int, int] = {}
+    for pair_id, sample in result_store.judged_samples(db, run_id):
+        taken[pair_id] = max(taken.get(pair_id, 0), sample + 1)
+    members = list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else sorted(taken)
+    made = plan(db, spec, members, stored["calibration_sha256"] if stored else None)
+    _same_as_started(run_id, stored, made)
+    firsts = {i.pair_id: i for i in made.items if i.sample == 0 and i.invalid is None}
+    draw = random.Random(seed)
+    open_pairs = [p for p in sorted(firsts) if taken.get(p, 0) < MAX_SAMPLES]
+    draw.shuffle(open_pairs)
+    open_pairs.sort(key=lambda p: taken.get(p, 0))  # stable: the fewest judgments first, shuffled among equals
+    items = []
+    for pair_id in open_pairs[:pairs]:
+        item, number = firsts[pair_id], taken.get(pair_id, 0)
+        items.append(replace(item, sample=number, call=replace(item.call, sample=number)))
+    if not items:
+        raise JudgeError(f"run {run_id} has no pair left to repeat (each has {MAX_SAMPLES} judgments, or none "
+                         "can be called)")  # fmt: skip
+    return spec, items
+
+
+def repeat_run(
+    db: Database, run_id: int, pairs: int, provider: Provider, *, cancel: threading.Event | None = None,
+    prices: dict[str, Price] | None = None, seed: int = 0,
+) -> int:  # fmt: skip
+    """Add one judgment to ``pairs`` pairs of a run (see :func:`repeat_items`); returns the run id."""
+    spec, items = repeat_items(db, run_id, pairs, seed)
+    run_store.add_planned(db, run_id, len(items))
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
-    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),
+    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, items, cancel, None)),
                          cancel)  # fmt: skip
 
 

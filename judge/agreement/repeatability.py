@@ -1,0 +1,75 @@
+"""Does the judge give the same score twice? Repeatability of a run with several samples per pair.
+
+Per pair with two or more scored samples: the modal score (the lower one on a tie), the spread (highest
+minus lowest sample) and whether the samples straddle the pass threshold (one says pass, another fail).
+The run's flip rate is the share of those pairs whose samples are not all the same score; it is measured
+at any temperature, 0 included, never assumed. Agreement with people is given on all pairs and on the
+stable ones (every sample the same), so a judge that is right only when it is sure can be seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from judge.agreement.report import consensus
+from judge.agreement.stats import PASS_AT
+
+__all__ = ["Repeatability", "repeatability"]
+
+
+@dataclass(frozen=True)
+class Repeatability:
+    pairs: int  # pairs with two or more scored samples
+    samples: int  # scored samples on them
+    flip_rate: float | None
+    straddle_rate: float | None  # share of those pairs whose samples fall on both sides of pass
+    within_one_all: float | None  # judge (median of samples) within one of people, pairs people rated
+    within_one_stable: float | None  # the same, on pairs whose samples all agree
+    stable_rated: int
+    missing: str | None  # why the figures are not there, in words
+    per_pair: pd.DataFrame = field(default_factory=pd.DataFrame)  # pair_id, samples, mode, spread, straddles
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "per_pair"}
+
+
+def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS_AT) -> Repeatability:
+    """``results``: a run's judgments (``pair_id``, ``score`` per sample, None for a failure); ``human``:
+    people's consensus per pair (indexed by pair id)."""
+    scored = results.dropna(subset=["score"])
+    grouped = scored.groupby("pair_id")["score"]
+    count = grouped.size()
+    several = count[count >= 2].index
+    if not len(several):
+        why = ("Every pair has one judgment so far, so repeatability cannot be measured: use 'Repeat on N pairs' "
+               "on the Judge page (each repeat is a real call, never the cached first answer), or start a run "
+               "with 2 or more judgments per pair.")  # fmt: skip
+        return Repeatability(0, 0, None, None, None, None, 0, why)
+    part = scored[scored["pair_id"].isin(several)]
+    g = part.groupby("pair_id")["score"]
+    low, high = g.min(), g.max()
+    tally = part.groupby(["pair_id", "score"]).size().rename("n").reset_index()
+    tally = tally.sort_values(["pair_id", "n", "score"], ascending=[True, False, True])
+    mode = tally.drop_duplicates("pair_id").set_index("pair_id")["score"]
+    per_pair = pd.DataFrame({"samples": g.size(), "mode": mode.astype(int), "spread": (high - low).astype(int),
+                             "straddles": (low < threshold) & (high >= threshold)})  # fmt: skip
+    median = _lower_median(scored)
+    rated = median.index.intersection(human.index)
+    stable = per_pair.index[per_pair["spread"] == 0].intersection(human.index)
+    # pairs judged once are stable as far as anyone knows: "all" is every rated pair, "stable" only the proven
+    gap_all = (median.loc[rated] - human.loc[rated]).abs()
+    gap_stable = (median.loc[stable] - human.loc[stable]).abs()
+    return Repeatability(
+        pairs=len(per_pair), samples=int(per_pair["samples"].sum()),
+        flip_rate=float((per_pair["spread"] > 0).mean()), straddle_rate=float(per_pair["straddles"].mean()),
+        within_one_all=float((gap_all <= 1).mean()) if len(gap_all) else None,
+        within_one_stable=float((gap_stable <= 1).mean()) if len(gap_stable) else None,
+        stable_rated=len(stable), missing=None, per_pair=per_pair.reset_index(),
+    )  # fmt: skip
+
+
+def _lower_median(scored: pd.DataFrame) -> pd.Series:
+    return consensus(scored.astype({"score": int}))
