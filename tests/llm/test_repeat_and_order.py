@@ -1,0 +1,98 @@
+"""Repeat on N pairs (real calls under new sample numbers) and the reversed reading order, through the
+real SDKs against the local fake provider."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from judge.agreement.insights import insights, opposite_run
+from judge.agreement.repeatability import repeatability
+from judge.errors import JudgeError
+from judge.llm import RunSpec, run_llm
+from judge.llm.run import repeat_items, repeat_run
+from storage import Database
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
+from tests.llm.fake_server import FakeProviderServer, Reply, answer
+from tests.llm.test_runs import PRICES, add_text_pairs, provider_for
+
+
+def flaky(body: dict[str, Any], attempt: int) -> Reply:
+    """A judge that changes its mind on the pairs marked FLAKY, at any temperature: 3 on odd tries, 4 on
+    even ones; 4 on every other pair."""
+    prompt = json.dumps(body)
+    return Reply(text=answer(3 if "FLAKY" in prompt and attempt % 2 else 4))
+
+
+def test_a_repeat_is_a_real_call_and_the_flip_rate_is_measured_at_temperature_0(db: Database) -> None:
+    add_text_pairs(db, "d", {f"p{i}": f"event('Order') {'FLAKY' if i < 2 else ''} {i}" for i in range(4)})
+    spec = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot", temperature=0.0)
+    with FakeProviderServer(flaky) as server:
+        provider = provider_for("openai", server)
+        run_id = run_llm(db, spec, provider, prices=PRICES)
+        assert len(server.received) == 4
+        repeat_run(db, run_id, 4, provider, prices=PRICES)
+        assert len(server.received) == 8  # every repeat reached the provider: none came from the cache
+        results = result_store.results_frame(db, run_id)
+        assert sorted(results.groupby("pair_id")["sample"].apply(sorted).tolist()) == [[0, 1]] * 4
+        measured = repeatability(results, rating_store.ratings_frame(db).groupby("pair_id")["score"].first())
+        assert measured.flip_rate == 0.5 and measured.straddle_rate == 0.5  # the two FLAKY pairs: 3 then 4
+        repeat_run(db, run_id, 2, provider, prices=PRICES)  # the fewest judgments first: two pairs get a third
+        again = result_store.results_frame(db, run_id)
+    assert len(again) == 10 and not again.duplicated(["pair_id", "sample"]).any()
+    assert sorted(again.groupby("pair_id").size().tolist()) == [2, 2, 3, 3]
+    settings = run_store.run_settings(db, run_id)
+    assert settings is not None and settings["planned"] == 10 and settings["status"] == "finished"
+
+
+def test_a_repeat_says_why_it_cannot_and_refuses_other_runs(db: Database) -> None:
+    add_text_pairs(db, "d", {"p0": "event('Order') 0"})
+    spec = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot", samples=20)
+    with FakeProviderServer() as server:
+        run_id = run_llm(db, spec, provider_for("openai", server), prices=PRICES)
+    with pytest.raises(JudgeError, match="no pair left to repeat"):
+        repeat_items(db, run_id, 1)
+    with pytest.raises(JudgeError, match="1 or more pairs"):
+        repeat_items(db, run_id, 0)
+    with pytest.raises(JudgeError, match="no LLM judge run"):
+        repeat_items(db, 999, 1)
+
+
+def test_the_reversed_order_shows_generated_first_and_the_rubric_worst_first(db: Database) -> None:
+    add_text_pairs(db, "d", {f"p{i}": f"event('Order') {i}" for i in range(3)})
+    base = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot@2")
+    with FakeProviderServer() as server:
+        provider = provider_for("openai", server)
+        normal = run_llm(db, base, provider, prices=PRICES)
+        flipped = run_llm(db, RunSpec(**{**base.__dict__, "order": "reversed"}), provider, prices=PRICES)
+        assert len(server.received) == 6  # a reversed prompt is another call, not a cached answer
+        bodies = [b for _, b, _ in server.received]
+    first, last = (b["messages"][-1]["content"] for b in (bodies[0], bodies[-1]))
+    assert first.index("<ground_truth>") < first.index("<generated>")
+    assert last.index("<generated>") < last.index("<ground_truth>")
+    system_first, system_last = bodies[0]["messages"][0]["content"], bodies[-1]["messages"][0]["content"]
+    assert system_first.index("\n5 ") < system_first.index("\n1 ") and system_last.index("\n1 ") < system_last.index("\n5 ")
+    assert "generated first" in str((run_store.run_settings(db, flipped) or {})["name"])
+    assert opposite_run(db, normal) == flipped and opposite_run(db, flipped) == normal
+    rating_store.add_ratings(db, [rating_store.NewRating(_pair(db, f"p{i}"), "ann", 4, None, None, f"t{i}")
+                                  for i in range(3)])  # fmt: skip
+    found = insights(db, flipped)
+    assert found.order is not None and found.order.pairs == 3 and found.order.mean == 0.0
+    assert "No order effect" in found.order.reading
+
+
+def test_an_unknown_order_is_refused() -> None:
+    with pytest.raises(JudgeError, match="reading order"):
+        RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", order="sideways")
+
+
+def _pair(db: Database, external_id: str) -> int:
+    from storage.sql import fetch_one
+
+    row = fetch_one(db, "SELECT id FROM pairs WHERE external_id = ?", [external_id])
+    assert row is not None
+    return int(row[0])
