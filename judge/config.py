@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from judge.errors import JudgeError
 
-__all__ = ["DEFAULT_DB_PATH", "Settings"]
+__all__ = ["ANNOTATOR_KINDS", "DEFAULT_DB_PATH", "Settings"]
 
 DEFAULT_DB_PATH = "data/judge.duckdb"
 DEFAULT_ANNOTATORS_PER_PAIR = 3
@@ -20,6 +20,9 @@ DEFAULT_TOO_FAST_SECONDS = 4.0
 """A rating given in less time than this is flagged as too fast to have read both definitions."""
 DEFAULT_GOLD_EVERY = 10
 """One pair in this many served to an annotator is a gold pair (an adjudicated one), when there are any."""
+ANNOTATOR_KINDS = ("experts", "skilled", "crowd")
+DEFAULT_ANNOTATOR_KIND = "skilled"
+"""Who the annotators are, for the alternative annotator test's epsilon (experts 0.2, skilled 0.15, crowd 0.1)."""
 
 
 def _overlap(value: str) -> tuple[int, float]:
@@ -67,7 +70,8 @@ class Settings:
     ``JUDGE_ANNOTATORS_PER_PAIR``, ``JUDGE_HEADLINE_METRIC``, ``JUDGE_OVERLAP`` (pairs every annotator
     rates first: a number, or a share of each dataset such as ``10%``; ``0`` for none),
     ``JUDGE_TOO_FAST_SECONDS`` (a rating quicker than this is flagged), ``JUDGE_GOLD_EVERY`` (one pair in
-    this many served is a gold pair, unmarked; ``0`` for none).
+    this many served is a gold pair, unmarked; ``0`` for none), ``JUDGE_ANNOTATOR_KIND`` (experts, skilled
+    or crowd: how much the alternative annotator test lets a cheaper judge off).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -79,6 +83,7 @@ class Settings:
     overlap: tuple[int, float] = _overlap(DEFAULT_OVERLAP)  # (pairs, share of a dataset): whichever is more
     too_fast_seconds: float = DEFAULT_TOO_FAST_SECONDS
     gold_every: int = DEFAULT_GOLD_EVERY
+    annotator_kind: str = DEFAULT_ANNOTATOR_KIND
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,8 +93,12 @@ class Settings:
             raise JudgeError(
                 f"JUDGE_ANNOTATORS_PER_PAIR must be a whole number of at least 1, not {per_pair!r}"
             )
+        kind = env.get("JUDGE_ANNOTATOR_KIND") or DEFAULT_ANNOTATOR_KIND
+        if kind not in ANNOTATOR_KINDS:
+            raise JudgeError(f"JUDGE_ANNOTATOR_KIND must be one of {', '.join(ANNOTATOR_KINDS)}, not {kind!r}")
         return cls(
             db_path=env.get("JUDGE_DB") or DEFAULT_DB_PATH,
+            annotator_kind=kind,
             annotators=_names(env.get("JUDGE_ANNOTATORS")),
             admins=_names(env.get("JUDGE_ADMINS")),
             annotators_per_pair=int(per_pair),

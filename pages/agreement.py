@@ -1,23 +1,37 @@
-"""Agreement: how a judge run agrees with people, next to how people agree with each other."""
+"""Agreement: can this judge be trusted? How it agrees with people, next to how people agree with each other,
+whether it could stand in for an annotator, and how it fails."""
 
 import streamlit as st
 
 from judge import prompt_loop, workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
+from judge.agreement.insights import insights
 from judge.agreement.people import people_summary
-from judge.agreement.report import FIGURES, compare_runs, report
+from judge.agreement.report import FIGURES, compare_runs
+from judge.config import ANNOTATOR_KINDS
 from judge.errors import JudgeError
 from judge.trend import trend
 from ui.agreement_views import (
+    breakdown_table,
     comparison_table,
     confusion_heatmap,
     distributions,
     exclusion_controls,
-    figures_table,
     history_chart,
     judge_headline,
     people_section,
     quality_table,
+)
+from ui.insight_views import (
+    EPSILON_WORDS,
+    alt_section,
+    base_rate_table,
+    budget_section,
+    figures_table,
+    lean_section,
+    repeat_section,
+    strata_section,
+    verdict,
 )
 from ui.resources import database, read, settings
 from ui.session import choose_dataset, signed_in
@@ -52,33 +66,59 @@ if runs.empty:
 labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
 left, right = st.columns(2)
 run_id = left.selectbox("Run", list(labels), format_func=lambda i: labels[i], key="agreement_run")
-other = right.selectbox("Compare with an earlier run (optional)", [None, *labels], key="agreement_vs",
-                        format_func=lambda i: "none" if i is None else labels[i])  # fmt: skip
+kind = right.selectbox("Who the annotators are (for the stand-in test)", ANNOTATOR_KINDS,
+                       index=ANNOTATOR_KINDS.index(config.annotator_kind), format_func=EPSILON_WORDS.__getitem__,
+                       key="agreement_annotators",
+                       help="How much a cheaper judge is let off: experts cost most, so the judge may trail them "
+                            "by more (the paper's defaults). The default is JUDGE_ANNOTATOR_KIND.")  # fmt: skip
 
 try:
-    result = read(report, int(run_id))
+    found = read(insights, int(run_id), headline=headline, annotators=str(kind))
 except JudgeError as e:
     st.warning(inert(e))
     st.stop()
+result = found.report
 if result.n == 0:
     st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
     st.stop()
 
 if note := read(prompt_loop.run_staleness, int(run_id)):
     st.warning(note)
+verdict(found, headline)
 judge_headline(result, headline, read(workspace.label_kinds, result.pair_ids))
 
-table = figures_table(result, headline)
-st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+st.markdown("#### Every figure, and what it means")
+left, right = st.columns([3, 1])
+left.table(figures_table(result, headline))  # a table, not a grid: the readings wrap instead of being cut off
+with right:
+    base_rate_table(result)
 left, right = st.columns(2)
 left.plotly_chart(confusion_heatmap(result), width="stretch")
 right.plotly_chart(distributions(result), width="stretch")
 
-by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))
-st.dataframe(read(breakdown, int(run_id), by, headline), hide_index=True, width="stretch")
+st.subheader("Can the judge stand in for an annotator?")
+alt_section(found)
 
+st.subheader("Where people agree, and where they do not")
+strata_section(found.strata)
+
+st.subheader("Does the judge give the same score twice?")
+repeat_section(found)
+
+st.subheader("Does the judge lean?")
+lean_section(found)
+
+st.subheader("Where the next ratings help most")
+budget_section(found, headline)
+
+st.subheader("Break down")
+by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))
+breakdown_table(read(breakdown, int(run_id), by, headline), headline)
+
+st.subheader("Against an earlier run")
+other = st.selectbox("Compare with an earlier run (optional)", [None, *labels], key="agreement_vs",
+                     format_func=lambda i: "none" if i is None else labels[i])  # fmt: skip
 if other is not None and other != run_id:
-    st.subheader(f"Run {run_id} against run {other}")
     comparison_table(read(compare_runs, int(other), int(run_id)))
 
 st.subheader("Across versions")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from judge import workspace
-from judge.synth.compare import generator_table
+from judge.synth.compare import generator_difference, generator_name, generator_table
 from ui.generator_views import generator_chart, generator_rows
 from ui.resources import read
 from ui.session import choose_dataset
@@ -12,6 +12,11 @@ st.title("Generators")
 st.caption("Each AST generator's pairs as a judge run scored them: the mean with a 95% bootstrap interval, "
            "the shares at 5 and at 1-2, invalid definitions (scored 1), what generating cost, and what people "
            "said where they rated. Make such a dataset with `judge synth` (`--offline` needs no key).")  # fmt: skip
+st.caption("A judge can be harsher or kinder than people, and more so for one generator than another. "
+           "'People's mean, estimated for all pairs' corrects for that: it starts from the judge's scores of every "
+           "pair and corrects them by how far the judge was from people on the pairs people rated "
+           "(prediction-powered inference, PPI++). Its interval is valid however biased the judge is; more "
+           "rated pairs make it narrower.")  # fmt: skip
 if choose_dataset(acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)
@@ -27,3 +32,13 @@ if table["judged"].sum() == 0:
     st.stop()
 st.dataframe(generator_rows(table), hide_index=True, width="stretch")
 st.plotly_chart(generator_chart(table), width="stretch")
+if len(table) >= 2:
+    st.subheader("Is one generator better than another?")
+    names = [generator_name(row) for _, row in table.iterrows()]
+    left, right = st.columns(2)
+    a = left.selectbox("Generator", range(len(names)), format_func=names.__getitem__, key="generators_a")
+    b = right.selectbox("against", range(len(names)), index=1, format_func=names.__getitem__, key="generators_b")
+    if a == b:
+        st.caption("Choose two different generators.")
+    else:
+        st.markdown(generator_difference(table, int(a), int(b)))

@@ -11,41 +11,62 @@ from judge import workspace
 from judge.agreement.annotators import AnnotatorQuality
 from judge.agreement.people import PeopleSummary
 from judge.agreement.report import FIGURES, Comparison, Report
+from judge.agreement.verdict import SHARES
 from judge.config import Settings
 from storage import Database
+from ui.insight_views import number
 from ui.session import admin_gate, is_admin, sign_in_form
 from ui.text import inert
 
-__all__ = ["comparison_table", "confusion_heatmap", "distributions", "exclusion_controls", "figures_table",
+__all__ = ["breakdown_table", "comparison_table", "confusion_heatmap", "distributions", "exclusion_controls",
            "history_chart", "judge_headline", "people_section", "quality_table"]  # fmt: skip
 
 
 def _cell(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def figures_table(report: Report, headline: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"": "★" if f.key == headline else "", "figure": f.label, "value": _cell(f.value),
-          "95% interval": f"{_cell(f.low)} – {_cell(f.high)}"} for f in report.figures]
-    )  # fmt: skip
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def confusion_heatmap(report: Report) -> go.Figure:
     scores = [str(s) for s in range(1, 6)]
     figure = px.imshow(report.confusion, x=scores, y=scores, text_auto=True, color_continuous_scale="Blues",
-                       labels={"x": "Judge", "y": "People (consensus)", "color": "Pairs"})  # fmt: skip
-    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Confusion matrix")
+                       labels={"x": "Judge's score", "y": "People's score (consensus)", "color": "Pairs"})  # fmt: skip
+    figure.update_xaxes(type="category", side="bottom")
+    figure.update_yaxes(type="category")  # every score labelled, 1 to 5
+    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         title="Who gave what: pairs on the diagonal agree")  # fmt: skip
     return figure
 
 
 def distributions(report: Report) -> go.Figure:
     frame = pd.concat([pd.DataFrame({"score": report.human_scores, "who": "People (consensus)"}),
                        pd.DataFrame({"score": report.judge_scores, "who": "Judge"})])  # fmt: skip
-    figure = px.histogram(frame, x="score", color="who", barmode="group", nbins=5, range_x=[0.5, 5.5])
+    figure = px.histogram(frame, x="score", color="who", barmode="group", histnorm="percent",
+                          category_orders={"score": list(range(1, 6))})  # fmt: skip
+    figure.update_traces(xbins={"start": 0.5, "end": 5.5, "size": 1})
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Scores given",
-                         legend_title_text="")  # fmt: skip
+                         legend_title_text="", xaxis={"range": [0.5, 5.5], "dtick": 1, "title": "score"},
+                         yaxis={"title": "% of pairs"})  # fmt: skip
     return figure
+
+
+def breakdown_table(table: pd.DataFrame, key: str) -> None:
+    """A breakdown with its numbers as the rest of the page writes them."""
+    if table.empty:
+        st.caption("Nothing to break down yet.")
+        return
+    label = FIGURES[key][0]
+    shown = table.copy()
+    shown[label] = [_figure(v, key) for v in shown["value"]]
+    shown["95% interval"] = [
+        "n/a" if lo != lo or hi != hi or lo is None else f"{_figure(lo, key)} to {_figure(hi, key)}"
+        for lo, hi in zip(shown["low"], shown["high"], strict=True)
+    ]
+    shown["same score"] = [_figure(v, "exact") for v in shown["exact"]]
+    st.dataframe(shown.drop(columns=["value", "low", "high", "exact"]), hide_index=True, width="stretch")
+
+
+def _figure(value: object, key: str) -> str:
+    return number(None if value is None or value != value else float(value), key)  # type: ignore[arg-type]
 
 
 def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> go.Figure:
@@ -53,14 +74,14 @@ def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> g
     the 95% interval as a band around each line."""
     figure = go.Figure()
     palette = px.colors.qualitative.Plotly
-    for number, (line, points) in enumerate(history.groupby("line", sort=False)):
-        colour = palette[number % len(palette)]
+    for count, (line, points) in enumerate(history.groupby("line", sort=False)):
+        colour = palette[count % len(palette)]
         banded = points.dropna(subset=["low", "high"])
         if len(banded):
             figure.add_trace(go.Scatter(
                 x=[*banded["point"], *banded["point"][::-1]], y=[*banded["high"], *banded["low"][::-1]],
                 fill="toself", fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip", mode="lines",
-                showlegend=number == 0, legendgroup=line, name="shaded: 95% interval",
+                showlegend=count == 0, legendgroup=line, name="shaded: 95% interval",
             ))  # fmt: skip
         figure.add_trace(go.Scatter(
             x=points["point"], y=points["value"], mode="lines+markers", name=line, legendgroup=line,
@@ -68,11 +89,11 @@ def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> g
             hovertemplate="%{x}<br>" + label + ": %{y:.3f} (95% interval %{customdata[2]:.3f} to %{customdata[3]:.3f})"
                           "<br>run %{customdata[0]} on %{customdata[1]} pairs<extra>%{fullData.name}</extra>",
         ))  # fmt: skip
-    figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
+    figure.update_layout(height=500, margin={"l": 10, "r": 10, "t": 90, "b": 10}, title=f"{label} across versions",
                          xaxis={"automargin": True, "tickangle": 30},
                          legend={"title": {"text": "Pairs measured on · judge model"}, "orientation": "h",
-                                 "y": -0.25},
-                         yaxis_tickformat=".0%" if percent else None,
+                                 "y": 1.02, "yanchor": "bottom"},
+                         yaxis={"tickformat": ".0%" if percent else None, "range": [0, 1.02] if percent else None},
                          xaxis_title="Version · model, oldest first", yaxis_title=label)  # fmt: skip
     return figure
 
@@ -81,15 +102,20 @@ def comparison_table(comparison: Comparison) -> None:
     if comparison.rubrics:
         st.warning(comparison.rubrics)
     st.dataframe(
-        pd.DataFrame([{"figure": d.label, "before": _cell(d.a), "after": _cell(d.b), "difference": _cell(d.difference),
-                       "95% paired interval": f"{_cell(d.low)} – {_cell(d.high)}",
+        pd.DataFrame([{"figure": d.label, "before": _figure(d.a, d.key), "after": _figure(d.b, d.key),
+                       "difference": _figure(d.difference, "bias" if d.key not in SHARES else d.key),
+                       "95% paired interval": "n/a" if d.low is None or d.high is None
+                       else f"{_figure(d.low, 'bias')} to {_figure(d.high, 'bias')}" if d.key not in SHARES
+                       else f"{d.low:+.0%} to {d.high:+.0%}",
                        "beyond noise": "yes" if d.low is not None and d.high is not None and (d.low > 0 or d.high < 0)
                        else "no"} for d in comparison.differences]),
         hide_index=True, width="stretch",
     )  # fmt: skip
     p = comparison.mcnemar_p
+    shown = "n/a" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
     st.caption(f"{comparison.n} pairs judged by both runs. Exact agreement: {comparison.a_only_right} pairs right "
-               f"only before, {comparison.b_only_right} only after; McNemar p = {_cell(p)}.")  # fmt: skip
+               f"only before, {comparison.b_only_right} only after; McNemar p = {shown} (below 0.05: the change "
+               "in exact agreement is beyond noise).")  # fmt: skip
 
 
 FEW_PAIRS = 10  # fewer pairs rated twice than this: say the figures are still unsteady
@@ -187,24 +213,12 @@ def exclusion_controls(db: Database, config: Settings, summary: PeopleSummary) -
 
 
 def judge_headline(result: Report, headline: str, kinds: dict[str, int]) -> None:
-    """The headline figure, the pairs it rests on, and people among themselves on the same pairs."""
-    label = FIGURES[headline][0]
-    value = result.figure(headline)
-    share = headline in ("exact", "within_one", "pass_fail")
-    c1, c2, c3 = st.columns(3)
-    c1.metric(
-        label, "n/a" if value.value is None else f"{value.value:.1%}" if share else f"{value.value:.3f}"
-    )
-    c2.metric("Pairs compared", f"{result.n:,}", help=f"{result.no_human} judged pairs have no human rating yet; "
-              f"{result.judge_errors} have only judge errors")  # fmt: skip
-    among = result.ceiling.within_one if headline == "within_one" else result.ceiling.exact
-    c3.metric("People among themselves (within one)" if headline == "within_one" else "People among themselves (exact)",
-              "n/a" if among is None else f"{among:.1%}",
-              help=f"On the {result.ceiling.pairs} of these pairs with two or more ratings: the ceiling a judge can "
-              "be expected to reach")  # fmt: skip
+    """What the headline rests on: the pairs compared, those left out, and the kinds of human labels."""
     alpha, ac1 = result.ceiling.alpha_ordinal, result.ceiling.gwet_ac1
-    st.caption(f"People on these pairs: Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.3f}'}, "
-               f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.3f}'} on {result.ceiling.pairs} pairs. "
+    st.caption(f"Compared on {result.n:,} pairs that people rated and the judge scored ({result.no_human:,} judged "
+               f"pairs have no human rating yet, {result.judge_errors:,} only judge errors). People on these pairs: "
+               f"Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.2f}'}, "
+               f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.2f}'} on {result.ceiling.pairs} pairs. "
                f"The human side rests on {kinds['blind']:,} blind ratings, {kinds['after_reveal']:,} given after "
                f"seeing a judge's score and {kinds['imported']:,} imported ({kinds['adjudicated']:,} of the pairs "
                "also have an adjudicated score). Intervals: 95% bootstrap over pairs (1,000 resamples, seeded).")  # fmt: skip

@@ -24,20 +24,30 @@ def generator_rows(table: pd.DataFrame) -> list[dict[str, object]]:
         "At 5": percent(row.share_5), "At 1-2": percent(row.share_1_2), "Invalid": percent(row.invalid),
         "Tokens in / out": f"{number(row.input_tokens, 0)} / {number(row.output_tokens, 0)}",
         "Cost": "n/a" if row.cost_usd is None or row.cost_usd != row.cost_usd else f"${row.cost_usd:.4f}",
-        "People's mean": f"{number(row.human_mean)} ({row.rated} rated)" if row.rated else "not rated",
+        "People's mean (rated pairs)": f"{number(row.human_mean)} ({row.rated} rated)" if row.rated else "not rated",
+        "People's mean, estimated for all pairs": "needs 2+ rated pairs" if row.people_mean is None
+        or row.people_mean != row.people_mean
+        else f"{number(row.people_mean)} [{number(row.people_low)}, {number(row.people_high)}]",
     } for row in table.itertuples()]  # fmt: skip
 
 
 def generator_chart(table: pd.DataFrame) -> go.Figure:
-    """Each generator's mean judge score with its 95% interval, on the 1-5 axis."""
+    """Each generator's mean judge score and people's estimated mean, each with its 95% interval, on the
+    1-5 axis: where the two differ, the judge's ranking is not people's."""
     judged = table.dropna(subset=["mean"])
     labels = judged["generator"] + judged["prompt"].fillna("").map(lambda p: f" · {p}" if p else "")
-    figure = go.Figure(go.Scatter(
-        x=judged["mean"], y=labels, mode="markers", marker={"size": 12},
-        error_x={"type": "data", "symmetric": False, "array": (judged["high"] - judged["mean"]).fillna(0),
-                 "arrayminus": (judged["mean"] - judged["low"]).fillna(0)},
-    ))  # fmt: skip
-    figure.update_layout(xaxis={"title": "mean judge score (1-5), 95% interval", "range": [1, 5.05]},
-                         yaxis={"autorange": "reversed"}, height=120 + 50 * len(judged),
+    figure = go.Figure()
+    for column, low, high, name, symbol in (("mean", "low", "high", "Judge's mean", "circle"),
+                                            ("people_mean", "people_low", "people_high",
+                                             "People's mean, estimated (PPI++)", "diamond")):  # fmt: skip
+        values = judged[column].astype(float)
+        figure.add_trace(go.Scatter(
+            x=values, y=labels, mode="markers", marker={"size": 12, "symbol": symbol}, name=name,
+            error_x={"type": "data", "symmetric": False, "array": (judged[high].astype(float) - values).fillna(0),
+                     "arrayminus": (values - judged[low].astype(float)).fillna(0)},
+        ))  # fmt: skip
+    figure.update_layout(xaxis={"title": "mean score (1-5), 95% interval", "range": [0.9, 5.1], "dtick": 1},
+                         yaxis={"autorange": "reversed"}, height=160 + 60 * len(judged),
+                         legend={"orientation": "h", "y": -0.3},
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})  # fmt: skip
     return figure

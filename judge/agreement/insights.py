@@ -7,7 +7,7 @@ and the CLI's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -111,8 +111,9 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
     ratings = rating_store.ratings_frame(db)
     judged = set(results["pair_id"])
-    pairs = pair_store.pairs_frame(db)
-    pairs = pairs[pairs["pair_id"].isin(judged) & pairs["pair_id"].isin(ratings["pair_id"])]
+    every = pair_store.pairs_frame(db)
+    names = every.set_index("pair_id")["external_id"]
+    pairs = every[every["pair_id"].isin(judged) & every["pair_id"].isin(ratings["pair_id"])]
     sizes = pd.Series([ast_nodes(k, g) for k, g in zip(pairs["kind"], pairs["ground_truth"], strict=True)],
                       index=pairs["pair_id"], dtype=float)  # fmt: skip
     other = opposite_run(db, run_id)
@@ -121,9 +122,15 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
         scored = result_store.results_frame(db, other).dropna(subset=["score"]).astype({"score": int})
         other_scores = consensus(scored)
     mine = (run_store.run_settings(db, run_id) or {}).get("parameters", {}).get("order", "normal")
-    return insights_from(run_id, results, ratings, headline=headline, annotators=annotators, sizes=sizes,
-                         other_order=other_scores, reversed_run=mine == "reversed",
-                         order_note=_order_note(db, run_id, other))  # fmt: skip
+    found = insights_from(run_id, results, ratings, headline=headline, annotators=annotators, sizes=sizes,
+                          other_order=other_scores, reversed_run=mine == "reversed",
+                          order_note=_order_note(db, run_id, other))  # fmt: skip
+    shown = found.next_pairs.copy()
+    shown.insert(0, "pair", shown["pair_id"].map(names))
+    per_pair = found.repeat.per_pair.copy()
+    if not per_pair.empty:
+        per_pair.insert(0, "pair", per_pair["pair_id"].map(names))
+    return replace(found, next_pairs=shown, repeat=replace(found.repeat, per_pair=per_pair))
 
 
 def _order_note(db: Database, run_id: int, other: int | None) -> str:

@@ -30,7 +30,8 @@ class Repeatability:
     within_one_stable: float | None  # the same, on pairs whose samples all agree
     stable_rated: int
     missing: str | None  # why the figures are not there, in words
-    per_pair: pd.DataFrame = field(default_factory=pd.DataFrame)  # pair_id, samples, mode, spread, straddles
+    per_pair: pd.DataFrame = field(default_factory=pd.DataFrame)  # pair_id, samples, mode, spread, straddles,
+    # scores (in sample order, as text)
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "per_pair"}
@@ -54,8 +55,10 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
     tally = part.groupby(["pair_id", "score"]).size().rename("n").reset_index()
     tally = tally.sort_values(["pair_id", "n", "score"], ascending=[True, False, True])
     mode = tally.drop_duplicates("pair_id").set_index("pair_id")["score"]
+    given = part.sort_values(["pair_id", "sample"] if "sample" in part else ["pair_id"]).groupby("pair_id")["score"]
     per_pair = pd.DataFrame({"samples": g.size(), "mode": mode.astype(int), "spread": (high - low).astype(int),
-                             "straddles": (low < threshold) & (high >= threshold)})  # fmt: skip
+                             "straddles": (low < threshold) & (high >= threshold),
+                             "scores": given.agg(lambda s: ", ".join(str(int(v)) for v in s))})  # fmt: skip
     median = _lower_median(scored)
     rated = median.index.intersection(human.index)
     stable = per_pair.index[per_pair["spread"] == 0].intersection(human.index)

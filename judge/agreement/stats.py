@@ -1,7 +1,8 @@
 """Agreement statistics of a judge against people on the 1-5 scale, and between people.
 
 Every judge-vs-human figure is a function of the 5x5 table of (human, judge)
-counts, so a bootstrap resample of the pairs is a multinomial draw of that
+counts. Shares (exact, within one, pass/fail) get the exact binomial interval; for the
+others a bootstrap resample of the pairs is a multinomial draw of that
 table: 1,000 resamples cost the same for a hundred pairs or a million.
 
 Figures that are undefined on the data (a kappa when both sides use one score
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats as sp
 
 __all__ = [
     "CATEGORIES",
@@ -250,11 +252,29 @@ def interval(values: list[float | None]) -> tuple[float | None, float | None]:
     return float(low), float(high)
 
 
+SHARE_FIGURES = ("exact", "within_one", "pass_fail")
+
+
+def exact_interval(hits: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) 95% interval of a share: unlike a bootstrap, it does not collapse to a point
+    at 0% or 100%."""
+    found = sp.binomtest(hits, n).proportion_ci(0.95, method="exact")
+    return float(found.low), float(found.high)
+
+
 def figures(t: Table, resamples: int = 1000, seed: int = 0) -> list[Figure]:
-    """Every judge-vs-human figure with a seeded 95% bootstrap interval over pairs."""
+    """Every judge-vs-human figure with a 95% interval over pairs: exact (Clopper-Pearson) for the shares,
+    a seeded bootstrap for the rest."""
     tables = bootstrap(t, resamples, seed)
+    n = int(_n(t))
     out = []
     for key, (label, fn) in FIGURES.items():
-        low, high = interval([fn(b) for b in tables]) if len(tables) else (None, None)
-        out.append(Figure(key, label, fn(t), low, high))
+        value = fn(t)
+        low: float | None
+        high: float | None
+        if key in SHARE_FIGURES and value is not None and n:
+            low, high = exact_interval(round(value * n), n)
+        else:
+            low, high = interval([fn(b) for b in tables]) if len(tables) else (None, None)
+        out.append(Figure(key, label, value, low, high))
     return out

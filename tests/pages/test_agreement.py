@@ -27,17 +27,22 @@ def test_figures_ceiling_comparison_and_trend(db_path: Path) -> None:
              truth.tolist())  # fmt: skip
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
-    assert [m.label for m in at.metric][4] == "Agreement within one point"
-    table = frame_with(at, "figure")
+    sentence = next(m.value for m in at.markdown if "judge scores within one point of people's" in m.value)
+    assert sentence.startswith("### ") and " of 120 judge scores within one point" in sentence and "95% interval" in sentence
+    table = next(t.value for t in at.table if "what it means" in t.value.columns).reset_index()
     assert "Cohen's kappa, quadratic weights" in list(table["figure"])
-    assert all("–" in cell for cell in table["95% interval"])
-    assert frame_with(at, "pairs")["pairs"].sum() == 120  # the breakdown (one dataset here)
+    assert all(" to " in cell for cell in table["95% interval"]) and all(table["what it means"].str.len() > 10)
+    assert table.loc[table["figure"] == "Exact agreement", "value"].iloc[0].endswith("%")
+    rates = frame_with(at, "people (consensus)")
+    assert list(rates["score"]) == [1, 2, 3, 4, 5]
+    assert any("by chance alone" in c.value for c in at.caption)
+    assert frame_with(at, "Dataset")["pairs"].sum() == 120  # the breakdown (one dataset here)
     at.selectbox(key="agreement_run").set_value(2)
     at.selectbox(key="agreement_vs").set_value(1).run()
     assert not at.exception
     compared = frame_with(at, "beyond noise")
     exact = compared[compared["figure"] == "Exact agreement"].iloc[0]
-    assert exact["after"] == "1.000" and exact["beyond noise"] == "yes"
+    assert exact["after"] == "100%" and exact["beyond noise"] == "yes"
     assert any("McNemar" in c.value for c in at.caption)
 
 
@@ -120,3 +125,47 @@ def test_an_admin_leaves_an_annotator_out_of_the_consensus(
     assert labels.excluded(db).empty
     at.run()
     assert at.text_input(key="exclude_why").value == ""  # the reason went with cy; it is not left for the next one
+
+
+def test_the_verdict_the_stand_in_test_and_how_the_judge_fails(db_path: Path) -> None:
+    """Four annotators on 40 pairs, a judge with two samples a pair that changes its mind on some: every
+    section says what it found, in words."""
+    from judge.judgment import Judgment
+    from storage import ratings as rating_store
+    from storage import results as result_store
+    from storage import runs as run_store
+    from tests.llm.test_runs import add_text_pairs
+
+    db = opened(db_path)
+    rng = np.random.default_rng(2)
+    truth = rng.integers(1, 6, 40)
+    add_text_pairs(db, "d", {f"p{i}": f"x{i}" for i in range(50)})
+    ids = list(pair_store.pairs_frame(db, "d")["pair_id"].astype(int))
+    rating_store.add_ratings(db, [
+        rating_store.NewRating(p, who, int(np.clip(t + rng.choice([-1, 0, 0, 1]), 1, 5)), None, None, f"{p}-{who}")
+        for p, t in zip(ids, truth, strict=False) for who in ("ana", "bo", "cy", "dee")
+    ])  # fmt: skip
+    run = run_store.create_run(db, name="judge", judge_kind="external", status="imported")
+    scores = [*truth.tolist(), *[3] * 10]
+    result_store.add_judgments(db, run, [Judgment("external", s).of(p, k) for p, s in zip(ids, scores, strict=True)
+                                         for k in range(2 if p % 5 else 1)]  # fmt: skip
+                               + [Judgment("external", 5 if s < 4 else 1).of(p, 1) for p, s in zip(ids, scores, strict=True) if p % 5 == 0])
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("Person vs person" in str(c.proto.spec) for c in at.get("plotly_chart"))
+    people = next(m.value for m in at.markdown if m.value.startswith("People among themselves on these pairs"))
+    assert "pairs rated by two or more" in people
+    stand_in = frame_with(at, "judge can replace them")
+    assert set(stand_in["annotator"]) == {"ana", "bo", "cy", "dee"}
+    assert set(stand_in["judge can replace them"]) <= {"yes", "no"}  # 40 pairs each: all four are tested
+    verdicts = [b.value for b in [*at.success, *at.warning, *at.info] if "Can the judge replace an annotator?" in b.value]
+    assert verdicts and ("can stand in" in verdicts[0] or "cannot stand in" in verdicts[0])
+    strata = frame_with(at, "pairs where")
+    assert strata["pairs"].sum() == 40
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pairs judged twice or more"] == "50" and metrics["Changed its score"] == "20%"
+    assert any("Rating more of this run's pairs would narrow it" in m.value for m in at.markdown)
+    assert "why" in frame_with(at, "why").columns
+    at.selectbox(key="agreement_annotators").set_value("experts").run()
+    assert not at.exception
+    assert any("epsilon = 0.2 " in c.value for c in at.caption)

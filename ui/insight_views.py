@@ -1,0 +1,181 @@
+"""The Agreement page's verdict and the sections after it: each says what its figures mean in a sentence
+first, the table after, and why a figure is missing when it is."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
+from judge.agreement.insights import Insights
+from judge.agreement.report import FIGURES, Report
+from judge.agreement.strata import Stratum
+from judge.agreement.verdict import (
+    SHARES,
+    base_rates,
+    chance_agreement,
+    headline_sentence,
+    reading,
+)
+
+__all__ = ["alt_section", "base_rate_table", "budget_section", "figures_table", "lean_section", "number",
+           "repeat_section", "strata_section", "verdict"]  # fmt: skip
+
+
+def number(value: float | None, key: str) -> str:
+    """A figure as shown everywhere on the page: shares in whole percent, the rest with two decimals."""
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:.0%}" if key in SHARES else f"{value:+.2f}" if key == "bias" else f"{value:.2f}"
+
+
+def _span(low: float | None, high: float | None, key: str) -> str:
+    return "n/a" if low is None or high is None else f"{number(low, key)} to {number(high, key)}"
+
+
+def verdict(found: Insights, headline: str) -> None:
+    """The headline sentence with its interval and counts, and people among themselves on the same scale and
+    chart, then the stand-in answer."""
+    report = found.report
+    scale = headline if headline in ("exact", "within_one") else "within_one"
+    st.markdown(f"### {headline_sentence(report, headline)}")
+    people = found.people
+    what = "the same score" if scale == "exact" else "within one point"
+    if people.value is None:
+        st.caption(f"People among themselves: not known yet on these pairs ({people.pairs} rated by two or more "
+                   "people): a second rating of the same pairs fills it in.")  # fmt: skip
+    else:
+        st.markdown(f"People among themselves on these pairs: **{people.value:.0%}** of every two ratings of a pair "
+                    f"are {what} ({_span(people.low, people.high, 'exact')}, {people.pairs} pairs rated by two or "
+                    "more). A judge that reaches this does as well as another person would.")  # fmt: skip
+    judge = report.figure(scale)
+    bars = [("Judge vs people", judge.value, judge.low, judge.high),
+            ("Person vs person", people.value, people.low, people.high)]  # fmt: skip
+    shown = [(who, v, v if lo is None else lo, v if hi is None else hi) for who, v, lo, hi in bars if v is not None]
+    if shown:
+        figure = go.Figure(go.Bar(
+            y=[b[0] for b in shown], x=[b[1] for b in shown], orientation="h", marker_color=["#1f77b4", "#7f7f7f"][: len(shown)],
+            text=[f"{b[1]:.0%}" for b in shown], textposition="inside", insidetextanchor="start",
+            error_x={"type": "data", "symmetric": False, "array": [b[3] - b[1] for b in shown],
+                     "arrayminus": [b[1] - b[2] for b in shown]},
+        ))  # fmt: skip
+        figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                             title=f"{FIGURES[scale][0]}, with 95% intervals",
+                             xaxis={"range": [0, 1], "tickformat": ".0%"})  # fmt: skip
+        st.plotly_chart(figure, width="stretch")
+    alt = found.alt
+    box = st.success if alt.passed else st.warning if alt.passed is False else st.info
+    box(f"**Can the judge replace an annotator?** {alt.answer}")
+
+
+def figures_table(report: Report, headline: str) -> pd.DataFrame:
+    """Every figure with its interval and a reading, indexed by its name (★ marks the headline)."""
+    chance = chance_agreement(report)
+    return pd.DataFrame([{
+        "figure": ("★ " if f.key == headline else "") + f.label, "value": number(f.value, f.key),
+        "95% interval": _span(f.low, f.high, f.key), "what it means": reading(f, chance),
+    } for f in report.figures]).set_index("figure")  # fmt: skip
+
+
+def base_rate_table(report: Report) -> None:
+    """How often each side gives each score, beside the chance-corrected figures that rest on it."""
+    rates = base_rates(report)
+    chance = chance_agreement(report)
+    st.dataframe(rates.assign(**{c: rates[c].map(lambda v: f"{v:.0%}") for c in ("people (consensus)", "judge")}),
+                 hide_index=True, width="stretch")  # fmt: skip
+    if chance is not None:
+        st.caption(f"How often each side gives each score. Given these, judge and people would give the same score "
+                   f"on {chance:.0%} of pairs by chance alone; the kappas and alpha count only agreement beyond "
+                   "that, so they are low when one score dominates even if the judge is often right.")  # fmt: skip
+
+
+def alt_section(found: Insights) -> None:
+    alt = found.alt
+    st.caption(f"The alternative annotator test (Calderon, Reichart and Dror, ACL 2025). Leave out one annotator at "
+               f"a time: on the pairs they rated together with others, does the judge match the others at least "
+               f"as well as this person does? The judge is let off by epsilon = {alt.epsilon:g} for being "
+               f"cheaper (0.2 for experts, 0.15 for skilled annotators, 0.1 for crowd workers: "
+               f"JUDGE_ANNOTATOR_KIND). It passes when it wins against half the annotators or more, after a "
+               f"one-sided t-test per annotator and the Benjamini-Yekutieli correction; each annotator needs "
+               f"{MIN_PAIRS} or more pairs shared with others, and the test 3 or more annotators.")  # fmt: skip
+    if alt.advantage is not None:
+        st.markdown(f"Winning rate **{alt.winning_rate:.0%}**; the judge matches the others at least as well as a "
+                    f"person on **{alt.advantage:.0%}** of pairs on average (advantage probability, higher is "
+                    "better: use it to compare judges).")  # fmt: skip
+    st.dataframe(pd.DataFrame([{
+        "annotator": a.annotator, "pairs shared": a.pairs,
+        "judge as good as the others": "n/a" if a.judge_wins is None else f"{a.judge_wins:.0%}",
+        "this person as good": "n/a" if a.person_wins is None else f"{a.person_wins:.0%}",
+        "p": "n/a" if a.p_value is None else "< 0.001" if a.p_value < 0.001 else f"{a.p_value:.3f}",
+        "judge can replace them": "not tested: " + a.skipped if a.skipped else "yes" if a.judge_replaces else "no",
+    } for a in alt.annotators]), hide_index=True, width="stretch")  # fmt: skip
+
+
+def strata_section(strata: list[Stratum]) -> None:
+    st.caption("A judge can look good overall only because most pairs are easy. Here its agreement on pairs "
+               "people all agreed on, on pairs they split by a point, and on pairs they argued about, beside how "
+               "well people agreed with each other on the same pairs.")  # fmt: skip
+    st.dataframe(pd.DataFrame([{
+        "pairs where": s.label, "pairs": s.pairs, "judge: same score": number(s.judge_exact, "exact"),
+        "judge: within one": number(s.judge_within_one, "within_one"),
+        "people: same score": number(s.people_exact, "exact") if s.key != "single" else "one rating only",
+        "people: within one": number(s.people_within_one, "within_one") if s.key != "single" else "one rating only",
+    } for s in strata]), hide_index=True, width="stretch")  # fmt: skip
+
+
+def repeat_section(found: Insights) -> None:
+    r = found.repeat
+    if r.missing:
+        st.info(r.missing)
+        return
+    cols = st.columns(4)
+    cols[0].metric("Pairs judged twice or more", f"{r.pairs:,}", help=f"{r.samples:,} judgments on them")
+    cols[1].metric("Changed its score", number(r.flip_rate, "exact"), help="Share of those pairs whose judgments differ")
+    cols[2].metric("Changed pass/fail", number(r.straddle_rate, "exact"),
+                   help="Share of those pairs with one judgment at pass (4+) and another below")  # fmt: skip
+    cols[3].metric("Within one of people, stable pairs", number(r.within_one_stable, "within_one"),
+                   help=f"On {r.stable_rated} rated pairs whose judgments all agree; on every rated pair: "
+                   f"{number(r.within_one_all, 'within_one')}")  # fmt: skip
+    flips = r.per_pair[r.per_pair["spread"] > 0]
+    if len(flips):
+        st.caption(f"{len(flips)} pairs where the judge changed its score (the score shown everywhere is the median "
+                   "of its judgments):")  # fmt: skip
+        shown = flips.rename(columns={"scores": "its scores", "mode": "most common score", "straddles": "both sides of pass"})
+        st.dataframe(shown[["pair", "its scores", "most common score", "both sides of pass"]].head(50),
+                     hide_index=True, width="stretch")  # fmt: skip
+
+
+def lean_section(found: Insights) -> None:
+    if found.order is not None:
+        (st.warning if "Order matters" in found.order.reading else st.markdown)(found.order.reading)
+    st.caption(found.order_note)
+    (st.warning if "Size matters" in found.size.reading else st.markdown)(found.size.reading)
+
+
+def budget_section(found: Insights, headline: str) -> None:
+    figure = found.report.figure(headline)
+    if not found.budget or figure.low is None or figure.high is None:
+        st.caption("The headline has no interval yet, so more ratings cannot be priced.")
+    else:
+        now = (figure.high - figure.low) / 2
+
+        def width(half: float) -> str:
+            return f"±{half * 100:.1f} percentage points" if headline in SHARES else f"±{half:.2f}"
+
+        lines = [f"- **{more}** more pairs rated: {width(half)}" for more, half in found.budget.items()]
+        st.markdown(f"The headline's interval is now {width(now)} on {found.report.n} rated pairs. Rating more "
+                    "of this run's pairs would narrow it to about:\n" + "\n".join(lines))  # fmt: skip
+        if found.unrated < max(found.budget):
+            st.caption(f"This run judged {found.unrated} pairs nobody has rated yet; past that, the judge must "
+                       "judge more pairs too.")  # fmt: skip
+    if found.next_pairs.empty:
+        st.caption("No pair stands out to rate next.")
+        return
+    st.caption("Rate these next: where people disagree, where the judge is unsure of itself, and where the "
+               "judge and a lone rating are far apart, a rating tells the most.")  # fmt: skip
+    st.dataframe(found.next_pairs.drop(columns=["pair_id"], errors="ignore").rename(
+        columns={"ratings": "ratings so far", "judge": "judge (median of its scores)"}), hide_index=True, width="stretch")
+
+
+EPSILON_WORDS = {kind: f"{kind} (epsilon {value:g})" for kind, value in EPSILONS.items()}
