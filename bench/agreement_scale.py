@@ -1,7 +1,10 @@
 """Agreement at scale: 1,000,000 human ratings and 1,000,000 judgments, with 1,000 bootstrap resamples.
 
-500,000 pairs, each with two human ratings and two judge samples; the report is computed from the
-frames the app reads from the database. Target: under 10 seconds on this machine. Prints time and peak memory.
+500,000 pairs, each with two human ratings (from 20 annotators) and two judge samples; everything the
+Agreement page and ``judge agreement --json`` show is computed from the frames the app reads from the
+database: the report, people among themselves with its interval, the alternative annotator test, the
+strata, repeatability, the budget and the rate-next order. Target: under 10 seconds on this machine.
+Prints time and peak memory.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from judge.agreement.report import report_from  # noqa: E402
+from judge.agreement.insights import insights_from  # noqa: E402
 
 PAIRS, PER_PAIR = 500_000, 2
 
@@ -26,18 +29,26 @@ def main() -> None:
     truth = rng.integers(1, 6, PAIRS)
     pair_ids = np.repeat(np.arange(PAIRS), PER_PAIR)
     noisy = np.clip(np.repeat(truth, PER_PAIR) + rng.choice([-1, 0, 0, 0, 1], PAIRS * PER_PAIR), 1, 5)
-    ratings = pd.DataFrame({"pair_id": pair_ids, "score": noisy})
+    first = rng.integers(0, 20, PAIRS)
+    second = (first + rng.integers(1, 20, PAIRS)) % 20  # two different people per pair
+    annotators = np.stack([first, second], axis=1).ravel()
+    ratings = pd.DataFrame({"pair_id": pair_ids, "annotator": [f"a{k}" for k in annotators], "score": noisy})
     judged = np.clip(np.repeat(truth, PER_PAIR) + rng.choice([-2, -1, 0, 0, 1], PAIRS * PER_PAIR), 1, 5)
-    results = pd.DataFrame({"pair_id": pair_ids, "score": judged.astype(float)})
+    results = pd.DataFrame({"pair_id": pair_ids, "sample": np.tile([0, 1], PAIRS), "score": judged.astype(float)})
     start = time.perf_counter()
-    result = report_from(1, results, ratings, resamples=1000)
+    found = insights_from(1, results, ratings, resamples=1000)
     seconds = time.perf_counter() - start
+    result = found.report
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"human ratings: {len(ratings):,}   judgments: {len(results):,}   pairs: {result.n:,}")
     print(f"seconds:       {seconds:.1f}   (target: under 10, with 1,000 bootstrap resamples)")
     print(f"peak memory:   {peak:.0f} MiB")
     print(f"within one:    {result.figure('within_one').value:.4f} "
           f"[{result.figure('within_one').low:.4f}, {result.figure('within_one').high:.4f}]")
+    print(f"people:        {found.people.value:.4f} [{found.people.low:.4f}, {found.people.high:.4f}]")
+    print(f"stand-in test: {found.alt.answer}")
+    print(f"flip rate:     {found.repeat.flip_rate:.4f} on {found.repeat.pairs:,} pairs")
+    print("strata:        " + ", ".join(f"{s.key} {s.pairs:,}" for s in found.strata))
 
 
 if __name__ == "__main__":

@@ -221,4 +221,5 @@ def judge_headline(result: Report, headline: str, kinds: dict[str, int]) -> None
                f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.2f}'} on {result.ceiling.pairs} pairs. "
                f"The human side rests on {kinds['blind']:,} blind ratings, {kinds['after_reveal']:,} given after "
                f"seeing a judge's score and {kinds['imported']:,} imported ({kinds['adjudicated']:,} of the pairs "
-               "also have an adjudicated score). Intervals: 95% bootstrap over pairs (1,000 resamples, seeded).")  # fmt: skip
+               "also have an adjudicated score). Intervals: exact binomial ones for the shares, a 95% bootstrap over "
+               "pairs (1,000 resamples, seeded) for the rest.")  # fmt: skip

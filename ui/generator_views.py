@@ -21,13 +21,13 @@ def generator_rows(table: pd.DataFrame) -> list[dict[str, object]]:
     return [{
         "Generator": row.generator, "Prompt": row.prompt or "(none)", "Pairs": row.pairs,
         "Mean judge score": f"{number(row.mean)} [{number(row.low)}, {number(row.high)}]",
+        "People's mean, estimated for all pairs": "needs 2+ rated pairs" if row.people_mean is None
+        or row.people_mean != row.people_mean
+        else f"{number(row.people_mean)} [{number(row.people_low)}, {number(row.people_high)}]",
         "At 5": percent(row.share_5), "At 1-2": percent(row.share_1_2), "Invalid": percent(row.invalid),
         "Tokens in / out": f"{number(row.input_tokens, 0)} / {number(row.output_tokens, 0)}",
         "Cost": "n/a" if row.cost_usd is None or row.cost_usd != row.cost_usd else f"${row.cost_usd:.4f}",
         "People's mean (rated pairs)": f"{number(row.human_mean)} ({row.rated} rated)" if row.rated else "not rated",
-        "People's mean, estimated for all pairs": "needs 2+ rated pairs" if row.people_mean is None
-        or row.people_mean != row.people_mean
-        else f"{number(row.people_mean)} [{number(row.people_low)}, {number(row.people_high)}]",
     } for row in table.itertuples()]  # fmt: skip
 
 

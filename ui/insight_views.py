@@ -62,7 +62,7 @@ def verdict(found: Insights, headline: str) -> None:
         ))  # fmt: skip
         figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                              title=f"{FIGURES[scale][0]}, with 95% intervals",
-                             xaxis={"range": [0, 1], "tickformat": ".0%"})  # fmt: skip
+                             xaxis={"range": [0, 1.04], "tickformat": ".0%", "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]})  # fmt: skip
         st.plotly_chart(figure, width="stretch")
     alt = found.alt
     box = st.success if alt.passed else st.warning if alt.passed is False else st.info

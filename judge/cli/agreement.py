@@ -6,7 +6,10 @@ import argparse
 import json
 import sys
 
-from judge.agreement.report import HEADLINES, compare_runs, report
+from judge.agreement.alt_test import EPSILONS
+from judge.agreement.insights import insights
+from judge.agreement.report import HEADLINES, compare_runs
+from judge.agreement.verdict import headline_sentence
 from judge.cli.commands import HELP, add_db_option, open_db
 from judge.config import Settings
 from judge.errors import JudgeError
@@ -23,6 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)"
     )
+    p.add_argument("--annotators", choices=list(EPSILONS),
+                   help="who the annotators are, for the alternative annotator test's epsilon "
+                        "(default: $JUDGE_ANNOTATOR_KIND)")  # fmt: skip
     add_db_option(p)
     p.set_defaults(handler=_agreement)
 
@@ -32,14 +38,17 @@ def _number(value: float | None) -> str:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    headline = args.headline or Settings.from_env().headline_metric
+    settings = Settings.from_env()
+    headline = args.headline or settings.headline_metric
     if headline not in HEADLINES:
         raise JudgeError(f"unknown headline figure {headline!r}; choose one of {', '.join(HEADLINES)}")
     db = open_db(args)
-    result = report(db, args.run_id)
+    found = insights(db, args.run_id, headline=headline, annotators=args.annotators or settings.annotator_kind)
+    result = found.report
     comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
     if args.json:
-        out = {**result.to_json(), "headline": headline}
+        out = {**result.to_json(), "headline": headline, "headline_sentence": headline_sentence(result, headline),
+               **found.to_json()}  # fmt: skip
         if comparison:
             out["comparison"] = {"vs": args.vs, "n": comparison.n, "mcnemar_p": comparison.mcnemar_p,
                                  "differences": [d.__dict__ for d in comparison.differences]}  # fmt: skip
@@ -53,6 +62,17 @@ def _agreement(args: argparse.Namespace) -> int:
         c = result.ceiling
         print(f"  people among themselves ({c.pairs} pairs): alpha {_number(c.alpha_ordinal)}, "
               f"AC1 {_number(c.gwet_ac1)}, exact {_number(c.exact)}, within one {_number(c.within_one)}")  # fmt: skip
+        print(headline_sentence(result, headline))
+        print(f"can it replace an annotator? {found.alt.answer}")
+        r = found.repeat
+        print("repeatability: " + (r.missing or f"changed its score on {r.flip_rate:.0%} of {r.pairs} pairs judged "
+                                   f"twice or more, pass/fail on {r.straddle_rate:.0%}"))  # fmt: skip
+        if found.order is not None:
+            print(f"order: {found.order.reading}")
+        print(f"size: {found.size.reading}")
+        for s in found.strata:
+            print(f"  {s.label:<46} {s.pairs:>6} pairs  judge within one {_number(s.judge_within_one)}  "
+                  f"people within one {_number(s.people_within_one)}")  # fmt: skip
         if comparison:
             print(
                 f"run {args.run_id} vs run {args.vs} on {comparison.n} pairs (difference, 95% paired bootstrap):"

@@ -81,8 +81,22 @@ def test_the_cli_prints_figures_and_gates_on_the_headline(
     a, b = rated_db(db, truth, truth, [min(5, t + 2) for t in truth])
     db.close()
     assert main(["agreement", "--run", str(a), "--json", "--db", str(db_file)]) == 0
-    printed = json.loads(capsys.readouterr().out)
+    def strict(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    printed = json.loads(capsys.readouterr().out, parse_constant=strict)
     assert printed["figures"]["exact"]["value"] == 1.0 and printed["n"] == 50
+    assert printed["headline_sentence"].startswith("50 of 50 judge scores within one point")
+    assert printed["figures"]["within_one"]["ci95"][0] < 1.0  # an exact interval: not collapsed at 100%
+    # two annotators, 50 pairs: the stand-in test says it needs a third
+    assert printed["alternative_annotator_test"]["passed"] is None
+    assert "at least 3" in printed["alternative_annotator_test"]["answer"]
+    assert {s["key"] for s in printed["by_human_agreement"]} == {"unanimous", "split", "contested", "single"}
+    assert "Repeat on N pairs" in printed["repeatability"]["missing"]
+    assert printed["order"] is None and printed["size_drift"]["slope"] is None
+    assert set(printed["budget"]["half_width_after"]) == {"25", "50", "100", "200"}
+    assert main(["agreement", "--run", str(a), "--annotators", "experts", "--db", str(db_file)]) == 0
+    assert "can it replace an annotator? Cannot tell yet" in capsys.readouterr().out
     assert main(["agreement", "--run", str(b), "--min-alignment", "0.9", "--db", str(db_file)]) == 1
     assert "below" in capsys.readouterr().err
     assert main(["agreement", "--run", str(b), "--vs", str(a), "--db", str(db_file)]) == 0
