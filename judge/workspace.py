@@ -27,11 +27,13 @@ __all__ = [
     "exclude",
     "export_frame",
     "export_rows",
+    "first_in_queue",
     "include",
     "judgment_detail",
     "label_kinds",
     "pair",
     "pair_ratings",
+    "put_first",
     "reveal",
     "run_results",
     "runs",
@@ -124,6 +126,22 @@ def exclude(db: Database, annotator: str, by: str, reason: str | None) -> None:
 
 def include(db: Database, annotator: str) -> None:
     labels.include(db, annotator)
+
+
+def put_first(db: Database, dataset: str, pairs: pd.DataFrame, who: str) -> int:
+    """Put these pairs (``pair_id``, ``why``), in order, first in every annotator's queue of ``dataset`` (after
+    the overlap pairs); an empty frame clears the list. Returns how many."""
+    found = pair_store.dataset_id(db, dataset)
+    if found is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    return rating_store.set_rate_first(db, found, [(int(p), str(w)) for p, w in zip(pairs["pair_id"], pairs["why"],
+                                                                                    strict=True)], who)  # fmt: skip
+
+
+def first_in_queue(db: Database, dataset: str) -> pd.DataFrame:
+    """The pairs put first in the queue of ``dataset``, in order."""
+    found = pair_store.dataset_id(db, dataset)
+    return rating_store.rate_first(db, found) if found is not None else pd.DataFrame()
 
 
 def adjudicate(db: Database, run_id: int, pair_id: int, verdict: Verdict, note: str | None, who: str,

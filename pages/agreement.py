@@ -29,6 +29,7 @@ from ui.insight_views import (
     budget_section,
     figures_table,
     lean_section,
+    queue_controls,
     repeat_section,
     strata_section,
     verdict,
@@ -110,6 +111,7 @@ lean_section(found)
 
 st.subheader("Where the next ratings help most")
 budget_section(found, headline)
+queue_controls(db, config, name, found)
 
 st.subheader("Break down")
 by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))

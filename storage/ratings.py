@@ -10,6 +10,7 @@ from typing import Literal
 import pandas as pd
 
 from storage.db import Database
+from storage.errors import RefusedError
 from storage.sql import fetch_one, frame, scalar, utc_now
 
 __all__ = [
@@ -21,11 +22,13 @@ __all__ = [
     "events_of",
     "progress",
     "queue",
+    "rate_first",
     "rated_count",
     "rating_count",
     "ratings_frame",
     "pair_ratings",
     "record_rating",
+    "set_rate_first",
 ]
 
 
@@ -104,6 +107,34 @@ def rating_count(db: Database) -> int:
     return int(scalar(db, "SELECT count(*) FROM rating_events"))
 
 
+def set_rate_first(db: Database, dataset: int, pairs: Sequence[tuple[int, str]], by: str | None) -> int:
+    """Put these pairs (id, why), in this order, first in every annotator's queue after the overlap pairs,
+    replacing the dataset's earlier list; pairs of another dataset are refused. Returns how many."""
+    ids = [p for p, _ in pairs]
+    if len(set(ids)) != len(ids):
+        raise RefusedError("a pair can be put first once")
+    with db.transaction() as cursor:
+        if ids:
+            found = cursor.execute("SELECT count(*) FROM pairs WHERE dataset_id = ? AND list_contains(?, id)",
+                                   [dataset, ids]).fetchone()  # fmt: skip
+            if found is None or int(found[0]) != len(ids):
+                raise RefusedError(f"every pair put first must be of dataset {dataset}")
+        cursor.execute("DELETE FROM rate_first WHERE dataset_id = ?", [dataset])
+        now = utc_now()
+        if ids:
+            cursor.executemany(
+                "INSERT INTO rate_first (dataset_id, pair_id, rank, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [[dataset, p, rank, why, by, now] for rank, (p, why) in enumerate(pairs, start=1)],
+            )
+    return len(ids)
+
+
+def rate_first(db: Database, dataset: int) -> pd.DataFrame:
+    """The dataset's pairs put first, in order: pair id, rank, why, who put them there and when."""
+    return frame(db, """SELECT pair_id, rank, reason, created_by, created_at FROM rate_first
+                        WHERE dataset_id = ? ORDER BY rank""", [dataset])  # fmt: skip
+
+
 def queue(
     db: Database,
     annotator: str,
@@ -116,7 +147,8 @@ def queue(
     """Pairs this annotator has not rated, under ``max_annotators`` raters: first the dataset's overlap
     pairs (the same ones for everyone, in one fixed order: ``overlap`` is a count and a share of the
     dataset, whichever is more), so that people's agreement among themselves exists from the first
-    ratings; then the others, fewest ratings first.
+    ratings; then the pairs put first (:func:`set_rate_first`), in their order; then the others, fewest
+    ratings first.
 
     Ties among the others are broken by a hash of the pair and the annotator, so that several
     annotators working at once start on different pairs.
@@ -132,10 +164,12 @@ def queue(
                                                                    FROM excluded_annotators)) AS n,
                                  bool_or(annotator = $who) AS mine
                           FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
+               LEFT JOIN rate_first f ON f.dataset_id = $dataset AND f.pair_id = p.id
                WHERE NOT coalesce(r.mine, false)
                  AND coalesce(r.n, 0) < $most AND NOT list_contains($skipped, p.id)
                ORDER BY p.place > greatest($count, ceil($share * p.total)), 
                         CASE WHEN p.place <= greatest($count, ceil($share * p.total)) THEN p.place END,
+                        f.rank NULLS LAST,
                         coalesce(r.n, 0), hash(p.id::VARCHAR || $who), p.id
                LIMIT $limit""",
             {

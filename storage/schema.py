@@ -313,6 +313,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0011_rate_first",
+        """
+        -- Pairs put first in every annotator's queue (after the overlap pairs), in this order: where a rating
+        -- tells the most about the judge. The latest list of a dataset replaces the one before.
+        CREATE TABLE rate_first (
+            dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            rank INTEGER NOT NULL CHECK (rank >= 1),
+            reason VARCHAR,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (dataset_id, pair_id)
+        );
+        """,
+    ),
 ]
 
 

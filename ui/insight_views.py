@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from judge import workspace
 from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
 from judge.agreement.insights import Insights
 from judge.agreement.report import FIGURES, Report
@@ -18,9 +19,13 @@ from judge.agreement.verdict import (
     headline_sentence,
     reading,
 )
+from judge.config import Settings
+from storage import Database
+from ui.session import is_admin
+from ui.text import inert
 
 __all__ = ["alt_section", "base_rate_table", "budget_section", "figures_table", "lean_section", "number",
-           "repeat_section", "strata_section", "verdict"]  # fmt: skip
+           "queue_controls", "repeat_section", "strata_section", "verdict"]  # fmt: skip
 
 
 def number(value: float | None, key: str) -> str:
@@ -179,3 +184,31 @@ def budget_section(found: Insights, headline: str) -> None:
 
 
 EPSILON_WORDS = {kind: f"{kind} (epsilon {value:g})" for kind, value in EPSILONS.items()}
+
+
+def queue_controls(db: Database, config: Settings, dataset: str, found: Insights) -> None:
+    """Put the rate-next pairs first in everyone's queue, or clear the list (admins; checked at the click)."""
+    current = workspace.first_in_queue(db, dataset)
+    if len(current):
+        by = current["created_by"].iloc[0] or "an admin"
+        st.caption(f"{len(current)} pairs are first in every annotator's queue of {inert(dataset)} (after the pairs "
+                   f"everyone rates), put there by {inert(by)}; each leaves the queue once rated enough.")  # fmt: skip
+    if not is_admin(config):
+        st.caption("An admin can put these pairs first in everyone's queue from here.")
+        return
+    who = str(st.session_state.get("annotator") or "an admin")
+
+    def put() -> None:
+        if is_admin(config):  # asked again on the click, not only when the button was drawn
+            workspace.put_first(db, dataset, found.next_pairs, who)
+
+    def clear() -> None:
+        if is_admin(config):
+            workspace.put_first(db, dataset, found.next_pairs.iloc[0:0], who)
+
+    left, right = st.columns(2)
+    left.button(f"Put these {len(found.next_pairs)} pairs first in everyone's queue", on_click=put,
+                disabled=found.next_pairs.empty, key="rate_first_put",
+                help="The Annotate page serves them next, in this order, after the pairs everyone rates")  # fmt: skip
+    if len(current):
+        right.button("Clear the list", on_click=clear, key="rate_first_clear")

@@ -169,3 +169,17 @@ def test_the_verdict_the_stand_in_test_and_how_the_judge_fails(db_path: Path) ->
     at.selectbox(key="agreement_annotators").set_value("experts").run()
     assert not at.exception
     assert any("epsilon = 0.2 " in c.value for c in at.caption)
+    put = next(b for b in at.button if b.label.startswith("Put these"))
+    put.click().run()
+    assert not at.exception
+    first = list(rating_store.rate_first(db, pair_store.dataset_id(db, "d"))["pair_id"])  # type: ignore[arg-type]
+    assert first and any("pairs are first in every annotator's queue" in c.value for c in at.caption)
+    settings = Settings.from_env({})
+    dataset = pair_store.dataset_id(db, "d")
+    assert dataset is not None
+    served = rating_store.queue(db, "zed", dataset, 10, limit=60, overlap=settings.overlap)
+    overlap = max(settings.overlap[0], int(np.ceil(settings.overlap[1] * 50)))
+    assert [p for p in served[overlap:] if p in first] == [p for p in first if p in served[overlap:]]
+    assert served[overlap : overlap + 3] == [p for p in first if p not in served[:overlap]][:3]
+    next(b for b in at.button if b.label == "Clear the list").click().run()
+    assert rating_store.rate_first(db, dataset).empty
