@@ -48,6 +48,30 @@ if dataset is None:
     st.stop()
 name = str(st.session_state["dataset"])
 
+runs = read(workspace.runs, name, unassigned=True)
+found = None
+if not runs.empty:  # the verdict first: it is what a team lead opens the page for
+    st.subheader("The judge against people")
+    labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+    left, right = st.columns(2)
+    run_id = left.selectbox("Run", list(labels), format_func=lambda i: labels[i], key="agreement_run")
+    kind = right.selectbox("Who the annotators are (for the stand-in test)", ANNOTATOR_KINDS,
+                           index=ANNOTATOR_KINDS.index(config.annotator_kind), format_func=EPSILON_WORDS.__getitem__,
+                           key="agreement_annotators",
+                           help="How much a cheaper judge is let off: experts cost most, so the judge may trail "
+                                "them by more (the paper's defaults). The default is JUDGE_ANNOTATOR_KIND.")  # fmt: skip
+    try:
+        found = read(insights, int(run_id), headline=headline, annotators=str(kind))
+    except JudgeError as e:
+        st.warning(inert(e))
+    if found is not None and found.report.n == 0:
+        st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
+    if found is not None and found.report.n:
+        if note := read(prompt_loop.run_staleness, int(run_id)):
+            st.warning(note)
+        verdict(found, headline)
+        judge_headline(found.report, headline, read(workspace.label_kinds, found.report.pair_ids))
+
 st.subheader("People among themselves")
 people = read(people_summary, name, config)
 people_section(people)
@@ -58,37 +82,15 @@ with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a i
     quality_table(people.quality)
     exclusion_controls(db, config, people)
 
-st.subheader("The judge against people")
-runs = read(workspace.runs, name, unassigned=True)
 if runs.empty:
     st.info("No judge run on this dataset yet: start one on the Judge page (the offline execution judge needs "
             "no key), or import judgments.")  # fmt: skip
     st.stop()
-labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
-left, right = st.columns(2)
-run_id = left.selectbox("Run", list(labels), format_func=lambda i: labels[i], key="agreement_run")
-kind = right.selectbox("Who the annotators are (for the stand-in test)", ANNOTATOR_KINDS,
-                       index=ANNOTATOR_KINDS.index(config.annotator_kind), format_func=EPSILON_WORDS.__getitem__,
-                       key="agreement_annotators",
-                       help="How much a cheaper judge is let off: experts cost most, so the judge may trail them "
-                            "by more (the paper's defaults). The default is JUDGE_ANNOTATOR_KIND.")  # fmt: skip
-
-try:
-    found = read(insights, int(run_id), headline=headline, annotators=str(kind))
-except JudgeError as e:
-    st.warning(inert(e))
+if found is None or found.report.n == 0:
     st.stop()
 result = found.report
-if result.n == 0:
-    st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
-    st.stop()
 
-if note := read(prompt_loop.run_staleness, int(run_id)):
-    st.warning(note)
-verdict(found, headline)
-judge_headline(result, headline, read(workspace.label_kinds, result.pair_ids))
-
-st.markdown("#### Every figure, and what it means")
+st.subheader("Every figure, and what it means")
 left, right = st.columns([3, 1])
 left.table(figures_table(result, headline))  # a table, not a grid: the readings wrap instead of being cut off
 with right:

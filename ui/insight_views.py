@@ -97,13 +97,20 @@ def base_rate_table(report: Report) -> None:
 
 def alt_section(found: Insights) -> None:
     alt = found.alt
-    st.caption(f"The alternative annotator test (Calderon, Reichart and Dror, ACL 2025). Leave out one annotator at "
-               f"a time: on the pairs they rated together with others, does the judge match the others at least "
-               f"as well as this person does? The judge is let off by epsilon = {alt.epsilon:g} for being "
-               f"cheaper (0.2 for experts, 0.15 for skilled annotators, 0.1 for crowd workers: "
-               f"JUDGE_ANNOTATOR_KIND). It passes when it wins against half the annotators or more, after a "
-               f"one-sided t-test per annotator and the Benjamini-Yekutieli correction; each annotator needs "
-               f"{MIN_PAIRS} or more pairs shared with others, and the test 3 or more annotators.")  # fmt: skip
+    st.caption(f"For each annotator: on the pairs they rated with others, does the judge match those others at least "
+               f"as well as this person does? The judge passes when that holds for half the annotators or more, "
+               f"allowing it to trail a person by {alt.epsilon:g} for being cheaper.")  # fmt: skip
+    with st.expander("How this test works"):
+        st.markdown(f"The alternative annotator test (Calderon, Reichart and Dror, ACL 2025). Leave out one annotator "
+                    f"at a time; on each pair they rated together with others, score how close the judge and how "
+                    f"close the left-out person are to the others (negative RMSE); the judge wins a pair when it is "
+                    f"at least as close. A one-sided t-test per annotator asks whether the judge wins at least as "
+                    f"often as the person, less epsilon = {alt.epsilon:g} (0.2 for experts, 0.15 for skilled "
+                    f"annotators, 0.1 for crowd workers: JUDGE_ANNOTATOR_KIND or the choice above); the "
+                    f"Benjamini-Yekutieli correction across annotators keeps false passes rare. The winning rate is "
+                    f"the share of annotators the judge beats (0.5 passes); the advantage probability is how often "
+                    f"the judge wins a pair on average, for comparing judges. Each annotator needs {MIN_PAIRS} or "
+                    f"more pairs shared with others, and the test 3 or more annotators.")  # fmt: skip
     if alt.advantage is not None:
         st.markdown(f"Winning rate **{alt.winning_rate:.0%}**; the judge matches the others at least as well as a "
                     f"person on **{alt.advantage:.0%}** of pairs on average (advantage probability, higher is "

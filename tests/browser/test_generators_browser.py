@@ -32,7 +32,7 @@ def synth_server(tmp_path: Path) -> Iterator[AppServer]:
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"), [("generators", "mean judge score (1-5), 95% interval"), ("data", "Pairs of synthetic (JSONL, 120 pairs)")]
+    ("path", "expected"), [("generators", "mean score (1-5), 95% interval"), ("data", "Pairs of synthetic (JSONL, 120 pairs)")]
 )
 def test_generator_comparison_and_import_pages_render(
     synth_server: AppServer, browser: object, path: str, expected: str

@@ -168,7 +168,7 @@ def test_the_verdict_the_stand_in_test_and_how_the_judge_fails(db_path: Path) ->
     assert "why" in frame_with(at, "why").columns
     at.selectbox(key="agreement_annotators").set_value("experts").run()
     assert not at.exception
-    assert any("epsilon = 0.2 " in c.value for c in at.caption)
+    assert any("trail a person by 0.2 for being cheaper" in c.value for c in at.caption)
     put = next(b for b in at.button if b.label.startswith("Put these"))
     put.click().run()
     assert not at.exception
