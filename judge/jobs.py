@@ -62,20 +62,25 @@ class Jobs:
     def repeat(self, run_id: int, pairs: int, keys: Mapping[str, str]) -> int:
         """One more judgment on ``pairs`` pairs of a stored LLM run, in the background; returns how many.
         Checked here first (a run that cannot take more says why at the click, not in a thread)."""
+        if run_id in self.active():
+            raise JudgeError(f"run {run_id} is working already: wait for it to end")
         spec, items = repeat_items(self.db, run_id, pairs)
         provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys)
-        self._start(run_id, lambda cancel: repeat_run(self.db, run_id, pairs, provider, cancel=cancel))
+        if not self._start(run_id, lambda cancel: repeat_run(self.db, run_id, pairs, provider, cancel=cancel)):
+            raise JudgeError(f"run {run_id} is working already: wait for it to end")
         return len(items)
 
-    def _start(self, run_id: int, work: Callable[[threading.Event], object]) -> None:
+    def _start(self, run_id: int, work: Callable[[threading.Event], object]) -> bool:
+        """Start ``work`` on the run in a thread; False (nothing started) when the run is working already."""
         with self._lock:
             if run_id in self.active():
-                return
+                return False
             cancel = threading.Event()
             job = _Job(threading.Thread(target=self._work, args=(run_id, work, cancel), daemon=True,
                                         name=f"judge-run-{run_id}"), cancel)  # fmt: skip
             self._jobs[run_id] = job
             job.thread.start()
+            return True
 
     def _work(self, run_id: int, work: Callable[[threading.Event], object], cancel: threading.Event) -> None:
         try:

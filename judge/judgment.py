@@ -13,7 +13,11 @@ from typing import Any, Literal, get_args
 
 from judge.errors import JudgeError
 
-__all__ = ["FAILURES", "Failure", "Judgment", "ScoreError", "valid_score", "valid_seconds"]
+__all__ = ["FAILED_GENERATION", "FAILURES", "Failure", "Judgment", "ScoreError", "valid_score", "valid_seconds"]
+
+FAILED_GENERATION = "A failed generation scores 1"
+"""How the reasoning of a judgment starts when the generated definition did not validate: no judge was asked,
+so such a judgment says nothing of how the judge repeats itself."""
 
 Failure = Literal["unreadable_answer", "provider_error", "refusal", "invalid_input", "not_called"]
 FAILURES: tuple[Failure, ...] = get_args(Failure)

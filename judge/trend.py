@@ -8,6 +8,8 @@ dataset and model. Runs on other datasets or sets never join a line.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from judge.agreement.report import report_from
@@ -57,7 +59,9 @@ def trend(db: Database, key: str, dataset: str | None = None, resamples: int = R
             continue
         figure = result.figure(key)
         prompt = run.prompt if isinstance(run.prompt, str) else str(run.judge)
-        rows.append({"line": f"{where} · {who}", "point": f"{prompt} · {who}", "run": int(run.id),
+        flipped = json.loads(run.parameters).get("order") == "reversed" if isinstance(run.parameters, str) else False
+        how = " · generated first" if flipped else ""  # a reading-order test is not the next version
+        rows.append({"line": f"{where} · {who}{how}", "point": f"{prompt} · {who}{how}", "run": int(run.id),
                      "created_at": run.created_at, "model": who, "prompt": prompt, "n": result.n,
                      "value": figure.value, "low": figure.low, "high": figure.high})  # fmt: skip
     shown = pd.DataFrame(rows, columns=COLUMNS)

@@ -73,8 +73,8 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
 
 
 def run_results(db: Database, run_id: int) -> pd.DataFrame:
-    """Every result of a run, one row per (pair, sample)."""
-    return result_store.results_frame(db, run_id)
+    """Every result of a run, one row per (pair, sample), repeats included."""
+    return result_store.results_frame(db, run_id, repeats=True)
 
 
 def judgment_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, object]]:
@@ -101,7 +101,7 @@ def export_frame(db: Database, what: Export, dataset: str) -> pd.DataFrame:
     if what == "ratings":
         return rating_store.ratings_frame(db, dataset, current_only=False)
     if what == "judgments":
-        frame = result_store.results_frame(db)
+        frame = result_store.results_frame(db, repeats=True)
         return frame[frame["dataset"] == dataset].reset_index(drop=True)
     raise JudgeError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
 
@@ -130,12 +130,16 @@ def include(db: Database, annotator: str) -> None:
 
 def put_first(db: Database, dataset: str, pairs: pd.DataFrame, who: str) -> int:
     """Put these pairs (``pair_id``, ``why``), in order, first in every annotator's queue of ``dataset`` (after
-    the overlap pairs); an empty frame clears the list. Returns how many."""
+    the overlap pairs), leaving out any of another dataset (a run imported without one may hold such pairs);
+    an empty frame clears the list. Returns how many."""
     found = pair_store.dataset_id(db, dataset)
     if found is None:
         raise JudgeError(f"no dataset named {dataset!r}")
-    return rating_store.set_rate_first(db, found, [(int(p), str(w)) for p, w in zip(pairs["pair_id"], pairs["why"],
-                                                                                    strict=True)], who)  # fmt: skip
+    mine = set(pair_store.pairs_frame(db, dataset)["pair_id"].astype(int))
+    chosen = [(int(p), str(w)) for p, w in zip(pairs["pair_id"], pairs["why"], strict=True) if int(p) in mine]
+    if len(pairs) and not chosen:
+        raise JudgeError(f"none of these pairs is of dataset {dataset!r}: choose the dataset of the run in the sidebar")
+    return rating_store.set_rate_first(db, found, chosen, who)
 
 
 def first_in_queue(db: Database, dataset: str) -> pd.DataFrame:

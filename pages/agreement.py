@@ -61,11 +61,16 @@ if not runs.empty:  # the verdict first: it is what a team lead opens the page f
                            help="How much a cheaper judge is let off: experts cost most, so the judge may trail "
                                 "them by more (the paper's defaults). The default is JUDGE_ANNOTATOR_KIND.")  # fmt: skip
     try:
-        found = read(insights, int(run_id), headline=headline, annotators=str(kind))
+        found = read(insights, int(run_id), headline=headline, annotators=str(kind),
+                     per_pair=config.annotators_per_pair)  # fmt: skip
     except JudgeError as e:
         st.warning(inert(e))
     if found is not None and found.report.n == 0:
-        st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
+        if found.report.judge_errors:
+            st.info(f"Nothing to compare yet: {found.report.judge_errors} pairs of this run have only judge errors "
+                    "(open them on the Judge page) and the others no human rating yet.")  # fmt: skip
+        else:
+            st.info("No pair of this run has a human rating yet: rate some on the Annotate page.")
     if found is not None and found.report.n:
         if note := read(prompt_loop.run_staleness, int(run_id)):
             st.warning(note)

@@ -15,8 +15,10 @@ st.caption("Each AST generator's pairs as a judge run scored them: the mean with
 st.caption("A judge can be harsher or kinder than people, and more so for one generator than another. "
            "'People's mean, estimated for all pairs' corrects for that: it starts from the judge's scores of every "
            "pair and corrects them by how far the judge was from people on the pairs people rated "
-           "(prediction-powered inference, PPI++). Its interval is valid however biased the judge is; more "
-           "rated pairs make it narrower.")  # fmt: skip
+           "(prediction-powered inference, PPI++). 'People's mean (rated pairs)' is the plain mean of those "
+           "pairs only, which may be easier or harder than the rest. The estimate's interval is valid however "
+           "biased the judge is, as long as the rated pairs are a fair draw of the generator's pairs (pairs put "
+           "first in the queue on purpose are not); more rated pairs make it narrower.")  # fmt: skip
 if choose_dataset(acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)

@@ -110,6 +110,7 @@ def rating_count(db: Database) -> int:
 def set_rate_first(db: Database, dataset: int, pairs: Sequence[tuple[int, str]], by: str | None) -> int:
     """Put these pairs (id, why), in this order, first in every annotator's queue after the overlap pairs,
     replacing the dataset's earlier list; pairs of another dataset are refused. Returns how many."""
+    pairs = [(int(p), why) for p, why in pairs]
     ids = [p for p, _ in pairs]
     if len(set(ids)) != len(ids):
         raise RefusedError("a pair can be put first once")

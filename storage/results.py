@@ -97,16 +97,23 @@ def stored_scores(db: Database, run_id: int) -> dict[tuple[int, int], int | None
     return {(int(p), int(s)): None if v is None else int(v) for p, s, v in rows}
 
 
-def results_frame(db: Database, run_id: int | None = None) -> pd.DataFrame:
+OWN_SAMPLE = "j.sample < coalesce(TRY_CAST(json_extract(r.parameters, '$.samples') AS INTEGER), 2147483647)"
+"""A sample a run planned, not one added later by repeating it (see ``judge.llm.run.repeat_run``): a run's
+score per pair rests on these only, so repeating pairs to measure repeatability never moves its figures."""
+
+
+def results_frame(db: Database, run_id: int | None = None, *, repeats: bool = False) -> pd.DataFrame:
+    """A run's judgments (every run's: ``run_id`` None), one row per (pair, sample); ``repeats``: with the
+    samples added by repeating the run too (repeatability, transcripts, exports)."""
     return frame(
         db,
-        """SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
+        f"""SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
                       p.external_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.input_tokens,
                       j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id
                FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
                JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
-               WHERE ? IS NULL OR j.run_id = ? ORDER BY j.id""",
-        [run_id, run_id],
+               WHERE ($run IS NULL OR j.run_id = $run) AND ($repeats OR {OWN_SAMPLE}) ORDER BY j.id""",  # noqa: S608 - a fixed fragment
+        {"run": run_id, "repeats": repeats},
     )
 
 
@@ -159,15 +166,18 @@ def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
 
 def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:
     """One row per pair of a dataset: who generated it (and with which prompt), whether it was a valid
-    definition, what making it cost, the run's score (median over samples) and the people's mean score."""
+    definition, what making it cost, the run's score (median over the samples it planned) and people's mean
+    score (of those counted in the consensus)."""
     return frame(
         db,
-        """WITH judged AS (
+        f"""WITH judged AS (
                    SELECT pair_id, median(score) AS judge_score, count(*) FILTER (WHERE error IS NOT NULL) AS errors
-                   FROM judge_results WHERE run_id = $run GROUP BY pair_id),
+                   FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
+                   WHERE j.run_id = $run AND {OWN_SAMPLE} GROUP BY pair_id),
                people AS (
                    SELECT r.pair_id, avg(r.score) AS human_score FROM rating_events r
-                   WHERE r.id IN (SELECT id FROM current_ratings) GROUP BY r.pair_id)
+                   WHERE r.id IN (SELECT id FROM current_ratings)
+                     AND r.annotator NOT IN (SELECT annotator FROM excluded_annotators) GROUP BY r.pair_id)
                SELECT p.id AS pair_id, coalesce(p.generator_model, '(unknown)') AS generator,
                       json_extract_string(p.metadata, '$.generation.prompt') AS prompt,
                       TRY_CAST(json_extract(p.metadata, '$.generation.valid') AS BOOLEAN) AS valid,
@@ -177,6 +187,6 @@ def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:
                       j.judge_score, people.human_score
                FROM pairs p JOIN datasets d ON d.id = p.dataset_id
                LEFT JOIN judged j ON j.pair_id = p.id LEFT JOIN people ON people.pair_id = p.id
-               WHERE d.name = $dataset ORDER BY p.id""",
+               WHERE d.name = $dataset ORDER BY p.id""",  # noqa: S608 - a fixed fragment
         {"dataset": dataset, "run": run_id},
     )

@@ -89,10 +89,10 @@ def history_chart(history: pd.DataFrame, label: str, percent: bool = False) -> g
             hovertemplate="%{x}<br>" + label + ": %{y:.3f} (95% interval %{customdata[2]:.3f} to %{customdata[3]:.3f})"
                           "<br>run %{customdata[0]} on %{customdata[1]} pairs<extra>%{fullData.name}</extra>",
         ))  # fmt: skip
-    figure.update_layout(height=500, margin={"l": 10, "r": 10, "t": 90, "b": 10}, title=f"{label} across versions",
+    figure.update_layout(height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=f"{label} across versions",
                          xaxis={"automargin": True, "tickangle": 30},
                          legend={"title": {"text": "Pairs measured on · judge model"}, "orientation": "h",
-                                 "y": 1.02, "yanchor": "bottom"},
+                                 "y": -0.45, "yanchor": "top"},
                          yaxis={"tickformat": ".0%" if percent else None, "range": [0, 1.02] if percent else None},
                          xaxis_title="Version · model, oldest first", yaxis_title=label)  # fmt: skip
     return figure
@@ -168,7 +168,7 @@ def quality_table(quality: list[AnnotatorQuality]) -> None:
         st.caption("Nobody needs a look on these figures.")
     st.dataframe(
         pd.DataFrame([{
-            "annotator": a.annotator, "needs a look": len(a.concerns) or "-",
+            "annotator": a.annotator, "needs a look": str(len(a.concerns) or "-"),
             "ratings": a.ratings, "shared with others": a.shared,
             "same as the others": _percent(a.exact), "within one of the others": _percent(a.within_one),
             "above the others by": "n/a" if a.bias is None else f"{a.bias:+.1f}",

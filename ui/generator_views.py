@@ -20,10 +20,10 @@ def generator_rows(table: pd.DataFrame) -> list[dict[str, object]]:
     """One row per generator as shown: the mean with its interval, shares, cost and people's mean."""
     return [{
         "Generator": row.generator, "Prompt": row.prompt or "(none)", "Pairs": row.pairs,
-        "Mean judge score": f"{number(row.mean)} [{number(row.low)}, {number(row.high)}]",
+        "Mean judge score": f"{number(row.mean)} ({number(row.low)} to {number(row.high)})",
         "People's mean, estimated for all pairs": "needs 2+ rated pairs" if row.people_mean is None
         or row.people_mean != row.people_mean
-        else f"{number(row.people_mean)} [{number(row.people_low)}, {number(row.people_high)}]",
+        else f"{number(row.people_mean)} ({number(row.people_low)} to {number(row.people_high)})",
         "At 5": percent(row.share_5), "At 1-2": percent(row.share_1_2), "Invalid": percent(row.invalid),
         "Tokens in / out": f"{number(row.input_tokens, 0)} / {number(row.output_tokens, 0)}",
         "Cost": "n/a" if row.cost_usd is None or row.cost_usd != row.cost_usd else f"${row.cost_usd:.4f}",
@@ -37,17 +37,20 @@ def generator_chart(table: pd.DataFrame) -> go.Figure:
     judged = table.dropna(subset=["mean"])
     labels = judged["generator"] + judged["prompt"].fillna("").map(lambda p: f" · {p}" if p else "")
     figure = go.Figure()
-    for column, low, high, name, symbol in (("mean", "low", "high", "Judge's mean", "circle"),
-                                            ("people_mean", "people_low", "people_high",
-                                             "People's mean, estimated (PPI++)", "diamond")):  # fmt: skip
+    rows = list(range(len(judged)))
+    for column, low, high, name, symbol, shift in (("mean", "low", "high", "Judge's mean", "circle", -0.12),
+                                                   ("people_mean", "people_low", "people_high",
+                                                    "People's mean, estimated (PPI++)", "diamond", 0.12)):  # fmt: skip
         values = judged[column].astype(float)
         figure.add_trace(go.Scatter(
-            x=values, y=labels, mode="markers", marker={"size": 12, "symbol": symbol}, name=name,
+            x=values, y=[r + shift for r in rows], mode="markers", marker={"size": 12, "symbol": symbol}, name=name,
+            text=list(labels), hovertemplate="%{text}: %{x:.2f}<extra>" + name + "</extra>",
             error_x={"type": "data", "symmetric": False, "array": (judged[high].astype(float) - values).fillna(0),
                      "arrayminus": (values - judged[low].astype(float)).fillna(0)},
         ))  # fmt: skip
     figure.update_layout(xaxis={"title": "mean score (1-5), 95% interval", "range": [0.9, 5.1], "dtick": 1},
-                         yaxis={"autorange": "reversed"}, height=160 + 60 * len(judged),
+                         yaxis={"autorange": "reversed", "tickvals": rows, "ticktext": list(labels)},
+                         height=160 + 60 * len(judged),
                          legend={"orientation": "h", "y": -0.3},
                          margin={"l": 10, "r": 10, "t": 10, "b": 10})  # fmt: skip
     return figure

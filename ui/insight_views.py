@@ -10,7 +10,7 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
 from judge.agreement.insights import Insights
-from judge.agreement.report import FIGURES, Report
+from judge.agreement.report import Report
 from judge.agreement.strata import Stratum
 from judge.agreement.verdict import (
     SHARES,
@@ -20,6 +20,7 @@ from judge.agreement.verdict import (
     reading,
 )
 from judge.config import Settings
+from judge.errors import JudgeError
 from storage import Database
 from ui.session import is_admin
 from ui.text import inert
@@ -40,25 +41,26 @@ def _span(low: float | None, high: float | None, key: str) -> str:
 
 
 def verdict(found: Insights, headline: str) -> None:
-    """The headline sentence with its interval and counts, and people among themselves on the same scale and
-    chart, then the stand-in answer."""
+    """The headline sentence with its interval and counts, what else a reader must know beside it, and the judge
+    against a person on the same target and chart; then the stand-in answer."""
     report = found.report
     scale = headline if headline in ("exact", "within_one") else "within_one"
     st.markdown(f"### {headline_sentence(report, headline)}")
+    st.markdown(_beside(report, headline))
     people = found.people
-    what = "the same score" if scale == "exact" else "within one point"
+    what = "the same score as" if scale == "exact" else "within one point of"
     if people.value is None:
-        st.caption(f"People among themselves: not known yet on these pairs ({people.pairs} rated by two or more "
+        st.caption(f"How a person does is not known yet on these pairs ({people.pairs} rated by two or more "
                    "people): a second rating of the same pairs fills it in.")  # fmt: skip
     else:
-        st.markdown(f"People among themselves on these pairs: **{people.value:.0%}** of every two ratings of a pair "
-                    f"are {what} ({_span(people.low, people.high, 'exact')}, {people.pairs} pairs rated by two or "
-                    "more). A judge that reaches this does as well as another person would.")  # fmt: skip
-    judge = report.figure(scale)
-    bars = [("Judge vs people", judge.value, judge.low, judge.high),
-            ("Person vs person", people.value, people.low, people.high)]  # fmt: skip
-    shown = [(who, v, v if lo is None else lo, v if hi is None else hi) for who, v, lo, hi in bars if v is not None]
-    if shown:
+        st.markdown(f"On the {people.pairs} pairs rated by two or more people, a person's rating is {what} the other "
+                    f"people's consensus {people.value:.0%} of the time ({_span(people.low, people.high, 'exact')}); "
+                    f"the judge, against the same consensus, {number(people.judge, 'exact')} "
+                    f"({_span(people.judge_low, people.judge_high, 'exact')}). A judge at a person's figure does as "
+                    "well as another person would.")  # fmt: skip
+        bars = [("The judge vs the others", people.judge, people.judge_low, people.judge_high),
+                ("A person vs the others", people.value, people.low, people.high)]  # fmt: skip
+        shown = [(who, v, v if lo is None else lo, v if hi is None else hi) for who, v, lo, hi in bars if v is not None]
         figure = go.Figure(go.Bar(
             y=[b[0] for b in shown], x=[b[1] for b in shown], orientation="h", marker_color=["#1f77b4", "#7f7f7f"][: len(shown)],
             text=[f"{b[1]:.0%}" for b in shown], textposition="inside", insidetextanchor="start",
@@ -66,12 +68,29 @@ def verdict(found: Insights, headline: str) -> None:
                      "arrayminus": [b[1] - b[2] for b in shown]},
         ))  # fmt: skip
         figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                             title=f"{FIGURES[scale][0]}, with 95% intervals",
+                             title=f"{'Same score as' if scale == 'exact' else 'Within one point of'} the other "
+                                   "people's consensus, with 95% intervals",
+                             yaxis={"autorange": "reversed"},
                              xaxis={"range": [0, 1.04], "tickformat": ".0%", "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]})  # fmt: skip
         st.plotly_chart(figure, width="stretch")
     alt = found.alt
     box = st.success if alt.passed else st.warning if alt.passed is False else st.info
-    box(f"**Can the judge replace an annotator?** {alt.answer}")
+    box(f"**Can the judge stand in for an annotator?** {alt.answer}")
+
+
+def _beside(report: Report, headline: str) -> str:
+    """What the headline does not say: how often the score is exactly people's, and which way the judge leans."""
+    exact, bias = report.figure("exact"), report.figure("bias")
+    parts = []
+    if headline != "exact" and exact.value is not None:
+        parts.append(f"The same score as people's on {exact.value:.0%} of pairs")
+    if bias.value is not None and bias.low is not None and bias.high is not None:
+        if bias.low > 0 or bias.high < 0:
+            side = "above" if bias.value > 0 else "below"
+            parts.append(f"the judge scores {abs(bias.value):.2f} points {side} people on average, beyond noise")
+        else:
+            parts.append("neither harsher nor kinder than people on average")
+    return ("; ".join(parts) + ".") if parts else ""
 
 
 def figures_table(report: Report, headline: str) -> pd.DataFrame:
@@ -87,8 +106,8 @@ def base_rate_table(report: Report) -> None:
     """How often each side gives each score, beside the chance-corrected figures that rest on it."""
     rates = base_rates(report)
     chance = chance_agreement(report)
-    st.dataframe(rates.assign(**{c: rates[c].map(lambda v: f"{v:.0%}") for c in ("people (consensus)", "judge")}),
-                 hide_index=True, width="stretch")  # fmt: skip
+    st.table(rates.assign(**{c: rates[c].map(lambda v: f"{v:.0%}") for c in ("people (consensus)", "judge")})
+             .set_index("score"))  # a table: it wraps in a narrow column instead of cutting it  # fmt: skip
     if chance is not None:
         st.caption(f"How often each side gives each score. Given these, judge and people would give the same score "
                    f"on {chance:.0%} of pairs by chance alone; the kappas and alpha count only agreement beyond "
@@ -97,9 +116,9 @@ def base_rate_table(report: Report) -> None:
 
 def alt_section(found: Insights) -> None:
     alt = found.alt
-    st.caption(f"For each annotator: on the pairs they rated with others, does the judge match those others at least "
-               f"as well as this person does? The judge passes when that holds for half the annotators or more, "
-               f"allowing it to trail a person by {alt.epsilon:g} for being cheaper.")  # fmt: skip
+    st.caption(f"For each annotator: on the pairs they rated with others, is the judge as close to those others as "
+               f"this person is? The judge passes when it is for half the annotators or more; for being cheaper it "
+               f"may come out as close on up to {alt.epsilon:.0%} fewer pairs than the person.")  # fmt: skip
     with st.expander("How this test works"):
         st.markdown(f"The alternative annotator test (Calderon, Reichart and Dror, ACL 2025). Leave out one annotator "
                     f"at a time; on each pair they rated together with others, score how close the judge and how "
@@ -111,7 +130,7 @@ def alt_section(found: Insights) -> None:
                     f"the share of annotators the judge beats (0.5 passes); the advantage probability is how often "
                     f"the judge wins a pair on average, for comparing judges. Each annotator needs {MIN_PAIRS} or "
                     f"more pairs shared with others, and the test 3 or more annotators.")  # fmt: skip
-    if alt.advantage is not None:
+    if alt.advantage is not None and alt.passed is not None:
         st.markdown(f"Winning rate **{alt.winning_rate:.0%}**; the judge matches the others at least as well as a "
                     f"person on **{alt.advantage:.0%}** of pairs on average (advantage probability, higher is "
                     "better: use it to compare judges).")  # fmt: skip
@@ -120,7 +139,8 @@ def alt_section(found: Insights) -> None:
         "judge as good as the others": "n/a" if a.judge_wins is None else f"{a.judge_wins:.0%}",
         "this person as good": "n/a" if a.person_wins is None else f"{a.person_wins:.0%}",
         "p": "n/a" if a.p_value is None else "< 0.001" if a.p_value < 0.001 else f"{a.p_value:.3f}",
-        "judge can replace them": "not tested: " + a.skipped if a.skipped else "yes" if a.judge_replaces else "no",
+        "judge can replace them": f"not tested ({a.pairs} of {MIN_PAIRS} pairs)" if a.skipped
+        else "yes" if a.judge_replaces else "no",
     } for a in alt.annotators]), hide_index=True, width="stretch")  # fmt: skip
 
 
@@ -151,10 +171,12 @@ def repeat_section(found: Insights) -> None:
                    f"{number(r.within_one_all, 'within_one')}")  # fmt: skip
     flips = r.per_pair[r.per_pair["spread"] > 0]
     if len(flips):
-        st.caption(f"{len(flips)} pairs where the judge changed its score (the score shown everywhere is the median "
-                   "of its judgments):")  # fmt: skip
-        shown = flips.rename(columns={"scores": "its scores", "mode": "most common score", "straddles": "both sides of pass"})
-        st.dataframe(shown[["pair", "its scores", "most common score", "both sides of pass"]].head(50),
+        st.caption(f"{len(flips)} pairs where the judge changed its score. The figures above this section use, per "
+                   "pair, the lower median of the judgments the run planned; judgments added by 'Repeat on N "
+                   "pairs' only measure repeatability and never move them.")  # fmt: skip
+        shown = flips.rename(columns={"scores": "its scores", "mode": "most common score (the lower on a tie)",
+                                      "straddles": "both sides of pass"})  # fmt: skip
+        st.dataframe(shown[["pair", "its scores", "most common score (the lower on a tie)", "both sides of pass"]].head(50),
                      hide_index=True, width="stretch")  # fmt: skip
 
 
@@ -173,19 +195,21 @@ def budget_section(found: Insights, headline: str) -> None:
         now = (figure.high - figure.low) / 2
 
         def width(half: float) -> str:
-            return f"±{half * 100:.1f} percentage points" if headline in SHARES else f"±{half:.2f}"
+            return f"about ±{half * 100:.1f} percentage points" if headline in SHARES else f"about ±{half:.2f}"
 
         lines = [f"- **{more}** more pairs rated: {width(half)}" for more, half in found.budget.items()]
-        st.markdown(f"The headline's interval is now {width(now)} on {found.report.n} rated pairs. Rating more "
-                    "of this run's pairs would narrow it to about:\n" + "\n".join(lines))  # fmt: skip
+        st.markdown(f"The headline's interval ({_span(figure.low, figure.high, headline)}) is {width(now)} wide on "
+                    f"{found.report.n} rated pairs. Each newly rated pair the judge scored narrows it; about:\n"
+                    + "\n".join(lines))  # fmt: skip
         if found.unrated < max(found.budget):
-            st.caption(f"This run judged {found.unrated} pairs nobody has rated yet; past that, the judge must "
-                       "judge more pairs too.")  # fmt: skip
+            st.caption(f"This run scored {found.unrated} pairs nobody has rated yet; for more than that, run the "
+                       "judge on more pairs too (or rate pairs it already scored that have fewer ratings).")  # fmt: skip
     if found.next_pairs.empty:
         st.caption("No pair stands out to rate next.")
         return
     st.caption("Rate these next: where people disagree, where the judge is unsure of itself, and where the "
-               "judge and a lone rating are far apart, a rating tells the most.")  # fmt: skip
+               "judge and a lone rating are far apart, a rating tells the most. Pairs that have as many ratings as "
+               "a pair takes (JUDGE_ANNOTATORS_PER_PAIR) are left out: the queue serves them to nobody.")  # fmt: skip
     st.dataframe(found.next_pairs.drop(columns=["pair_id"], errors="ignore").rename(
         columns={"ratings": "ratings so far", "judge": "judge (median of its scores)"}), hide_index=True, width="stretch")
 
@@ -207,12 +231,17 @@ def queue_controls(db: Database, config: Settings, dataset: str, found: Insights
 
     def put() -> None:
         if is_admin(config):  # asked again on the click, not only when the button was drawn
-            workspace.put_first(db, dataset, found.next_pairs, who)
+            try:
+                workspace.put_first(db, dataset, found.next_pairs, who)
+            except JudgeError as e:
+                st.session_state["rate_first_error"] = str(e)
 
     def clear() -> None:
         if is_admin(config):
             workspace.put_first(db, dataset, found.next_pairs.iloc[0:0], who)
 
+    if problem := st.session_state.pop("rate_first_error", None):
+        st.error(inert(problem))
     left, right = st.columns(2)
     left.button(f"Put these {len(found.next_pairs)} pairs first in everyone's queue", on_click=put,
                 disabled=found.next_pairs.empty, key="rate_first_put",

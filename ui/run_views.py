@@ -53,7 +53,7 @@ def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> Ru
 
 
 RUN_COLUMNS = {"id": "Run", "name": "Name", "judge": "Judge", "model": "Model", "prompt": "Prompt",
-               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judged", "errors": "Errors",
+               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judgments", "errors": "Errors",
                "cached": "From the cache", "input_tokens": "Tokens in", "output_tokens": "Tokens out",
                "cost_usd": "Cost ($)", "created_at": "Started"}  # fmt: skip
 

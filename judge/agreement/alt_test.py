@@ -125,11 +125,13 @@ def alt_test(
     passed = winning >= 0.5
     beaten = sum(done.values())
     answer = (
-        f"The judge can stand in for an annotator here: it matches the others at least as well as {beaten} of "
-        f"{len(tested)} annotators (winning rate {winning:.0%}, 0.5 needed; epsilon {epsilon:g})."
+        f"The judge can stand in for an annotator here: against {beaten} of {len(tested)} annotators it matches "
+        f"the other people about as well as that person does, trailing by less than epsilon = {epsilon:g} "
+        f"(winning rate {winning:.0%}, 50% needed)."
         if passed
-        else f"The judge cannot stand in for an annotator yet: it beats {beaten} of {len(tested)} annotators "
-        f"(winning rate {winning:.0%}, 0.5 needed; epsilon {epsilon:g})."
+        else f"The judge cannot stand in for an annotator yet: it is shown to match the other people about as "
+        f"well as the person left out (within epsilon = {epsilon:g}) for only {beaten} of {len(tested)} "
+        f"annotators (winning rate {winning:.0%}, 50% needed)."
     )
     return AltTest(epsilon, rows, winning, advantage, passed, answer, scoring, [r.annotator for r in tested])
 

@@ -24,9 +24,10 @@ def narrowed(half_width: float, rated: int, more: int) -> float:
     return half_width * math.sqrt(rated / (rated + more))
 
 
-def rate_next(ratings: pd.DataFrame, results: pd.DataFrame, limit: int = 50) -> pd.DataFrame:
+def rate_next(ratings: pd.DataFrame, results: pd.DataFrame, per_pair: int = 3, limit: int = 50) -> pd.DataFrame:
     """Pairs in the order to rate them next, with why: ``ratings`` (``pair_id``, ``score``) and the run's
-    ``results`` (``pair_id``, ``score`` per sample)."""
+    ``results`` (``pair_id``, ``score`` per sample); a pair with ``per_pair`` ratings already is left out
+    (the queue serves it to nobody)."""
     scored = results.dropna(subset=["score"])
     judged = scored.groupby("pair_id")["score"]
     judge = pd.DataFrame({"judge_low": judged.min(), "judge_high": judged.max(), "judge": judged.median()})
@@ -41,7 +42,7 @@ def rate_next(ratings: pd.DataFrame, results: pd.DataFrame, limit: int = 50) -> 
                 + (rows["ratings"] == 0)) * 10 - rows["ratings"]  # fmt: skip
     rows = rows.assign(priority=priority, people_spread=people_spread, lone=lone_gap, straddles=straddles,
                        judge_spread=judge_spread)  # fmt: skip
-    rows = rows[rows["priority"] > 0].sort_values(["priority", "ratings"], ascending=[False, True], kind="stable")
+    rows = rows[(rows["priority"] > 0) & (rows["ratings"] < per_pair)].sort_values(["priority", "ratings"], ascending=[False, True], kind="stable")
     top = rows.head(limit).reset_index()
     top["why"] = [_why(r) for r in top.to_dict("records")]
     return top[["pair_id", "ratings", "judge", "why"]]

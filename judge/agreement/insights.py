@@ -17,7 +17,7 @@ from judge.agreement.bias import OrderShift, SizeSlope, order_shift, size_slope
 from judge.agreement.breakdown import ast_nodes
 from judge.agreement.budget import narrowed, rate_next
 from judge.agreement.repeatability import Repeatability, repeatability
-from judge.agreement.report import Report, consensus, match, report_from
+from judge.agreement.report import Report, match, report_from
 from judge.agreement.strata import Stratum, strata
 from judge.agreement.verdict import PeopleShare, people_share
 from judge.errors import JudgeError
@@ -35,7 +35,7 @@ MORE = (25, 50, 100, 200)  # newly rated pairs the budget planner prices
 @dataclass(frozen=True)
 class Insights:
     report: Report
-    people: PeopleShare  # people among themselves on the headline's scale (exact or within one)
+    people: PeopleShare  # a person and the judge against the others' consensus (exact or within one)
     alt: AltTest
     strata: list[Stratum]
     repeat: Repeatability
@@ -62,20 +62,25 @@ def insights_from(
     run_id: int, results: pd.DataFrame, ratings: pd.DataFrame, *, headline: str = "within_one",
     annotators: str = "skilled", sizes: pd.Series | None = None, other_order: pd.Series | None = None,
     reversed_run: bool = False, order_note: str = "", resamples: int = 1000, seed: int = 0,
+    repeated: pd.DataFrame | None = None, per_pair: int = 3, repeat_note: str | None = None,
 ) -> Insights:  # fmt: skip
-    """From a run's ``results`` (``pair_id``, ``score`` per sample) and current ``ratings`` (``pair_id``,
-    ``annotator``, ``score``); ``sizes``: AST nodes per pair; ``other_order``: per pair, the score of the run
-    of the same prompt and model in the other order (``reversed_run``: this run is the reversed one)."""
+    """From a run's ``results`` (``pair_id``, ``score`` per sample it planned) and current ``ratings``
+    (``pair_id``, ``annotator``, ``score``); ``repeated``: the results with the samples added by repeating the
+    run (default: ``results``), for repeatability and the order shift; ``sizes``: AST nodes per pair;
+    ``other_order``: per pair, the mean score of the run of the same prompt, model and settings in the other
+    order (``reversed_run``: this run is the reversed one); ``per_pair``: ratings a pair takes at most (pairs
+    that have them are not offered to rate next); ``repeat_note``: why repeatability does not apply."""
     if annotators not in EPSILONS:
         raise JudgeError(f"annotators are one of {', '.join(EPSILONS)}, not {annotators!r}")
     report = report_from(run_id, results, ratings, resamples, seed)
     both, _, _ = match(results, ratings)
     rated = ratings[ratings["pair_id"].isin(both.index)]
-    people = people_share(rated, "exact" if headline == "exact" else "within_one", resamples, seed)
+    people = people_share(rated, "exact" if headline == "exact" else "within_one", both["judge"], resamples, seed)
     tested = alt_test(rated, both["judge"], EPSILONS[annotators])
     gap = (both["judge"] - both["human"]).astype(float)
     size = size_slope(gap, sizes) if sizes is not None else size_slope(gap, pd.Series(dtype=float))
-    judge = consensus(results.dropna(subset=["score"]).astype({"score": int}))
+    every = results if repeated is None else repeated
+    judge = every.dropna(subset=["score"]).groupby("pair_id")["score"].mean()  # unbiased whatever the samples
     order = None
     if other_order is not None:
         order = order_shift(other_order, judge) if reversed_run else order_shift(judge, other_order)
@@ -83,29 +88,40 @@ def insights_from(
     budget = {}
     if figure.low is not None and figure.high is not None and report.n:
         budget = {more: narrowed((figure.high - figure.low) / 2, report.n, more) for more in MORE}
-    return Insights(report, people, tested, strata(rated, both), repeatability(results, both["human"]), size,
-                    order, order_note, budget, report.no_human, rate_next(ratings, results))  # fmt: skip
+    repeat = repeatability(every, both["human"])
+    if repeat_note and repeat.missing:
+        repeat = replace(repeat, missing=repeat_note)
+    return Insights(report, people, tested, strata(rated, both), repeat, size, order, order_note, budget,
+                    report.no_human, rate_next(ratings, results, per_pair))  # fmt: skip
+
+
+SAME_SETTINGS = ("provider", "base_url", "temperature", "max_tokens", "evidence", "calibration", "rubric", "examples")
+"""What two runs must share for their difference to be the reading order's: all but the order, the number of
+samples (scores are averaged per pair) and how many requests were in flight."""
 
 
 def opposite_run(db: Database, run_id: int) -> int | None:
-    """The latest finished-or-not run of the same dataset, prompt version and model in the other order."""
+    """The latest run of the same dataset, prompt version (same hash), model and settings in the other order."""
     settings = run_store.run_settings(db, run_id)
     if settings is None or settings["judge_kind"] != "llm":
         return None
-    order = settings["parameters"].get("order", "normal")
+    mine = settings["parameters"]
     runs = run_store.runs_frame(db)
     for row in runs.itertuples():
         if int(row.id) == run_id or row.judge != "llm":
             continue
         other = run_store.run_settings(db, int(row.id)) or {}
-        if (other.get("dataset"), other.get("model"), other.get("prompt_name"), other.get("prompt_version")) == (
-            settings["dataset"], settings["model"], settings["prompt_name"], settings["prompt_version"]
-        ) and other["parameters"].get("order", "normal") != order:  # fmt: skip
+        theirs = other.get("parameters", {})
+        same = all(mine.get(k) == theirs.get(k) for k in SAME_SETTINGS) and all(
+            other.get(k) == settings[k] for k in ("dataset", "model", "prompt_name", "prompt_version", "prompt_hash")
+        )  # fmt: skip
+        if same and theirs.get("order", "normal") != mine.get("order", "normal"):
             return int(row.id)
     return None
 
 
-def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled") -> Insights:
+def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled",
+             per_pair: int = 3) -> Insights:  # fmt: skip
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
@@ -119,28 +135,44 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
     other = opposite_run(db, run_id)
     other_scores = None
     if other is not None:
-        scored = result_store.results_frame(db, other).dropna(subset=["score"]).astype({"score": int})
-        other_scores = consensus(scored)
-    mine = (run_store.run_settings(db, run_id) or {}).get("parameters", {}).get("order", "normal")
+        scored = result_store.results_frame(db, other, repeats=True).dropna(subset=["score"])
+        other_scores = scored.groupby("pair_id")["score"].mean()
+    settings = run_store.run_settings(db, run_id) or {}
+    mine = settings.get("parameters", {}).get("order", "normal")
     found = insights_from(run_id, results, ratings, headline=headline, annotators=annotators, sizes=sizes,
                           other_order=other_scores, reversed_run=mine == "reversed",
-                          order_note=_order_note(db, run_id, other))  # fmt: skip
+                          order_note=_order_note(db, run_id, other), per_pair=per_pair,
+                          repeated=result_store.results_frame(db, run_id, repeats=True),
+                          repeat_note=_repeat_note(settings.get("judge_kind")))  # fmt: skip
     shown = found.next_pairs.copy()
     shown.insert(0, "pair", shown["pair_id"].map(names))
-    per_pair = found.repeat.per_pair.copy()
-    if not per_pair.empty:
-        per_pair.insert(0, "pair", per_pair["pair_id"].map(names))
-    return replace(found, next_pairs=shown, repeat=replace(found.repeat, per_pair=per_pair))
+    repeats = found.repeat.per_pair.copy()
+    if not repeats.empty:
+        repeats.insert(0, "pair", repeats["pair_id"].map(names))
+    return replace(found, next_pairs=shown, repeat=replace(found.repeat, per_pair=repeats))
+
+
+def _repeat_note(kind: str | None) -> str | None:
+    if kind == "execution":
+        return ("The execution judge runs both definitions on the same generated data: it gives the same score "
+                "every time, so there is nothing to repeat.")  # fmt: skip
+    if kind != "llm":
+        return ("Every pair of this imported run has one judgment: import several samples per pair (a sample "
+                "column) to measure repeatability; 'Repeat on N pairs' is for LLM runs made here.")  # fmt: skip
+    return None
 
 
 def _order_note(db: Database, run_id: int, other: int | None) -> str:
     settings = run_store.run_settings(db, run_id) or {}
-    if settings.get("judge_kind") != "llm":
+    if settings.get("judge_kind") == "execution":
         return "Reading order applies to LLM runs: the execution judge runs both definitions, it reads neither first."
+    if settings.get("judge_kind") != "llm":
+        return "This run was imported: in which order its judge read the pairs is not known here."
     if other is None:
         mine = settings.get("parameters", {}).get("order", "normal")
         flip = "generated first" if mine == "normal" else "ground truth first (normal)"
-        return (f"To measure it, start a run of the same prompt and model with 'Show first: {flip}' on the Judge "
-                "page; the shift between the two appears here.")  # fmt: skip
+        return (f"To measure it, start a run of the same prompt, model and settings with 'Show first: {flip}' on "
+                "the Judge page; the shift between the two appears here.")  # fmt: skip
     order = settings.get("parameters", {}).get("order", "normal")
-    return f"Run {run_id} ({order} order) against run {other}, the same prompt and model in the other order."
+    return (f"Run {run_id} ({order} order) against run {other}, the same prompt, model and settings in the other "
+            "order; each pair's score is the mean of its judgments.")  # fmt: skip

@@ -16,8 +16,11 @@ import pandas as pd
 
 from judge.agreement.report import consensus
 from judge.agreement.stats import PASS_AT
+from judge.judgment import FAILED_GENERATION
 
 __all__ = ["Repeatability", "repeatability"]
+
+SHOWN = 500  # pairs whose changing scores are listed, as text
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Repeatability:
     stable_rated: int
     missing: str | None  # why the figures are not there, in words
     per_pair: pd.DataFrame = field(default_factory=pd.DataFrame)  # pair_id, samples, mode, spread, straddles,
-    # scores (in sample order, as text)
+    # scores (in sample order, as text; for the first SHOWN pairs whose score changed)
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "per_pair"}
@@ -41,6 +44,8 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
     """``results``: a run's judgments (``pair_id``, ``score`` per sample, None for a failure); ``human``:
     people's consensus per pair (indexed by pair id)."""
     scored = results.dropna(subset=["score"])
+    if "reasoning" in scored:  # a failed generation scores 1 without asking the judge: not a repeat of it
+        scored = scored[~scored["reasoning"].fillna("").str.startswith(FAILED_GENERATION)]
     grouped = scored.groupby("pair_id")["score"]
     count = grouped.size()
     several = count[count >= 2].index
@@ -49,16 +54,17 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
                "on the Judge page (each repeat is a real call, never the cached first answer), or start a run "
                "with 2 or more judgments per pair.")  # fmt: skip
         return Repeatability(0, 0, None, None, None, None, 0, why)
-    part = scored[scored["pair_id"].isin(several)]
+    part = scored[scored["pair_id"].isin(several)].astype({"score": int})
     g = part.groupby("pair_id")["score"]
     low, high = g.min(), g.max()
-    tally = part.groupby(["pair_id", "score"]).size().rename("n").reset_index()
-    tally = tally.sort_values(["pair_id", "n", "score"], ascending=[True, False, True])
-    mode = tally.drop_duplicates("pair_id").set_index("pair_id")["score"]
-    given = part.sort_values(["pair_id", "sample"] if "sample" in part else ["pair_id"]).groupby("pair_id")["score"]
+    tally = part.groupby(["pair_id", "score"]).size().unstack(fill_value=0)
+    mode = tally.idxmax(axis=1)  # the first of the most common: the lower score on a tie
     per_pair = pd.DataFrame({"samples": g.size(), "mode": mode.astype(int), "spread": (high - low).astype(int),
-                             "straddles": (low < threshold) & (high >= threshold),
-                             "scores": given.agg(lambda s: ", ".join(str(int(v)) for v in s))})  # fmt: skip
+                             "straddles": (low < threshold) & (high >= threshold)})  # fmt: skip
+    shown = per_pair.index[per_pair["spread"] > 0][:SHOWN]  # the scores, in sample order, of the pairs shown
+    listed = part[part["pair_id"].isin(shown)]
+    listed = listed.sort_values(["pair_id", "sample"] if "sample" in listed else ["pair_id"], kind="stable")
+    per_pair["scores"] = listed.groupby("pair_id")["score"].agg(lambda v: ", ".join(map(str, v)))
     median = _lower_median(scored)
     rated = median.index.intersection(human.index)
     stable = per_pair.index[per_pair["spread"] == 0].intersection(human.index)

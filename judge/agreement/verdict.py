@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from judge.agreement.report import Report
-from judge.agreement.stats import FIGURES, PASS_AT, Figure, pairwise_agreement
+from judge.agreement.stats import FIGURES, PASS_AT, Figure
 
 __all__ = ["SHARES", "PeopleShare", "base_rates", "chance_agreement", "headline_sentence", "people_share",
            "reading", "share"]  # fmt: skip
@@ -59,18 +59,27 @@ def reading(f: Figure, chance: float | None = None) -> str:
         return "Cannot be computed on these pairs (for example when one side gives a single score only)."
     if f.key in SHARES:
         return f"The judge's score is {_WHAT[f.key]} on {v:.0%} of pairs."
+    holds_zero = f.low is not None and f.high is not None and f.low <= 0 <= f.high
     if f.key.startswith("kappa"):
-        words = _band(v, [(0, "worse than chance"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                          (0.8, "substantial"), (2, "almost perfect")])  # fmt: skip
         base = "" if chance is None else f"; chance alone would give {chance:.0%} exact agreement"
+        if holds_zero:
+            return f"Not clearly better than chance: the interval holds 0 (0 = chance, 1 = perfect{base})."
+        if v < 0:
+            return f"Worse than chance (0 = chance, 1 = perfect{base})."
+        words = _band(v, [(0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial"),
+                          (2, "almost perfect")])  # fmt: skip
         return f"{words.capitalize()} agreement beyond chance (0 = chance, 1 = perfect{base})."
     if f.key == "alpha_ordinal":
         words = _band(v, [(0.667, "too low to draw conclusions from (0.667 is the usual minimum)"),
                           (0.8, "enough for tentative conclusions"), (2, "reliable (0.8 or more)")])  # fmt: skip
-        return f"Judge and people as two raters: {words}."
+        return f"Judge and people taken as two raters: {words}."
     if f.key in ("spearman", "kendall_tau_b", "pearson"):
+        if holds_zero:
+            return "No clear relation between the judge's and people's ordering of pairs: the interval holds 0."
         words = _band(abs(v), [(0.3, "weak"), (0.6, "moderate"), (0.8, "strong"), (2, "very strong")])
-        return f"{words.capitalize()} {'agreement' if v >= 0 else 'disagreement'} on which pairs are better (-1 to 1)."
+        if v < 0:
+            return f"{words.capitalize()} reversal: the judge tends to rank pairs the other way round from people."
+        return f"{words.capitalize()} agreement on which pairs are better than others (-1 to 1)."
     if f.key == "mae":
         return f"On average the judge is {v:.2f} points from people's score."
     if f.key == "bias":
@@ -89,30 +98,61 @@ def base_rates(report: Report) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class PeopleShare:
-    value: float | None
+    """The judge and a person against the same target: on each pair rated by two or more, each person's rating
+    is set against the consensus of the *other* people on that pair, and so is the judge's score. Both shares
+    rest on the same (pair, person left out) units, so a judge at the person's figure does as well as a person."""
+
+    value: float | None  # a person against the others' consensus
     low: float | None
     high: float | None
-    pairs: int
+    pairs: int  # pairs rated by two or more
+    judge: float | None = None  # the judge against the same consensus
+    judge_low: float | None = None
+    judge_high: float | None = None
+    units: int = 0  # (pair, person) units
 
 
-def people_share(ratings: pd.DataFrame, key: str, resamples: int = 1000, seed: int = 0) -> PeopleShare:
-    """People among themselves on ``exact`` or ``within_one``, every two ratings of a pair, with a 95%
-    bootstrap interval over pairs (pairs with the same ratings are drawn together: fast at any size)."""
-    counts = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
-                                                                                        fill_value=0)  # fmt: skip
-    matrix = counts.to_numpy(dtype=float)
-    matrix = matrix[matrix.sum(1) >= 2]
-    which = 0 if key == "exact" else 1
-    value = pairwise_agreement(matrix)[which] if len(matrix) else None
-    if value is None or len(matrix) < 2:
-        return PeopleShare(value, None, None, len(matrix))
-    patterns, weight = np.unique(matrix, axis=0, return_counts=True)
-    draws = np.random.default_rng(seed).multinomial(len(matrix), weight / weight.sum(), size=resamples)
-    r = patterns.sum(1)
-    pairs = r * (r - 1) / 2
-    same = (patterns * (patterns - 1) / 2).sum(1)
-    near = same + (patterns[:, :-1] * patterns[:, 1:]).sum(1)
-    hit = same if which == 0 else near
-    values = (draws @ hit) / (draws @ pairs)
-    low, high = np.percentile(values, [2.5, 97.5])
-    return PeopleShare(value, float(low), float(high), len(matrix))
+def _lower_median_without(counts: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Per rating: the lower median of the other ratings of its pair (``counts``: the pair's 1-5 tallies,
+    ``own``: the rating's score)."""
+    others = counts.copy()
+    others[np.arange(len(own)), own - 1] -= 1
+    cumulative = others.cumsum(axis=1)
+    middle = (cumulative[:, -1] + 1) // 2
+    return np.argmax(cumulative >= middle[:, None], axis=1) + 1
+
+
+def people_share(ratings: pd.DataFrame, key: str, judge: pd.Series | None = None, resamples: int = 1000,
+                 seed: int = 0) -> PeopleShare:  # fmt: skip
+    """A person, and the judge (``judge``: its score per pair), against the others' consensus on ``exact`` or
+    ``within_one``, with 95% bootstrap intervals over pairs (pairs alike are drawn together: fast at any size)."""
+    tally = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
+                                                                                       fill_value=0)  # fmt: skip
+    tally = tally[tally.sum(axis=1) >= 2]
+    if judge is not None:
+        tally = tally[tally.index.isin(judge.index)]
+    part = ratings[ratings["pair_id"].isin(tally.index)]
+    if part.empty:
+        return PeopleShare(None, None, None, 0)
+    row = tally.index.get_indexer(part["pair_id"])
+    own = part["score"].to_numpy(dtype=int)
+    target = _lower_median_without(tally.to_numpy()[row], own)
+    reach = 0 if key == "exact" else 1
+    person_hit = np.abs(own - target) <= reach
+    machine = judge.reindex(part["pair_id"]).to_numpy(dtype=float) if judge is not None else np.full(len(own), np.nan)
+    judge_hit = np.abs(machine - target) <= reach
+    per_pair = pd.DataFrame({"row": row, "p": person_hit, "j": judge_hit, "u": 1}).groupby("row").sum()
+    patterns, weight = np.unique(per_pair[["p", "j", "u"]].to_numpy(dtype=float), axis=0, return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(len(per_pair), weight / weight.sum(), size=resamples)
+    units = draws @ patterns[:, 2]
+
+    def share(column: int) -> tuple[float, float, float]:
+        value = float(patterns[:, column] @ weight / (patterns[:, 2] @ weight))
+        low, high = np.percentile((draws @ patterns[:, column]) / units, [2.5, 97.5])
+        return value, float(low), float(high)
+
+    value, low, high = share(0)
+    if judge is None:
+        return PeopleShare(value, low, high, len(tally), units=len(own))
+    j, j_low, j_high = share(1)
+    return PeopleShare(value, low, high, len(tally), j, j_low, j_high, len(own))

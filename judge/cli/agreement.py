@@ -43,7 +43,8 @@ def _agreement(args: argparse.Namespace) -> int:
     if headline not in HEADLINES:
         raise JudgeError(f"unknown headline figure {headline!r}; choose one of {', '.join(HEADLINES)}")
     db = open_db(args)
-    found = insights(db, args.run_id, headline=headline, annotators=args.annotators or settings.annotator_kind)
+    found = insights(db, args.run_id, headline=headline, annotators=args.annotators or settings.annotator_kind,
+                     per_pair=settings.annotators_per_pair)  # fmt: skip
     result = found.report
     comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
     if args.json:

@@ -164,7 +164,7 @@ def export(db: Database, what: str, path: Path, dataset: str | None = None) -> i
     elif what == "ratings":
         frame = rating_store.ratings_frame(db, dataset, current_only=False)
     elif what == "judgments":
-        frame = result_store.results_frame(db)
+        frame = result_store.results_frame(db, repeats=True)
         if dataset:
             frame = frame[frame["dataset"] == dataset]
     else:

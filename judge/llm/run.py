@@ -23,7 +23,7 @@ from judge.data.records import parse_side
 from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.examples import Example, examples_text, pick_examples
-from judge.judgment import Failure, Judgment
+from judge.judgment import FAILED_GENERATION, Failure, Judgment
 from judge.lifecycle import run_lifecycle
 from judge.llm.answers import AnswerError, parse_answer
 from judge.llm.caller import Call, Caller, Cancelled, Reply
@@ -68,7 +68,8 @@ class RunSpec:
     evidence: bool = False  # hand the execution judge's evidence to the model where stored
     base_url: str | None = None
     calibration: str | None = None  # judge the pairs of this calibration set (its latest snapshot) only
-    order: str = "normal"  # "reversed": the generated definition before the ground truth, rubric worst first
+    order: str = "normal"  # "reversed": the generated definition before the ground truth (and the rubric worst
+    # score first, where the template uses the shared {rubric})
 
     def __post_init__(self) -> None:
         if not 1 <= self.samples <= 20:
@@ -290,19 +291,23 @@ MAX_SAMPLES = 20
 
 
 def repeat_items(db: Database, run_id: int, pairs: int, seed: int = 0) -> tuple[RunSpec, list[_Item]]:
-    """One more judgment of ``pairs`` pairs of a stored run: those with the fewest judgments so far (a seeded
+    """One more judgment of ``pairs`` pairs of a finished run: those with the fewest judgments so far (a seeded
     draw among equals), each under the next sample number, so the call is a new one (the answer cache keys on
-    the sample number) and no sample already taken is taken again. Pairs whose generated definition is
-    invalid are left out: they score 1 without a call, every time."""
+    the sample number) and no sample already taken is taken again. Repeats measure repeatability only: the
+    run's score per pair stays that of the samples it planned (``storage.results.OWN_SAMPLE``). Pairs whose
+    generated definition is invalid are left out: they score 1 without a call, every time."""
     if pairs < 1:
         raise JudgeError(f"repeat on 1 or more pairs, not {pairs}")
     spec = stored_spec(db, run_id)
     stored = run_store.run_settings(db, run_id)
+    done = result_store.judged_samples(db, run_id)
     taken: dict[int, int] = {}
-    for pair_id, sample in result_store.judged_samples(db, run_id):
+    for pair_id, sample in done:
         taken[pair_id] = max(taken.get(pair_id, 0), sample + 1)
     members = list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else sorted(taken)
     made = plan(db, spec, members, stored["calibration_sha256"] if stored else None)
+    if stored is None or stored["status"] != "finished" or made.missing(done):
+        raise JudgeError(f"run {run_id} is not finished: resume it first (repeats are added to a finished run)")
     _same_as_started(run_id, stored, made)
     firsts = {i.pair_id: i for i in made.items if i.sample == 0 and i.invalid is None}
     draw = random.Random(seed)
@@ -323,12 +328,20 @@ def repeat_run(
     db: Database, run_id: int, pairs: int, provider: Provider, *, cancel: threading.Event | None = None,
     prices: dict[str, Price] | None = None, seed: int = 0,
 ) -> int:  # fmt: skip
-    """Add one judgment to ``pairs`` pairs of a run (see :func:`repeat_items`); returns the run id."""
+    """Add one judgment to ``pairs`` pairs of a finished run (see :func:`repeat_items`); returns the run id.
+
+    The run is marked running meanwhile and finished after, cancelled or not (its own plan was complete
+    before); what it planned grows by the judgments actually stored, so its count stays whole."""
     spec, items = repeat_items(db, run_id, pairs, seed)
-    run_store.add_planned(db, run_id, len(items))
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
-    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, items, cancel, None)),
-                         cancel)  # fmt: skip
+    before = len(result_store.judged_samples(db, run_id))
+    run_store.set_run_status(db, run_id, "running")
+    try:
+        asyncio.run(_judge_all(db, run_id, caller, items, cancel, None))
+    finally:
+        run_store.add_planned(db, run_id, len(result_store.judged_samples(db, run_id)) - before)
+        run_store.set_run_status(db, run_id, "finished")
+    return run_id
 
 
 async def _judge_all(
@@ -362,7 +375,7 @@ async def _judge_all(
         if cancel is not None and cancel.is_set():
             return
         if item.invalid is not None:
-            reason = f"A failed generation scores 1: the generated definition is not valid ({item.invalid})."
+            reason = f"{FAILED_GENERATION}: the generated definition is not valid ({item.invalid})."
             scored = Judgment(JUDGE_NAME, 1, reason, model=item.call.model).of(item.pair_id, item.sample)
             pending.append((scored, False, item.call.key))
             return

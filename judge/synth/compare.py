@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from judge.agreement.ppi import Estimate, difference, ppi_mean
+from judge.agreement.report import consensus
 from storage import Database
+from storage import ratings as rating_store
 from storage import results as result_store
 
 __all__ = ["COLUMNS", "generator_difference", "generator_name", "generator_table", "mean_interval"]
@@ -31,8 +33,16 @@ def generator_table(
     db: Database, dataset: str, run_id: int, resamples: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
     """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at 5 and
-    at 1-2, the share of invalid definitions, tokens and cost of generating, and the people's mean score."""
+    at 1-2, the share of invalid definitions, tokens and cost of generating, people's mean score on the pairs
+    they rated, and people's mean estimated for all the generator's pairs (PPI++) with its interval."""
     rows = result_store.generator_rows(db, dataset, run_id)
+    # per pair, as on the Agreement page: the judge's lower median of the samples it planned, and people's
+    # consensus (the lower median of the current ratings of those counted in it)
+    scored = result_store.results_frame(db, run_id).dropna(subset=["score"])
+    judge = consensus(scored.astype({"score": int})) if len(scored) else pd.Series(dtype=int)
+    people = consensus(rating_store.ratings_frame(db, dataset))
+    rows = rows.assign(judge_score=rows["pair_id"].map(judge).astype(float),
+                       human_score=rows["pair_id"].map(people).astype(float))  # fmt: skip
     out = []
     for (generator, prompt), part in rows.groupby(["generator", rows["prompt"].fillna("")], sort=False):
         scores = part["judge_score"].dropna().to_numpy(dtype=float)

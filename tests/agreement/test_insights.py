@@ -112,16 +112,19 @@ def test_repeatability_with_one_sample_says_how_to_measure_it() -> None:
 
 
 def test_order_shift_by_hand() -> None:
-    shift = order_shift(pd.Series({1: 3, 2: 4, 3: 2, 4: 5, 5: 1, 6: 2}),
-                        pd.Series({1: 4, 2: 5, 3: 3, 4: 5, 5: 2, 6: 3, 9: 1}))  # fmt: skip
-    # shifts 1, 1, 1, 0, 1, 1: mean 5/6, sd sqrt(1/6), half-width t(0.975, 5) * sd / sqrt(6)
-    half = sp.t.ppf(0.975, 5) * np.sqrt(1 / 6) / np.sqrt(6)
-    assert (shift.pairs, shift.moved) == (6, 5)
+    normal = {1: 3, 2: 4, 3: 2, 4: 5, 5: 1, 6: 2}
+    flipped = {1: 4, 2: 5, 3: 3, 4: 5, 5: 2, 6: 3}  # shifts 1, 1, 1, 0, 1, 1
+    shift = order_shift(pd.Series({**normal, **{k + 6: v for k, v in normal.items()}}),
+                        pd.Series({**flipped, **{k + 6: v for k, v in flipped.items()}, 99: 1}))  # fmt: skip
+    # twelve shifts, ten of 1 and two of 0: mean 5/6, variance (10 (1/6)^2 + 2 (5/6)^2) / 11 = 60 / 396
+    half = sp.t.ppf(0.975, 11) * np.sqrt(60 / 396) / np.sqrt(12)
+    assert (shift.pairs, shift.moved) == (12, 10)
     assert shift.mean == pytest.approx(5 / 6) and shift.low == pytest.approx(5 / 6 - half)
     assert "Order matters" in shift.reading and "higher" in shift.reading
-    # four pairs, shifts 1, 1, 1, 0: the interval (-0.05 to 1.55) holds 0
-    few = order_shift(pd.Series({1: 3, 2: 4, 3: 2, 4: 5}), pd.Series({1: 4, 2: 5, 3: 3, 4: 5}))
-    assert "No order effect shown" in few.reading
+    few = order_shift(pd.Series(normal), pd.Series(flipped))  # six pairs: too few to claim anything
+    assert few.mean is None and "10 or more needed" in few.reading
+    calm = order_shift(pd.Series({i: 3 for i in range(12)}), pd.Series({i: 3 + (i % 3 == 0) - (i % 3 == 1) for i in range(12)}))
+    assert "does not move the score" in calm.reading and "8 of 12 pairs got another score" in calm.reading
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -136,7 +139,8 @@ def test_size_slope_matches_statsmodels_least_squares(seed: int) -> None:
 
 
 def test_size_slope_says_why_when_it_cannot() -> None:
-    assert "two sizes" in size_slope(pd.Series([1.0, 0.0, 1.0]), pd.Series([5.0, 5.0, 5.0])).reading
+    assert "two sizes" in size_slope(pd.Series([1.0, 0.0, 1.0] * 4), pd.Series([5.0] * 12)).reading
+    assert "(3 now)" in size_slope(pd.Series([1.0, 0.0, 1.0]), pd.Series([5.0, 6.0, 7.0])).reading
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -189,11 +193,19 @@ def test_headline_sentence_and_readings() -> None:
     assert "above" in reading(report.figure("bias")) or "below" in reading(report.figure("bias"))
 
 
-def test_people_share_by_hand() -> None:
-    # pair 1: 5, 5, 4 (3 rating pairs, 1 same, 3 within one); pair 2: 2, 4 (none)
+def test_a_person_and_the_judge_against_the_others_by_hand() -> None:
+    # pair 1: 5, 5, 4: leaving out each, the others' lower median is 4 (of 5, 4), 4, 5: person exact 1 of 3
+    # (the 4 against {5, 5}: no; each 5 against {5, 4}: lower median 4, no... see below), pair 2: 2, 4
     ratings = pd.DataFrame({"pair_id": [1, 1, 1, 2, 2, 3], "score": [5, 5, 4, 2, 4, 1]})
-    exact, within = people_share(ratings, "exact"), people_share(ratings, "within_one")
-    assert exact.value == pytest.approx(1 / 4) and within.value == pytest.approx(3 / 4) and within.pairs == 2
+    judge = pd.Series({1: 5, 2: 3, 3: 1})
+    exact = people_share(ratings, "exact", judge)
+    within = people_share(ratings, "within_one", judge)
+    # targets: pair 1: the first 5 against {5, 4} -> 4; the second 5 -> 4; the 4 against {5, 5} -> 5;
+    #          pair 2: the 2 against {4} -> 4; the 4 against {2} -> 2. Pair 3 has one rating: left out.
+    # person exact: 5~4 no, 5~4 no, 4~5 no, 2~4 no, 4~2 no -> 0 of 5; within one: yes, yes, yes, no, no -> 3 of 5
+    # judge 5 on pair 1 against 4, 4, 5: exact 1, within 3; judge 3 on pair 2 against 4, 2: within 2 -> 5 of 5
+    assert (exact.value, exact.judge, exact.units, exact.pairs) == (0.0, pytest.approx(1 / 5), 5, 2)
+    assert within.value == pytest.approx(3 / 5) and within.judge == 1.0
     assert within.low is not None and within.low <= within.value <= (within.high or 0)
 
 
@@ -209,3 +221,19 @@ def test_insights_from_frames_carry_every_figure() -> None:
     assert blob["repeatability"]["flip_rate"] == 0.0 and blob["budget"]["unrated_judged_pairs"] == 10
     assert {s["key"] for s in blob["by_human_agreement"]} == {"unanimous", "split", "contested", "single"}
     assert blob["rate_next"] and blob["order"] is None
+
+
+def test_repeatability_leaves_out_failed_generations() -> None:
+    from judge.judgment import FAILED_GENERATION
+
+    results = pd.DataFrame({"pair_id": [1, 1, 2, 2], "score": [3, 4, 1, 1],
+                            "reasoning": ["a", "b", f"{FAILED_GENERATION}: x", f"{FAILED_GENERATION}: x"]})  # fmt: skip
+    r = repeatability(results, pd.Series(dtype=int))
+    assert (r.pairs, r.flip_rate) == (1, 1.0)  # pair 2 was never asked: it says nothing of repeating
+
+
+def test_rate_next_leaves_out_pairs_rated_as_often_as_a_pair_takes() -> None:
+    ratings = pd.DataFrame({"pair_id": [1, 1, 1, 2, 2], "score": [1, 5, 3, 1, 5]})
+    results = pd.DataFrame({"pair_id": [1, 2], "score": [3, 3]})
+    assert rate_next(ratings, results, per_pair=3)["pair_id"].tolist() == [2]
+    assert rate_next(ratings, results, per_pair=4)["pair_id"].tolist() == [2, 1]  # fewer ratings first

@@ -64,11 +64,11 @@ def test_a_team_lead_reads_the_verdict_and_the_generators(
 ) -> None:  # the data first: synth runs its own event loop, Playwright's would be running
     page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
     page.goto(f"{lead_server.url}/agreement")
-    page.wait_for_selector("text=Can the judge replace an annotator?", timeout=90_000)
+    page.wait_for_selector("text=Can the judge stand in for an annotator?", timeout=90_000)
     _idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.get_by_text("judge scores within one point of people's").count() >= 1
-    assert page.get_by_text("People among themselves on these pairs").count() == 1
+    assert page.get_by_text("the judge, against the same consensus").count() == 1
     screenshot(page, f"agreement-verdict-{width}")
     for number, title in enumerate(SECTIONS):
         heading = page.get_by_role("heading", name=title)

@@ -32,11 +32,11 @@ def test_generators_are_compared_by_the_chosen_run(db_path: Path) -> None:
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["Generator"]) == ["offline/careful", "offline/hasty"]  # best first
-    assert table["Mean judge score"][0].count("[") == 1 and table["Pairs"][0] == 60
+    assert table["Mean judge score"][0].count(" to ") == 1 and table["Pairs"][0] == 60
     rated = "People's mean (rated pairs)"
     assert table[rated][0] == "4.00 (2 rated)" and table[rated][1] == "not rated"
     estimated = "People's mean, estimated for all pairs"
-    assert table[estimated][0].count("[") == 1 and table[estimated][1] == "needs 2+ rated pairs"
+    assert table[estimated][0].count(" to ") == 1 and table[estimated][1] == "needs 2+ rated pairs"
     assert table["Cost"][0] == "$0.0000" and table["Invalid"][1].endswith("%")
     assert at.get("plotly_chart")
     assert any("Cannot tell offline/careful from offline/hasty yet: needs 2 or more pairs rated" in m.value
@@ -78,3 +78,19 @@ def test_people_means_on_the_page_are_ppi_py_estimates(db_path: Path) -> None:
     low, high = ppi_mean_ci(y, yhat, unrated, alpha=0.05)
     assert abs(row["people_low"] - float(np.ravel(low)[0])) < 1e-9 and abs(row["people_high"] - float(np.ravel(high)[0])) < 1e-9
     assert row["people_mean"] < row["mean"]  # people rated lower than the judge: the estimate moves down
+
+
+def test_people_means_leave_out_those_left_out_of_the_consensus(db_path: Path) -> None:
+    from judge.synth.compare import generator_table
+    from storage import labels
+
+    db = opened(db_path)
+    synthesize(db, load_truths(DEMO_TRUTHS), SPEC, {})
+    run = run_execution(db, "synthetic")
+    pairs = pair_store.pairs_frame(db, "synthetic")
+    hasty = pairs[pairs["generator_model"] == "offline/hasty"]["pair_id"].head(10).astype(int).tolist()
+    rating_store.add_ratings(db, [rating_store.NewRating(p, who, score, None, None, f"{who}{p}") for p in hasty
+                                  for who, score in (("good", 4), ("spam", 1))])  # fmt: skip
+    labels.exclude(db, "spam", "lee", "rated without reading")
+    row = generator_table(db, "synthetic", run).set_index("generator").loc["offline/hasty"]
+    assert row["human_mean"] == 4.0 and row["rated"] == 10

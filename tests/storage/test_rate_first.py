@@ -58,3 +58,20 @@ def test_a_pair_of_another_dataset_or_twice_is_refused_and_nothing_changes(db: D
     with pytest.raises(RefusedError, match="once"):
         rating_store.set_rate_first(db, d, [(mine, "x"), (mine, "y")], "lee")
     assert list(rating_store.rate_first(db, d)["reason"]) == ["kept"]
+
+
+def test_putting_first_from_a_run_of_another_dataset_keeps_only_this_datasets_pairs(db: Database) -> None:
+    import pandas as pd
+
+    from judge import workspace
+    from judge.errors import JudgeError
+
+    add_text_pairs(db, "d", {"a": "x", "b": "y"})
+    add_text_pairs(db, "e", {"c": "z"})
+    mine, theirs = _ids(db, "d"), _ids(db, "e")
+    both = pd.DataFrame({"pair_id": [theirs[0], mine[1]], "why": ["elsewhere", "here"]})
+    assert workspace.put_first(db, "d", both, "lee") == 1
+    assert list(workspace.first_in_queue(db, "d")["pair_id"]) == [mine[1]]
+    with pytest.raises(JudgeError, match="none of these pairs is of dataset 'd'"):
+        workspace.put_first(db, "d", both.iloc[:1], "lee")
+    assert list(workspace.first_in_queue(db, "d")["pair_id"]) == [mine[1]]  # nothing changed
