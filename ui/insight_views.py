@@ -106,8 +106,9 @@ def base_rate_table(report: Report) -> None:
     """How often each side gives each score, beside the chance-corrected figures that rest on it."""
     rates = base_rates(report)
     chance = chance_agreement(report)
-    st.table(rates.assign(**{c: rates[c].map(lambda v: f"{v:.0%}") for c in ("people (consensus)", "judge")})
-             .set_index("score"))  # a table: it wraps in a narrow column instead of cutting it  # fmt: skip
+    shown = rates.assign(score=rates["score"].astype(str),
+                         **{c: rates[c].map(lambda v: f"{v:.0%}") for c in ("people (consensus)", "judge")})  # fmt: skip
+    st.table(shown.set_index("score"))  # a table: it wraps in a narrow column instead of cutting it
     if chance is not None:
         st.caption(f"How often each side gives each score. Given these, judge and people would give the same score "
                    f"on {chance:.0%} of pairs by chance alone; the kappas and alpha count only agreement beyond "
@@ -211,7 +212,7 @@ def budget_section(found: Insights, headline: str) -> None:
                "judge and a lone rating are far apart, a rating tells the most. Pairs that have as many ratings as "
                "a pair takes (JUDGE_ANNOTATORS_PER_PAIR) are left out: the queue serves them to nobody.")  # fmt: skip
     st.dataframe(found.next_pairs.drop(columns=["pair_id"], errors="ignore").rename(
-        columns={"ratings": "ratings so far", "judge": "judge (median of its scores)"}), hide_index=True, width="stretch")
+        columns={"ratings": "ratings so far", "judge": "the judge's scores"}), hide_index=True, width="stretch")
 
 
 EPSILON_WORDS = {kind: f"{kind} (epsilon {value:g})" for kind, value in EPSILONS.items()}

@@ -25,9 +25,9 @@ def narrowed(half_width: float, rated: int, more: int) -> float:
 
 
 def rate_next(ratings: pd.DataFrame, results: pd.DataFrame, per_pair: int = 3, limit: int = 50) -> pd.DataFrame:
-    """Pairs in the order to rate them next, with why: ``ratings`` (``pair_id``, ``score``) and the run's
-    ``results`` (``pair_id``, ``score`` per sample); a pair with ``per_pair`` ratings already is left out
-    (the queue serves it to nobody)."""
+    """Pairs in the order to rate them next, with the judge's scores (as text) and why: ``ratings``
+    (``pair_id``, ``score``) and the run's ``results`` (``pair_id``, ``score`` per sample); a pair with
+    ``per_pair`` ratings already is left out (the queue serves it to nobody)."""
     scored = results.dropna(subset=["score"])
     judged = scored.groupby("pair_id")["score"]
     judge = pd.DataFrame({"judge_low": judged.min(), "judge_high": judged.max(), "judge": judged.median()})
@@ -45,6 +45,8 @@ def rate_next(ratings: pd.DataFrame, results: pd.DataFrame, per_pair: int = 3, l
     rows = rows[(rows["priority"] > 0) & (rows["ratings"] < per_pair)].sort_values(["priority", "ratings"], ascending=[False, True], kind="stable")
     top = rows.head(limit).reset_index()
     top["why"] = [_why(r) for r in top.to_dict("records")]
+    given = scored[scored["pair_id"].isin(top["pair_id"])].astype({"score": int}).groupby("pair_id")["score"]
+    top["judge"] = top["pair_id"].map(given.agg(lambda v: ", ".join(map(str, v))))
     return top[["pair_id", "ratings", "judge", "why"]]
 
 
