@@ -89,7 +89,7 @@ def _beside(report: Report, headline: str) -> str:
             side = "above" if bias.value > 0 else "below"
             parts.append(f"the judge scores {abs(bias.value):.2f} points {side} people on average, beyond noise")
         else:
-            parts.append("neither harsher nor kinder than people on average")
+            parts.append("no clear lean: not shown to be harsher or kinder than people on average")
     return ("; ".join(parts) + ".") if parts else ""
 
 
