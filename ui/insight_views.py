@@ -98,7 +98,7 @@ def figures_table(report: Report, headline: str) -> pd.DataFrame:
     chance = chance_agreement(report)
     return pd.DataFrame([{
         "figure": ("★ " if f.key == headline else "") + f.label, "value": number(f.value, f.key),
-        "95% interval": _span(f.low, f.high, f.key), "what it means": reading(f, chance),
+        "95% interval": _span(f.low, f.high, f.key), "what it means": reading(f, chance, report),
     } for f in report.figures]).set_index("figure")  # fmt: skip
 
 
@@ -167,7 +167,7 @@ def repeat_section(found: Insights) -> None:
     cols[1].metric("Changed its score", number(r.flip_rate, "exact"), help="Share of those pairs whose judgments differ")
     cols[2].metric("Changed pass/fail", number(r.straddle_rate, "exact"),
                    help="Share of those pairs with one judgment at pass (4+) and another below")  # fmt: skip
-    cols[3].metric("Within one of people, stable pairs", number(r.within_one_stable, "within_one"),
+    cols[3].metric("Within one, stable pairs", number(r.within_one_stable, "within_one"),
                    help=f"On {r.stable_rated} rated pairs whose judgments all agree; on every rated pair: "
                    f"{number(r.within_one_all, 'within_one')}")  # fmt: skip
     flips = r.per_pair[r.per_pair["spread"] > 0]

@@ -67,9 +67,10 @@ def pass_fail(t: Table, threshold: int = PASS_AT) -> float | None:
 
 
 def kappa(t: Table, weights: str | None = None) -> float | None:
-    """Cohen's kappa; ``weights`` None, "linear" or "quadratic" (distance between scores 1-5)."""
+    """Cohen's kappa; ``weights`` None, "linear" or "quadratic" (distance between scores 1-5); None on fewer than
+    two pairs, where agreement beyond chance means nothing."""
     n = _n(t)
-    if not n:
+    if n < 2:
         return None
     distance = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :]).astype(float)
     w = (distance > 0).astype(float) if weights is None else distance if weights == "linear" else distance**2

@@ -16,7 +16,7 @@ from judge.agreement.report import Report
 from judge.agreement.stats import FIGURES, PASS_AT, Figure
 
 __all__ = ["SHARES", "PeopleShare", "base_rates", "chance_agreement", "headline_sentence", "people_share",
-           "reading", "share"]  # fmt: skip
+           "reading", "share", "why_missing"]  # fmt: skip
 
 SHARES = ("exact", "within_one", "pass_fail")
 CHANCE_CORRECTED = ("kappa", "kappa_linear", "kappa_quadratic", "alpha_ordinal")
@@ -52,11 +52,24 @@ def chance_agreement(report: Report) -> float | None:
     return float((t.sum(1) / n) @ (t.sum(0) / n)) if n else None
 
 
-def reading(f: Figure, chance: float | None = None) -> str:
-    """One line saying what the figure means here."""
+def why_missing(report: Report) -> str:
+    """Why a figure is n/a on a run's pairs, in words."""
+    t = np.asarray(report.confusion, dtype=float)
+    if t.sum() < 2:
+        return f"Cannot be computed on {int(t.sum())} pair: it needs 2 or more."
+    people, judge = np.nonzero(t.sum(1))[0] + 1, np.nonzero(t.sum(0))[0] + 1
+    if len(judge) == 1:
+        return f"Cannot be computed: the judge gave every pair the same score ({judge[0]}), so there is no spread."
+    if len(people) == 1:
+        return f"Cannot be computed: people gave every pair the same score ({people[0]}), so there is no spread."
+    return "Cannot be computed on these pairs."
+
+
+def reading(f: Figure, chance: float | None = None, report: Report | None = None) -> str:
+    """One line saying what the figure means here (``report``: to say why it is missing, when it is)."""
     v = f.value
     if v is None:
-        return "Cannot be computed on these pairs (for example when one side gives a single score only)."
+        return why_missing(report) if report is not None else "Cannot be computed on these pairs."
     if f.key in SHARES:
         return f"The judge's score is {_WHAT[f.key]} on {v:.0%} of pairs."
     holds_zero = f.low is not None and f.high is not None and f.low <= 0 <= f.high

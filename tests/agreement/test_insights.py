@@ -237,3 +237,13 @@ def test_rate_next_leaves_out_pairs_rated_as_often_as_a_pair_takes() -> None:
     results = pd.DataFrame({"pair_id": [1, 2], "score": [3, 3]})
     assert rate_next(ratings, results, per_pair=3)["pair_id"].tolist() == [2]
     assert rate_next(ratings, results, per_pair=4)["pair_id"].tolist() == [2, 1]  # fewer ratings first
+
+
+def test_a_figure_that_cannot_be_computed_says_why() -> None:
+    ratings = pd.DataFrame({"pair_id": [1, 2, 3], "score": [1, 3, 5]})
+    constant = report_from(1, pd.DataFrame({"pair_id": [1, 2, 3], "score": [4.0, 4.0, 4.0]}), ratings, resamples=50)
+    assert reading(constant.figure("spearman"), report=constant) == (
+        "Cannot be computed: the judge gave every pair the same score (4), so there is no spread."
+    )
+    one = report_from(1, pd.DataFrame({"pair_id": [1], "score": [4.0]}), ratings, resamples=50)
+    assert "it needs 2 or more" in reading(one.figure("kappa"), report=one)
