@@ -29,6 +29,7 @@ from ui.insight_views import (
     budget_section,
     figures_table,
     lean_section,
+    literature_section,
     queue_controls,
     repeat_section,
     strata_section,
@@ -119,6 +120,9 @@ lean_section(found)
 st.subheader("Where the next ratings help most")
 budget_section(found, headline)
 queue_controls(db, config, name, found)
+
+with st.expander("For comparison with papers: ICC, Fleiss' kappa, correlations per group and per generator"):
+    literature_section(found)
 
 st.subheader("Break down")
 by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))

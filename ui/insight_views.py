@@ -10,6 +10,7 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
 from judge.agreement.insights import Insights
+from judge.agreement.literature import ICC_FORMS
 from judge.agreement.report import Report
 from judge.agreement.strata import Stratum
 from judge.agreement.verdict import (
@@ -26,7 +27,7 @@ from ui.session import is_admin
 from ui.text import inert
 
 __all__ = ["alt_section", "base_rate_table", "budget_section", "figures_table", "lean_section", "number",
-           "queue_controls", "repeat_section", "strata_section", "verdict"]  # fmt: skip
+           "literature_section", "queue_controls", "repeat_section", "strata_section", "verdict"]  # fmt: skip
 
 
 def number(value: float | None, key: str) -> str:
@@ -249,3 +250,39 @@ def queue_controls(db: Database, config: Settings, dataset: str, found: Insights
                 help="The Annotate page serves them next, in this order, after the pairs everyone rates")  # fmt: skip
     if len(current):
         right.button("Clear the list", on_click=clear, key="rate_first_clear")
+
+
+def literature_section(found: Insights) -> None:
+    """The literature's figures, to set the judge beside published numbers."""
+    papers = found.papers
+    if papers is None:
+        return
+    st.caption("For setting this judge beside published meta-evaluations. ICC: 0.5-0.75 is usually called moderate, "
+               "0.75-0.9 good, above 0.9 excellent (Koo and Li 2016).")  # fmt: skip
+    if papers.judge_icc:
+        st.dataframe(pd.DataFrame([{"ICC (judge and people's consensus as two raters)": i.form,
+                                    "what it is": ICC_FORMS[i.form], "value": number(i.value, "icc"),
+                                    "95% interval": _span(i.low, i.high, "icc")} for i in papers.judge_icc]),
+                     hide_index=True, width="stretch")  # fmt: skip
+    lines = []
+    if papers.people_icc1 is not None:
+        p = papers.people_icc1
+        lines.append(f"- People among themselves, ICC1 on {papers.people_icc_pairs} pairs rated twice or more: "
+                     f"{number(p.value, 'icc')} ({_span(p.low, p.high, 'icc')})")  # fmt: skip
+    if papers.fleiss is not None:
+        lines.append(f"- People's Fleiss' kappa on the {papers.fleiss_pairs} pairs rated by {papers.fleiss_raters}: "
+                     f"{number(papers.fleiss, 'kappa')}")  # fmt: skip
+    g = papers.by_group
+    if g is not None and g.groups:
+        lines.append(f"- Correlations averaged over {g.groups} groups of pairs with the same {papers.group_by} "
+                     f"({g.left_out} left out: one pair, or no spread): Spearman {number(g.spearman, 'r')}, "
+                     f"Kendall tau-b {number(g.kendall_tau_b, 'r')}, Pearson {number(g.pearson, 'r')}")  # fmt: skip
+    if papers.by_system is not None:
+        s = papers.by_system
+        lines.append(f"- System level, over the mean scores of {papers.systems} generators: Spearman "
+                     f"{number(s['spearman'], 'r')}, Kendall tau-b {number(s['kendall_tau_b'], 'r')}, Pearson "
+                     f"{number(s['pearson'], 'r')}")  # fmt: skip
+    if lines:
+        st.markdown("\n".join(lines))
+    for note in papers.notes:
+        st.caption(note)

@@ -16,6 +16,7 @@ from judge.agreement.alt_test import EPSILONS, AltTest, alt_test
 from judge.agreement.bias import OrderShift, SizeSlope, order_shift, size_slope
 from judge.agreement.breakdown import ast_nodes
 from judge.agreement.budget import narrowed, rate_next
+from judge.agreement.literature import Literature, literature
 from judge.agreement.repeatability import Repeatability, repeatability
 from judge.agreement.report import Report, match, report_from
 from judge.agreement.strata import Stratum, strata
@@ -45,6 +46,7 @@ class Insights:
     budget: dict[int, float]  # newly rated pairs -> the headline's half-width after them
     unrated: int  # judged pairs nobody rated: what the budget can spend on
     next_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    papers: Literature | None = None  # the literature's figures (ICC, Fleiss' kappa, per group, per system)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class Insights:
             "budget": {"unrated_judged_pairs": self.unrated,
                        "half_width_after": {str(k): v for k, v in self.budget.items()}},
             "rate_next": self.next_pairs.to_dict("records"),
+            "literature": self.papers.to_json() if self.papers else None,
         }  # fmt: skip
 
 
@@ -63,6 +66,7 @@ def insights_from(
     annotators: str = "skilled", sizes: pd.Series | None = None, other_order: pd.Series | None = None,
     reversed_run: bool = False, order_note: str = "", resamples: int = 1000, seed: int = 0,
     repeated: pd.DataFrame | None = None, per_pair: int = 3, repeat_note: str | None = None,
+    groups: pd.Series | None = None, group_by: str = "ground truth", systems: pd.Series | None = None,
 ) -> Insights:  # fmt: skip
     """From a run's ``results`` (``pair_id``, ``score`` per sample it planned) and current ``ratings``
     (``pair_id``, ``annotator``, ``score``); ``repeated``: the results with the samples added by repeating the
@@ -91,8 +95,9 @@ def insights_from(
     repeat = repeatability(every, both["human"])
     if repeat_note and repeat.missing:
         repeat = replace(repeat, missing=repeat_note)
+    papers = literature(both, rated, groups, group_by, systems)
     return Insights(report, people, tested, strata(rated, both), repeat, size, order, order_note, budget,
-                    report.no_human, rate_next(ratings, results, per_pair))  # fmt: skip
+                    report.no_human, rate_next(ratings, results, per_pair), papers)  # fmt: skip
 
 
 SAME_SETTINGS = ("provider", "base_url", "temperature", "max_tokens", "evidence", "calibration", "rubric", "examples")
@@ -132,6 +137,8 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
     pairs = every[every["pair_id"].isin(judged) & every["pair_id"].isin(ratings["pair_id"])]
     sizes = pd.Series([ast_nodes(k, g) for k, g in zip(pairs["kind"], pairs["ground_truth"], strict=True)],
                       index=pairs["pair_id"], dtype=float)  # fmt: skip
+    groups = pairs.set_index("pair_id")["ground_truth"]  # pairs made from one ground truth: one group
+    systems = pairs.set_index("pair_id")["generator_model"]
     other = opposite_run(db, run_id)
     other_scores = None
     if other is not None:
@@ -143,7 +150,8 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
                           other_order=other_scores, reversed_run=mine == "reversed",
                           order_note=_order_note(db, run_id, other), per_pair=per_pair,
                           repeated=result_store.results_frame(db, run_id, repeats=True),
-                          repeat_note=_repeat_note(settings.get("judge_kind")))  # fmt: skip
+                          repeat_note=_repeat_note(settings.get("judge_kind")), groups=groups,
+                          systems=systems)  # fmt: skip
     shown = found.next_pairs.copy()
     shown.insert(0, "pair", shown["pair_id"].map(names))
     repeats = found.repeat.per_pair.copy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from judge.agreement.alt_test import EPSILONS
@@ -37,6 +38,17 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _finite(value: object) -> object:
+    """JSON has no NaN or infinity: a number that is not finite is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _agreement(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     headline = args.headline or settings.headline_metric
@@ -53,7 +65,7 @@ def _agreement(args: argparse.Namespace) -> int:
         if comparison:
             out["comparison"] = {"vs": args.vs, "n": comparison.n, "mcnemar_p": comparison.mcnemar_p,
                                  "differences": [d.__dict__ for d in comparison.differences]}  # fmt: skip
-        print(json.dumps(out, indent=2))
+        print(json.dumps(_finite(out), indent=2))
     else:
         print(f"run {args.run_id}: {result.n} pairs with human ratings "
               f"({result.no_human} without, {result.judge_errors} judge errors)")  # fmt: skip

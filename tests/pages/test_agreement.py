@@ -167,6 +167,9 @@ def test_the_verdict_the_stand_in_test_and_how_the_judge_fails(db_path: Path) ->
     assert metrics["Pairs judged twice or more"] == "50" and metrics["Changed its score"] == "20%"
     assert any("Each newly rated pair the judge scored narrows it" in m.value for m in at.markdown)
     assert "why" in frame_with(at, "why").columns
+    icc = frame_with(at, "ICC (judge and people's consensus as two raters)")
+    assert len(icc) == 6 and all(v != "n/a" for v in icc["value"])
+    assert any("Fleiss' kappa on the 40 pairs rated by 4" in m.value for m in at.markdown)
     at.selectbox(key="agreement_annotators").set_value("experts").run()
     assert not at.exception
     assert any("on up to 20% fewer pairs than the person" in c.value for c in at.caption)
