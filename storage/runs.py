@@ -18,7 +18,6 @@ __all__ = [
     "JUDGE_KINDS",
     "RUN_STATUSES",
     "add_finished_run",
-    "add_planned",
     "calibration_runs",
     "create_run",
     "find_run",
@@ -26,6 +25,7 @@ __all__ = [
     "prompt_hashes",
     "run_settings",
     "run_with_token",
+    "set_planned",
     "runs_frame",
     "set_run_status",
 ]
@@ -90,10 +90,10 @@ def set_run_status(db: Database, run_id: int, status: RunStatus) -> None:
         )
 
 
-def add_planned(db: Database, run_id: int, more: int) -> None:
-    """A run will make ``more`` judgments than it planned (samples added to it)."""
+def set_planned(db: Database, run_id: int, planned: int) -> None:
+    """How many judgments a run makes, when samples are added to it."""
     with db.transaction() as cursor:
-        cursor.execute("UPDATE judge_runs SET planned = coalesce(planned, 0) + ? WHERE id = ?", [more, run_id])
+        cursor.execute("UPDATE judge_runs SET planned = ? WHERE id = ?", [planned, run_id])
 
 
 def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:

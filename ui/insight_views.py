@@ -234,9 +234,14 @@ def queue_controls(db: Database, config: Settings, dataset: str, found: Insights
     def put() -> None:
         if is_admin(config):  # asked again on the click, not only when the button was drawn
             try:
-                workspace.put_first(db, dataset, found.next_pairs, who)
+                kept = workspace.put_first(db, dataset, found.next_pairs, who)
             except JudgeError as e:
                 st.session_state["rate_first_error"] = str(e)
+                return
+            if kept < len(found.next_pairs):
+                st.session_state["rate_first_note"] = (
+                    f"{kept} of the {len(found.next_pairs)} pairs were put first: the others are of another dataset "
+                    "than the one in the sidebar.")  # fmt: skip
 
     def clear() -> None:
         if is_admin(config):
@@ -244,6 +249,8 @@ def queue_controls(db: Database, config: Settings, dataset: str, found: Insights
 
     if problem := st.session_state.pop("rate_first_error", None):
         st.error(inert(problem))
+    if note := st.session_state.pop("rate_first_note", None):
+        st.warning(inert(note))
     left, right = st.columns(2)
     left.button(f"Put these {len(found.next_pairs)} pairs first in everyone's queue", on_click=put,
                 disabled=found.next_pairs.empty, key="rate_first_put",

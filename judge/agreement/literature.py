@@ -220,7 +220,9 @@ def literature(both: pd.DataFrame, ratings: pd.DataFrame, groups: pd.Series | No
         notes.append("The judge's ICC needs 2 or more pairs with some spread in the scores.")
     order = ratings.groupby("pair_id").cumcount()
     many = ratings.groupby("pair_id")["score"].transform("size") >= 2
-    twice = ratings[many & (order < 2)].assign(k=order).pivot(index="pair_id", columns="k", values="score")
+    keep = many & (order < 2)
+    first_two = ratings[keep].assign(k=order[keep].to_numpy())  # an aligned Series would add rows to an empty frame
+    twice = first_two.pivot(index="pair_id", columns="k", values="score") if len(first_two) else pd.DataFrame()
     people_icc1 = None
     if len(twice) >= 2 and np.ptp(twice.to_numpy(dtype=float)) > 0:
         people_icc1 = icc(twice.to_numpy(dtype=float))[0]

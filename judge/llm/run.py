@@ -265,8 +265,13 @@ def run_llm(
     _same_as_started(run_id, stored, made)
     todo = made.missing(result_store.judged_samples(db, run_id))
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
-    return run_lifecycle(db, run_id, lambda: asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress)),
-                         cancel)  # fmt: skip
+
+    def work() -> None:
+        asyncio.run(_judge_all(db, run_id, caller, todo, cancel, progress))
+        if resume is not None:
+            reconcile_planned(db, run_id)  # a repeat cut off earlier counted what it had not judged yet
+
+    return run_lifecycle(db, run_id, work, cancel)
 
 
 def _same_as_started(run_id: int, stored: dict[str, Any] | None, made: Plan) -> None:
@@ -298,8 +303,13 @@ def repeat_items(db: Database, run_id: int, pairs: int, seed: int = 0) -> tuple[
     generated definition is invalid are left out: they score 1 without a call, every time."""
     if pairs < 1:
         raise JudgeError(f"repeat on 1 or more pairs, not {pairs}")
-    spec = stored_spec(db, run_id)
     stored = run_store.run_settings(db, run_id)
+    if stored is not None and stored["judge_kind"] == JUDGE_NAME and (
+        not isinstance(stored["parameters"].get("samples"), int) or stored["pair_ids"] is None
+    ):
+        raise JudgeError(f"run {run_id} was imported without the settings it was made with: repeats need a run "
+                         "made here (or from the command line) that records them")  # fmt: skip
+    spec = stored_spec(db, run_id)
     done = result_store.judged_samples(db, run_id)
     taken: dict[int, int] = {}
     for pair_id, sample in done:
@@ -334,14 +344,24 @@ def repeat_run(
     before); what it planned grows by the judgments actually stored, so its count stays whole."""
     spec, items = repeat_items(db, run_id, pairs, seed)
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
-    before = len(result_store.judged_samples(db, run_id))
     run_store.set_run_status(db, run_id, "running")
     try:
         asyncio.run(_judge_all(db, run_id, caller, items, cancel, None))
     finally:
-        run_store.add_planned(db, run_id, len(result_store.judged_samples(db, run_id)) - before)
+        reconcile_planned(db, run_id)
         run_store.set_run_status(db, run_id, "finished")
     return run_id
+
+
+def reconcile_planned(db: Database, run_id: int) -> None:
+    """What a run plans: its own (pair, sample) judgments and the repeats stored so far. Set after a repeat
+    and after every resume, so a repeat cut off by a crash leaves no count behind that nothing will fill."""
+    stored = run_store.run_settings(db, run_id)
+    samples = (stored or {}).get("parameters", {}).get("samples")
+    if stored is None or stored["pair_ids"] is None or not isinstance(samples, int):
+        return
+    repeats = sum(1 for _, sample in result_store.judged_samples(db, run_id) if sample >= samples)
+    run_store.set_planned(db, run_id, len(stored["pair_ids"]) * samples + repeats)
 
 
 async def _judge_all(
@@ -433,4 +453,7 @@ def stored_spec(db: Database, run_id: int) -> RunSpec:
     fields = {k: v for k, v in settings["parameters"].items() if k in RunSpec.__dataclass_fields__}
     if settings["prompt_name"] and settings["prompt_version"]:  # the version it was made with, never a later one
         fields["prompt"] = f"{settings['prompt_name']}@{settings['prompt_version']}"
+    missing = [k for k in ("dataset", "provider", "model", "prompt") if k not in fields]
+    if missing:
+        raise JudgeError(f"run {run_id} does not record its {', '.join(missing)}: it cannot go on or be repeated here")
     return RunSpec(**fields)

@@ -85,3 +85,13 @@ def test_perfect_agreement_has_an_icc_of_1_and_no_interval() -> None:
     table = np.array([[1, 1], [3, 3], [5, 5], [2, 2]], dtype=float)
     forms = {f.form: f for f in icc(table)}
     assert forms["ICC3"].value == 1.0 and forms["ICC3"].low is None and forms["ICC3"].high is None
+
+
+def test_the_literature_figures_say_what_they_need_on_one_rating_per_pair() -> None:
+    from judge.agreement.literature import literature
+
+    both = pd.DataFrame({"judge": [3, 4, 5], "human": [3, 5, 4]}, index=[1, 2, 3])
+    ratings = pd.DataFrame({"pair_id": [1, 2, 3], "score": [3, 5, 4]})
+    found = literature(both, ratings, None, "ground truth", None)
+    assert found.people_icc1 is None and found.fleiss is None and len(found.judge_icc) == 6
+    assert any("rated twice" in n for n in found.notes) and any("two or more people" in n for n in found.notes)

@@ -11,7 +11,7 @@ import pytest
 from judge.agreement.insights import insights, opposite_run
 from judge.agreement.repeatability import repeatability
 from judge.errors import JudgeError
-from judge.llm import RunSpec, run_llm
+from judge.llm import RunSpec, run_llm, stored_spec
 from judge.llm.run import repeat_items, repeat_run
 from storage import Database
 from storage import ratings as rating_store
@@ -165,3 +165,36 @@ def test_the_app_starts_one_repeat_of_a_run_at_a_time(db: Database) -> None:
         release.set()
         jobs.wait(run_id, 30)
     assert len(result_store.results_frame(db, run_id, repeats=True)) == 6
+
+
+def test_a_repeat_cut_off_by_a_crash_leaves_a_whole_count_after_resume(db: Database) -> None:
+    from judge.judgment import Judgment
+
+    add_text_pairs(db, "d", {f"p{i}": f"event('Order') {i}" for i in range(4)})
+    spec = RunSpec(dataset="d", provider="openai", model="judge-model", prompt="judge-cot")
+    with FakeProviderServer() as server:
+        provider = provider_for("openai", server)
+        run_id = run_llm(db, spec, provider, prices=PRICES)
+        # what a kill -9 half-way through a repeat leaves: the run marked running, two repeats stored
+        run_store.set_run_status(db, run_id, "running")
+        result_store.add_judgments(db, run_id, [Judgment("llm", 4).of(_pair(db, f"p{i}"), 1) for i in range(2)])
+        run_llm(db, spec, provider, prices=PRICES, resume=run_id)  # the Judge page's "Resume run N"
+    settings = run_store.run_settings(db, run_id)
+    assert settings is not None and settings["status"] == "finished"
+    assert settings["planned"] == len(result_store.judged_samples(db, run_id)) == 6
+
+
+def test_a_run_imported_without_its_settings_is_not_repeated(db: Database) -> None:
+    from judge.judgment import Judgment
+
+    add_text_pairs(db, "d", {"p0": "event('Order') 0"})
+    run_id = run_store.create_run(db, name="from a file", judge_kind="llm", status="finished",
+                                  parameters={"dataset": "d", "provider": "openai", "model": "m"})  # fmt: skip
+    result_store.add_judgments(db, run_id, [Judgment("llm", 3).of(_pair(db, "p0"))])
+    with pytest.raises(JudgeError, match="imported without the settings"):
+        repeat_items(db, run_id, 1)
+    bare = run_store.create_run(db, name="bare", judge_kind="llm", status="finished", parameters={})
+    with pytest.raises(JudgeError, match="imported without the settings"):
+        repeat_items(db, bare, 1)
+    with pytest.raises(JudgeError, match="does not record its dataset, provider, model, prompt"):
+        stored_spec(db, bare)
