@@ -35,11 +35,20 @@ def fork_and_run(page: object, parent: str, mark: str, label: str) -> None:
     page.get_by_role("button", name=f"Fork {parent} into {label}").click()  # type: ignore[attr-defined]
     draft = page.get_by_label("The new version (TOML)")  # type: ignore[attr-defined]
     draft.wait_for(timeout=30_000)
-    draft.fill(draft.input_value().replace("Think step by step", f"{mark} Think step by step"))
-    draft.press("Control+Enter")
-    _idle(page)
-    page.get_by_role("button", name="Save version").click()  # type: ignore[attr-defined]
-    page.wait_for_selector(f"text=+{mark}", timeout=30_000)  # type: ignore[attr-defined]  # its diff against the parent
+    for attempt in range(3):  # an edit a loaded machine had not sent before the click is made again
+        if mark not in draft.input_value():
+            draft.fill(draft.input_value().replace("Think step by step", f"{mark} Think step by step"))
+        draft.press("Control+Enter")
+        _idle(page)
+        page.get_by_role("button", name="Save version").click()  # type: ignore[attr-defined]
+        try:
+            page.wait_for_selector(f"text=+{mark}", timeout=20_000)  # type: ignore[attr-defined]  # its diff
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout; the last one is raised
+            _idle(page)
+            if attempt == 2 or not page.get_by_label("The new version (TOML)").count():  # type: ignore[attr-defined]
+                raise
+            draft = page.get_by_label("The new version (TOML)")  # type: ignore[attr-defined]
     _idle(page)
     page.get_by_role("button", name=f"Run {label} on cal with fake-judge").click()  # type: ignore[attr-defined]
 
