@@ -281,7 +281,7 @@ def literature_section(found: Insights) -> None:
                      f"{number(papers.fleiss, 'kappa')}")  # fmt: skip
     g = papers.by_group
     if g is not None and g.groups:
-        lines.append(f"- Correlations averaged over {g.groups} groups of pairs with the same {papers.group_by} "
+        lines.append(f"- Correlations averaged over {g.groups} groups of pairs with the same {inert(papers.group_by)} "
                      f"({g.left_out} left out: one pair, or no spread): Spearman {number(g.spearman, 'r')}, "
                      f"Kendall tau-b {number(g.kendall_tau_b, 'r')}, Pearson {number(g.pearson, 'r')}")  # fmt: skip
     if papers.by_system is not None:

@@ -7,6 +7,7 @@ and the CLI's)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["MORE", "Insights", "insights", "insights_from", "opposite_run"]
+__all__ = ["GROUND_TRUTH", "MORE", "Insights", "group_fields", "insights", "insights_from", "opposite_run"]
 
 MORE = (25, 50, 100, 200)  # newly rated pairs the budget planner prices
 
@@ -125,8 +126,29 @@ def opposite_run(db: Database, run_id: int) -> int | None:
     return None
 
 
+GROUND_TRUTH = "ground truth"
+
+
+def group_fields(db: Database, run_id: int) -> list[str]:
+    """What the literature's per-group correlations can average over for a run: the ground truth (pairs made
+    from one), or a top-level metadata field whose value is a plain text or number on its pairs."""
+    judged = set(result_store.results_frame(db, run_id)["pair_id"])
+    pairs = pair_store.pairs_frame(db)
+    fields: set[str] = set()
+    for text in pairs.loc[pairs["pair_id"].isin(judged), "metadata"].dropna():
+        data = json.loads(text) if isinstance(text, str) else {}
+        fields |= {k for k, v in data.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+    return [GROUND_TRUTH, *sorted(fields)]
+
+
+def _field(metadata: object, name: str) -> object:
+    data = json.loads(metadata) if isinstance(metadata, str) else {}
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
 def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled",
-             per_pair: int = 3) -> Insights:  # fmt: skip
+             per_pair: int = 3, group_by: str = GROUND_TRUTH) -> Insights:  # fmt: skip
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
@@ -137,7 +159,9 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
     pairs = every[every["pair_id"].isin(judged) & every["pair_id"].isin(ratings["pair_id"])]
     sizes = pd.Series([ast_nodes(k, g) for k, g in zip(pairs["kind"], pairs["ground_truth"], strict=True)],
                       index=pairs["pair_id"], dtype=float)  # fmt: skip
-    groups = pairs.set_index("pair_id")["ground_truth"]  # pairs made from one ground truth: one group
+    indexed = pairs.set_index("pair_id")
+    groups = (indexed["ground_truth"] if group_by == GROUND_TRUTH  # pairs made from one ground truth: one group
+              else indexed["metadata"].map(lambda m: _field(m, group_by)))  # fmt: skip
     systems = pairs.set_index("pair_id")["generator_model"]
     other = opposite_run(db, run_id)
     other_scores = None
@@ -151,7 +175,7 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
                           order_note=_order_note(db, run_id, other), per_pair=per_pair,
                           repeated=result_store.results_frame(db, run_id, repeats=True),
                           repeat_note=_repeat_note(settings.get("judge_kind")), groups=groups,
-                          systems=systems)  # fmt: skip
+                          group_by=group_by, systems=systems)  # fmt: skip
     shown = found.next_pairs.copy()
     shown.insert(0, "pair", shown["pair_id"].map(names))
     repeats = found.repeat.per_pair.copy()

@@ -8,7 +8,7 @@ import math
 import sys
 
 from judge.agreement.alt_test import EPSILONS
-from judge.agreement.insights import insights
+from judge.agreement.insights import GROUND_TRUTH, group_fields, insights
 from judge.agreement.report import HEADLINES, compare_runs
 from judge.agreement.verdict import headline_sentence
 from judge.cli.commands import HELP, add_db_option, open_db
@@ -27,6 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--headline", choices=HEADLINES, help="the headline figure (default: $JUDGE_HEADLINE_METRIC)"
     )
+    p.add_argument("--group-by", default=GROUND_TRUTH, metavar="FIELD",
+                   help="average the per-group correlations over pairs with the same FIELD of their metadata "
+                        "(default: the ground truth)")  # fmt: skip
     p.add_argument("--annotators", choices=list(EPSILONS),
                    help="who the annotators are, for the alternative annotator test's epsilon "
                         "(default: $JUDGE_ANNOTATOR_KIND)")  # fmt: skip
@@ -55,8 +58,11 @@ def _agreement(args: argparse.Namespace) -> int:
     if headline not in HEADLINES:
         raise JudgeError(f"unknown headline figure {headline!r}; choose one of {', '.join(HEADLINES)}")
     db = open_db(args)
+    if args.group_by not in (fields := group_fields(db, args.run_id)):
+        raise JudgeError(f"no metadata field {args.group_by!r} on the pairs of run {args.run_id}; "
+                         f"choose one of: {', '.join(fields)}")  # fmt: skip
     found = insights(db, args.run_id, headline=headline, annotators=args.annotators or settings.annotator_kind,
-                     per_pair=settings.annotators_per_pair)  # fmt: skip
+                     per_pair=settings.annotators_per_pair, group_by=args.group_by)  # fmt: skip
     result = found.report
     comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
     if args.json:

@@ -95,3 +95,41 @@ def test_the_literature_figures_say_what_they_need_on_one_rating_per_pair() -> N
     found = literature(both, ratings, None, "ground truth", None)
     assert found.people_icc1 is None and found.fleiss is None and len(found.judge_icc) == 6
     assert any("rated twice" in n for n in found.notes) and any("two or more people" in n for n in found.notes)
+
+
+def test_correlations_over_a_metadata_field_from_the_page_and_the_cli(db_file, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from judge.agreement.insights import group_fields, insights
+    from judge.cli import main
+    from judge.data.records import prepare_pair
+    from judge.judgment import Judgment
+    from storage import Database
+    from storage import pairs as pair_store
+    from storage import ratings as rating_store
+    from storage import results as result_store
+    from storage import runs as run_store
+
+    db = Database(db_file)
+    rng = np.random.default_rng(3)
+    rows = [{"external_id": f"p{i}", "kind": "text", "request": "r", "ground_truth": "event('Order')",
+             "generated": f"x{i}", "dialogue": f"d{i // 5}"} for i in range(30)]  # fmt: skip
+    pair_store.add_pairs(db, "d", [prepare_pair(row) for row in rows])
+    ids = list(pair_store.pairs_frame(db, "d")["pair_id"].astype(int))
+    human = rng.integers(1, 6, 30)
+    judge = np.clip(human + rng.choice([-1, 0, 1], 30), 1, 5)
+    rating_store.add_ratings(db, [rating_store.NewRating(p, "ana", int(s), None, None, f"t{p}") for p, s in zip(ids, human, strict=True)])
+    run = run_store.create_run(db, name="j", judge_kind="external", status="imported")
+    result_store.add_judgments(db, run, [Judgment("external", int(s)).of(p) for p, s in zip(ids, judge, strict=True)])
+    assert group_fields(db, run) == ["ground truth", "dialogue"]
+    found = insights(db, run, group_by="dialogue")
+    assert found.papers is not None and found.papers.by_group is not None
+    both = pd.DataFrame({"judge": judge, "human": human})
+    per = [sp.pearsonr(p["judge"], p["human"]).statistic for _, p in both.groupby(np.arange(30) // 5)
+           if p["judge"].nunique() > 1 and p["human"].nunique() > 1]  # fmt: skip
+    assert found.papers.by_group.groups == len(per) and found.papers.by_group.pearson == pytest.approx(np.mean(per))
+    db.close()
+    assert main(["agreement", "--run", str(run), "--json", "--group-by", "dialogue", "--db", str(db_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["literature"]["group_by"] == "dialogue"
+    assert main(["agreement", "--run", str(run), "--group-by", "speaker", "--db", str(db_file)]) != 0
+    assert "no metadata field 'speaker'" in capsys.readouterr().err
