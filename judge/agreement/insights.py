@@ -137,14 +137,16 @@ def group_fields(db: Database, run_id: int) -> list[str]:
     fields: set[str] = set()
     for text in pairs.loc[pairs["pair_id"].isin(judged), "metadata"].dropna():
         data = json.loads(text) if isinstance(text, str) else {}
-        fields |= {k for k, v in data.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+        if isinstance(data, dict):
+            fields |= {k for k, v in data.items() if isinstance(v, str | int) and not isinstance(v, bool)}
     return [GROUND_TRUTH, *sorted(fields)]
 
 
-def _field(metadata: object, name: str) -> object:
+def _field(metadata: object, name: str) -> str | None:
+    """A pair's group under metadata field ``name``, as text (3 and "3" are one group), or None."""
     data = json.loads(metadata) if isinstance(metadata, str) else {}
     value = data.get(name) if isinstance(data, dict) else None
-    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled",
