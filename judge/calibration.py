@@ -16,11 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from scipy import stats as sp
 
 from judge.agreement.report import FIGURES, compare_results, consensus, report_from
 from judge.errors import JudgeError
@@ -35,7 +34,6 @@ __all__ = ["CalibrationSet", "GateResult", "Verdict", "decide", "gate", "human",
 
 DEV_SHARE = 0.2
 MIN_PAIRS = 10  # fewer test pairs than this: the gate cannot tell
-SHARES = frozenset({"exact", "within_one", "pass_fail"})  # checked against an exact (Clopper-Pearson) interval
 LOWER_OR_SIGNED = frozenset({"mae", "bias"})  # no "at least" makes sense for these
 Verdict = Literal[0, 1, 2]
 
@@ -241,10 +239,7 @@ def decide(
                                  f"{', '.join(k for k in FIGURES if k not in LOWER_OR_SIGNED)}")  # fmt: skip
         if not math.isfinite(wanted):
             return GateResult(2, f"the minimum of {key} is a number, not {wanted}")
-        figure = result.figure(key)
-        if key in SHARES and figure.value is not None:  # an exact interval: a bootstrap collapses at 100%
-            interval = sp.binomtest(round(figure.value * result.n), result.n).proportion_ci(0.95, method="exact")
-            figure = replace(figure, low=float(interval.low), high=float(interval.high))
+        figure = result.figure(key)  # shares carry their exact interval (a bootstrap collapses at 100%)
         figures[key] = {"value": figure.value, "low": figure.low, "high": figure.high, "min": wanted}
         if figure.value is None or figure.low is None or figure.high is None:
             unsure.append(f"{key} cannot be computed on {result.n} pairs")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from judge import prompt_loop, workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
-from judge.agreement.insights import GROUND_TRUTH, group_fields, insights
+from judge.agreement.insights import GROUND_TRUTH, group_fields, insights, literature_of
 from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs
 from judge.config import ANNOTATOR_KINDS
@@ -126,10 +126,7 @@ with st.expander("For comparison with papers: ICC, Fleiss' kappa, correlations p
     group_by = st.selectbox("Average correlations over groups of pairs with the same", fields, key="agreement_group_by",
                             help="The ground truth (pairs made from one), or a metadata field of the pairs, such "
                                  "as a dialogue or request id")  # fmt: skip
-    if group_by != GROUND_TRUTH:
-        found = read(insights, int(run_id), headline=headline, annotators=str(kind),
-                     per_pair=config.annotators_per_pair, group_by=str(group_by))  # fmt: skip
-    literature_section(found)
+    literature_section(found.papers if group_by == GROUND_TRUTH else read(literature_of, int(run_id), str(group_by)))
 
 st.subheader("Break down")
 by = str(st.selectbox("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.__getitem__, key="breakdown"))

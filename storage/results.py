@@ -164,29 +164,18 @@ def run_results(db: Database, run_id: int) -> list[dict[str, Any]]:
     )
 
 
-def generator_rows(db: Database, dataset: str, run_id: int) -> pd.DataFrame:
+def generator_rows(db: Database, dataset: str) -> pd.DataFrame:
     """One row per pair of a dataset: who generated it (and with which prompt), whether it was a valid
-    definition, what making it cost, the run's score (median over the samples it planned) and people's mean
-    score (of those counted in the consensus)."""
+    definition and what making it cost (the scores of a run and of people are joined by the caller)."""
     return frame(
         db,
-        f"""WITH judged AS (
-                   SELECT pair_id, median(score) AS judge_score, count(*) FILTER (WHERE error IS NOT NULL) AS errors
-                   FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
-                   WHERE j.run_id = $run AND {OWN_SAMPLE} GROUP BY pair_id),
-               people AS (
-                   SELECT r.pair_id, avg(r.score) AS human_score FROM rating_events r
-                   WHERE r.id IN (SELECT id FROM current_ratings)
-                     AND r.annotator NOT IN (SELECT annotator FROM excluded_annotators) GROUP BY r.pair_id)
-               SELECT p.id AS pair_id, coalesce(p.generator_model, '(unknown)') AS generator,
-                      json_extract_string(p.metadata, '$.generation.prompt') AS prompt,
-                      TRY_CAST(json_extract(p.metadata, '$.generation.valid') AS BOOLEAN) AS valid,
-                      TRY_CAST(json_extract(p.metadata, '$.generation.input_tokens') AS BIGINT) AS input_tokens,
-                      TRY_CAST(json_extract(p.metadata, '$.generation.output_tokens') AS BIGINT) AS output_tokens,
-                      TRY_CAST(json_extract(p.metadata, '$.generation.cost_usd') AS DOUBLE) AS cost_usd,
-                      j.judge_score, people.human_score
-               FROM pairs p JOIN datasets d ON d.id = p.dataset_id
-               LEFT JOIN judged j ON j.pair_id = p.id LEFT JOIN people ON people.pair_id = p.id
-               WHERE d.name = $dataset ORDER BY p.id""",  # noqa: S608 - a fixed fragment
-        {"dataset": dataset, "run": run_id},
+        """SELECT p.id AS pair_id, coalesce(p.generator_model, '(unknown)') AS generator,
+                  json_extract_string(p.metadata, '$.generation.prompt') AS prompt,
+                  TRY_CAST(json_extract(p.metadata, '$.generation.valid') AS BOOLEAN) AS valid,
+                  TRY_CAST(json_extract(p.metadata, '$.generation.input_tokens') AS BIGINT) AS input_tokens,
+                  TRY_CAST(json_extract(p.metadata, '$.generation.output_tokens') AS BIGINT) AS output_tokens,
+                  TRY_CAST(json_extract(p.metadata, '$.generation.cost_usd') AS DOUBLE) AS cost_usd
+           FROM pairs p JOIN datasets d ON d.id = p.dataset_id
+           WHERE d.name = $dataset ORDER BY p.id""",
+        {"dataset": dataset},
     )

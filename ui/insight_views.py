@@ -10,7 +10,7 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
 from judge.agreement.insights import Insights
-from judge.agreement.literature import ICC_FORMS
+from judge.agreement.literature import ICC_FORMS, Literature
 from judge.agreement.report import Report
 from judge.agreement.strata import Stratum
 from judge.agreement.verdict import (
@@ -259,9 +259,8 @@ def queue_controls(db: Database, config: Settings, dataset: str, found: Insights
         right.button("Clear the list", on_click=clear, key="rate_first_clear")
 
 
-def literature_section(found: Insights) -> None:
+def literature_section(papers: Literature | None) -> None:
     """The literature's figures, to set the judge beside published numbers."""
-    papers = found.papers
     if papers is None:
         return
     st.caption("For setting this judge beside published meta-evaluations. ICC: 0.5-0.75 is usually called moderate, "

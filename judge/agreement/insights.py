@@ -29,7 +29,8 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["GROUND_TRUTH", "MORE", "Insights", "group_fields", "insights", "insights_from", "opposite_run"]
+__all__ = ["GROUND_TRUTH", "MORE", "Insights", "group_fields", "insights", "insights_from", "literature_of",
+           "opposite_run"]
 
 MORE = (25, 50, 100, 200)  # newly rated pairs the budget planner prices
 
@@ -45,9 +46,13 @@ class Insights:
     order: OrderShift | None  # None: no run of the same prompt and model in the other order
     order_note: str
     budget: dict[int, float]  # newly rated pairs -> the headline's half-width after them
-    unrated: int  # judged pairs nobody rated: what the budget can spend on
     next_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     papers: Literature | None = None  # the literature's figures (ICC, Fleiss' kappa, per group, per system)
+
+    @property
+    def unrated(self) -> int:
+        """Judged pairs nobody rated: what the budget can spend on."""
+        return self.report.no_human
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,7 +103,7 @@ def insights_from(
         repeat = replace(repeat, missing=repeat_note)
     papers = literature(both, rated, groups, group_by, systems)
     return Insights(report, people, tested, strata(rated, both), repeat, size, order, order_note, budget,
-                    report.no_human, rate_next(ratings, results, per_pair), papers)  # fmt: skip
+                    rate_next(ratings, results, per_pair), papers)  # fmt: skip
 
 
 SAME_SETTINGS = ("provider", "base_url", "temperature", "max_tokens", "evidence", "calibration", "rubric", "examples")
@@ -113,9 +118,10 @@ def opposite_run(db: Database, run_id: int) -> int | None:
         return None
     mine = settings["parameters"]
     runs = run_store.runs_frame(db)
-    for row in runs.itertuples():
-        if int(row.id) == run_id or row.judge != "llm":
-            continue
+    label = f"{settings['prompt_name']}@{settings['prompt_version']}"
+    candidates = runs[(runs["id"] != run_id) & (runs["judge"] == "llm") & (runs["dataset"] == settings["dataset"])
+                      & (runs["model"] == settings["model"]) & (runs["prompt"] == label)]  # fmt: skip
+    for row in candidates.itertuples():  # newest first; the settings read only for these
         other = run_store.run_settings(db, int(row.id)) or {}
         theirs = other.get("parameters", {})
         same = all(mine.get(k) == theirs.get(k) for k in SAME_SETTINGS) and all(
@@ -149,6 +155,25 @@ def _field(metadata: object, name: str) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+def _groups(pairs: pd.DataFrame, group_by: str) -> tuple[pd.Series, pd.Series]:
+    """Per pair: its group for the per-group correlations, and its system (generator)."""
+    indexed = pairs.set_index("pair_id")
+    groups = (indexed["ground_truth"] if group_by == GROUND_TRUTH  # pairs made from one ground truth: one group
+              else indexed["metadata"].map(lambda m: _field(m, group_by)))  # fmt: skip
+    return groups, indexed["generator_model"]
+
+
+def literature_of(db: Database, run_id: int, group_by: str) -> Literature:
+    """The literature's figures of a run with its per-group correlations over ``group_by``; what
+    :func:`insights` holds for the ground truth, without computing the rest again."""
+    results = result_store.results_frame(db, run_id)
+    ratings = rating_store.ratings_frame(db)
+    both, _, _ = match(results, ratings)
+    pairs = pair_store.pairs_frame(db)
+    groups, systems = _groups(pairs[pairs["pair_id"].isin(both.index)], group_by)
+    return literature(both, ratings[ratings["pair_id"].isin(both.index)], groups, group_by, systems)
+
+
 def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled",
              per_pair: int = 3, group_by: str = GROUND_TRUTH) -> Insights:  # fmt: skip
     results = result_store.results_frame(db, run_id)
@@ -161,10 +186,7 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
     pairs = every[every["pair_id"].isin(judged) & every["pair_id"].isin(ratings["pair_id"])]
     sizes = pd.Series([ast_nodes(k, g) for k, g in zip(pairs["kind"], pairs["ground_truth"], strict=True)],
                       index=pairs["pair_id"], dtype=float)  # fmt: skip
-    indexed = pairs.set_index("pair_id")
-    groups = (indexed["ground_truth"] if group_by == GROUND_TRUTH  # pairs made from one ground truth: one group
-              else indexed["metadata"].map(lambda m: _field(m, group_by)))  # fmt: skip
-    systems = pairs.set_index("pair_id")["generator_model"]
+    groups, systems = _groups(pairs, group_by)
     other = opposite_run(db, run_id)
     other_scores = None
     if other is not None:

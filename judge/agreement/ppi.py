@@ -45,14 +45,13 @@ def ppi_mean(y: np.ndarray, yhat: np.ndarray, yhat_unrated: np.ndarray) -> Estim
         return Estimate(None, None, None, None, None, n, big_n,
                         f"needs 2 or more pairs rated by people and scored by the judge ({n} now)")  # fmt: skip
     if big_n == 0:  # nothing to add: people's own mean
-        lam = 0.0
-        unrated = np.zeros(1)
-    else:
-        centred = (y - y.mean()) * (yhat - yhat.mean())
-        spread = float(np.var(np.concatenate([yhat, unrated]), ddof=1))
-        lam = float(np.clip(centred.mean() / ((1 + n / big_n) * spread), 0, 1)) if spread > 0 else 0.0
+        mean, se = float(y.mean()), math.sqrt(float(np.var(y)) / n)
+        return Estimate(mean, mean - Z95 * se, mean + Z95 * se, se, 0.0, n, big_n)
+    centred = (y - y.mean()) * (yhat - yhat.mean())
+    spread = float(np.var(np.concatenate([yhat, unrated]), ddof=1))
+    lam = float(np.clip(centred.mean() / ((1 + n / big_n) * spread), 0, 1)) if spread > 0 else 0.0
     mean = lam * float(unrated.mean()) + float((y - lam * yhat).mean())
-    se = math.sqrt(float(np.var(lam * unrated)) / len(unrated) * (big_n > 0) + float(np.var(y - lam * yhat)) / n)
+    se = math.sqrt(float(np.var(lam * unrated)) / big_n + float(np.var(y - lam * yhat)) / n)
     return Estimate(mean, mean - Z95 * se, mean + Z95 * se, se, lam, n, big_n)
 
 

@@ -65,7 +65,7 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
     listed = part[part["pair_id"].isin(shown)]
     listed = listed.sort_values(["pair_id", "sample"] if "sample" in listed else ["pair_id"], kind="stable")
     per_pair["scores"] = listed.groupby("pair_id")["score"].agg(lambda v: ", ".join(map(str, v)))
-    median = _lower_median(scored)
+    median = consensus(scored.astype({"score": int}))
     rated = median.index.intersection(human.index)
     stable = per_pair.index[per_pair["spread"] == 0].intersection(human.index)
     # pairs judged once are stable as far as anyone knows: "all" is every rated pair, "stable" only the proven
@@ -79,6 +79,3 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
         stable_rated=len(stable), missing=None, per_pair=per_pair.reset_index(),
     )  # fmt: skip
 
-
-def _lower_median(scored: pd.DataFrame) -> pd.Series:
-    return consensus(scored.astype({"score": int}))

@@ -35,7 +35,7 @@ def generator_table(
     """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at 5 and
     at 1-2, the share of invalid definitions, tokens and cost of generating, people's mean score on the pairs
     they rated, and people's mean estimated for all the generator's pairs (PPI++) with its interval."""
-    rows = result_store.generator_rows(db, dataset, run_id)
+    rows = result_store.generator_rows(db, dataset)
     # per pair, as on the Agreement page: the judge's lower median of the samples it planned, and people's
     # consensus (the lower median of the current ratings of those counted in it)
     scored = result_store.results_frame(db, run_id).dropna(subset=["score"])
