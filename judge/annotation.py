@@ -8,11 +8,17 @@ from judge.config import Settings
 from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.judgment import ScoreError, valid_score
+from judge.scale import FIVE, Scale
 from storage import Database, labels
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 
-__all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "submit_rating"]
+__all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "scale_of_dataset", "submit_rating"]
+
+
+def scale_of_dataset(db: Database, dataset: str) -> Scale:
+    """The scale the dataset is rated on: its rubric's points."""
+    return rubric_for(db, dataset).scale
 
 
 def rubric_lines(db: Database, dataset: str) -> dict[int, tuple[str, str]]:
@@ -88,15 +94,14 @@ def submit_rating(
     must never rate a pair the person did not mean)."""
     if not settings.may_annotate(annotator):
         raise JudgeError(f"{annotator!r} is not on the list of annotators")
-    try:
-        score = valid_score(score)  # the one score check, as for judge answers and imports
+    pair = pair_store.pair(db, pair_id)
+    if dataset is not None and (pair is None or pair_store.dataset_id(db, pair.dataset) != dataset):
+        raise JudgeError(
+            "That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now."
+        )
+    try:  # the one score check, as for judge answers and imports, on the pair's own scale
+        score = valid_score(score, rubric_for(db, pair.dataset).scale if pair is not None else FIVE)
     except ScoreError as e:
         raise JudgeError(str(e)) from None
-    if dataset is not None:
-        pair = pair_store.pair(db, pair_id)
-        if pair is None or pair_store.dataset_id(db, pair.dataset) != dataset:
-            raise JudgeError(
-                "That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now."
-            )
     rating = rating_store.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
     return rating_store.record_rating(db, rating, first_only=not editing)

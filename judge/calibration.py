@@ -22,7 +22,10 @@ from typing import Literal
 import pandas as pd
 
 from judge.agreement.report import FIGURES, compare_results, consensus, report_from
+from judge.agreement.stats import headline_for
+from judge.dataset_rubric import scale_of
 from judge.errors import JudgeError
+from judge.scale import FIVE, Scale
 from storage import Database
 from storage import calibration as calibration_store
 from storage import pairs as pair_store
@@ -206,7 +209,8 @@ def gate(
             return GateResult(2, why)
         base = (no_worse_than, base_id, result_store.results_frame(db, base_id))
     return decide(calibration.name, calibration.sha256, human(calibration, calibration.test_pairs), run_id,
-                  result_store.results_frame(db, run_id), minimum, base, tolerance)  # fmt: skip
+                  result_store.results_frame(db, run_id), minimum, base, tolerance,
+                  scale_of(db, calibration.dataset))  # fmt: skip
 
 
 def decide(
@@ -218,15 +222,22 @@ def decide(
     minimum: dict[str, float] | None,
     base: tuple[str, int, pd.DataFrame] | None,
     tolerance: float = 0.0,
+    scale: Scale = FIVE,
 ) -> GateResult:
     """The gate's decision on the test pairs' consensus ``people`` (pair_id, score), a run's results, and
-    (``base``: label, run id, results) the version it must be no worse than."""
+    (``base``: label, run id, results) the version it must be no worse than, with the figures of ``scale``: a
+    figure the scale does not have (within one on a binary scale) is refused, never passed."""
     test = set(people["pair_id"])
     results = results[results["pair_id"].isin(test)]
     if results.empty:
         return GateResult(2, f"run {run_id} judged none of the set's {len(test)} test pairs")
-    result = report_from(run_id, results, people)
-    figures: dict[str, object] = {"run": run_id, "pairs": result.n, "calibration": name, "snapshot": sha256[:12]}
+    result = report_from(run_id, results, people, scale=scale)
+    figures: dict[str, object] = {
+        "run": run_id,
+        "pairs": result.n,
+        "calibration": name,
+        "snapshot": sha256[:12],
+    }
     if result.n < MIN_PAIRS:
         return GateResult(2, f"cannot tell: {result.n} test pairs judged and rated; the gate decides on at least "
                              f"{MIN_PAIRS}", figures)  # fmt: skip
@@ -239,6 +250,10 @@ def decide(
                                  f"{', '.join(k for k in FIGURES if k not in LOWER_OR_SIGNED)}")  # fmt: skip
         if not math.isfinite(wanted):
             return GateResult(2, f"the minimum of {key} is a number, not {wanted}")
+        if not result.has(key):
+            return GateResult(2, f"{key} is not a figure of the {scale.describe()} scale the set is rated on "
+                                 f"(it would mean nothing there); gate on one of "
+                                 f"{', '.join(f.key for f in result.figures if f.key not in LOWER_OR_SIGNED)}")  # fmt: skip
         figure = result.figure(key)  # shares carry their exact interval (a bootstrap collapses at 100%)
         figures[key] = {"value": figure.value, "low": figure.low, "high": figure.high, "min": wanted}
         if figure.value is None or figure.low is None or figure.high is None:
@@ -250,8 +265,8 @@ def decide(
                           f"straddles {wanted} on {result.n} pairs")  # fmt: skip
     if base is not None:
         label, base_id, base_results = base
-        key = next(iter(minimum or {"within_one": 0.0}))
-        comparison = compare_results(base_results, results, people)
+        key = next(iter(minimum or {headline_for("within_one", scale): 0.0}))
+        comparison = compare_results(base_results, results, people, scale=scale)
         change = next(d for d in comparison.differences if d.key == key)
         figures["against"] = {"run": base_id, "prompt": label, "figure": key, "difference": change.difference,
                               "low": change.low, "high": change.high}  # fmt: skip

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from judge.agreement.report import Difference, compare_runs_on, report_from
+from judge.agreement.stats import headline_for
 from judge.calibration import human, load_set, run_of, stale
+from judge.dataset_rubric import scale_of
 from judge.errors import JudgeError
 from storage import Database
 from storage import results as result_store
@@ -77,6 +79,7 @@ def _call(d: Difference) -> Call:
 
 def compare_versions(db: Database, calibration_name: str, base: str, new: str, model: str | None = None,
                      key: str = "within_one") -> VersionComparison:  # fmt: skip
+    """``key``: the figure compared (within one point; exact agreement where the scale has no within one)."""
     """Version ``new`` against ``base`` (both NAME@VERSION), each by its latest complete run on the set's
     snapshot as it is now, by the same model (``model``, else the model of ``new``'s run)."""
     calibration = load_set(db, calibration_name)
@@ -90,20 +93,26 @@ def compare_versions(db: Database, calibration_name: str, base: str, new: str, m
         raise JudgeError(why + " to compare with: run it on the same set with the same model")
     test = calibration.test_pairs
     people = human(calibration, test)
+    scale = scale_of(db, calibration.dataset)
+    key = headline_for(key, scale)
     comparison = compare_runs_on(db, base_run, new_run, people)
     figure = next(d for d in comparison.differences if d.key == key)
     call = _call(figure)
     change, points, interval = percent_points(figure)
     label = {"within_one": "Within one point of people", "exact": "Exact agreement"}.get(key, figure.label)
-    words = {"better": "better, beyond noise", "worse": "worse, beyond noise", "within noise": "within noise"}[call]
+    words = {
+        "better": "better, beyond noise",
+        "worse": "worse, beyond noise",
+        "within noise": "within noise",
+    }[call]
     if figure.difference == 0 and figure.low == 0 and figure.high == 0:
-        words = "no change: both versions are within one point of people on the same pairs"
+        words = f"no change: both versions are {scale.close_words} people on the same pairs"
     sentence = f"{label}: {change} ({points}, {interval} on the same {comparison.n} pairs): {words}"
     scores = {}
     for run in (base_run, new_run):
         results = result_store.results_frame(db, run)
-        result = report_from(run, results[results["pair_id"].isin(test)], people, resamples=0)
-        scores[run] = {p: abs(h - j) <= 1 for p, h, j in zip(result.pair_ids, result.human_scores, result.judge_scores,
+        result = report_from(run, results[results["pair_id"].isin(test)], people, resamples=0, scale=scale)
+        scores[run] = {p: abs(h - j) <= scale.tolerance for p, h, j in zip(result.pair_ids, result.human_scores, result.judge_scores,
                                                                strict=True)}  # fmt: skip
     shared = sorted(set(scores[base_run]) & set(scores[new_run]))
     now = [p for p in shared if scores[new_run][p] and not scores[base_run][p]]

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from judge.errors import JudgeError
 from judge.rubric import Rubric, current_rubric, load_rubric, parse_rubric
+from judge.scale import FIVE, Scale
 from storage import Database
 from storage import pairs as pair_store
 from storage import rubrics as rubric_store
+from storage import runs as run_store
 
-__all__ = ["rubric_for", "set_rubric"]
+__all__ = ["declare_scale", "rubric_for", "run_scale", "scale_of", "scale_rubric_text", "set_rubric"]
 
 
 def rubric_for(db: Database, dataset: str) -> Rubric:
@@ -22,14 +24,56 @@ def rubric_for(db: Database, dataset: str) -> Rubric:
     return parse_rubric(text.encode(), f"the rubric of dataset {dataset}")
 
 
+def scale_of(db: Database, dataset: str | None) -> Scale:
+    """The scale ``dataset`` is rated and judged on (1-5 for none)."""
+    return rubric_for(db, dataset).scale if dataset else FIVE
+
+
+def run_scale(db: Database, run_id: int) -> Scale:
+    """The scale of the dataset a run judged."""
+    settings = run_store.run_settings(db, run_id)
+    return scale_of(db, (settings or {}).get("dataset"))
+
+
 def set_rubric(db: Database, dataset: str, path: Path, by: str | None = None) -> str:
     """Check the rubric file and make it the dataset's; returns a sentence saying what changed."""
     key = pair_store.dataset_id(db, dataset)
     if key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
     rubric = load_rubric(path)
-    changed = rubric_store.set_dataset_rubric(db, key, path.read_text(encoding="utf-8"), rubric.sha256, by)
+    return set_rubric_text(db, dataset, key, path.read_text(encoding="utf-8"), rubric, by)
+
+
+def set_rubric_text(db: Database, dataset: str, key: int, text: str, rubric: Rubric, by: str | None) -> str:
+    scale = rubric.scale
+    changed = rubric_store.set_dataset_rubric(db, key, text, rubric.sha256, by, (scale.low, scale.high))
+    named = f"rubric {rubric.name} v{rubric.version} (a {scale.describe()} scale)"
     if not changed:
-        return f"dataset {dataset} is rated and judged by rubric {rubric.name} v{rubric.version} already"
-    return (f"dataset {dataset} is now rated and judged by rubric {rubric.name} v{rubric.version}; runs made before "
-            "graded by the one they recorded, and comparisons say when two rubrics differ")  # fmt: skip
+        return f"dataset {dataset} is rated and judged by {named} already"
+    return (f"dataset {dataset} is now rated and judged by {named}; runs made before graded by the one they "
+            "recorded, and comparisons say when two rubrics differ")  # fmt: skip
+
+
+def scale_rubric_text(scale: Scale, dataset: str) -> str:
+    """A rubric that declares ``scale`` and nothing more: one line per point, named by its label."""
+    lines = [f"name = {_toml_string(dataset + ' scale')}", "version = 1", ""]
+    if scale.pass_at is not None:
+        lines += ["[scale]", f"pass_at = {scale.pass_at}", ""]
+    lines.append("[lines]")
+    for point in reversed(scale.points):
+        name = scale.label(point)
+        lines.append(f"{point} = [{_toml_string(name)}, {_toml_string(name)}]")  # no meaning beyond its name
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def declare_scale(db: Database, dataset: str, scale: Scale, by: str | None = None) -> str:
+    """Put ``dataset`` on ``scale`` (a rubric that declares only the scale), unless it is on it already."""
+    key = pair_store.dataset_id(db, dataset)
+    if key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    text = scale_rubric_text(scale, dataset)
+    return set_rubric_text(db, dataset, key, text, parse_rubric(text.encode(), f"the scale of {dataset}"), by)

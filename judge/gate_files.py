@@ -19,6 +19,7 @@ from judge.calibration import GateResult, decide
 from judge.data.files import read_rows
 from judge.errors import JudgeError
 from judge.llm.runfile import FORMAT as RUN_FORMAT
+from judge.scale import FIVE, Scale, ScaleError
 
 __all__ = ["SET_FORMAT", "gate_files"]
 
@@ -29,20 +30,39 @@ class _Unfit(JudgeError):
     """A file the gate cannot decide from."""
 
 
+def _scale(path: Path, data: dict[str, Any]) -> Scale:
+    """The scale the set was rated on (a set file made before scales were declared is on 1-5)."""
+    given = data.get("scale")
+    if given is None:
+        return FIVE
+    try:
+        return Scale(tuple(given["points"]), tuple(given.get("labels") or ()), given.get("pass_at"))
+    except (KeyError, TypeError, ScaleError) as e:
+        raise _Unfit(f"{path}, scale: not a scale ({e})") from e
+
+
 def _set(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], tuple[int, int, str]]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise _Unfit(f"{path}: not a calibration set file ({e})") from e
-    if not isinstance(data, dict) or data.get("format") != SET_FORMAT or not isinstance(data.get("pairs"), list):
-        raise _Unfit(f"{path}: not a calibration set file: export one on the Prompts page (format {SET_FORMAT!r})")
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != SET_FORMAT
+        or not isinstance(data.get("pairs"), list)
+    ):
+        raise _Unfit(
+            f"{path}: not a calibration set file: export one on the Prompts page (format {SET_FORMAT!r})"
+        )
     pairs: dict[tuple[str, str], tuple[int, int, str]] = {}
+    scale = _scale(path, data)
     for number, row in enumerate(data["pairs"], start=1):
         if not isinstance(row, dict):
             raise _Unfit(f"{path}, pair {number}: not an object")
         consensus, split = row.get("consensus"), row.get("split")
-        if not isinstance(consensus, int) or isinstance(consensus, bool) or consensus not in range(1, 6):
-            raise _Unfit(f"{path}, pair {number}, consensus: a whole score from 1 to 5, not {consensus!r}")
+        if not isinstance(consensus, int) or isinstance(consensus, bool) or consensus not in scale.points:
+            raise _Unfit(f"{path}, pair {number}, consensus: a whole score of the scale {scale.span}, not "
+                         f"{consensus!r}")  # fmt: skip
         if split not in ("dev", "test"):
             raise _Unfit(f"{path}, pair {number}, split: dev or test, not {split!r}")
         key = (str(row.get("external_id")), str(row.get("content_hash")))
@@ -52,7 +72,8 @@ def _set(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], tuple[int, i
     return data, pairs
 
 
-def _run(path: Path, prompt: str, pairs: dict[tuple[str, str], tuple[int, int, str]]) -> pd.DataFrame:
+def _run(path: Path, prompt: str, pairs: dict[tuple[str, str], tuple[int, int, str]], scale: Scale = FIVE
+         ) -> pd.DataFrame:  # fmt: skip
     try:
         rows = read_rows(path)
     except (OSError, JudgeError) as e:
@@ -73,10 +94,13 @@ def _run(path: Path, prompt: str, pairs: dict[tuple[str, str], tuple[int, int, s
             continue  # a pair of the dataset outside the set
         number, content = by_id[external]
         if line.get("content_hash") != content:
-            raise _Unfit(f"{path}, row {line_number}: pair {external!r} was judged with other content than the set holds")
+            raise _Unfit(
+                f"{path}, row {line_number}: pair {external!r} was judged with other content than the set holds"
+            )
         score = line.get("score")
-        if score is not None and (isinstance(score, bool) or score not in range(1, 6)):
-            raise _Unfit(f"{path}, row {line_number}, score: a whole score from 1 to 5 or empty, not {score!r}")
+        if score is not None and (isinstance(score, bool) or score not in scale.points):
+            raise _Unfit(f"{path}, row {line_number}, score: a whole score of the scale {scale.span} or empty, "
+                         f"not {score!r}")  # fmt: skip
         judged.append({"pair_id": number, "score": score})
     return pd.DataFrame(judged, columns=["pair_id", "score"])
 
@@ -92,16 +116,29 @@ def gate_files(set_path: Path, prompt: str, run_path: Path, minimum: dict[str, f
         test = {number for number, _, split in pairs.values() if split == "test"}
         if not test:
             raise _Unfit(f"{set_path}: the set has no test pairs to compare on")
-        results = _run(run_path, prompt, pairs)
+        scale = _scale(set_path, data)
+        results = _run(run_path, prompt, pairs, scale)
         missing = test - set(results["pair_id"])
         if missing:
-            raise _Unfit(f"{run_path}: the run judged {len(test) - len(missing)} of the set's {len(test)} test pairs")
+            raise _Unfit(
+                f"{run_path}: the run judged {len(test) - len(missing)} of the set's {len(test)} test pairs"
+            )
         against = None
         if base is not None:
-            base_results = _run(base[1], base[0], pairs)
+            base_results = _run(base[1], base[0], pairs, scale)
             against = (base[0], 2, base_results)
     except _Unfit as e:
         return GateResult(2, f"cannot tell: {e}")
     people = pd.DataFrame([{"pair_id": number, "score": consensus} for number, consensus, split in pairs.values()
                            if split == "test"])  # fmt: skip
-    return decide(str(data.get("name")), str(data.get("sha256", "")), people, 1, results, minimum, against, tolerance)
+    return decide(
+        str(data.get("name")),
+        str(data.get("sha256", "")),
+        people,
+        1,
+        results,
+        minimum,
+        against,
+        tolerance,
+        scale,
+    )

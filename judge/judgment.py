@@ -1,7 +1,7 @@
 """A judgment: one small typed record in which failure is a state of its own, and the one score check.
 
 Every judge and importer makes a :class:`Judgment`; storage turns it into a row in one place. A
-judgment has a score from 1 to 5 or a failure of one kind from a small closed set, never both and
+judgment has a score on its dataset's scale or a failure of one kind from a small closed set, never both and
 never neither; nothing is ever coerced to a default score.
 """
 
@@ -12,8 +12,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 from judge.errors import JudgeError
+from judge.scale import FIVE, HIGHEST, LOWEST, Scale, ScaleError
 
-__all__ = ["FAILED_GENERATION", "FAILURES", "Failure", "Judgment", "ScoreError", "valid_score", "valid_seconds"]
+__all__ = [
+    "FAILED_GENERATION",
+    "FAILURES",
+    "Failure",
+    "Judgment",
+    "ScoreError",
+    "valid_score",
+    "valid_seconds",
+]
 
 FAILED_GENERATION = "A failed generation scores 1"
 """How the reasoning of a judgment starts when the generated definition did not validate: no judge was asked,
@@ -25,27 +34,19 @@ FAILURES: tuple[Failure, ...] = get_args(Failure)
 SDK's retries); refusal: the model declined to answer; invalid_input: the pair could not be judged (a
 ground truth that is not a valid definition); not_called: no call was made (cancelled, or no answer)."""
 
-SCALE = (1, 5)
-
 
 class ScoreError(JudgeError):
     """A value that is not one whole score on the scale."""
 
 
-def valid_score(value: object) -> int:
-    """The one score check, for judge answers, imported judgments and ratings: a whole number from 1 to 5
-    (an int, a float that is whole, or a string of one). ``True``, ``4.5``, ``"four"``, ``6`` are errors."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ScoreError(f"the score is not a number: {value!r}")
+def valid_score(value: object, scale: Scale = FIVE) -> int:
+    """The one score check, for judge answers, imported judgments and ratings: a point of the dataset's scale
+    (an int, a float that is whole, or a string of one; on a binary scale true/false and its labels too). On
+    1-5, ``True``, ``4.5``, ``"four"``, ``6`` are errors."""
     try:
-        number = float(value.strip()) if isinstance(value, str) else float(value)
-    except ValueError:
-        raise ScoreError(f"the score is not a whole number: {value!r}") from None
-    if not math.isfinite(number) or not number.is_integer():
-        raise ScoreError(f"the score is not a whole number: {value!r}")
-    if not SCALE[0] <= number <= SCALE[1]:
-        raise ScoreError(f"the score {int(number)} is outside the scale 1-5")
-    return int(number)
+        return scale.check(value)
+    except ScaleError as e:
+        raise ScoreError(str(e)) from None
 
 
 def valid_seconds(value: float | None) -> float | None:
@@ -87,9 +88,11 @@ class Judgment:
         if (self.score is None) == (self.failure is None):
             raise ValueError("a judgment has a score or a failure, not both and not neither")
         if self.score is not None and (
-            isinstance(self.score, bool) or not isinstance(self.score, int) or not SCALE[0] <= self.score <= SCALE[1]
+            isinstance(self.score, bool)
+            or not isinstance(self.score, int)
+            or not LOWEST <= self.score <= HIGHEST
         ):
-            raise ValueError(f"a score is a whole number from 1 to 5, not {self.score!r}")
+            raise ValueError(f"a score is a whole number from {LOWEST} to {HIGHEST}, not {self.score!r}")
         if self.failure is not None and self.failure not in FAILURES:
             raise ValueError(f"a failure is one of {', '.join(FAILURES)}, not {self.failure!r}")
         if self.failure is not None and not self.error:

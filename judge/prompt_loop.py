@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 
 from judge.agreement.report import consensus, report_from
+from judge.agreement.stats import headline_for
 from judge.calibration import human, load_set, run_of, snapshot, stale
 from judge.comparison import VersionComparison, compare_versions
+from judge.dataset_rubric import scale_of
 from judge.errors import JudgeError
 from judge.gate_files import SET_FORMAT
 from judge.llm.prompts import JUDGMENTS, Prompt
@@ -90,18 +92,25 @@ def version_figure(db: Database, calibration: str, label: str, model: str | None
     if run_id is None:
         return None
     results = result_store.results_frame(db, run_id)
-    result = report_from(run_id, results[results["pair_id"].isin(found.test_pairs)], human(found, found.test_pairs))
-    figure = result.figure("within_one")
+    scale = scale_of(db, found.dataset)
+    result = report_from(run_id, results[results["pair_id"].isin(found.test_pairs)], human(found, found.test_pairs),
+                         scale=scale)  # fmt: skip
+    figure = result.figure(headline_for("within_one", scale))
     if figure.value is None:
         return None
-    interval = "" if figure.low is None or figure.high is None else \
-        f", 95% interval {100 * figure.low:.0f}-{100 * figure.high:.0f}%"
+    interval = (
+        ""
+        if figure.low is None or figure.high is None
+        else f", 95% interval {100 * figure.low:.0f}-{100 * figure.high:.0f}%"
+    )
     within = round(figure.value * result.n)
-    return (f"**{label}** (run {run_id}): {within} of {result.n} judge scores within one point of people's on the "
+    return (f"**{label}** (run {run_id}): {within} of {result.n} judge scores {scale.close_words} people's on the "
             f"test pairs of {calibration}: {100 * figure.value:.1f}%{interval}.")  # fmt: skip
 
 
-def compare(db: Database, calibration: str, base: str, new: str, model: str | None = None) -> VersionComparison:
+def compare(
+    db: Database, calibration: str, base: str, new: str, model: str | None = None
+) -> VersionComparison:
     return compare_versions(db, calibration, base, new, model)
 
 
@@ -149,6 +158,8 @@ def export_set(db: Database, name: str) -> bytes:
             for p, c, s in calibration.pairs[["pair_id", "consensus", "split"]].itertuples(index=False)]  # fmt: skip
     if not rows:
         raise JudgeError(f"calibration set {name!r} holds no pairs")
+    scale = scale_of(db, calibration.dataset)
     return json.dumps({"format": SET_FORMAT, "name": calibration.name, "dataset": calibration.dataset,
-                       "sha256": calibration.sha256, "dev_share": calibration.dev_share, "pairs": rows},
-                      indent=1).encode()  # fmt: skip
+                       "sha256": calibration.sha256, "dev_share": calibration.dev_share,
+                       "scale": {"points": list(scale.points), "labels": list(scale.labels), "pass_at": scale.pass_at},
+                       "pairs": rows}, indent=1).encode()  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import JudgeError
+from judge.scale import FIVE, HIGHEST, LOWEST, Scale, ScaleError
 
 __all__ = [
     "DEFAULT_RUBRIC_PATH",
@@ -29,7 +30,6 @@ __all__ = [
 ]
 
 DEFAULT_RUBRIC_PATH = Path(__file__).parent / "rubrics" / "audience.v1.toml"
-SCORES = (1, 2, 3, 4, 5)
 DIFFERENCE_KINDS = frozenset({
     "not_shown_different", "threshold", "strictness", "window", "sources", "several_details", "condition",
     "filter", "property", "junction", "value", "operator", "reducer", "quantifier", "event", "trait",
@@ -49,8 +49,9 @@ class Rubric:
     name: str
     version: int
     lines: dict[int, tuple[str, str]]  # score -> (name, meaning)
-    differences: dict[str, int]  # kind of difference -> score
+    differences: dict[str, int]  # kind of difference -> score; empty: the offline judge cannot score by it
     sha256: str
+    scale: Scale = FIVE  # the points of ``lines``
 
     def line(self, score: int) -> str:
         name, meaning = self.lines[score]
@@ -58,6 +59,11 @@ class Rubric:
 
     def score_of(self, kinds: list[str]) -> tuple[int, str]:
         """The score for the differences found, and the kind that decided it."""
+        if not self.differences:
+            raise RubricError(
+                f"rubric {self.name} v{self.version} maps no kind of difference to a score "
+                "(it has no [differences] table): the offline judge cannot score by it"
+            )
         details = [k for k in kinds if k in DETAILS]
         if len(details) > 1:
             kinds = [*kinds, "several_details"]
@@ -84,7 +90,7 @@ def parse_rubric(raw: bytes, where: str) -> Rubric:
         data = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise RubricError(f"{where}: not valid TOML: {e}") from e
-    unknown = set(data) - {"name", "version", "lines", "differences"}
+    unknown = set(data) - {"name", "version", "lines", "differences", "scale"}
     if unknown:
         raise RubricError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     name, version = data.get("name"), data.get("version")
@@ -93,36 +99,53 @@ def parse_rubric(raw: bytes, where: str) -> Rubric:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise RubricError(f"{where}: 'version' must be a whole number of at least 1")
     lines = _lines(where, data.get("lines"))
-    differences = data.get("differences")
+    scale = _scale(where, lines, data.get("scale", {}))
+    differences = data.get("differences", {})
     if not isinstance(differences, dict):
-        raise RubricError(f"{where}: a [differences] table is needed")
+        raise RubricError(f"{where}: differences must be a table, kind of difference = score")
     for kind, score in differences.items():
         if kind not in DIFFERENCE_KINDS:
             raise RubricError(f"{where}: differences.{kind}: not a kind of difference the judge finds")
-        if score not in SCORES or isinstance(score, bool):
-            raise RubricError(
-                f"{where}: differences.{kind}: must be a whole score from 1 to 5, not {score!r}"
-            )
+        if score not in scale.points or isinstance(score, bool):
+            raise RubricError(f"{where}: differences.{kind}: must be a score of the scale {scale.span} (a line of "
+                              f"[lines]), not {score!r}")  # fmt: skip
     missing = DIFFERENCE_KINDS - set(differences)
-    if missing:
+    if differences and missing:
         raise RubricError(f"{where}: differences.{sorted(missing)[0]}: missing (every kind needs a score)")
-    return Rubric(name, version, lines, dict(differences), hashlib.sha256(raw).hexdigest())
+    return Rubric(name, version, lines, dict(differences), hashlib.sha256(raw).hexdigest(), scale)
 
 
 def _lines(where: str, given: Any) -> dict[int, tuple[str, str]]:
+    """One line per point of the scale: two or more consecutive whole numbers from 0 to 10."""
     if not isinstance(given, dict):
-        raise RubricError(f"{where}: a [lines] table is needed, one line per score 1-5")
+        raise RubricError(f"{where}: a [lines] table is needed, one line per score (1 to 5, or 0 and 1 ...)")
     lines: dict[int, tuple[str, str]] = {}
     for key, value in given.items():
-        if not key.isdigit() or int(key) not in SCORES:
-            raise RubricError(f"{where}: lines.{key}: the lines are scores 1 to 5")
+        if not key.isdigit() or not LOWEST <= int(key) <= HIGHEST:
+            raise RubricError(f"{where}: lines.{key}: the lines are whole scores from {LOWEST} to {HIGHEST}")
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
             raise RubricError(f"{where}: lines.{key}: must be [name, meaning], two non-empty strings")
         lines[int(key)] = (value[0], value[1])
-    missing = set(SCORES) - set(lines)
+    if len(lines) < 2:
+        raise RubricError(f"{where}: [lines] needs two scores or more (0 and 1 make a binary scale)")
+    missing = set(range(min(lines), max(lines) + 1)) - set(lines)
     if missing:
-        raise RubricError(f"{where}: lines.{min(missing)}: missing (every score 1-5 needs a line)")
+        raise RubricError(f"{where}: lines.{min(missing)}: missing (the scores are consecutive, "
+                          f"{min(lines)} to {max(lines)})")  # fmt: skip
     return dict(sorted(lines.items(), reverse=True))
+
+
+def _scale(where: str, lines: dict[int, tuple[str, str]], given: Any) -> Scale:
+    if not isinstance(given, dict) or set(given) - {"pass_at"}:
+        raise RubricError(f"{where}: [scale] takes only pass_at (the lowest passing score)")
+    pass_at = given.get("pass_at")
+    if pass_at is not None and (isinstance(pass_at, bool) or not isinstance(pass_at, int)):
+        raise RubricError(f"{where}: scale.pass_at: a whole score, not {pass_at!r}")
+    points = tuple(sorted(lines))
+    try:
+        return Scale(points, tuple(lines[p][0] for p in points), pass_at)
+    except ScaleError as e:
+        raise RubricError(f"{where}: {e}") from None
 
 
 @cache
@@ -137,4 +160,10 @@ def current_rubric(env: dict[str, str] | None = None) -> Rubric:
         mtime = path.stat().st_mtime
     except OSError:
         raise RubricError(f"{path}: no such rubric file (from JUDGE_RUBRIC)") from None
-    return _cached(str(path), mtime)
+    rubric = _cached(str(path), mtime)
+    if rubric.scale.points != FIVE.points:
+        raise RubricError(
+            f"{path} (from JUDGE_RUBRIC): a deployment's rubric is on the scale 1-5, not "
+            f"{rubric.scale.span}; give a dataset a scale of its own with judge rubric --dataset D FILE"
+        )
+    return rubric

@@ -13,7 +13,9 @@ import json
 import pandas as pd
 
 from judge.agreement.report import report_from
+from judge.agreement.stats import headline_for
 from judge.calibration import human, load_set
+from judge.dataset_rubric import scale_of
 from storage import Database
 from storage import calibration as calibration_store
 from storage import ratings as rating_store
@@ -54,17 +56,24 @@ def trend(db: Database, key: str, dataset: str | None = None, resamples: int = R
             people, where = ratings, f"{run.dataset} (rated pairs now)"
         if results.empty or people.empty:
             continue
-        result = report_from(int(run.id), results, people, resamples=resamples)
+        scale = scale_of(db, str(run.dataset))
+        result = report_from(int(run.id), results, people, resamples=resamples, scale=scale)
         if not result.n:
             continue
-        figure = result.figure(key)
+        figure = result.figure(headline_for(key, scale))
         prompt = run.prompt if isinstance(run.prompt, str) else str(run.judge)
-        flipped = json.loads(run.parameters).get("order") == "reversed" if isinstance(run.parameters, str) else False
+        flipped = (
+            json.loads(run.parameters).get("order") == "reversed"
+            if isinstance(run.parameters, str)
+            else False
+        )
         how = " · generated first" if flipped else ""  # a reading-order test is not the next version
         rows.append({"line": f"{where} · {who}{how}", "point": f"{prompt} · {who}{how}", "run": int(run.id),
                      "created_at": run.created_at, "model": who, "prompt": prompt, "n": result.n,
                      "value": figure.value, "low": figure.low, "high": figure.high})  # fmt: skip
     shown = pd.DataFrame(rows, columns=COLUMNS)
     again = shown.duplicated(["line", "point"], keep=False)  # the same version run twice: two points, not one
-    shown.loc[again, "point"] = shown.loc[again, "point"] + " (run " + shown.loc[again, "run"].astype(str) + ")"
+    shown.loc[again, "point"] = (
+        shown.loc[again, "point"] + " (run " + shown.loc[again, "run"].astype(str) + ")"
+    )
     return shown

@@ -3,11 +3,12 @@ whether it could stand in for an annotator, and how it fails."""
 
 import streamlit as st
 
-from judge import prompt_loop, workspace
+from judge import annotation, prompt_loop, workspace
 from judge.agreement.breakdown import BREAKDOWNS, breakdown
 from judge.agreement.insights import GROUND_TRUTH, group_fields, insights, literature_of
 from judge.agreement.people import people_summary
 from judge.agreement.report import FIGURES, compare_runs
+from judge.agreement.stats import figure_label, headline_for
 from judge.config import ANNOTATOR_KINDS
 from judge.errors import JudgeError
 from judge.trend import trend
@@ -40,14 +41,19 @@ from ui.session import choose_dataset, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
-headline = config.headline_metric if config.headline_metric in FIGURES else "within_one"
-headline_label = FIGURES[headline][0]
 st.title("Agreement")
 signed_in(config)
 dataset = choose_dataset(acting="Figures are for")
 if dataset is None:
     st.stop()
 name = str(st.session_state["dataset"])
+scale = read(annotation.scale_of_dataset, name)
+wanted = config.headline_metric if config.headline_metric in FIGURES else "within_one"
+headline = headline_for(wanted, scale)
+headline_label = figure_label(headline, scale)
+st.caption(f"Rated and judged on a {scale.describe()} scale"
+           + ("" if headline == wanted else f": {figure_label(wanted, scale).lower()} means nothing on it, so the "
+              f"headline is {headline_label.lower()}") + ".")  # fmt: skip
 
 runs = read(workspace.runs, name, unassigned=True)
 found = None
@@ -85,7 +91,7 @@ with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a i
     st.caption(f"Each person against the consensus of the others on pairs both rated; a rating under "
                f"{config.too_fast_seconds:g} s is too fast (JUDGE_TOO_FAST_SECONDS); gold pairs are pairs with an "
                "adjudicated score, served unmarked now and then (JUDGE_GOLD_EVERY).")  # fmt: skip
-    quality_table(people.quality)
+    quality_table(people.quality, people.scale)
     exclusion_controls(db, config, people)
 
 if runs.empty:
@@ -109,7 +115,7 @@ st.subheader("Can the judge stand in for an annotator?")
 alt_section(found)
 
 st.subheader("Where people agree, and where they do not")
-strata_section(found.strata)
+strata_section(found.strata, result.scale)
 
 st.subheader("Does the judge give the same score twice?")
 repeat_section(found)

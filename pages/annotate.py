@@ -1,4 +1,5 @@
-"""Annotate: one pair at a time, ground truth and generated side by side, rate 1-5 with the keys."""
+"""Annotate: one pair at a time, ground truth and generated side by side, rated with the keys on the dataset's
+scale (1-5 by default; binary, 1-3 ... where the dataset declares it)."""
 
 import streamlit as st
 
@@ -45,25 +46,29 @@ show_request(pair)
 truth, generated, marks = show_pair(pair)
 
 note_key, token = screen.note_key, screen.token
+scale = read(annotation.scale_of_dataset, pair.dataset)
 lines = read(annotation.rubric_lines, pair.dataset)
+keys = scale.keys_words()
 # One form, one message: the score key and the note reach the server together, so a quick key press can never
 # arrive without its score or land on a pair other than the one on screen (pair and dataset are bound to the button).
 with st.form(f"rate-{token}", border=False, enter_to_submit=False):
-    for column, score in zip(st.columns(5), sorted(lines), strict=True):
+    for column, score in zip(st.columns(len(lines)), sorted(lines), strict=True):
         name, meaning = lines[score]
         column.form_submit_button(
-            f"{score} · {name}", key=f"score-{score}-{token}", on_click=desk.submit,
-            args=(pair.id, dataset, token, note_key, score), shortcut=str(score), width="stretch",
+            f"{score} · {name}" + ("" if scale.key(score) == str(score) else f" (key {scale.key(score)})"),
+            key=f"score-{score}-{token}", on_click=desk.submit,
+            args=(pair.id, dataset, token, note_key, score), shortcut=scale.key(score), width="stretch",
             type="primary" if screen.score == score else "secondary", help=meaning,
         )  # fmt: skip
-        column.caption(meaning)
-    st.text_input("Note (optional; Enter leaves the note, then press 1-5)", key=note_key,
+        if meaning.strip().lower() != name.strip().lower():  # a scale declared by its labels alone has no more
+            column.caption(meaning)
+    st.text_input(f"Note (optional; Enter leaves the note, then press {keys})", key=note_key,
                   placeholder="What is wrong, or why it is fine", label_visibility="collapsed")  # fmt: skip
 nav = st.columns([1, 1, 5])
 nav[0].button("Skip", key=f"skip-{token}", on_click=desk.skip, args=(pair.id,), width="stretch", shortcut="s")
 nav[1].button("Back", key=f"back-{token}", on_click=desk.back, args=(pair.id,), width="stretch", shortcut="b")
-nav[2].caption("Press 1-5 to save a score and go to the next pair. Type a note first if you like: Enter leaves "
-               "the note, then press 1-5.")
+nav[2].caption(f"Press {keys} to save a score and go to the next pair. Type a note first if you like: Enter "
+               f"leaves the note, then press {keys}.")
 show_details(truth, generated, marks)
 with st.sidebar:
     if recent := screen.recent:

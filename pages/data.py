@@ -4,8 +4,10 @@ import streamlit as st
 
 from judge import workspace
 from judge.data.files import MAX_FILE_BYTES
+from judge.data.table import TableMapping
 from judge.errors import JudgeError
-from ui.data_views import IMPORTS, export_button, import_upload
+from judge.scale import Scale
+from ui.data_views import IMPORTS, export_button, import_upload, scale_choice, table_mapping
 from ui.resources import database, read, settings
 from ui.session import admin_gate, signed_in
 from ui.text import inert
@@ -20,21 +22,32 @@ what = st.radio("What", list(IMPORTS), horizontal=True, key="import_what", forma
 st.caption(IMPORTS[what][1])
 names = list(read(workspace.datasets)["name"])
 dataset = None
-if what == "pairs":
+scale: Scale | None = None
+scale_error: str | None = None
+mapping: TableMapping | None = None
+if what in ("pairs", "table"):
     dataset = st.text_input("Into dataset", key="import_into_new", placeholder="a new name, or one of: "
                             + (", ".join(names) or "none yet")).strip()  # fmt: skip
+    if dataset and (what == "table" or dataset not in names):  # the scale new pairs are rated and judged on
+        scale, scale_error = scale_choice(dataset)
 elif what != "run":
     dataset = st.selectbox("Into dataset", names, index=None, key="import_into", placeholder="Pick a dataset")
 upload = st.file_uploader(f"File (JSONL, CSV or Parquet; at most {MAX_FILE_BYTES // 2**20} MB)",
                           type=["jsonl", "ndjson", "csv", "parquet"], key="import_file")  # fmt: skip
-ready = admin and upload is not None and (what == "run" or bool(dataset))
+if what == "table" and upload is not None and dataset:
+    try:
+        mapping = table_mapping(upload.name, upload.getvalue(), dataset)
+    except JudgeError as e:
+        st.error(inert(e))
+ready = (admin and upload is not None and (what == "run" or bool(dataset)) and scale_error is None
+         and (what != "table" or mapping is not None))  # fmt: skip
 if st.button("Import", type="primary", disabled=not ready) and upload is not None:
     try:
-        report = import_upload(db, what, upload.name, upload.getvalue(), dataset)
+        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping)
     except JudgeError as e:
         st.error(inert(e))
     else:
-        st.success(f"{inert(upload.name)}: {report}.")
+        st.success(f"{inert(upload.name)}: {inert(report)}.")
 
 st.subheader("Export")
 if not names:

@@ -3,7 +3,8 @@ whether it agrees with people better than the version it came from."""
 
 import streamlit as st
 
-from judge import prompt_loop
+from judge import annotation, prompt_loop
+from judge.agreement.stats import figure_label, headline_for
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
 from judge.trend import trend
@@ -171,7 +172,8 @@ figures()
 
 st.subheader("Agreement across versions")
 points = read(trend, "within_one", dataset)
+close = headline_for("within_one", read(annotation.scale_of_dataset, dataset))
 if len(points) > 1:
-    st.plotly_chart(history_chart(points, "Agreement within one point", percent=True), width="stretch")
+    st.plotly_chart(history_chart(points, figure_label(close), percent=True), width="stretch")
 else:
     st.caption("Each run on a calibration set adds a point here, on one line per set and judge model.")

@@ -6,6 +6,7 @@ import pandas as pd
 
 from storage.db import Database
 from storage.kinds import VERDICTS, Verdict
+from storage.scales import refuse_off_scale
 from storage.sql import frame, utc_now
 
 __all__ = ["VERDICTS", "add_adjudication", "adjudications_frame", "latest_verdicts"]
@@ -23,9 +24,10 @@ def add_adjudication(
     adjudicated label: it makes the pair a gold pair); earlier verdicts are kept (the latest counts)."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict is one of {', '.join(VERDICTS)}, not {verdict!r}")
-    if score is not None and (isinstance(score, bool) or score not in range(1, 6)):
-        raise ValueError(f"an adjudicated score is a whole number from 1 to 5, not {score!r}")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
+        raise ValueError(f"an adjudicated score is a whole number, not {score!r}")
     with db.transaction() as cursor:
+        refuse_off_scale(cursor, "SELECT ?::INTEGER AS pair_id, ?::INTEGER AS score", [pair_id, score])
         cursor.execute(
             """INSERT INTO adjudications (run_id, pair_id, verdict, note, adjudicator, created_at, score)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from storage.db import Database
 from storage.errors import RefusedError
+from storage.scales import refuse_off_scale
 from storage.sql import fetch_one, frame, scalar, utc_now
 
 __all__ = [
@@ -64,6 +65,9 @@ def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outco
             ).fetchone()
         ):
             return "already_rated"
+        refuse_off_scale(
+            cursor, "SELECT ?::INTEGER AS pair_id, ?::INTEGER AS score", [rating.pair_id, rating.score]
+        )
         cursor.execute(  # after this person saw a judge's score of the pair, a rating is no longer blind
             """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
                SELECT ?, ?, ?, ?, ?, ?, ?,
@@ -91,6 +95,7 @@ def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
     batch["created_at"] = pd.to_datetime(batch["created_at"]).astype("datetime64[us]")
     with db.transaction() as cursor:
         cursor.register("new_ratings", batch)
+        refuse_off_scale(cursor, "SELECT pair_id, score FROM new_ratings")
         row = cursor.execute(
             """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
                SELECT pair_id, annotator, score, note, seconds, created_at, token, 'imported' FROM new_ratings n

@@ -11,6 +11,7 @@ import pandas as pd
 from judge.judgment import Judgment
 from storage.cache import CachedAnswer, insert_answers
 from storage.db import Database
+from storage.scales import refuse_off_scale
 from storage.sql import Cursor, fetch_all, frame, records, utc_now
 
 __all__ = [
@@ -59,6 +60,7 @@ def insert_judgments(
                         columns=list(_COLUMNS)).astype(object)  # fmt: skip
     before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchall()[0]
     cursor.register("new_results", rows)
+    refuse_off_scale(cursor, "SELECT pair_id, score FROM new_results")
     columns = ", ".join(_COLUMNS)
     cursor.execute(f"""INSERT INTO judge_results ({columns}) SELECT {columns} FROM new_results
                        ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names

@@ -329,6 +329,100 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0012_scales",
+        # A dataset's scale is declared by its rubric (binary 0/1, 1-3, 1-5, 0-4 ...): scores are any whole
+        # number from 0 to 10 here, and each writer checks them against the points of the dataset's scale.
+        # DuckDB alters no CHECK in place: the four tables that held 1-5 are rebuilt, rows and ids kept.
+        f"""
+        CREATE TABLE old_events AS SELECT * FROM rating_events;
+        CREATE TABLE old_results AS SELECT * FROM judge_results;
+        CREATE TABLE old_adjudications AS SELECT * FROM adjudications;
+        CREATE TABLE old_calibration_pairs AS SELECT * FROM calibration_pairs;
+        DROP VIEW current_ratings;
+        DROP TABLE rating_events;
+        DROP TABLE judge_results;
+        DROP TABLE adjudications;
+        DROP TABLE calibration_pairs;
+        CREATE TABLE rating_events (
+            id BIGINT PRIMARY KEY DEFAULT nextval('rating_event_ids'),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            annotator VARCHAR NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+            note VARCHAR,
+            seconds DOUBLE,
+            created_at TIMESTAMP NOT NULL,
+            token VARCHAR NOT NULL UNIQUE,
+            kind VARCHAR DEFAULT 'blind'
+        );
+        INSERT INTO rating_events SELECT id, pair_id, annotator, score, note, seconds, created_at, token, kind
+            FROM old_events;
+        CREATE VIEW current_ratings AS
+            SELECT id, pair_id, annotator, score, note, seconds, created_at
+            FROM rating_events
+            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) = 1;
+        CREATE TABLE judge_results (
+            id BIGINT PRIMARY KEY DEFAULT nextval('result_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            sample INTEGER NOT NULL DEFAULT 0 CHECK (sample >= 0),
+            score INTEGER CHECK (score BETWEEN 0 AND 10),
+            error VARCHAR,
+            reasoning VARCHAR,
+            prompt VARCHAR,
+            raw_response VARCHAR,
+            input_tokens INTEGER CHECK (input_tokens >= 0),
+            output_tokens INTEGER CHECK (output_tokens >= 0),
+            cost_usd DOUBLE CHECK (cost_usd >= 0),
+            latency_ms DOUBLE CHECK (latency_ms >= 0),
+            evidence JSON,
+            created_at TIMESTAMP NOT NULL,
+            cached BOOLEAN DEFAULT false,
+            failure VARCHAR CHECK (failure IN ({_listed(FAILURES)})),
+            model VARCHAR,
+            UNIQUE (run_id, pair_id, sample),
+            CHECK ((score IS NULL) <> (error IS NULL)),
+            CHECK ((score IS NULL) = (failure IS NOT NULL))
+        );
+        INSERT INTO judge_results SELECT id, run_id, pair_id, sample, score, error, reasoning, prompt, raw_response,
+            input_tokens, output_tokens, cost_usd, latency_ms, evidence, created_at, cached, failure, model
+            FROM old_results;
+        CREATE TABLE adjudications (
+            id BIGINT PRIMARY KEY DEFAULT nextval('adjudication_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            verdict VARCHAR NOT NULL CHECK (verdict IN ({_listed(VERDICTS)})),
+            note VARCHAR,
+            adjudicator VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            score INTEGER CHECK (score BETWEEN 0 AND 10)
+        );
+        INSERT INTO adjudications SELECT id, run_id, pair_id, verdict, note, adjudicator, created_at, score
+            FROM old_adjudications;
+        CREATE TABLE calibration_pairs (
+            set_id INTEGER NOT NULL REFERENCES calibration_sets (id),
+            pair_id INTEGER NOT NULL REFERENCES pairs (id),
+            consensus INTEGER NOT NULL CHECK (consensus BETWEEN 0 AND 10),
+            split VARCHAR NOT NULL CHECK (split IN ('dev', 'test')),
+            PRIMARY KEY (set_id, pair_id)
+        );
+        INSERT INTO calibration_pairs SELECT set_id, pair_id, consensus, split FROM old_calibration_pairs;
+        DROP TABLE old_events;
+        -- the points of a dataset's rubric; a dataset without a rubric of its own is on 1-5
+        ALTER TABLE dataset_rubrics ADD COLUMN low INTEGER DEFAULT 1;
+        ALTER TABLE dataset_rubrics ADD COLUMN high INTEGER DEFAULT 5;
+        UPDATE dataset_rubrics SET low = 1, high = 5;
+        CREATE VIEW dataset_scales AS
+            SELECT d.id AS dataset_id, coalesce(r.low, 1) AS low, coalesce(r.high, 5) AS high
+            FROM datasets d LEFT JOIN (
+                SELECT dataset_id, low, high FROM dataset_rubrics
+                QUALIFY row_number() OVER (PARTITION BY dataset_id ORDER BY created_at DESC) = 1
+            ) r ON r.dataset_id = d.id;
+        DROP TABLE old_results;
+        DROP TABLE old_adjudications;
+        DROP TABLE old_calibration_pairs;
+        """,
+    ),
 ]
 
 

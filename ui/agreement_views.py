@@ -13,6 +13,7 @@ from judge.agreement.people import PeopleSummary
 from judge.agreement.report import FIGURES, Comparison, Report
 from judge.agreement.verdict import SHARES
 from judge.config import Settings
+from judge.scale import FIVE, Scale
 from storage import Database
 from ui.insight_views import number
 from ui.session import admin_gate, is_admin, sign_in_form
@@ -26,12 +27,18 @@ def _cell(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def _score_names(report: Report) -> list[str]:
+    """Each point of the scale as the chart shows it: "3", or "1 · right" where the points have labels."""
+    scale = report.scale
+    return [str(p) if scale.label(p) == str(p) else f"{p} · {scale.label(p)}" for p in scale.points]
+
+
 def confusion_heatmap(report: Report) -> go.Figure:
-    scores = [str(s) for s in range(1, 6)]
+    scores = _score_names(report)
     figure = px.imshow(report.confusion, x=scores, y=scores, text_auto=True, color_continuous_scale="Blues",
                        labels={"x": "Judge's score", "y": "People's score (consensus)", "color": "Pairs"})  # fmt: skip
     figure.update_xaxes(type="category", side="bottom")
-    figure.update_yaxes(type="category")  # every score labelled, 1 to 5
+    figure.update_yaxes(type="category")  # every point of the scale labelled, lowest first
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          title="Who gave what: pairs on the diagonal agree")  # fmt: skip
     return figure
@@ -40,12 +47,14 @@ def confusion_heatmap(report: Report) -> go.Figure:
 def distributions(report: Report) -> go.Figure:
     frame = pd.concat([pd.DataFrame({"score": report.human_scores, "who": "People (consensus)"}),
                        pd.DataFrame({"score": report.judge_scores, "who": "Judge"})])  # fmt: skip
+    low, high = report.scale.low, report.scale.high
     figure = px.histogram(frame, x="score", color="who", barmode="group", histnorm="percent",
-                          category_orders={"score": list(range(1, 6))})  # fmt: skip
-    figure.update_traces(xbins={"start": 0.5, "end": 5.5, "size": 1})
+                          category_orders={"score": list(report.scale.points)})  # fmt: skip
+    figure.update_traces(xbins={"start": low - 0.5, "end": high + 0.5, "size": 1})
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Scores given",
-                         legend_title_text="", xaxis={"range": [0.5, 5.5], "dtick": 1, "title": "score"},
-                         yaxis={"title": "% of pairs"})  # fmt: skip
+                         legend_title_text="", yaxis={"title": "% of pairs"},
+                         xaxis={"range": [low - 0.5, high + 0.5], "title": "score",
+                                "tickvals": list(report.scale.points), "ticktext": _score_names(report)})  # fmt: skip
     return figure
 
 
@@ -127,18 +136,22 @@ def _percent(value: float | None) -> str:
 
 def people_section(summary: PeopleSummary) -> None:
     """People among themselves: four figures, what they rest on, and what is missing when they are n/a."""
-    c = summary.ceiling
-    cols = st.columns(4)
-    cols[0].metric(
+    c, scale = summary.ceiling, summary.scale
+    cols = iter(st.columns(5 if scale.within_one_applies else 4))
+    next(cols).metric(
         "Pairs rated by two or more", f"{c.pairs:,}", help=f"{summary.rated_pairs:,} pairs rated in all"
     )
-    cols[1].metric(
+    next(cols).metric(
         "Same score", _percent(c.exact), help="Share of every two ratings of the same pair that agree"
     )
-    cols[2].metric("Within one point", _percent(c.within_one))
-    cols[3].metric("Krippendorff's alpha", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
-                   help="Ordinal alpha: 1 is perfect agreement, 0 is what chance would give; teams often look for "
-                   "0.67 or more")  # fmt: skip
+    if scale.within_one_applies:
+        next(cols).metric("Within one point", _percent(c.within_one))
+    next(cols).metric("Gwet's AC1", "n/a" if c.gwet_ac1 is None else f"{c.gwet_ac1:.2f}",
+                      help=f"Agreement beyond chance that holds up when one score is much more common than the "
+                      f"others; it counts the {scale.k} points of this dataset's {scale.describe()} scale")  # fmt: skip
+    next(cols).metric("Krippendorff's alpha", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
+                      help=("" if scale.binary else "Ordinal alpha: ") + "1 is perfect agreement, 0 is what chance "
+                      "would give; teams often look for 0.67 or more")  # fmt: skip
     if summary.missing:
         st.info(summary.missing)
     elif c.pairs < FEW_PAIRS:
@@ -159,15 +172,14 @@ def people_section(summary: PeopleSummary) -> None:
     st.caption(rests)
 
 
-def quality_table(quality: list[AnnotatorQuality]) -> None:
+def quality_table(quality: list[AnnotatorQuality], scale: Scale = FIVE) -> None:
     """Who needs a look and why, in sentences; then every person's figures, their name pinned."""
     for a in quality:
         if a.concerns:
             st.markdown(f"**{inert(a.annotator)}**: " + "; ".join(a.concerns) + ".")
     if quality and not any(a.concerns for a in quality):
         st.caption("Nobody needs a look on these figures.")
-    st.dataframe(
-        pd.DataFrame([{
+    shown = pd.DataFrame([{
             "annotator": a.annotator, "needs a look": str(len(a.concerns) or "-"),
             "ratings": a.ratings, "shared with others": a.shared,
             "same as the others": _percent(a.exact), "within one of the others": _percent(a.within_one),
@@ -175,7 +187,11 @@ def quality_table(quality: list[AnnotatorQuality]) -> None:
             "median time": "n/a" if a.median_seconds is None else f"{a.median_seconds:.0f} s",
             "too fast": f"{a.too_fast} of {a.timed}", "gold pairs": a.gold,
             "gold: same score": _percent(a.gold_exact), "in the consensus": "no, left out" if a.excluded else "yes",
-        } for a in quality]),
+        } for a in quality])  # fmt: skip
+    if not scale.within_one_applies and not shown.empty:
+        shown = shown.drop(columns=["within one of the others"])
+    st.dataframe(
+        shown,
         hide_index=True, width="stretch",
         column_config={"annotator": st.column_config.TextColumn(pinned=True),
                        "needs a look": st.column_config.TextColumn(help="How many concerns (listed above)")},
@@ -218,7 +234,8 @@ def judge_headline(result: Report, headline: str, kinds: dict[str, int]) -> None
     st.caption(f"Compared on {result.n:,} pairs that people rated and the judge scored ({result.no_human:,} judged "
                f"pairs have no human rating yet, {result.judge_errors:,} only judge errors). People on these pairs: "
                f"Krippendorff's alpha {'n/a' if alpha is None else f'{alpha:.2f}'}, "
-               f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.2f}'} on {result.ceiling.pairs} pairs. "
+               f"Gwet's AC1 {'n/a' if ac1 is None else f'{ac1:.2f}'} on {result.ceiling.pairs} pairs (both count "
+               f"the {result.scale.k} points of the {result.scale.describe()} scale). "
                f"The human side rests on {kinds['blind']:,} blind ratings, {kinds['after_reveal']:,} given after "
                f"seeing a judge's score and {kinds['imported']:,} imported ({kinds['adjudicated']:,} of the pairs "
                "also have an adjudicated score). Intervals: exact binomial ones for the shares, a 95% bootstrap over "

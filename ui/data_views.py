@@ -11,25 +11,97 @@ from judge import workspace
 from judge.data import import_judgments, import_pairs, import_ratings
 from judge.data.files import MAX_FILE_BYTES, jsonl_text, safe_csv
 from judge.data.importer import ImportReport
+from judge.data.table import TableImport, TableMapping, dataset_names, import_rating_table, table_columns
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
+from judge.scale import FIVE, Scale, parse_scale
 from storage import Database
 from ui.resources import read
+from ui.text import inert
 
-__all__ = ["IMPORTS", "export_button", "import_upload"]
+__all__ = ["IMPORTS", "SCALE_CHOICES", "export_button", "import_upload", "scale_choice", "table_mapping"]
 
 IMPORTS = {
     "pairs": ("Pairs", "request, ground_truth, generated; optional kind, generator_model, external_id and any "
                        "other fields (kept as metadata). A file imported twice adds nothing the second time."),
-    "ratings": ("Human ratings", "external_id, annotator, score 1-5; optional note, seconds, created_at."),
-    "judgments": ("Judge scores", "external_id, score 1-5 or error; optional reasoning, sample. The file becomes a "
-                                  "run named after it."),
+    "ratings": ("Human ratings", "external_id, annotator, score on the dataset's scale (1-5 unless it has its own; "
+                                "on a binary one 0/1, true/false or its labels); optional note, seconds, created_at."),
+    "judgments": ("Judge scores", "external_id, score on the dataset's scale or error; optional reasoning, sample. "
+                                  "The file becomes a run named after it."),
+    "table": ("Pairs with their ratings", "One row per rating, as study files are laid out: the text rated, what "
+                                          "it answers, optionally an id and who rated, and one or more score columns "
+                                          "(each becomes a dataset of its own). Without a rater column, raters are "
+                                          "numbered in file order within each item."),
     "run": ("Run file", "A run written by `judge run --judge llm --pairs FILE --out RUN.jsonl` while the app held "
                         "the database: its settings and every judgment with its transcript."),
 }  # fmt: skip
 
 
-def import_upload(db: Database, what: str, name: str, content: bytes, dataset: str | None) -> ImportReport:
+SCALE_CHOICES = {"1-5": "1-5, the audience rubric", "binary": "Binary (0/1: no/yes, wrong/right ...)",
+                 "1-3": "3 points (1-3)", "1-4": "4 points (1-4)", "0-4": "5 points from 0 (0-4)",
+                 "1-6": "6 points (1-6)", "1-7": "7 points (1-7)", "1-10": "10 points (1-10)"}  # fmt: skip
+
+
+def scale_choice(dataset: str) -> tuple[Scale | None, str | None]:
+    """The scale a new dataset is rated on (None: 1-5 with the audience rubric), or why the choice is not one."""
+    left, middle, right = st.columns([2, 3, 1])
+    kind = str(left.selectbox("Rated on", list(SCALE_CHOICES), key="import_scale", format_func=SCALE_CHOICES.__getitem__,
+                              help="People rate on it, judges score on it, and the figures follow it: within one "
+                                   "point only on 4 points or more, pass/fail where there is a pass mark."))  # fmt: skip
+    if kind == "1-5":
+        return None, None
+    labels = middle.text_input("Labels, lowest first (optional)", key="import_scale_labels",
+                               placeholder="wrong, right" if kind == "binary" else "bad, fair, good")  # fmt: skip
+    passing = right.number_input("Pass mark", min_value=0, max_value=10, value=None, step=1, key="import_scale_pass",
+                                 help="The lowest passing score (optional)", disabled=kind == "binary")  # fmt: skip
+    try:
+        scale = parse_scale(kind + (f":{labels}" if labels.strip() else ""),
+                            None if passing is None or kind == "binary" else int(passing))  # fmt: skip
+    except JudgeError as e:
+        st.error(inert(e))
+        return None, str(e)
+    st.caption(f"Dataset {inert(dataset)} is rated on a {inert(scale.describe())} scale; a value off it is an error "
+               "that names its row and column.")  # fmt: skip
+    return scale, None
+
+
+def _columns(name: str, content: bytes) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="judge-columns-") as folder:
+        path = Path(folder) / (Path(name).name or "upload")
+        path.write_bytes(content)
+        return table_columns(path)
+
+
+def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | None:
+    """Which column is which, chosen from the file's own columns; None until the score columns are chosen."""
+    if len(content) > MAX_FILE_BYTES:
+        raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
+    columns = _columns(name, content)
+    st.markdown("**Which column is which**")
+    left, right = st.columns(2)
+    generated = left.selectbox("The text rated", columns, index=None, key="table_generated",
+                               placeholder="e.g. an explanation, a story, a generated AST")  # fmt: skip
+    truth = right.selectbox("What it answers", columns, index=None, key="table_truth",
+                            placeholder="e.g. a prompt, a story id, a ground truth")  # fmt: skip
+    left, right = st.columns(2)
+    rater = left.selectbox("Who rated (optional)", columns, index=None, key="table_rater",
+                           placeholder="none: rater 1, 2, 3 ... within each item")  # fmt: skip
+    given_id = right.selectbox("Item id (optional)", columns, index=None, key="table_id",
+                               placeholder="none: the two texts make the item")  # fmt: skip
+    taken = {generated, truth, rater, given_id}
+    scores = st.multiselect("Score columns (each becomes a dataset)", [c for c in columns if c not in taken],
+                            key="table_scores")  # fmt: skip
+    if generated is None or truth is None or not scores:
+        st.caption("Choose the text rated, what it answers and at least one score column.")
+        return None
+    mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id)
+    made = ", ".join(inert(n) for n in dataset_names(dataset, mapping).values())
+    st.caption(f"Into: {made}.")
+    return mapping
+
+
+def import_upload(db: Database, what: str, name: str, content: bytes, dataset: str | None,
+                  scale: Scale | None = None, mapping: TableMapping | None = None) -> ImportReport | TableImport:  # fmt: skip
     """Import an uploaded file under its own name (so errors name it); nothing is stored unless all of it is."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
@@ -41,11 +113,15 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if not dataset:
             raise JudgeError("choose the dataset to import into")
         if what == "pairs":
-            return import_pairs(db, path, dataset)
+            return import_pairs(db, path, dataset, scale)
         if what == "ratings":
             return import_ratings(db, path, dataset)
         if what == "judgments":
             return import_judgments(db, path, dataset)
+        if what == "table":
+            if mapping is None:
+                raise JudgeError("choose which column is which")
+            return import_rating_table(db, path, dataset, mapping, scale or FIVE)
     raise JudgeError(f"cannot import {what!r}; choose one of {', '.join(IMPORTS)}")
 
 

@@ -22,6 +22,7 @@ from judge.agreement.verdict import (
 )
 from judge.config import Settings
 from judge.errors import JudgeError
+from judge.scale import FIVE, Scale
 from storage import Database
 from ui.session import is_admin
 from ui.text import inert
@@ -45,11 +46,11 @@ def verdict(found: Insights, headline: str) -> None:
     """The headline sentence with its interval and counts, what else a reader must know beside it, and the judge
     against a person on the same target and chart; then the stand-in answer."""
     report = found.report
-    scale = headline if headline in ("exact", "within_one") else "within_one"
+    close = headline if headline == "exact" or not report.scale.within_one_applies else "within_one"
     st.markdown(f"### {headline_sentence(report, headline)}")
     st.markdown(_beside(report, headline))
     people = found.people
-    what = "the same score as" if scale == "exact" else "within one point of"
+    what = "the same score as" if close == "exact" else "within one point of"
     if people.value is None:
         st.caption(f"How a person does is not known yet on these pairs ({people.pairs} rated by two or more "
                    "people): a second rating of the same pairs fills it in.")  # fmt: skip
@@ -69,7 +70,7 @@ def verdict(found: Insights, headline: str) -> None:
                      "arrayminus": [b[1] - b[2] for b in shown]},
         ))  # fmt: skip
         figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                             title=f"{'Same score as' if scale == 'exact' else 'Within one point of'} the other "
+                             title=f"{'Same score as' if close == 'exact' else 'Within one point of'} the other "
                                    "people's consensus, with 95% intervals",
                              yaxis={"autorange": "reversed"},
                              xaxis={"range": [0, 1.04], "tickformat": ".0%", "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]})  # fmt: skip
@@ -146,16 +147,21 @@ def alt_section(found: Insights) -> None:
     } for a in alt.annotators]), hide_index=True, width="stretch")  # fmt: skip
 
 
-def strata_section(strata: list[Stratum]) -> None:
+def strata_section(strata: list[Stratum], scale: Scale = FIVE) -> None:
     st.caption("A judge can look good overall only because most pairs are easy. Here its agreement on pairs "
                "people all agreed on, on pairs they split by a point, and on pairs they argued about, beside how "
                "well people agreed with each other on the same pairs.")  # fmt: skip
-    st.dataframe(pd.DataFrame([{
+    shown = pd.DataFrame([{
         "pairs where": s.label, "pairs": s.pairs, "judge: same score": number(s.judge_exact, "exact"),
         "judge: within one": number(s.judge_within_one, "within_one"),
         "people: same score": number(s.people_exact, "exact") if s.key != "single" else "one rating only",
         "people: within one": number(s.people_within_one, "within_one") if s.key != "single" else "one rating only",
-    } for s in strata]), hide_index=True, width="stretch")  # fmt: skip
+    } for s in strata])  # fmt: skip
+    if not scale.within_one_applies:
+        shown = shown.drop(columns=["judge: within one", "people: within one"])
+    if scale.binary:  # two points are never two or more apart
+        shown = shown[[s.key != "contested" for s in strata]]
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def repeat_section(found: Insights) -> None:
@@ -166,9 +172,15 @@ def repeat_section(found: Insights) -> None:
     cols = st.columns(4)
     cols[0].metric("Pairs judged twice or more", f"{r.pairs:,}", help=f"{r.samples:,} judgments on them")
     cols[1].metric("Changed its score", number(r.flip_rate, "exact"), help="Share of those pairs whose judgments differ")
-    cols[2].metric("Changed pass/fail", number(r.straddle_rate, "exact"),
-                   help="Share of those pairs with one judgment at pass (4+) and another below")  # fmt: skip
-    cols[3].metric("Within one, stable pairs", number(r.within_one_stable, "within_one"),
+    scale = found.report.scale
+    if scale.pass_mark is not None:
+        cols[2].metric("Changed pass/fail", number(r.straddle_rate, "exact"),
+                       help=f"Share of those pairs with one judgment at pass ({scale.pass_mark}+) and another below")  # fmt: skip
+    else:
+        cols[2].metric("Gave both answers", number(r.straddle_rate, "exact"), help="Share of those pairs judged "
+                       f"{scale.label(scale.low)} once and {scale.label(scale.high)} another time")  # fmt: skip
+    close = "Within one" if scale.within_one_applies else "Same as people"
+    cols[3].metric(f"{close}, stable pairs", number(r.within_one_stable, "within_one"),
                    help=f"On {r.stable_rated} rated pairs whose judgments all agree; on every rated pair: "
                    f"{number(r.within_one_all, 'within_one')}")  # fmt: skip
     flips = r.per_pair[r.per_pair["spread"] > 0]

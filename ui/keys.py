@@ -10,14 +10,14 @@ __all__ = ["one_rating_per_key_press"]
 # key held a moment too long rated the next pairs as they came up. This listener, on the window in the
 # capture phase, runs before them and
 # - drops repeated presses of the score keys outside text fields;
-# - makes Enter in the note leave the note (so 1-5 rate next) instead of doing nothing;
+# - makes Enter in the note leave the note (so the score keys rate next) instead of doing nothing;
 # - ignores Enter and Space on a focused score, Skip or Back button: Tab from the note once landed on "1",
-#   and Enter there saved a 1 the person never chose. Those act by their own keys (1-5, S, B) or a click.
+#   and Enter there saved a 1 the person never chose. Those act by their own keys (digits, S, B) or a click.
 # The script is a constant of ours: nothing from a pair or a person goes into it (the token is our hex id).
 _SCRIPT = """<script>
 if (!window.__oneRatingPerKeyPress) {
   window.__oneRatingPerKeyPress = true;
-  const scoreKeys = new Set(["1", "2", "3", "4", "5"]);
+  const scoreKeys = new Set(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   const guard = (event) => {
     const target = event.target;
     const field = target && target.closest && target.closest("input, textarea, [contenteditable]");

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from judge.agreement.report import ceiling, consensus
+from judge.scale import FIVE, Scale
 
 __all__ = ["MIN_RATINGS", "AnnotatorQuality", "annotator_quality"]
 
@@ -50,14 +51,17 @@ def _share(mask: pd.Series) -> float | None:
 
 
 def annotator_quality(
-    ratings: pd.DataFrame, gold: pd.Series, excluded: set[str], too_fast_seconds: float
+    ratings: pd.DataFrame, gold: pd.Series, excluded: set[str], too_fast_seconds: float, scale: Scale = FIVE
 ) -> list[AnnotatorQuality]:
     """One row per annotator, most concerns first. ``ratings``: the current rating of everyone
     (``pair_id``, ``annotator``, ``score``, ``seconds``, ``kind``, ``created_at``), those left out of the
     consensus included; ``gold``: by pair id, the adjudicated ``score`` and ``since`` when it was given.
-    A gold pair tests a person only when they rated it blind after it became gold."""
+    A gold pair tests a person only when they rated it blind after it became gold. Where the scale has no
+    within one (fewer than four points), the "within one" shares are exact agreement."""
     counted = ratings[~ratings["annotator"].isin(excluded)]
-    people = ceiling(counted).within_one if not counted.empty else None
+    among = ceiling(counted, scale) if not counted.empty else None
+    people = None if among is None else among.within_one if scale.within_one_applies else among.exact
+    reach = scale.tolerance
     rows = []
     for who, mine in ratings.groupby("annotator", sort=True):
         name = str(who)
@@ -75,30 +79,35 @@ def annotator_quality(
         miss = (tested["score"] - tested["gold"]).abs()
         row = AnnotatorQuality(
             annotator=name, ratings=len(mine), shared=len(both),
-            exact=_share(gap == 0), within_one=_share(gap.abs() <= 1),
+            exact=_share(gap == 0), within_one=_share(gap.abs() <= reach),
             bias=float(gap.mean()) if len(gap) else None,
             median_seconds=float(np.median(seconds)) if len(seconds) else None,
             timed=len(seconds), too_fast=int((seconds < too_fast_seconds).sum()),
-            gold=len(tested), gold_exact=_share(miss == 0), gold_within_one=_share(miss <= 1),
+            gold=len(tested), gold_exact=_share(miss == 0), gold_within_one=_share(miss <= reach),
             excluded=name in excluded,
         )  # fmt: skip
-        row.concerns.extend(_concerns(row, people, too_fast_seconds))
+        row.concerns.extend(_concerns(row, people, too_fast_seconds, scale))
         rows.append(row)
     return sorted(rows, key=lambda a: (-len(a.concerns), a.annotator))
 
 
-def _concerns(a: AnnotatorQuality, people: float | None, too_fast_seconds: float) -> list[str]:
+def _concerns(a: AnnotatorQuality, people: float | None, too_fast_seconds: float, scale: Scale) -> list[str]:
+    close = "within one point" if scale.within_one_applies else "the same score"
     found = []
     if a.timed >= MIN_RATINGS and a.too_fast / a.timed > TOO_FAST_SHARE:
         found.append(f"often too fast: {a.too_fast} of {a.timed} ratings in under {too_fast_seconds:g} s")
     far = a.within_one is not None and people is not None and a.within_one < people - FAR_FROM_OTHERS
     if a.shared >= MIN_RATINGS and far:
-        found.append(f"far from the others: within one point on {a.within_one:.0%} of {a.shared} shared "
+        found.append(f"far from the others: {close} on {a.within_one:.0%} of {a.shared} shared "
                      f"pairs (people among themselves: {people:.0%})")  # fmt: skip
     if a.shared >= MIN_RATINGS and a.bias is not None and abs(a.bias) >= BIAS:
         side = "higher" if a.bias > 0 else "lower"
         found.append(f"rates {abs(a.bias):.1f} points {side} than the others on average")
     if a.gold >= GOLD_MIN and a.gold_within_one is not None and a.gold_within_one < GOLD_MISSES:
         hits = round(a.gold_within_one * a.gold)
-        found.append(f"misses gold pairs: within one point of the adjudicated score on {hits} of {a.gold}")
+        found.append(
+            f"misses gold pairs: {close} as the adjudicated score on {hits} of {a.gold}"
+            if not scale.within_one_applies
+            else f"misses gold pairs: within one point of the adjudicated score on {hits} of {a.gold}"
+        )
     return found

@@ -7,10 +7,11 @@ import json
 import pandas as pd
 
 from judge.agreement.report import match
-from judge.agreement.stats import figures, table_of
+from judge.agreement.stats import figures, headline_for, table_of
 from judge.audience import AudienceError
 from judge.audience.edit import nodes
 from judge.data.records import parse_side
+from judge.dataset_rubric import run_scale
 from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
@@ -65,10 +66,11 @@ def breakdown(db: Database, run_id: int, by: str, key: str, resamples: int = 100
     else:
         groups = both[by].fillna("(none)")
     rows = []
+    scale = run_scale(db, run_id)
+    key = headline_for(key, scale)
     for group, part in both.groupby(groups):
-        found = {
-            f.key: f for f in figures(table_of(part["human"].to_numpy(), part["judge"].to_numpy()), resamples)
-        }
+        table = table_of(part["human"].to_numpy(), part["judge"].to_numpy(), scale)
+        found = {f.key: f for f in figures(table, resamples, scale=scale)}
         chosen = found[key]
         rows.append({BREAKDOWNS[by]: group, "pairs": len(part), "value": chosen.value, "low": chosen.low,
                      "high": chosen.high, "exact": found["exact"].value})  # fmt: skip

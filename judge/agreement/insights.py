@@ -20,9 +20,12 @@ from judge.agreement.budget import narrowed, rate_next
 from judge.agreement.literature import Literature, literature
 from judge.agreement.repeatability import Repeatability, repeatability
 from judge.agreement.report import Report, match, report_from
+from judge.agreement.stats import headline_for
 from judge.agreement.strata import Stratum, strata
 from judge.agreement.verdict import PeopleShare, people_share
+from judge.dataset_rubric import run_scale, scale_of
 from judge.errors import JudgeError
+from judge.scale import FIVE, Scale
 from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
@@ -73,6 +76,7 @@ def insights_from(
     reversed_run: bool = False, order_note: str = "", resamples: int = 1000, seed: int = 0,
     repeated: pd.DataFrame | None = None, per_pair: int = 3, repeat_note: str | None = None,
     groups: pd.Series | None = None, group_by: str = "ground truth", systems: pd.Series | None = None,
+    scale: Scale = FIVE,
 ) -> Insights:  # fmt: skip
     """From a run's ``results`` (``pair_id``, ``score`` per sample it planned) and current ``ratings``
     (``pair_id``, ``annotator``, ``score``); ``repeated``: the results with the samples added by repeating the
@@ -82,10 +86,12 @@ def insights_from(
     that have them are not offered to rate next); ``repeat_note``: why repeatability does not apply."""
     if annotators not in EPSILONS:
         raise JudgeError(f"annotators are one of {', '.join(EPSILONS)}, not {annotators!r}")
-    report = report_from(run_id, results, ratings, resamples, seed)
+    headline = headline_for(headline, scale)
+    report = report_from(run_id, results, ratings, resamples, seed, scale)
     both, _, _ = match(results, ratings)
     rated = ratings[ratings["pair_id"].isin(both.index)]
-    people = people_share(rated, "exact" if headline == "exact" else "within_one", both["judge"], resamples, seed)
+    close = "within_one" if headline != "exact" and scale.within_one_applies else "exact"
+    people = people_share(rated, close, both["judge"], resamples, seed, scale)
     tested = alt_test(rated, both["judge"], EPSILONS[annotators])
     gap = (both["judge"] - both["human"]).astype(float)
     size = size_slope(gap, sizes) if sizes is not None else size_slope(gap, pd.Series(dtype=float))
@@ -98,11 +104,11 @@ def insights_from(
     budget = {}
     if figure.low is not None and figure.high is not None and report.n:
         budget = {more: narrowed((figure.high - figure.low) / 2, report.n, more) for more in MORE}
-    repeat = repeatability(every, both["human"])
+    repeat = repeatability(every, both["human"], scale)
     if repeat_note and repeat.missing:
         repeat = replace(repeat, missing=repeat_note)
-    papers = literature(both, rated, groups, group_by, systems)
-    return Insights(report, people, tested, strata(rated, both), repeat, size, order, order_note, budget,
+    papers = literature(both, rated, groups, group_by, systems, scale)
+    return Insights(report, people, tested, strata(rated, both, scale), repeat, size, order, order_note, budget,
                     rate_next(ratings, results, per_pair), papers)  # fmt: skip
 
 
@@ -171,7 +177,9 @@ def literature_of(db: Database, run_id: int, group_by: str) -> Literature:
     both, _, _ = match(results, ratings)
     pairs = pair_store.pairs_frame(db)
     groups, systems = _groups(pairs[pairs["pair_id"].isin(both.index)], group_by)
-    return literature(both, ratings[ratings["pair_id"].isin(both.index)], groups, group_by, systems)
+    return literature(
+        both, ratings[ratings["pair_id"].isin(both.index)], groups, group_by, systems, run_scale(db, run_id)
+    )
 
 
 def insights(db: Database, run_id: int, *, headline: str = "within_one", annotators: str = "skilled",
@@ -199,7 +207,7 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
                           order_note=_order_note(db, run_id, other), per_pair=per_pair,
                           repeated=result_store.results_frame(db, run_id, repeats=True),
                           repeat_note=_repeat_note(settings.get("judge_kind")), groups=groups,
-                          group_by=group_by, systems=systems)  # fmt: skip
+                          group_by=group_by, systems=systems, scale=scale_of(db, settings.get("dataset")))  # fmt: skip
     shown = found.next_pairs.copy()
     shown.insert(0, "pair", shown["pair_id"].map(names))
     repeats = found.repeat.per_pair.copy()

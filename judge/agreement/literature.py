@@ -19,8 +19,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sp
 
-__all__ = ["ICC_FORMS", "Icc", "Literature", "fleiss_kappa", "grouped_correlations", "icc", "literature",
-           "system_correlations"]
+from judge.scale import FIVE, Scale
+
+__all__ = [
+    "ICC_FORMS",
+    "Icc",
+    "Literature",
+    "fleiss_kappa",
+    "grouped_correlations",
+    "icc",
+    "literature",
+    "system_correlations",
+]
 
 ICC_FORMS = {
     "ICC1": "single rater, raters random per pair (one-way)", "ICC2": "single rater, raters random (two-way)",
@@ -208,7 +218,7 @@ class Literature:
 
 
 def literature(both: pd.DataFrame, ratings: pd.DataFrame, groups: pd.Series | None, group_by: str,
-               systems: pd.Series | None) -> Literature:  # fmt: skip
+               systems: pd.Series | None, scale: Scale = FIVE) -> Literature:  # fmt: skip
     """Every figure above for a run: ``both`` (``judge``, ``human`` per pair), current ``ratings`` of those
     pairs (``pair_id``, ``score``), a group label and a system (generator) per pair where known."""
     notes = []
@@ -228,7 +238,7 @@ def literature(both: pd.DataFrame, ratings: pd.DataFrame, groups: pd.Series | No
         people_icc1 = icc(twice.to_numpy(dtype=float))[0]
     else:
         notes.append("People's ICC needs 2 or more pairs rated twice, with some spread.")
-    tally = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
+    tally = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=list(scale.points),
                                                                                        fill_value=0)  # fmt: skip
     counts = tally.sum(axis=1)
     several = counts[counts >= 2]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from judge.agreement.annotators import AnnotatorQuality, annotator_quality
 from judge.agreement.report import Ceiling, ceiling
 from judge.config import Settings
+from judge.dataset_rubric import scale_of
+from judge.scale import FIVE, Scale
 from storage import Database, labels
 from storage import pairs as pair_store
 from storage import ratings as rating_store
@@ -25,6 +27,7 @@ class PeopleSummary:
     reasons: dict[str, str]  # why each was left out, where a reason was given
     missing: str | None  # why the figures are n/a, in words; None when they exist
     quality: list[AnnotatorQuality] = field(default_factory=list)
+    scale: Scale = FIVE
 
 
 def _overlap_words(settings: Settings) -> str:
@@ -64,7 +67,8 @@ def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSumm
     reasons = {
         str(n): str(w) for n, w in zip(left["annotator"], left["reason"], strict=True) if isinstance(w, str)
     }
-    among = ceiling(counted)
+    scale = scale_of(db, dataset)
+    among = ceiling(counted, scale)
     rated = counted["pair_id"].nunique()
     names = sorted(counted["annotator"].unique())
     pair_ids = sorted({int(p) for p in everyone["pair_id"]})
@@ -72,6 +76,6 @@ def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSumm
     return PeopleSummary(
         ceiling=among, rated_pairs=rated, annotators=names,
         kinds=labels.label_kinds(db, pair_ids), excluded=excluded, reasons=reasons,
-        missing=_missing(among, rated, names, settings, excluded),
-        quality=annotator_quality(everyone, gold, out, settings.too_fast_seconds),
+        missing=_missing(among, rated, names, settings, excluded), scale=scale,
+        quality=annotator_quality(everyone, gold, out, settings.too_fast_seconds, scale),
     )  # fmt: skip

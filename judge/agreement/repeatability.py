@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from judge.agreement.report import consensus
-from judge.agreement.stats import PASS_AT
 from judge.judgment import FAILED_GENERATION
+from judge.scale import FIVE, Scale
 
 __all__ = ["Repeatability", "repeatability"]
 
@@ -40,9 +40,13 @@ class Repeatability:
         return {k: v for k, v in self.__dict__.items() if k != "per_pair"}
 
 
-def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS_AT) -> Repeatability:
+def repeatability(results: pd.DataFrame, human: pd.Series, scale: Scale = FIVE) -> Repeatability:
     """``results``: a run's judgments (``pair_id``, ``score`` per sample, None for a failure); ``human``:
-    people's consensus per pair (indexed by pair id)."""
+    people's consensus per pair (indexed by pair id). A pair straddles the pass mark when its samples fall on
+    both sides (on a binary scale: gives both points); "within one" is "the same" where the scale has no
+    within one."""
+    threshold = scale.pass_mark or scale.high
+    reach = scale.tolerance
     scored = results.dropna(subset=["score"])
     if "reasoning" in scored:  # a failed generation scores 1 without asking the judge: not a repeat of it
         scored = scored[~scored["reasoning"].fillna("").str.startswith(FAILED_GENERATION)]
@@ -74,8 +78,8 @@ def repeatability(results: pd.DataFrame, human: pd.Series, threshold: int = PASS
     return Repeatability(
         pairs=len(per_pair), samples=int(per_pair["samples"].sum()),
         flip_rate=float((per_pair["spread"] > 0).mean()), straddle_rate=float(per_pair["straddles"].mean()),
-        within_one_all=float((gap_all <= 1).mean()) if len(gap_all) else None,
-        within_one_stable=float((gap_stable <= 1).mean()) if len(gap_stable) else None,
+        within_one_all=float((gap_all <= reach).mean()) if len(gap_all) else None,
+        within_one_stable=float((gap_stable <= reach).mean()) if len(gap_stable) else None,
         stable_rated=len(stable), missing=None, per_pair=per_pair.reset_index(),
     )  # fmt: skip
 

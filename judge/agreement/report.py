@@ -22,12 +22,17 @@ from judge.agreement.stats import (
     FIGURES,
     Figure,
     alpha_ordinal,
+    applicable,
+    figure_function,
+    figure_label,
     figures,
     gwet_ac1,
     pairwise_agreement,
     table_of,
 )
+from judge.dataset_rubric import run_scale
 from judge.errors import JudgeError
+from judge.scale import FIVE, Scale
 from storage import Database
 from storage import ratings as rating_store
 from storage import results as result_store
@@ -46,6 +51,7 @@ __all__ = [
     "match",
     "report",
     "report_from",
+    "tally",
 ]
 
 HEADLINES = tuple(FIGURES)
@@ -72,7 +78,8 @@ class Ceiling:
     alpha_ordinal: float | None
     gwet_ac1: float | None
     exact: float | None
-    within_one: float | None
+    within_one: float | None  # None where the scale has no within-one figure
+    categories: int = 5  # the points of the scale AC1 and alpha count
 
 
 @dataclass(frozen=True)
@@ -82,14 +89,23 @@ class Report:
     no_human: int
     judge_errors: int
     figures: list[Figure]
-    confusion: list[list[int]]  # rows: human consensus 1-5, columns: judge 1-5
+    confusion: list[list[int]]  # rows: human consensus, columns: judge, the scale's points lowest first
     ceiling: Ceiling
     human_scores: list[int] = field(default_factory=list)
     judge_scores: list[int] = field(default_factory=list)
     pair_ids: list[int] = field(default_factory=list)  # the pairs compared, in the order of the scores
+    scale: Scale = FIVE
 
     def figure(self, key: str) -> Figure:
-        return next(f for f in self.figures if f.key == key)
+        found = next((f for f in self.figures if f.key == key), None)
+        if found is None:
+            shown = ", ".join(f.key for f in self.figures)
+            raise JudgeError(f"{key} is not a figure of the {self.scale.describe()} scale of this dataset; its "
+                             f"figures are {shown}")  # fmt: skip
+        return found
+
+    def has(self, key: str) -> bool:
+        return any(f.key == key for f in self.figures)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +113,8 @@ class Report:
             "judge_errors": self.judge_errors,
             "figures": {f.key: {"label": f.label, "value": f.value, "ci95": [f.low, f.high]} for f in self.figures},
             "confusion": self.confusion, "human_ceiling": self.ceiling.__dict__,
+            "scale": {"kind": self.scale.kind, "points": list(self.scale.points), "labels": list(self.scale.labels),
+                      "pass_at": self.scale.pass_mark},
         }  # fmt: skip
 
 
@@ -118,34 +136,48 @@ def match(results: pd.DataFrame, ratings: pd.DataFrame) -> tuple[pd.DataFrame, i
     return both, int(len(judge) - len(both)), errors
 
 
-def ceiling(ratings: pd.DataFrame) -> Ceiling:
-    counts = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
-                                                                                        fill_value=0)  # fmt: skip
-    matrix = counts.to_numpy(dtype=float)
+def tally(ratings: pd.DataFrame, scale: Scale = FIVE) -> pd.DataFrame:
+    """Pairs x points of the scale: how many people gave each point (``pair_id``, ``score`` columns)."""
+    return ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=list(scale.points),
+                                                                                      fill_value=0)  # fmt: skip
+
+
+def ceiling(ratings: pd.DataFrame, scale: Scale = FIVE) -> Ceiling:
+    """People among themselves; AC1 and alpha count the scale's categories (2 on a binary scale)."""
+    matrix = tally(ratings, scale).to_numpy(dtype=float)
     several = matrix[matrix.sum(1) >= 2]
     exact, within = pairwise_agreement(several)
     return Ceiling(
-        len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact, within
-    )
+        len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact,
+        within if scale.within_one_applies else None, scale.k,
+    )  # fmt: skip
 
 
 def report(db: Database, run_id: int, resamples: int = RESAMPLES, seed: int = 0) -> Report:
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    return report_from(run_id, results, rating_store.ratings_frame(db), resamples, seed)
+    return report_from(
+        run_id, results, rating_store.ratings_frame(db), resamples, seed, run_scale(db, run_id)
+    )
 
 
 def report_from(
-    run_id: int, results: pd.DataFrame, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
+    run_id: int,
+    results: pd.DataFrame,
+    ratings: pd.DataFrame,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    scale: Scale = FIVE,
 ) -> Report:
-    """The report from a run's results and the current ratings (``pair_id`` and ``score`` columns)."""
+    """The report from a run's results and the current ratings (``pair_id`` and ``score`` columns), with the
+    figures of ``scale`` (the scale of the run's dataset)."""
     both, no_human, errors = match(results, ratings)
-    t = table_of(both["human"].to_numpy(), both["judge"].to_numpy())
+    t = table_of(both["human"].to_numpy(), both["judge"].to_numpy(), scale)
     ratings = ratings[ratings["pair_id"].isin(both.index)]
-    return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed), t.astype(int).tolist(),
-                  ceiling(ratings), both["human"].tolist(), both["judge"].tolist(),
-                  [int(p) for p in both.index])  # fmt: skip
+    return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed, scale), t.astype(int).tolist(),
+                  ceiling(ratings, scale), both["human"].tolist(), both["judge"].tolist(),
+                  [int(p) for p in both.index], scale)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -200,29 +232,36 @@ def compare_runs_on(
     db: Database, a: int, b: int, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
 ) -> Comparison:
     """:func:`compare_runs` against the given ratings (a calibration set's consensus, one per pair)."""
-    compared = compare_results(_results(db, a), _results(db, b), ratings, resamples, seed)
+    compared = compare_results(_results(db, a), _results(db, b), ratings, resamples, seed, run_scale(db, b))
     return replace(compared, rubrics=rubric_note(db, a, b))
 
 
 def compare_results(
-    results_a: pd.DataFrame, results_b: pd.DataFrame, ratings: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0
+    results_a: pd.DataFrame,
+    results_b: pd.DataFrame,
+    ratings: pd.DataFrame,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    scale: Scale = FIVE,
 ) -> Comparison:
     """Judge results B against A (``pair_id``, ``score`` per sample) on the pairs both judged and ``ratings``
     hold, resampled pair by pair (a paired bootstrap)."""
-    first, second = ([match(results, ratings)[0] for results in (results_a, results_b)])
+    first, second = [match(results, ratings)[0] for results in (results_a, results_b)]
     both = first.join(second["judge"].rename("judge_b"), how="inner")
     human, ja, jb = (both[c].to_numpy() for c in ("human", "judge", "judge_b"))
-    cells = np.zeros((5, 5, 5))
-    np.add.at(cells, (human - 1, ja - 1, jb - 1), 1)
+    k, lowest = scale.k, scale.low
+    cells = np.zeros((k, k, k))
+    np.add.at(cells, (human - lowest, ja - lowest, jb - lowest), 1)
     n = len(both)
     rng = np.random.default_rng(seed)
     draws = (
-        rng.multinomial(n, cells.ravel() / n, size=resamples).reshape(resamples, 5, 5, 5)
+        rng.multinomial(n, cells.ravel() / n, size=resamples).reshape(resamples, k, k, k)
         if n
         else np.zeros(0)
     )
     differences = []
-    for key, (label, fn) in FIGURES.items():
+    for key in applicable(scale):
+        label, fn = figure_label(key, scale), figure_function(key, scale)
         va, vb = fn(cells.sum(2)), fn(cells.sum(1))
         deltas = [
             None if (x := fn(d.sum(2))) is None or (y := fn(d.sum(1))) is None else y - x for d in draws

@@ -1,7 +1,10 @@
-"""Agreement statistics of a judge against people on the 1-5 scale, and between people.
+"""Agreement statistics of a judge against people on a dataset's scale, and between people.
 
-Every judge-vs-human figure is a function of the 5x5 table of (human, judge)
-counts. Shares (exact, within one, pass/fail) get the exact binomial interval; for the
+Every judge-vs-human figure is a function of the k x k table of (human, judge)
+counts, k the points of the scale (5 on 1-5, 2 on a binary scale); rows and
+columns are the points from the lowest up. Which figures a scale has is
+:func:`applicable`: no agreement within one point on fewer than four points,
+no pass/fail without a pass mark, one kappa on a binary scale. Shares (exact, within one, pass/fail) get the exact binomial interval; for the
 others a bootstrap resample of the pairs is a multinomial draw of that
 table: 1,000 resamples cost the same for a hundred pairs or a million.
 
@@ -20,28 +23,39 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sp
 
+from judge.scale import FIVE, Scale
+
 __all__ = [
     "CATEGORIES",
     "FIGURES",
     "Figure",
     "alpha_ordinal",
+    "applicable",
     "bootstrap",
+    "figure_function",
+    "figure_label",
     "figures",
     "gwet_ac1",
+    "headline_for",
     "pairwise_agreement",
     "table_of",
 ]
 
 CATEGORIES = np.arange(1, 6)
-Table = NDArray[np.float64]  # 5x5: rows human score, columns judge score
+Table = NDArray[np.float64]  # k x k: rows human score, columns judge score, lowest point first
 PASS_AT = 4
 
 
-def table_of(human: NDArray[np.int_], judge: NDArray[np.int_]) -> Table:
-    """Counts of (human, judge) pairs; both arrays hold whole scores 1-5."""
-    table = np.zeros((5, 5))
-    np.add.at(table, (np.asarray(human) - 1, np.asarray(judge) - 1), 1)
+def table_of(human: NDArray[np.int_], judge: NDArray[np.int_], scale: Scale = FIVE) -> Table:
+    """Counts of (human, judge) pairs; both arrays hold points of ``scale``."""
+    table = np.zeros((scale.k, scale.k))
+    np.add.at(table, (np.asarray(human, dtype=int) - scale.low, np.asarray(judge, dtype=int) - scale.low), 1)
     return table
+
+
+def _grid(t: NDArray[np.float64]) -> NDArray[np.int_]:
+    """The categories of a table as 0, 1, ... k-1: every figure but pass/fail depends on differences only."""
+    return np.arange(t.shape[-1])
 
 
 def _n(t: Table) -> float:
@@ -53,15 +67,17 @@ def exact(t: Table) -> float | None:
 
 
 def within_one(t: Table) -> float | None:
-    near = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :]) <= 1
+    c = _grid(t)
+    near = np.abs(c[:, None] - c[None, :]) <= 1
     return float(t[near].sum() / _n(t)) if _n(t) else None
 
 
-def pass_fail(t: Table, threshold: int = PASS_AT) -> float | None:
-    """Share of pairs on which judge and humans agree about pass (score >= threshold) or fail."""
+def pass_fail(t: Table, threshold: int = PASS_AT - 1) -> float | None:
+    """Share of pairs on which judge and humans agree about pass (category index >= ``threshold``, the pass
+    mark less the scale's lowest point: 3 for pass at 4 on 1-5) or fail."""
     if not _n(t):
         return None
-    passes = threshold <= CATEGORIES
+    passes = threshold <= _grid(t)
     same = passes[:, None] == passes[None, :]
     return float(t[same].sum() / _n(t))
 
@@ -72,7 +88,8 @@ def kappa(t: Table, weights: str | None = None) -> float | None:
     n = _n(t)
     if n < 2:
         return None
-    distance = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :]).astype(float)
+    c = _grid(t)
+    distance = np.abs(c[:, None] - c[None, :]).astype(float)
     w = (distance > 0).astype(float) if weights is None else distance if weights == "linear" else distance**2
     expected = np.outer(t.sum(1), t.sum(0)) / n
     denominator = float((w * expected).sum())
@@ -84,8 +101,9 @@ def kappa(t: Table, weights: str | None = None) -> float | None:
 def _ordinal_delta(counts: NDArray[np.float64]) -> NDArray[np.float64]:
     """Krippendorff's ordinal metric between categories, from the marginal counts n_c."""
     cumulative = np.cumsum(counts)
-    low = np.minimum.outer(np.arange(5), np.arange(5))
-    high = np.maximum.outer(np.arange(5), np.arange(5))
+    c = np.arange(len(counts))
+    low = np.minimum.outer(c, c)
+    high = np.maximum.outer(c, c)
     between = cumulative[high] - np.where(low > 0, cumulative[np.maximum(low - 1, 0)], 0.0)
     return (between - (counts[:, None] + counts[None, :]) / 2) ** 2  # type: ignore[no-any-return]
 
@@ -108,7 +126,7 @@ def alpha_ordinal_table(t: Table) -> float | None:
 
 
 def alpha_ordinal(counts: NDArray[np.float64]) -> float | None:
-    """Krippendorff's alpha (ordinal) from a units x 5 matrix of how many raters gave each score."""
+    """Krippendorff's alpha (ordinal) from a units x k matrix of how many raters gave each point."""
     counts = np.asarray(counts, dtype=float)
     m = counts.sum(1)
     usable = counts[m >= 2]
@@ -136,7 +154,7 @@ def gwet_ac1(counts: NDArray[np.float64]) -> float | None:
 
 
 def pairwise_agreement(counts: NDArray[np.float64]) -> tuple[float | None, float | None]:
-    """Exact and within-one agreement over every pair of ratings of the same unit (scores 1-5)."""
+    """Exact and within-one agreement over every pair of ratings of the same unit (columns: the points)."""
     counts = np.asarray(counts, dtype=float)
     r = counts.sum(1)
     pairs = float((r * (r - 1) / 2).sum())
@@ -149,7 +167,7 @@ def pairwise_agreement(counts: NDArray[np.float64]) -> tuple[float | None, float
 
 def _moments(t: Table) -> tuple[float, float, float, float, float]:
     n = _n(t)
-    x = CATEGORIES.astype(float)
+    x = _grid(t).astype(float)
     mh, mj = t.sum(1) @ x / n, t.sum(0) @ x / n
     vh, vj = t.sum(1) @ (x - mh) ** 2, t.sum(0) @ (x - mj) ** 2
     cov = float(((x - mh)[:, None] * (x - mj)[None, :] * t).sum())
@@ -188,8 +206,9 @@ def kendall_tau_b(t: Table) -> float | None:
     # concordant: cells strictly below-right; discordant: strictly below-left
     below_right = np.zeros_like(t)
     below_left = np.zeros_like(t)
-    for i in range(5):
-        for j in range(5):
+    k = t.shape[0]
+    for i in range(k):
+        for j in range(k):
             below_right[i, j] = t[i + 1 :, j + 1 :].sum()
             below_left[i, j] = t[i + 1 :, :j].sum()
     concordant, discordant = float((t * below_right).sum()), float((t * below_left).sum())
@@ -201,7 +220,8 @@ def kendall_tau_b(t: Table) -> float | None:
 
 
 def mae(t: Table) -> float | None:
-    distance = np.abs(CATEGORIES[:, None] - CATEGORIES[None, :])
+    c = _grid(t)
+    distance = np.abs(c[:, None] - c[None, :])
     return float((distance * t).sum() / _n(t)) if _n(t) else None
 
 
@@ -237,12 +257,12 @@ class Figure:
 
 def bootstrap(t: Table, resamples: int = 1000, seed: int = 0) -> NDArray[np.float64]:
     """``resamples`` tables drawn as resamples of the pairs (a multinomial draw of the table)."""
-    n = int(_n(t))
+    n, k = int(_n(t)), t.shape[0]
     if n == 0:
-        return np.zeros((0, 5, 5))
+        return np.zeros((0, k, k))
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, t.ravel() / n, size=resamples)
-    return draws.reshape(resamples, 5, 5).astype(float)
+    return draws.reshape(resamples, k, k).astype(float)
 
 
 def interval(values: list[float | None]) -> tuple[float | None, float | None]:
@@ -263,13 +283,49 @@ def exact_interval(hits: int, n: int) -> tuple[float, float]:
     return float(found.low), float(found.high)
 
 
-def figures(t: Table, resamples: int = 1000, seed: int = 0) -> list[Figure]:
-    """Every judge-vs-human figure with a 95% interval over pairs: exact (Clopper-Pearson) for the shares,
-    a seeded bootstrap for the rest."""
+def applicable(scale: Scale = FIVE) -> list[str]:
+    """The figures that mean something on ``scale``, in the order of FIGURES. Within one point needs four
+    points or more (on 1-3 nearly everything is within one; on a binary scale everything is); pass/fail needs
+    a pass mark; on a binary scale the weighted kappas equal the plain one and the rank correlations equal
+    Pearson's (the phi coefficient), so only those are shown."""
+    keys = list(FIGURES)
+    if not scale.within_one_applies:
+        keys.remove("within_one")
+    if scale.pass_mark is None:
+        keys.remove("pass_fail")
+    if scale.binary:
+        keys = [k for k in keys if k not in ("kappa_linear", "kappa_quadratic", "spearman", "kendall_tau_b")]
+    return keys
+
+
+def headline_for(key: str, scale: Scale = FIVE) -> str:
+    """``key`` where the scale has that figure; else exact agreement (within one on a binary scale, say)."""
+    return key if key in applicable(scale) else "exact"
+
+
+def figure_label(key: str, scale: Scale = FIVE) -> str:
+    if key == "pass_fail":
+        return f"Pass/fail agreement (pass: {scale.pass_mark}+)"
+    if key == "alpha_ordinal" and scale.binary:
+        return "Krippendorff's alpha"
+    return FIGURES[key][0]
+
+
+def figure_function(key: str, scale: Scale = FIVE) -> Callable[[Table], float | None]:
+    if key == "pass_fail":
+        mark = (scale.pass_mark or scale.high) - scale.low
+        return lambda t: pass_fail(t, mark)
+    return FIGURES[key][1]
+
+
+def figures(t: Table, resamples: int = 1000, seed: int = 0, scale: Scale = FIVE) -> list[Figure]:
+    """Every judge-vs-human figure of ``scale`` with a 95% interval over pairs: exact (Clopper-Pearson) for
+    the shares, a seeded bootstrap for the rest."""
     tables = bootstrap(t, resamples, seed)
     n = int(_n(t))
     out = []
-    for key, (label, fn) in FIGURES.items():
+    for key in applicable(scale):
+        label, fn = figure_label(key, scale), figure_function(key, scale)
         value = fn(t)
         low: float | None
         high: float | None

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from judge.agreement.stats import pairwise_agreement
+from judge.scale import FIVE, Scale
 
 __all__ = ["STRATA", "Stratum", "strata"]
 
@@ -39,11 +40,12 @@ class Stratum:
     people_within_one: float | None
 
 
-def strata(ratings: pd.DataFrame, both: pd.DataFrame) -> list[Stratum]:
+def strata(ratings: pd.DataFrame, both: pd.DataFrame, scale: Scale = FIVE) -> list[Stratum]:
     """``ratings``: current ratings (``pair_id``, ``score``); ``both``: judge and human consensus per pair
-    (columns ``judge``, ``human``, indexed by pair id), as :func:`judge.agreement.report.match` gives."""
+    (columns ``judge``, ``human``, indexed by pair id), as :func:`judge.agreement.report.match` gives. The
+    within-one shares are None where the scale has no such figure."""
     ratings = ratings[ratings["pair_id"].isin(both.index)]
-    counts = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
+    counts = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=list(scale.points),
                                                                                         fill_value=0)  # fmt: skip
     grouped = ratings.groupby("pair_id")["score"]
     spread = (grouped.max() - grouped.min()).reindex(counts.index)
@@ -56,6 +58,7 @@ def strata(ratings: pd.DataFrame, both: pd.DataFrame) -> list[Stratum]:
         part = both.loc[both.index.intersection(members)]
         gap = (part["judge"] - part["human"]).abs()
         people = pairwise_agreement(counts.loc[members].to_numpy(dtype=float)) if key != "single" else (None, None)
-        out.append(Stratum(key, label, len(part), float((gap == 0).mean()) if len(part) else None,
-                           float((gap <= 1).mean()) if len(part) else None, *people))  # fmt: skip
+        within = float((gap <= 1).mean()) if len(part) and scale.within_one_applies else None
+        out.append(Stratum(key, label, len(part), float((gap == 0).mean()) if len(part) else None, within,
+                           people[0], people[1] if scale.within_one_applies else None))  # fmt: skip
     return out

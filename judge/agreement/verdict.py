@@ -12,16 +12,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from judge.agreement.report import Report
-from judge.agreement.stats import FIGURES, PASS_AT, Figure
+from judge.agreement.report import Report, tally
+from judge.agreement.stats import Figure
+from judge.scale import FIVE, Scale
 
 __all__ = ["SHARES", "PeopleShare", "base_rates", "chance_agreement", "headline_sentence", "people_share",
            "reading", "share", "why_missing"]  # fmt: skip
 
 SHARES = ("exact", "within_one", "pass_fail")
 CHANCE_CORRECTED = ("kappa", "kappa_linear", "kappa_quadratic", "alpha_ordinal")
-_WHAT = {"exact": "the same score as people's", "within_one": "within one point of people's",
-         "pass_fail": f"on the same side of pass ({PASS_AT}+) as people's"}  # fmt: skip
+
+
+def _what(key: str, scale: Scale) -> str:
+    if key == "exact":
+        return "the same score as people's"
+    if key == "within_one":
+        return "within one point of people's"
+    return f"on the same side of pass ({scale.pass_mark}+) as people's"
 
 
 def share(value: float | None) -> str:
@@ -33,16 +40,16 @@ def _band(value: float, bands: list[tuple[float, str]]) -> str:
 
 
 def headline_sentence(report: Report, key: str) -> str:
-    """"27 of 36 judge scores within one point of people's: 75%, 95% interval 61-89%"."""
+    """ "27 of 36 judge scores within one point of people's: 75%, 95% interval 61-89%"."""
     f = report.figure(key)
     if f.value is None:
-        return f"{FIGURES[key][0]} cannot be computed on these {report.n} pairs."
+        return f"{f.label} cannot be computed on these {report.n} pairs."
     if key in SHARES:
         hits = round(f.value * report.n)
         interval = "" if f.low is None or f.high is None else f", 95% interval {f.low:.0%}-{f.high:.0%}"
-        return f"{hits} of {report.n} judge scores {_WHAT[key]}: {f.value:.0%}{interval}"
+        return f"{hits} of {report.n} judge scores {_what(key, report.scale)}: {f.value:.0%}{interval}"
     interval = "" if f.low is None or f.high is None else f", 95% interval {f.low:.2f} to {f.high:.2f}"
-    return f"{FIGURES[key][0]} {f.value:.2f} on {report.n} pairs{interval}"
+    return f"{f.label} {f.value:.2f} on {report.n} pairs{interval}"
 
 
 def chance_agreement(report: Report) -> float | None:
@@ -57,7 +64,8 @@ def why_missing(report: Report) -> str:
     t = np.asarray(report.confusion, dtype=float)
     if t.sum() < 2:
         return f"Cannot be computed on {int(t.sum())} pair: it needs 2 or more."
-    people, judge = np.nonzero(t.sum(1))[0] + 1, np.nonzero(t.sum(0))[0] + 1
+    low = report.scale.low
+    people, judge = np.nonzero(t.sum(1))[0] + low, np.nonzero(t.sum(0))[0] + low
     if len(judge) == 1:
         return f"Cannot be computed: the judge gave every pair the same score ({judge[0]}), so there is no spread."
     if len(people) == 1:
@@ -71,7 +79,7 @@ def reading(f: Figure, chance: float | None = None, report: Report | None = None
     if v is None:
         return why_missing(report) if report is not None else "Cannot be computed on these pairs."
     if f.key in SHARES:
-        return f"The judge's score is {_WHAT[f.key]} on {v:.0%} of pairs."
+        return f"The judge's score is {_what(f.key, report.scale if report else FIVE)} on {v:.0%} of pairs."
     holds_zero = f.low is not None and f.high is not None and f.low <= 0 <= f.high
     if f.key.startswith("kappa"):
         base = "" if chance is None else f"; chance alone would give {chance:.0%} exact agreement"
@@ -103,10 +111,14 @@ def reading(f: Figure, chance: float | None = None, report: Report | None = None
 
 
 def base_rates(report: Report) -> pd.DataFrame:
-    """How often each side gives each score (1-5), as shares: what chance agreement is made of."""
+    """How often each side gives each score of the scale, as shares: what chance agreement is made of."""
     t = np.asarray(report.confusion, dtype=float)
     n = t.sum() or 1.0
-    return pd.DataFrame({"score": range(1, 6), "people (consensus)": t.sum(1) / n, "judge": t.sum(0) / n})
+    scale = report.scale
+    scores = [
+        f"{p} · {scale.label(p)}" if scale.labels and scale.label(p) != str(p) else p for p in scale.points
+    ]
+    return pd.DataFrame({"score": scores, "people (consensus)": t.sum(1) / n, "judge": t.sum(0) / n})
 
 
 @dataclass(frozen=True)
@@ -125,34 +137,37 @@ class PeopleShare:
     units: int = 0  # (pair, person) units
 
 
-def _lower_median_without(counts: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Per rating: the lower median of the other ratings of its pair (``counts``: the pair's 1-5 tallies,
-    ``own``: the rating's score)."""
+def _lower_median_without(counts: np.ndarray, own: np.ndarray, low: int = 1) -> np.ndarray:
+    """Per rating: the lower median of the other ratings of its pair (``counts``: the pair's tallies over the
+    scale's points from ``low`` up, ``own``: the rating's score)."""
     others = counts.copy()
-    others[np.arange(len(own)), own - 1] -= 1
+    others[np.arange(len(own)), own - low] -= 1
     cumulative = others.cumsum(axis=1)
     middle = (cumulative[:, -1] + 1) // 2
-    return np.argmax(cumulative >= middle[:, None], axis=1) + 1
+    return np.argmax(cumulative >= middle[:, None], axis=1) + low
 
 
 def people_share(ratings: pd.DataFrame, key: str, judge: pd.Series | None = None, resamples: int = 1000,
-                 seed: int = 0) -> PeopleShare:  # fmt: skip
+                 seed: int = 0, scale: Scale = FIVE) -> PeopleShare:  # fmt: skip
     """A person, and the judge (``judge``: its score per pair), against the others' consensus on ``exact`` or
     ``within_one``, with 95% bootstrap intervals over pairs (pairs alike are drawn together: fast at any size)."""
-    tally = ratings.groupby(["pair_id", "score"]).size().unstack(fill_value=0).reindex(columns=range(1, 6),
-                                                                                       fill_value=0)  # fmt: skip
-    tally = tally[tally.sum(axis=1) >= 2]
+    counted = tally(ratings, scale)
+    counted = counted[counted.sum(axis=1) >= 2]
     if judge is not None:
-        tally = tally[tally.index.isin(judge.index)]
-    part = ratings[ratings["pair_id"].isin(tally.index)]
+        counted = counted[counted.index.isin(judge.index)]
+    part = ratings[ratings["pair_id"].isin(counted.index)]
     if part.empty:
         return PeopleShare(None, None, None, 0)
-    row = tally.index.get_indexer(part["pair_id"])
+    row = counted.index.get_indexer(part["pair_id"])
     own = part["score"].to_numpy(dtype=int)
-    target = _lower_median_without(tally.to_numpy()[row], own)
+    target = _lower_median_without(counted.to_numpy()[row], own, scale.low)
     reach = 0 if key == "exact" else 1
     person_hit = np.abs(own - target) <= reach
-    machine = judge.reindex(part["pair_id"]).to_numpy(dtype=float) if judge is not None else np.full(len(own), np.nan)
+    machine = (
+        judge.reindex(part["pair_id"]).to_numpy(dtype=float)
+        if judge is not None
+        else np.full(len(own), np.nan)
+    )
     judge_hit = np.abs(machine - target) <= reach
     per_pair = pd.DataFrame({"row": row, "p": person_hit, "j": judge_hit, "u": 1}).groupby("row").sum()
     patterns, weight = np.unique(per_pair[["p", "j", "u"]].to_numpy(dtype=float), axis=0, return_counts=True)
@@ -166,6 +181,6 @@ def people_share(ratings: pd.DataFrame, key: str, judge: pd.Series | None = None
 
     value, low, high = share(0)
     if judge is None:
-        return PeopleShare(value, low, high, len(tally), units=len(own))
+        return PeopleShare(value, low, high, len(counted), units=len(own))
     j, j_low, j_high = share(1)
-    return PeopleShare(value, low, high, len(tally), j, j_low, j_high, len(own))
+    return PeopleShare(value, low, high, len(counted), j, j_low, j_high, len(own))

@@ -10,6 +10,7 @@ import sys
 from judge.agreement.alt_test import EPSILONS
 from judge.agreement.insights import GROUND_TRUTH, group_fields, insights
 from judge.agreement.report import HEADLINES, compare_runs
+from judge.agreement.stats import headline_for
 from judge.agreement.verdict import headline_sentence
 from judge.cli.commands import HELP, add_db_option, open_db
 from judge.config import Settings
@@ -64,6 +65,7 @@ def _agreement(args: argparse.Namespace) -> int:
     found = insights(db, args.run_id, headline=headline, annotators=args.annotators or settings.annotator_kind,
                      per_pair=settings.annotators_per_pair, group_by=args.group_by)  # fmt: skip
     result = found.report
+    headline = headline_for(headline, result.scale)  # within one on a binary scale: exact agreement
     comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
     if args.json:
         out = {**result.to_json(), "headline": headline, "headline_sentence": headline_sentence(result, headline),
@@ -73,7 +75,7 @@ def _agreement(args: argparse.Namespace) -> int:
                                  "differences": [d.__dict__ for d in comparison.differences]}  # fmt: skip
         print(json.dumps(_finite(out), indent=2))
     else:
-        print(f"run {args.run_id}: {result.n} pairs with human ratings "
+        print(f"run {args.run_id}: {result.n} pairs with human ratings on a {result.scale.describe()} scale "
               f"({result.no_human} without, {result.judge_errors} judge errors)")  # fmt: skip
         for f in result.figures:
             mark = "*" if f.key == headline else " "

@@ -11,6 +11,7 @@ from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
+from judge.scale import parse_scale
 from storage import pairs as pair_store
 
 __all__ = ["register"]
@@ -29,6 +30,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="the dataset they belong to (pairs, ratings, judgments)")
     p.add_argument("--run", help="judgments: the name of the run to make or add to (default: the file name)")
+    p.add_argument(
+        "--scale",
+        help="pairs into a new dataset: the scale it is rated and judged on, e.g. binary, "
+        "binary:wrong,right, 1-3, 1-3:bad,fair,good (default: 1-5 with the rubric in force)",
+    )
+    p.add_argument(
+        "--pass-at", type=int, help="with --scale: the lowest passing score, for pass/fail agreement"
+    )
     add_db_option(p)
     p.set_defaults(handler=_import)
 
@@ -53,9 +62,14 @@ def _import(args: argparse.Namespace) -> None:
     if args.what != "run" and not args.dataset:
         raise JudgeError(f"say which dataset the {args.what} belong to: --dataset NAME (new pairs make a new "
                          f"dataset; the demo is {DEMO_DATASET!r})")  # fmt: skip
+    if (args.scale or args.pass_at is not None) and args.what != "pairs":
+        raise JudgeError("--scale and --pass-at are for pairs: a dataset's scale is chosen when it is made")
+    if args.pass_at is not None and not args.scale:
+        raise JudgeError("--pass-at goes with --scale (1-5 passes at 4)")
+    scale = parse_scale(args.scale, args.pass_at) if args.scale else None
     db = open_db(args)
     if args.what == "pairs":
-        report = import_pairs(db, args.file, args.dataset)
+        report = import_pairs(db, args.file, args.dataset, scale)
     elif args.what == "ratings":
         report = import_ratings(db, args.file, args.dataset)
     elif args.what == "judgments":

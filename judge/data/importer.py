@@ -13,15 +13,18 @@ import pandas as pd
 
 from judge.data.files import read_rows, write_table
 from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
+from judge.dataset_rubric import declare_scale, rubric_for
 from judge.errors import JudgeError
 from judge.judgment import Judgment, ScoreError, valid_seconds
+from judge.scale import Scale
 from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["ImportRejected", "ImportReport", "export", "import_judgments", "import_pairs", "import_ratings"]
+__all__ = ["ImportRejected", "ImportReport", "export", "import_judgments", "import_pairs", "import_pairs_of",
+           "import_ratings"]
 
 MAX_REPORTED_ERRORS = 20
 T = TypeVar("T")
@@ -68,8 +71,11 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
     return records
 
 
-def import_pairs(db: Database, path: Path, dataset: str) -> ImportReport:
+def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = None) -> ImportReport:
+    """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
+    1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
     seen: dict[str, tuple[int, str]] = {}
+    _same_scale(db, dataset, scale)
 
     def prepare(row: dict[str, Any], number: int) -> pair_store.NewPair:
         pair = prepare_pair(row)
@@ -78,8 +84,25 @@ def import_pairs(db: Database, path: Path, dataset: str) -> ImportReport:
             raise RowInvalid("external_id", f"{pair.external_id!r} is given in row {earlier[0]} for another pair")
         return pair
 
-    pairs = _validated(path, read_rows(path), prepare)
+    return import_pairs_of(db, dataset, _validated(path, read_rows(path), prepare), scale)
+
+
+def _same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
+    if scale is not None and pair_store.dataset_id(db, dataset) is not None:
+        current = rubric_for(db, dataset).scale
+        if current.points != scale.points:
+            raise JudgeError(f"dataset {dataset!r} is on the {current.describe()} scale, not {scale.describe()}: "
+                             "a scale is chosen when a dataset is made; import into a new dataset")  # fmt: skip
+
+
+def import_pairs_of(
+    db: Database, dataset: str, pairs: list[pair_store.NewPair], scale: Scale | None = None
+) -> ImportReport:
+    """Checked pairs into ``dataset``; a new dataset is put on ``scale`` (an existing one must be on it)."""
+    _same_scale(db, dataset, scale)
     added, present = pair_store.add_pairs(db, dataset, pairs)
+    if scale is not None:
+        declare_scale(db, dataset, scale)
     return ImportReport(added, present)
 
 
@@ -99,13 +122,14 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 
 def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
     ids = _pair_ids(db, dataset)
+    scale = rubric_for(db, dataset).scale
 
     def prepare(row: dict[str, Any], number: int) -> rating_store.NewRating:
         pair_id = _pair_of(ids, row, dataset)
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
             raise RowInvalid("annotator", "missing")
-        score = score_value(row.get("score"))
+        score = score_value(row.get("score"), scale=scale)
         note = str(row["note"]) if row.get("note") is not None else None
         try:
             seconds = valid_seconds(_optional_number(row, "seconds"))
@@ -129,6 +153,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     A (pair, sample) the file gives twice, or that the run already holds with another score, refuses the
     file: an import never silently keeps one of two different judgments."""
     ids = _pair_ids(db, dataset)
+    scale = rubric_for(db, dataset).scale
     name = run or path.stem
     dataset_key = pair_store.dataset_id(db, dataset)
     run_id = run_store.find_run(db, name, "external", dataset_key)
@@ -136,7 +161,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     seen: dict[tuple[int, int], tuple[int, int | None]] = {}
 
     def prepare(row: dict[str, Any], number: int) -> Judgment:
-        judgment = judgment_row(row, "external", _pair_of(ids, row, dataset))
+        judgment = judgment_row(row, "external", _pair_of(ids, row, dataset), scale)
         key = (int(judgment.pair_id or 0), judgment.sample)
         if key in seen:
             raise RowInvalid("external_id", f"pair {row['external_id']!r}, sample {judgment.sample} is already "

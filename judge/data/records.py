@@ -11,6 +11,7 @@ from typing import Any
 
 from judge.audience import AudienceError, Definition, load, parse
 from judge.judgment import FAILURES, Judgment, ScoreError, valid_score
+from judge.scale import FIVE, Scale
 from storage.pairs import NewPair
 
 __all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "judgment_row", "prepare_pair",
@@ -107,10 +108,10 @@ def _metadata(row: dict[str, Any]) -> dict[str, Any]:
     return {**(given or {}), **extra}
 
 
-def score_value(value: Any, field: str = "score") -> int:
-    """A whole score from 1 to 5 (the one check of ``judge.judgment``); anything else names the field."""
+def score_value(value: Any, field: str = "score", scale: Scale = FIVE) -> int:
+    """A point of the dataset's scale (the one check of ``judge.judgment``); anything else names the field."""
     try:
-        return valid_score(value)
+        return valid_score(value, scale)
     except ScoreError as e:
         raise RowInvalid(field, str(e)) from None
 
@@ -135,7 +136,7 @@ def _whole(row: dict[str, Any], field: str, default: int | None = None) -> int |
     return default if number is None else int(number)
 
 
-def judgment_row(row: dict[str, Any], judge: str, pair_id: int) -> Judgment:
+def judgment_row(row: dict[str, Any], judge: str, pair_id: int, scale: Scale = FIVE) -> Judgment:
     """An imported judgment (a judgments file or a run file): a score or an error, never both; ``sample``
     a whole number from 0; an optional ``failure`` kind (else ``provider_error``: the judge gave no score)."""
     error = _text(row, "error")
@@ -160,4 +161,4 @@ def judgment_row(row: dict[str, Any], judge: str, pair_id: int) -> Judgment:
     }  # fmt: skip
     if error is not None:
         return Judgment.failed(judge, failure or "provider_error", error, **fields)  # type: ignore[arg-type]
-    return Judgment(judge, score_value(row.get("score")), **fields)
+    return Judgment(judge, score_value(row.get("score"), scale=scale), **fields)

@@ -14,6 +14,7 @@ from typing import Any
 
 from judge.errors import JudgeError
 from judge.judgment import ScoreError, valid_score
+from judge.scale import FIVE, Scale
 
 __all__ = ["Answer", "AnswerError", "answer_object", "json_objects", "parse_answer"]
 
@@ -30,21 +31,21 @@ class Answer:
     reasoning: str | None
 
 
-def parse_answer(text: str) -> Answer:
-    """The score (and reasoning, if any) in a judge's answer."""
+def parse_answer(text: str, scale: Scale = FIVE) -> Answer:
+    """The score (and reasoning, if any) in a judge's answer, a point of ``scale``."""
     if not text or not text.strip():
         raise AnswerError("the answer is empty")
     found = answer_object(text, "score")
     if found is not None:
         reasoning = found.get("reasoning")
-        return Answer(_score(found["score"]), str(reasoning) if reasoning is not None else None)
+        return Answer(_score(found["score"], scale), str(reasoning) if reasoning is not None else None)
     lines = _SCORE_LINE.findall(text)
     if not lines:
         raise AnswerError("no score found in the answer")
     if len(set(lines)) > 1:
         raise AnswerError(f"the answer gives more than one score: {', '.join(lines)}")
     reasoning = _SCORE_LINE.sub("", text).strip() or None
-    return Answer(_score(lines[-1]), reasoning)
+    return Answer(_score(lines[-1], scale), reasoning)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -91,8 +92,8 @@ def answer_object(text: str, key: str) -> dict[str, Any] | None:
     return candidates[-1]
 
 
-def _score(value: object) -> int:
+def _score(value: object, scale: Scale) -> int:
     try:
-        return valid_score(value)
+        return valid_score(value, scale)
     except ScoreError as e:
         raise AnswerError(str(e)) from None

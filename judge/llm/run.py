@@ -32,6 +32,7 @@ from judge.llm.prompts import JUDGMENTS, Prompt, PromptError, render
 from judge.llm.providers import Provider, ProviderError, RefusalError
 from judge.llm.versions import find as find_prompt
 from judge.rubric import Rubric
+from judge.scale import FIVE, Scale
 from storage import Database
 from storage import cache as cache_store
 from storage import pairs as pair_store
@@ -101,6 +102,7 @@ class _Item:
     sample: int
     call: Call
     invalid: str | None = None  # a generated audience that does not validate: scored 1, no call made
+    scale: Scale = FIVE  # the scale of the pair's dataset: answers off it are unreadable
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_stor
         for sample in range(spec.samples):
             call = Call(spec.provider, spec.model, prompt, rendered, spec.temperature, spec.max_tokens, sample,
                         spec.base_url)  # fmt: skip
-            items.append(_Item(pair.id, sample, call, invalid))
+            items.append(_Item(pair.id, sample, call, invalid, rubric.scale))
     return Plan(spec, prompt, rubric, tuple(items), snapshot.sha256 if snapshot else None, examples)
 
 
@@ -396,7 +398,9 @@ async def _judge_all(
             return
         if item.invalid is not None:
             reason = f"{FAILED_GENERATION}: the generated definition is not valid ({item.invalid})."
-            scored = Judgment(JUDGE_NAME, 1, reason, model=item.call.model).of(item.pair_id, item.sample)
+            scored = Judgment(JUDGE_NAME, item.scale.low, reason, model=item.call.model).of(
+                item.pair_id, item.sample
+            )
             pending.append((scored, False, item.call.key))
             return
         answer: Reply | None = None
@@ -437,7 +441,7 @@ def _result(item: _Item, answer: Reply | None, error: tuple[Failure, str] | None
     base |= {"raw_response": answer.text, "input_tokens": answer.input_tokens, "latency_ms": answer.latency_ms,
              "output_tokens": answer.output_tokens, "cost_usd": answer.cost_usd}  # fmt: skip
     try:
-        parsed = parse_answer(answer.text)
+        parsed = parse_answer(answer.text, item.scale)
     except AnswerError as e:
         return Judgment.failed(JUDGE_NAME, "unreadable_answer", f"unreadable answer: {e}", **base).of(
             item.pair_id, item.sample

@@ -332,10 +332,11 @@ def test_a_team_rubric_changes_the_scores(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("threshold = 3 ", "threshold = 7 "), "differences.threshold: must be a whole score"),
+        (lambda t: t.replace("threshold = 3 ", "threshold = 7 "), "differences.threshold: must be a score of the scale 1-5"),
         (lambda t: t.replace("strictness = 3 ", ""), "differences.strictness: missing"),
         (lambda t: t.replace("[lines]", "colour = 'red'\n[lines]"), "unknown key 'colour'"),
-        (lambda t: t.replace("3 = [", "6 = ["), "lines.6: the lines are scores 1 to 5"),
+        (lambda t: t.replace("3 = [", "6 = ["), "lines.3: missing .the scores are consecutive, 1 to 6"),
+        (lambda t: t.replace("3 = [", "11 = ["), "lines.11: the lines are whole scores from 0 to 10"),
         (lambda t: t + "\nnonsense = [", "not valid TOML"),
     ],
 )

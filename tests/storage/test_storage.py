@@ -81,8 +81,10 @@ def test_a_second_first_rating_from_another_tab_is_refused(db: Database) -> None
 
 def test_a_score_outside_one_to_five_is_refused_by_the_database(db: Database) -> None:
     pair_store.add_pairs(db, "d", [text_pair("x")])
-    with pytest.raises(RefusedError, match="refused the change, nothing was saved: .*score"):
+    with pytest.raises(RefusedError, match="pair 'x' of dataset d: the score 6 is off the dataset's scale 1-5"):
         rating_store.record_rating(db, rating(1, "ana", 6, "t"), first_only=True)
+    with pytest.raises(RefusedError, match="refused the change, nothing was saved: .*score"), db.transaction() as c:
+        c.execute("INSERT INTO rating_events (pair_id, annotator, score, created_at, token) VALUES (1, 'a', 11, now(), 'z')")
     assert rating_store.rating_count(db) == 0
 
 

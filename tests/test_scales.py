@@ -1,0 +1,337 @@
+"""Scales a dataset declares (binary, k-point ordinal): values read on them, every writer held to them, figures
+that follow them, and the HANNA user study's published AC1 reproduced without re-coding."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from scipy import stats as sp
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from judge.agreement import stats as s
+from judge.agreement.people import people_summary
+from judge.agreement.report import report
+from judge.calibration import decide, human, snapshot
+from judge.config import Settings
+from judge.data import import_judgments, import_ratings
+from judge.data.importer import ImportRejected, import_pairs
+from judge.data.table import TableMapping, import_rating_table
+from judge.dataset_rubric import declare_scale, rubric_for, scale_of
+from judge.errors import JudgeError
+from judge.judgment import Judgment
+from judge.rubric import RubricError, current_rubric, parse_rubric
+from judge.scale import FIVE, Scale, ScaleError, parse_scale
+from storage import Database
+from storage import adjudications as adjudication_store
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import runs as run_store
+from storage.errors import RefusedError
+from tests.conftest import text_pair
+
+HANNA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hanna" / "user_study.csv"
+BINARY = Scale((0, 1), ("wrong", "right"))
+
+
+# --- reading a value on a scale -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "point"),
+    [(True, 1), (False, 0), ("true", 1), ("FALSE", 0), ("yes", 1), ("no", 0), ("right", 1), (" Wrong ", 0),
+     (0, 0), (1, 1), (1.0, 1), ("0.0", 0), ("1", 1)],
+)  # fmt: skip
+def test_a_binary_scale_reads_the_ways_files_write_it(value: object, point: int) -> None:
+    assert BINARY.check(value) == point
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(2, "the score 2 is outside the scale 0/1 (or true/false, wrong/right)"),
+     (0.5, "not a whole number: 0.5"), (0.97, "not a whole number: 0.97"), ("maybe", "not a whole number: 'maybe'"),
+     (None, "not a number: None"), (float("nan"), "not a whole number")],
+)  # fmt: skip
+def test_a_value_off_a_binary_scale_says_what_the_scale_takes(value: object, words: str) -> None:
+    with pytest.raises(ScaleError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        BINARY.check(value)
+
+
+def test_an_ordinal_scale_takes_its_points_only() -> None:
+    three = parse_scale("1-3:bad,fair,good")
+    assert [three.check(v) for v in ("1", 2, 3.0)] == [1, 2, 3]
+    for value, words in ((4, "outside the scale 1-3"), (0, "outside the scale 1-3"), (True, "not a number"),
+                         ("good", "not a whole number")):  # fmt: skip
+        with pytest.raises(ScaleError, match=words):
+            three.check(value)
+
+
+@given(low=st.integers(0, 9), k=st.integers(2, 10), data=st.data())
+@example(low=0, k=2, data=None)
+@example(low=1, k=10, data=None)
+def test_every_scale_takes_each_of_its_points_and_nothing_else(low: int, k: int, data: st.DataObject | None) -> None:
+    if low + k - 1 > 10:
+        return
+    scale = Scale.ordinal(low, low + k - 1)
+    for point in scale.points:
+        assert scale.check(str(point)) == scale.check(float(point)) == point
+        assert scale.key(point) == str(point % 10)
+    for off in (low - 1, low + k):
+        with pytest.raises(ScaleError, match="outside the scale"):
+            scale.check(off)
+    assert len({scale.key(p) for p in scale.points}) == k  # one key per point
+
+
+@pytest.mark.parametrize(
+    ("spec", "pass_at", "words"),
+    [("1-11", None, "2 to 10 points"), ("3-1", None, "2 to 10 points"), ("binary:a", None, "2 labels, not 1"),
+     ("1-3:a,,b", None, "a label is empty"), ("one-five", None, "write binary"), ("binary", 1, "no pass mark"),
+     ("1-5", 1, "above the lowest"), ("1-5", 6, "above the lowest")],
+)  # fmt: skip
+def test_a_scale_that_cannot_be_declared_says_why(spec: str, pass_at: int | None, words: str) -> None:
+    with pytest.raises(ScaleError, match=words):
+        parse_scale(spec, pass_at)
+
+
+# --- a rubric declares its dataset's scale --------------------------------------------------------------------
+
+
+def test_a_rubric_with_two_lines_is_a_binary_scale_and_needs_no_differences() -> None:
+    rubric = parse_rubric(b'name = "sql"\nversion = 1\n[lines]\n1 = ["Right", "Same rows"]\n0 = ["Wrong", "Other rows"]\n',
+                          "sql.toml")  # fmt: skip
+    assert rubric.scale == Scale((0, 1), ("Wrong", "Right")) and rubric.scale.binary
+    with pytest.raises(RubricError, match="maps no kind of difference"):
+        rubric.score_of(["threshold"])
+
+
+def test_the_deployment_rubric_stays_on_one_to_five(tmp_path: Path) -> None:
+    path = tmp_path / "binary.toml"
+    path.write_text('name = "b"\nversion = 1\n[lines]\n0 = ["No", "no"]\n1 = ["Yes", "yes"]\n')
+    with pytest.raises(RubricError, match="a deployment's rubric is on the scale 1-5, not 0/1"):
+        current_rubric({"JUDGE_RUBRIC": str(path)})
+
+
+# --- every writer holds scores to their dataset's scale -------------------------------------------------------
+
+
+@pytest.fixture
+def binary_db(db: Database) -> Database:
+    pair_store.add_pairs(db, "sql", [text_pair("q1"), text_pair("q2")])
+    declare_scale(db, "sql", BINARY)
+    return db
+
+
+def _ids(db: Database, dataset: str) -> dict[str, int]:
+    frame = pair_store.pairs_frame(db, dataset)
+    return dict(zip(frame["external_id"], frame["pair_id"].astype(int), strict=True))
+
+
+def test_storage_refuses_a_score_off_the_datasets_scale_on_every_path(binary_db: Database) -> None:
+    db = binary_db
+    q1, q2 = _ids(db, "sql").values()
+    with pytest.raises(RefusedError, match="pair 'q1' of dataset sql: the score 2 is off the dataset's scale 0-1"):
+        rating_store.record_rating(db, rating_store.NewRating(q1, "ana", 2, None, None, "t1"), first_only=True)
+    batch = [rating_store.NewRating(q1, "ana", 1, None, None, "t2"), rating_store.NewRating(q2, "bo", 5, None, None, "t3")]
+    with pytest.raises(RefusedError, match="pair 'q2' .* the score 5 is off"):
+        rating_store.add_ratings(db, batch)
+    assert rating_store.rating_count(db) == 0  # the good rating of the batch is not stored either
+    run = run_store.create_run(db, name="r", judge_kind="external", status="imported",
+                               dataset_id=pair_store.dataset_id(db, "sql"))  # fmt: skip
+    with pytest.raises(RefusedError, match="the score 3 is off"):
+        result_store.add_judgments(db, run, [Judgment("x", 0).of(q1), Judgment("x", 3).of(q2)])
+    assert result_store.results_frame(db, run).empty
+    with pytest.raises(RefusedError, match="the score 4 is off"):
+        adjudication_store.add_adjudication(db, run, q1, "humans_right", None, "eng", 4)
+    rating_store.record_rating(db, rating_store.NewRating(q1, "ana", 0, None, None, "t4"), first_only=True)
+    result_store.add_judgments(db, run, [Judgment("x", 1).of(q1)])
+    assert list(rating_store.ratings_frame(db, "sql")["score"]) == [0]
+
+
+def test_a_dataset_with_scores_cannot_move_to_a_scale_they_are_off(db: Database) -> None:
+    pair_store.add_pairs(db, "d", [text_pair("p")])
+    (pair,) = _ids(db, "d").values()
+    rating_store.record_rating(db, rating_store.NewRating(pair, "ana", 4, None, None, "t"), first_only=True)
+    with pytest.raises(RefusedError, match=r"scores off the scale 0-1 of this rubric \(1 ratings from 4 to 4\)"):
+        declare_scale(db, "d", BINARY)
+    assert rubric_for(db, "d").scale.points == FIVE.points  # nothing changed
+
+
+# --- files on the declared scale ------------------------------------------------------------------------------
+
+
+def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_imports_on_a_binary_scale_take_true_false_and_labels_and_name_what_is_off(
+    db: Database, tmp_path: Path
+) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"external_id": f"q{i}", "kind": "text", "ground_truth": f"q{i}",
+                                         "generated": f"sql {i}"}) + "\n" for i in range(4)))  # fmt: skip
+    import_pairs(db, pairs, "sql", BINARY)
+    assert rubric_for(db, "sql").scale.points == (0, 1)
+    bad = _csv(tmp_path / "bad.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
+                                      {"external_id": "q1", "annotator": "ana", "score": 0.5},
+                                      {"external_id": "q2", "annotator": "ana", "score": 2}])  # fmt: skip
+    with pytest.raises(ImportRejected) as refused:
+        import_ratings(db, bad, "sql")
+    text = str(refused.value)
+    assert "row 2, field 'score': the score is not a whole number: '0.5'" in text
+    assert "row 3, field 'score': the score 2 is outside the scale 0/1 (or true/false, wrong/right)" in text
+    assert rating_store.rating_count(db) == 0
+    good = _csv(tmp_path / "good.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
+                                        {"external_id": "q1", "annotator": "ana", "score": "wrong"},
+                                        {"external_id": "q2", "annotator": "ana", "score": "1"},
+                                        {"external_id": "q3", "annotator": "ana", "score": "no"}])  # fmt: skip
+    assert import_ratings(db, good, "sql").added == 4
+    assert list(rating_store.ratings_frame(db, "sql").sort_values("external_id")["score"]) == [1, 0, 1, 0]
+    with pytest.raises(JudgeError, match="dataset 'sql' is on the binary .* scale, not 5-point"):
+        import_pairs(db, pairs, "sql", FIVE)
+    judged = _csv(tmp_path / "gpt.csv", [{"external_id": f"q{i}", "score": v} for i, v in enumerate([1, 0, True, 0.0])])
+    assert import_judgments(db, judged, "sql").added == 4
+
+
+# --- figures that follow the scale ----------------------------------------------------------------------------
+
+
+def test_each_scale_has_the_figures_that_mean_something_on_it() -> None:
+    binary = s.applicable(BINARY)
+    assert "within_one" not in binary and "pass_fail" not in binary and "kappa_quadratic" not in binary
+    assert {"exact", "kappa", "alpha_ordinal", "pearson", "mae", "bias"} <= set(binary)
+    three = s.applicable(parse_scale("1-3"))
+    assert "within_one" not in three and "pass_fail" not in three and "kappa_quadratic" in three
+    assert "pass_fail" in s.applicable(parse_scale("1-3", 3))
+    assert s.applicable(FIVE) == list(s.FIGURES)
+    six = parse_scale("1-6", 4)
+    assert "within_one" in s.applicable(six) and s.figure_label("pass_fail", six) == "Pass/fail agreement (pass: 4+)"
+    assert s.headline_for("within_one", BINARY) == "exact" and s.headline_for("within_one", FIVE) == "within_one"
+
+
+@given(low=st.integers(0, 5), k=st.integers(2, 6), n=st.integers(3, 60), seed=st.integers(0, 2**16))
+@example(low=0, k=2, n=3, seed=0)
+@example(low=1, k=3, n=40, seed=7)
+def test_the_figures_on_any_scale_equal_their_oracles(low: int, k: int, n: int, seed: int) -> None:
+    scale = Scale.ordinal(low, low + k - 1)
+    rng = np.random.default_rng(seed)
+    human = rng.integers(low, low + k, n)
+    judge = np.clip(human + rng.integers(-1, 2, n), low, low + k - 1)
+    t = s.table_of(human, judge, scale)
+    assert t.shape == (k, k) and t.sum() == n
+    assert s.exact(t) == pytest.approx(np.mean(human == judge))
+    assert s.mae(t) == pytest.approx(np.mean(np.abs(human - judge)))
+    assert s.bias(t) == pytest.approx(np.mean(judge - human))
+    if scale.pass_mark is not None or k >= 2:
+        mark = low + k // 2
+        assert s.pass_fail(t, mark - low) == pytest.approx(np.mean((human >= mark) == (judge >= mark)))
+    spread = len(set(human)) > 1 and len(set(judge)) > 1
+    if spread:
+        assert s.pearson(t) == pytest.approx(sp.pearsonr(human, judge)[0], abs=1e-9)
+        assert s.spearman(t) == pytest.approx(sp.spearmanr(human, judge)[0], abs=1e-9)
+        assert s.kendall_tau_b(t) == pytest.approx(sp.kendalltau(human, judge)[0], abs=1e-9)
+    expected = cohens_kappa(t, return_results=False)
+    if np.isfinite(expected) and s.kappa(t) is not None:
+        assert s.kappa(t) == pytest.approx(expected, abs=1e-9)
+
+
+def test_gwet_ac1_counts_the_scales_categories_not_five() -> None:
+    """Two raters, 10 units on a binary scale, 8 agreeing: AC1 from Gwet's formula with q = 2."""
+    counts = np.array([[2, 0]] * 5 + [[0, 2]] * 3 + [[1, 1]] * 2, dtype=float)
+    pa = 0.8
+    pi = np.array([0.6, 0.4])
+    pe = float((pi * (1 - pi)).sum() / (2 - 1))
+    assert s.gwet_ac1(counts) == pytest.approx((pa - pe) / (1 - pe))
+    five = np.hstack([counts, np.zeros((10, 3))])  # the same ratings counted on five categories: higher
+    assert s.gwet_ac1(five) > s.gwet_ac1(counts)
+
+
+# --- end to end on each kind of scale: import, agreement, gate ------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["binary:wrong,right", "1-3", "1-5"])
+def test_each_scale_kind_end_to_end_import_agreement_gate(db: Database, tmp_path: Path, spec: str) -> None:
+    scale = parse_scale(spec)
+    rng = np.random.default_rng(3)
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"external_id": f"p{i}", "kind": "text", "ground_truth": f"t{i}",
+                                         "generated": f"g{i}"}) + "\n" for i in range(40)))  # fmt: skip
+    import_pairs(db, pairs, "d", None if spec == "1-5" else scale)
+    truth = rng.integers(scale.low, scale.high + 1, 40)
+    rows = [{"external_id": f"p{i}", "annotator": who, "score": int(truth[i])} for i in range(40) for who in ("a", "b")]
+    import_ratings(db, _csv(tmp_path / "r.csv", rows), "d")
+    judge = [int(v) if i % 5 else int(scale.high if v == scale.low else scale.low) for i, v in enumerate(truth)]
+    made = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"p{i}", "score": v}
+                                                          for i, v in enumerate(judge)]), "d")  # fmt: skip
+    found = report(db, int(made.run_id or 0))
+    assert found.scale.points == scale.points and found.n == 40
+    assert found.figure("exact").value == pytest.approx(np.mean(np.array(judge) == truth))
+    assert found.has("within_one") == (spec == "1-5")
+    assert len(found.confusion) == scale.k and found.ceiling.categories == scale.k
+    if spec != "1-5":
+        with pytest.raises(JudgeError, match=f"within_one is not a figure of the {scale.kind}"):
+            found.figure("within_one")
+    calibration = snapshot(db, "cal", "d", dev_share=0.0)
+    people = human(calibration, calibration.test_pairs)
+    results = result_store.results_frame(db, int(made.run_id or 0))
+    on_scale = scale_of(db, "d")
+    within = decide("cal", calibration.sha256, people, int(made.run_id or 0), results, {"within_one": 0.5}, None,
+                    scale=on_scale)  # fmt: skip
+    exact = decide("cal", calibration.sha256, people, int(made.run_id or 0), results, {"exact": 0.5}, None,
+                   scale=on_scale)  # fmt: skip
+    assert exact.code == 0, exact.reason  # 80% the same score: clears 0.5 on any scale
+    if spec == "1-5":
+        assert within.code == 0, within.reason
+    else:
+        assert within.code == 2 and "within_one is not a figure" in within.reason
+
+
+def test_a_gate_on_within_one_is_refused_on_a_binary_set_never_passed(db: Database) -> None:
+    people = pd.DataFrame({"pair_id": range(40), "score": [i % 2 for i in range(40)]})
+    results = pd.DataFrame({"pair_id": range(40), "score": [i % 2 for i in range(40)]})
+    refused = decide("cal", "0" * 64, people, 1, results, {"within_one": 0.9}, None, scale=BINARY)
+    assert refused.code == 2 and "within_one is not a figure of the binary" in refused.reason
+    assert "gate on one of exact, kappa" in refused.reason
+    passed = decide("cal", "0" * 64, people, 1, results, {"exact": 0.9}, None, scale=BINARY)
+    assert passed.code == 0, passed.reason
+    # on 1-5 the same within-one gate would be decided, as before
+    five = decide("cal", "0" * 64, people.assign(score=people["score"] + 1), 1, results.assign(score=results["score"] + 3),
+                  {"within_one": 0.9}, None)  # fmt: skip
+    assert five.code == 1
+
+
+# --- the HANNA user study: the published AC1 without re-coding ------------------------------------------------
+
+FLAGS = {"Answer.a-1-guidelines.1": 0.90, "Answer.a-2-syntax.1": 0.97, "Answer.a-3-superfluous.1": 0.66,
+         "Answer.a-5-unsubstantiated.1": 0.60, "Answer.a-6-incoherence.1": 0.81}  # fmt: skip
+
+
+def test_the_hanna_user_study_reproduces_its_published_ac1_as_binary_ratings(db: Database) -> None:
+    mapping = TableMapping("Input.explanation", "Input.story_id", tuple(FLAGS))
+    made = import_rating_table(db, HANNA, "hanna-study", mapping, parse_scale("binary:no,yes"))
+    assert made.pairs == 100 * len(FLAGS)
+    for column, published in FLAGS.items():
+        found = people_summary(db, f"hanna-study · {column}", Settings.from_env({}))
+        assert found.ceiling.pairs == 100 and found.ceiling.categories == 2
+        assert round(found.ceiling.gwet_ac1 or 0, 2) == published, column
+    again = import_rating_table(db, HANNA, "hanna-study", mapping, parse_scale("binary:no,yes"))
+    assert again.pairs == 0 and all(r.added == 0 for r in again.datasets.values())  # imported once
+
+
+def test_a_rating_table_with_a_missing_column_or_an_off_scale_value_stores_nothing(db: Database, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "study.csv", [{"item": "a", "text": "x", "flag": "1"}, {"item": "a", "text": "x", "flag": "7"}])
+    with pytest.raises(JudgeError, match=r"study.csv: no column 'story'; the file has 'item', 'text', 'flag'"):
+        import_rating_table(db, path, "s", TableMapping("text", "story", ("flag",)), BINARY)
+    with pytest.raises(ImportRejected, match="row 2, field 'flag': the score 7 is outside the scale 0/1"):
+        import_rating_table(db, path, "s", TableMapping("text", "item", ("flag",)), BINARY)
+    assert pair_store.datasets(db).empty
