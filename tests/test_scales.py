@@ -335,3 +335,35 @@ def test_a_rating_table_with_a_missing_column_or_an_off_scale_value_stores_nothi
     with pytest.raises(ImportRejected, match="row 2, field 'flag': the score 7 is outside the scale 0/1"):
         import_rating_table(db, path, "s", TableMapping("text", "item", ("flag",)), BINARY)
     assert pair_store.datasets(db).empty
+
+
+def test_the_scale_upgrade_keeps_every_score_and_id_and_puts_old_datasets_on_one_to_five(tmp_path: Path) -> None:
+    import duckdb
+
+    from storage.schema import MIGRATIONS, migrate
+
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    migrate(connection, MIGRATIONS[:11])
+    connection.execute("INSERT INTO datasets VALUES (1, 'd', NULL, now())")
+    connection.execute("INSERT INTO pairs VALUES (1, 1, 'x', 'text', NULL, 'a', 'b', NULL, NULL, 'h', now())")
+    connection.execute("""INSERT INTO rating_events (pair_id, annotator, score, created_at, token, kind)
+                          VALUES (1, 'ana', 4, now(), 't1', 'blind'), (1, 'ana', 2, now(), 't2', 'blind')""")
+    connection.execute("""INSERT INTO judge_runs (name, judge_kind, dataset_id, status, created_at)
+                          VALUES ('r', 'external', 1, 'imported', now())""")
+    connection.execute("INSERT INTO judge_results (run_id, pair_id, sample, score, created_at) VALUES (1, 1, 0, 5, now())")
+    connection.execute("""INSERT INTO adjudications (run_id, pair_id, verdict, adjudicator, created_at, score)
+                          VALUES (1, 1, 'humans_right', 'lee', now(), 3)""")
+    connection.execute("INSERT INTO dataset_rubrics VALUES (1, 'text', 'sha', NULL, now())")
+    connection.close()
+    db = Database(path)
+    events = rating_store.ratings_frame(db, current_only=False)
+    assert list(events["score"]) == [4, 2] and list(rating_store.ratings_frame(db)["score"]) == [2]
+    assert list(result_store.results_frame(db, 1)["score"]) == [5]
+    assert list(adjudication_store.adjudications_frame(db, 1)["score"]) == [3]
+    from storage.scales import dataset_span
+
+    assert dataset_span(db, 1) == (1, 5)
+    rating_store.record_rating(db, rating_store.NewRating(1, "bo", 1, None, None, "t3"), first_only=True)
+    assert int(db.cursor().execute("SELECT max(id) FROM rating_events").fetchone()[0]) == 3  # ids go on
+    db.close()

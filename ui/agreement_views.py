@@ -152,6 +152,12 @@ def people_section(summary: PeopleSummary) -> None:
     next(cols).metric("Krippendorff's alpha", "n/a" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.2f}",
                       help=("" if scale.binary else "Ordinal alpha: ") + "1 is perfect agreement, 0 is what chance "
                       "would give; teams often look for 0.67 or more")  # fmt: skip
+    paradox = c.gwet_ac1 is not None and c.alpha_ordinal is not None and c.gwet_ac1 - c.alpha_ordinal > 0.3
+    if paradox and c.common is not None:
+        point, share = c.common
+        st.caption(f"Why alpha is so much lower than AC1: {share:.0%} of these ratings are {inert(scale.label(point))}. "
+                   "When one answer is that common, agreement by chance is high, and alpha (like kappa) leaves "
+                   "little room above it even when people mostly agree; AC1 is made for this case. Read both.")  # fmt: skip
     if summary.missing:
         st.info(summary.missing)
     elif c.pairs < FEW_PAIRS:

@@ -80,6 +80,7 @@ class Ceiling:
     exact: float | None
     within_one: float | None  # None where the scale has no within-one figure
     categories: int = 5  # the points of the scale AC1 and alpha count
+    common: tuple[int, float] | None = None  # the most common point of these ratings, and its share
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,11 @@ def ceiling(ratings: pd.DataFrame, scale: Scale = FIVE) -> Ceiling:
     matrix = tally(ratings, scale).to_numpy(dtype=float)
     several = matrix[matrix.sum(1) >= 2]
     exact, within = pairwise_agreement(several)
+    given = several.sum(0)
+    common = (scale.points[int(given.argmax())], float(given.max() / given.sum())) if given.sum() else None
     return Ceiling(
         len(several), alpha_ordinal(several), gwet_ac1(several) if len(several) else None, exact,
-        within if scale.within_one_applies else None, scale.k,
+        within if scale.within_one_applies else None, scale.k, common,
     )  # fmt: skip
 
 

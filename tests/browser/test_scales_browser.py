@@ -1,0 +1,129 @@
+"""Scales in headless Chromium: rating a binary and a 3-point dataset with the keys, and the HANNA user study
+imported through the Import page as binary ratings, its published AC1 read off the Agreement page."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from judge.data.importer import import_pairs
+from judge.scale import parse_scale
+from storage import Database
+from storage import ratings as rating_store
+from tests.browser.conftest import AppServer, screenshot
+from tests.browser.test_annotate_browser import _idle, _rated
+
+pytestmark = pytest.mark.browser
+HANNA = Path(__file__).resolve().parents[3] / "shared" / "data" / "hanna" / "user_study.csv"
+PUBLISHED = {"Answer.a-1-guidelines.1": "0.90", "Answer.a-2-syntax.1": "0.97", "Answer.a-3-superfluous.1": "0.66",
+             "Answer.a-5-unsubstantiated.1": "0.60", "Answer.a-6-incoherence.1": "0.81"}  # fmt: skip
+
+
+@pytest.fixture
+def scaled_server(tmp_path: Path) -> Iterator[AppServer]:
+    path = tmp_path / "scales.duckdb"
+    db = Database(path)
+    for dataset, spec, kind in (("sql", "binary:wrong,right", "sql"), ("dialogue", "1-3:dull,fine,engaging", "text")):
+        file = tmp_path / f"{dataset}.jsonl"
+        file.write_text("".join(json.dumps({"external_id": f"{dataset}{i}", "kind": kind, "request": f"question {i}",
+                                            "ground_truth": f"SELECT {i}", "generated": f"SELECT {i + i % 2}"}) + "\n"
+                                for i in range(6)))  # fmt: skip
+        import_pairs(db, file, dataset, parse_scale(spec))
+    db.close()
+    server = AppServer(path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _sign_in(page: object, server: AppServer, dataset: str, name: str) -> None:
+    page.goto(f"{server.url}/?dataset={urllib.parse.quote(dataset)}")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Who is rating?", timeout=60_000)  # type: ignore[attr-defined]
+    page.get_by_label("Your name").fill(name)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Start rating").click()  # type: ignore[attr-defined]
+    page.wait_for_selector(".pair-text", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+
+
+def test_a_binary_and_a_three_point_dataset_are_rated_with_their_own_keys(
+    browser: object, scaled_server: AppServer
+) -> None:
+    for width, height in ((1440, 900), (1280, 720)):
+        page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        _sign_in(page, scaled_server, "sql", f"ana{width}")
+        assert page.get_by_role("button", name="0 · wrong").count() == 1  # type: ignore[attr-defined]
+        assert page.get_by_role("button", name="1 · right").count() == 1  # type: ignore[attr-defined]
+        assert page.get_by_text("Press 0 or 1 to save a score").count() == 1  # type: ignore[attr-defined]
+        screenshot(page, f"annotate-binary-{width}")
+        for count, key in enumerate(("1", "0"), start=1):
+            page.keyboard.press(key)  # type: ignore[attr-defined]
+            _rated(page, count)
+        page.keyboard.press("3")  # type: ignore[attr-defined]  # not a key of this scale: nothing is rated
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+        assert page.get_by_text("You: 2 rated").count() == 1  # type: ignore[attr-defined]
+        _sign_in(page, scaled_server, "dialogue", f"bo{width}")
+        assert page.get_by_role("button", name="3 · engaging").count() == 1  # type: ignore[attr-defined]
+        screenshot(page, f"annotate-three-point-{width}")
+        page.keyboard.press("3")  # type: ignore[attr-defined]
+        _rated(page, 1)
+        page.close()  # type: ignore[attr-defined]
+    scaled_server.stop()
+    ratings = rating_store.ratings_frame(Database(scaled_server.db_path), current_only=False)
+    by = ratings.groupby("dataset")["score"].agg(list).to_dict()
+    assert by == {"sql": [1, 0, 1, 0], "dialogue": [3, 3]}
+
+
+def _choose(page: object, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click()  # type: ignore[attr-defined]
+    page.keyboard.type(option)  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    _idle(page)
+
+
+def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac1(
+    browser: object, app_server: AppServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1200})  # type: ignore[attr-defined]
+    page.goto(f"{app_server.url}/data")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Into dataset", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_text("Pairs with their ratings", exact=True).click()  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_label("Into dataset").fill("hanna-study")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    _idle(page)
+    _choose(page, "Rated on", "Binary")
+    page.get_by_label("Labels, lowest first (optional)").fill("no, yes")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    _idle(page)
+    page.set_input_files("input[type=file]", files=[str(HANNA)])  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Which column is which", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    _choose(page, "The text rated", "Input.explanation")
+    _choose(page, "What it answers", "Input.story_id")
+    for column in PUBLISHED:
+        _choose(page, "Score columns (each becomes a dataset)", column)
+    page.get_by_text("Which column is which").click()  # type: ignore[attr-defined]  # closes the open list
+    _idle(page)
+    page.wait_for_selector("button:has-text('Import'):not([disabled])", timeout=30_000)  # type: ignore[attr-defined]
+    screenshot(page, "import-hanna-study")
+    page.get_by_role("button", name="Import", exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid=stAlert]", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    message = page.locator("[data-testid=stAlert]").last.inner_text()  # type: ignore[attr-defined]
+    assert "user_study.csv: 500 pairs added" in message, message
+    for column, published in PUBLISHED.items():
+        page.goto(f"{app_server.url}/agreement?dataset={urllib.parse.quote(f'hanna-study · {column}')}")  # type: ignore[attr-defined]
+        page.wait_for_selector("text=People among themselves", timeout=60_000)  # type: ignore[attr-defined]
+        _idle(page)
+        metric = page.locator("[data-testid=stMetric]", has_text="Gwet's AC1")  # type: ignore[attr-defined]
+        assert metric.locator("[data-testid=stMetricValue]").inner_text() == published, column
+        if column.endswith("guidelines.1"):
+            screenshot(page, "agreement-hanna-guidelines")
+    app_server.stop()
+    db = Database(app_server.db_path)
+    assert len(rating_store.ratings_frame(db, f"hanna-study · {next(iter(PUBLISHED))}")) == 300
