@@ -141,7 +141,7 @@ class _Compiler:
             assert right is not None and not isinstance(right, (tuple, Duration))
             return f"(NOT coalesce({self._binary('contains', left, right, scope)}, false))"
         if isinstance(right, Duration):
-            moment = f"TRY_CAST({left.str or 'NULL'} AS TIMESTAMP)"
+            moment = moment_sql(left.str or "NULL")
             span = timedelta(hours=right.hours)
             bounds = {
                 "within_last": (NOW - span, NOW), "within_next": (NOW, NOW + span),
@@ -155,10 +155,10 @@ class _Compiler:
 
     def _binary(self, op: str, left: Value, right: Scalar, scope: _Scope) -> str:
         if op in ("before_date", "after_date"):
-            moment = f"TRY_CAST({left.str or 'NULL'} AS TIMESTAMP)"
+            moment = moment_sql(left.str or "NULL")
             other = (
                 self.param(timestamp_of(right.value)) if isinstance(right, Literal_) else
-                f"TRY_CAST({self.scalar(right, scope).str or 'NULL'} AS TIMESTAMP)"
+                moment_sql(self.scalar(right, scope).str or "NULL")
             )  # fmt: skip
             return f"({moment} {'<' if op == 'before_date' else '>'} {other})"
         if op in TEXT_OPS:  # on strings only
@@ -295,10 +295,26 @@ def _apply(op: str, a: str, b: str) -> str:
     return f"({a} {op} {b})"
 
 
+MOMENT = (r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}"
+          r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?")
+"""What a moment is, written out: a date (YYYY-MM-DD), optionally a time (HH:MM, HH:MM:SS, with up to six
+decimals) and an offset (Z or +HH:MM). The queries (DuckDB's cast) and Python read exactly these strings, and
+the same way; anything else (2000-1-1, 24:00, a single-digit second, a week date) is not a moment."""
+_MOMENT = re.compile(MOMENT)
+
+
+def moment_sql(text: str) -> str:
+    """SQL reading ``text`` (an SQL expression) as a moment in UTC, or NULL when it is not one."""
+    return (f"(CASE WHEN regexp_full_match({text}, '{MOMENT}') "
+            f"THEN TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END)")  # fmt: skip
+
+
 def timestamp_of(value: object) -> datetime | None:
     """A literal or stored string read as a moment, as the queries read it (None when it is not one)."""
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        return None
     try:
-        moment = datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     if moment.tzinfo is not None:

@@ -34,7 +34,7 @@ from judge.audience.model import (
     Where,
     Within,
 )
-from judge.execution.compiler import NOW
+from judge.execution.compiler import MOMENT, NOW
 
 Value = tuple[float | None, str | None, bool | None]
 MISSING: Value = (None, None, None)
@@ -311,7 +311,9 @@ def number_of(text: str) -> float | None:
 
 
 def timestamp_of(text: str | None) -> datetime | None:
-    if text is None:
+    """A moment is what the language's definition of one says (``MOMENT``: a date, optionally a time and an
+    offset); Python alone reads more (week dates, 2000-01-01T00), which is not a moment."""
+    if text is None or not re.fullmatch(MOMENT, text):
         return None
     try:
         moment = datetime.fromisoformat(text)

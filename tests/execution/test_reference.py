@@ -97,3 +97,32 @@ def test_databases_side_by_side_answer_as_each_alone(box: Sandbox) -> None:
             box.load(found, (seed,))
             alone = by_sql(box, definition)
             assert {i - index * ID_SPAN for i in together if i // ID_SPAN == index} == alone
+
+
+FOUND = {"definition_type": "USERS", "root": {"type": "or", "children": [
+    {"type": "compare", "op": "after_date", "left": {"type": "trait", "name": "0"},
+     "right": {"type": "literal", "value": "2000-01-01T00:00:00"}},
+    {"type": "compare", "op": "before_last", "left": {"type": "trait", "name": "0"},
+     "right": {"amount": 1, "unit": "hours"}}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_near_miss_of_a_moment_is_no_moment_in_sql_or_the_reference(box: Sandbox, seed: int) -> None:
+    """Found by the search above: the data held '2000-01-01T00:00:0', which DuckDB's cast read as midnight and
+    the reference as no date; both now read a moment by one written definition (compiler.MOMENT)."""
+    agree(box, Definition.model_validate(FOUND), seed)
+
+
+_PARTS = st.sampled_from(["2000", "0000", "1999", "02000", "-", "01", "1", "12", "30", "T", " ", "t", "00", "0",
+                          "23", "24", "59", "60", ":", ".", "5", "123456", "1234567", "Z", "+", "02", "W", ","])
+
+
+@given(text=st.lists(_PARTS, max_size=12).map("".join))
+@example(text="2000-01-01T00:00:0")
+@example(text="2000-01-01T00:00:00+02:00")
+@example(text="2000-1-1")
+def test_sql_and_python_read_the_same_strings_as_the_same_moments(box: Sandbox, text: str) -> None:
+    from judge.execution.compiler import moment_sql, timestamp_of
+
+    (sql,) = box.query(f"SELECT {moment_sql('$1')}", [text])[0]
+    assert sql == timestamp_of(text), text
