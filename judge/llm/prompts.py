@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judge.errors import JudgeError
 from judge.rubric import Rubric, current_rubric
+from judge.scale import FIVE
 
 __all__ = ["BLOCKS", "JUDGMENTS", "PROMPTS_DIR", "RUBRIC_VARIABLE", "PromptError", "Prompt", "Rendered", "available",
            "broken", "load_prompt", "parse_template", "render", "render_blocks", "rubric_text"]  # fmt: skip
@@ -234,16 +235,34 @@ def render(
     rendered = render_blocks(prompt, request=request or "(no request recorded)", ground_truth=ground_truth,
                              generated=generated, evidence=evidence_text,
                              examples=examples or "(no examples)", swap=reversed_order)  # fmt: skip
+    grading = rubric or current_rubric()
     if not prompt.uses_rubric:
+        if grading.scale.points != FIVE.points:
+            raise PromptError(f"prompt {prompt.label} grades by a 1-5 rubric of its own, and this dataset is on a "
+                              f"{grading.scale.describe()} scale: use a template with {RUBRIC_VARIABLE} "
+                              "(judge-cot or judge-score v2), which grades by the dataset's rubric")  # fmt: skip
         return rendered
-    text = rubric_text(rubric or current_rubric(), worst_first=reversed_order)
-    return Rendered(rendered.system.replace(RUBRIC_VARIABLE, text), rendered.user)
+    text = rubric_text(grading, worst_first=reversed_order)
+    system = rendered.system.replace(RUBRIC_VARIABLE, text)
+    if grading.scale.points != FIVE.points:  # "<1-5>" in a template's answer format stands for the scale's points
+        system = system.replace(SCORE_PLACEHOLDER, f"<{' or '.join(map(str, grading.scale.points))}>")
+    return Rendered(system, rendered.user)
+
+
+SCORE_PLACEHOLDER = "<1-5>"
+"""How a template writes the score in its answer format; on a dataset with another scale, its points."""
 
 
 def rubric_text(rubric: Rubric, worst_first: bool = False) -> str:
-    """The rubric as a judge reads it: one line per score, best first (or worst first)."""
+    """The rubric as a judge reads it: one line per score, best first (or worst first); on a scale other than
+    1-5, a first line naming its points."""
     lines = sorted(rubric.lines.items(), reverse=not worst_first)
-    return "\n".join(f"{score} {name} - {meaning}" for score, (name, meaning) in lines)
+    text = "\n".join(f"{score} {name} - {meaning}" if meaning != name else f"{score} {name}"
+                     for score, (name, meaning) in lines)  # fmt: skip
+    if rubric.scale.points == FIVE.points:
+        return text
+    points = ", ".join(str(p) for p in rubric.scale.points)
+    return f"The score is one of {points} (this dataset's {rubric.scale.kind} scale), never anything else:\n{text}"
 
 
 def render_blocks(prompt: Prompt, *, style: str = "", swap: bool = False, **data: str) -> Rendered:
