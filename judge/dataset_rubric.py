@@ -11,10 +11,13 @@ from judge.rubric import Rubric, current_rubric, load_rubric, parse_rubric
 from judge.scale import FIVE, Scale
 from storage import Database
 from storage import pairs as pair_store
+from storage import ratings as rating_store
 from storage import rubrics as rubric_store
+from storage import rules as rule_store
 from storage import runs as run_store
 
-__all__ = ["declare_scale", "rubric_for", "run_scale", "scale_of", "scale_rubric_text", "set_rubric"]
+__all__ = ["declare_scale", "rubric_for", "rules_of", "run_scale", "scale_of", "scale_rubric_text", "set_rubric",
+           "set_rules"]
 
 
 def rubric_for(db: Database, dataset: str) -> Rubric:
@@ -77,3 +80,33 @@ def declare_scale(db: Database, dataset: str, scale: Scale, by: str | None = Non
         raise JudgeError(f"no dataset named {dataset!r}")
     text = scale_rubric_text(scale, dataset)
     return set_rubric_text(db, dataset, key, text, parse_rubric(text.encode(), f"the scale of {dataset}"), by)
+
+
+def rules_of(db: Database, dataset: str | None) -> tuple[str, str]:
+    """How the dataset's ratings make people's score of a pair, and a judge's samples its score."""
+    key = pair_store.dataset_id(db, dataset) if dataset else None
+    return rule_store.dataset_rules(db, key) if key is not None else ("median", "median")
+
+
+def set_rules(db: Database, dataset: str, people: str, samples: str, by: str | None = None) -> str:
+    """Choose how ``dataset``'s ratings combine per pair (median, mean, majority, rater:NAME) and how a judge's
+    samples do (median, mean); a sentence saying what every figure now rests on."""
+    from judge.agreement.report import (  # here: the agreement package imports this module
+        check_rule,
+        rule_words,
+    )
+
+    key = pair_store.dataset_id(db, dataset)
+    if key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    check_rule(people)
+    check_rule(samples, samples=True)
+    if people.startswith("rater:"):
+        name = people.removeprefix("rater:")
+        raters = sorted(set(rating_store.ratings_frame(db, dataset, everyone=True)["annotator"]))
+        if name not in raters:
+            raise JudgeError(f"nobody named {name!r} rated dataset {dataset}; its raters are "
+                             f"{', '.join(raters) or 'none yet'}")  # fmt: skip
+    rule_store.set_dataset_rules(db, key, people, samples, by)
+    return (f"dataset {dataset}: people's score of a pair is {rule_words(people)}; a judge's is the "
+            f"{samples} of its samples. Every figure, set and gate reads them so from now on.")  # fmt: skip

@@ -99,11 +99,16 @@ def export_frame(db: Database, what: Export, dataset: str) -> pd.DataFrame:
     if what == "pairs":
         return pair_store.pairs_frame(db, dataset)
     if what == "ratings":
-        return rating_store.ratings_frame(db, dataset, current_only=False)
+        return rating_store.ratings_frame(db, dataset, current_only=False).drop(columns=["consensus_rule"])
     if what == "judgments":
-        frame = result_store.results_frame(db, repeats=True)
+        frame = result_store.results_frame(db, repeats=True).drop(columns=["consensus_rule"])
         return frame[frame["dataset"] == dataset].reset_index(drop=True)
     raise JudgeError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
+
+
+def raters(db: Database, dataset: str) -> list[str]:
+    """Everyone who rated ``dataset`` (those left out of the consensus too), by name."""
+    return sorted({str(a) for a in rating_store.ratings_frame(db, dataset, everyone=True)["annotator"]})
 
 
 def export_rows(db: Database, what: Export, dataset: str) -> int:

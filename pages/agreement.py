@@ -19,9 +19,11 @@ from ui.agreement_views import (
     distributions,
     exclusion_controls,
     history_chart,
+    human_side,
     judge_headline,
     people_section,
     quality_table,
+    rules_control,
 )
 from ui.insight_views import (
     EPSILON_WORDS,
@@ -53,7 +55,11 @@ headline = headline_for(wanted, scale)
 headline_label = figure_label(headline, scale)
 st.caption(f"Rated and judged on a {scale.describe()} scale"
            + ("" if headline == wanted else f": {figure_label(wanted, scale).lower()} means nothing on it, so the "
-              f"headline is {headline_label.lower()}") + ".")  # fmt: skip
+              f"headline is {headline_label.lower()}") + ". " + read(human_side, name))  # fmt: skip
+with st.expander("How scores combine per pair"):
+    st.caption("Every figure, calibration set and gate of this dataset takes people's score and a judge's score of "
+               "a pair this way. A named person is for a column such as an imported expert consensus.")  # fmt: skip
+    rules_control(db, config, name)
 
 runs = read(workspace.runs, name, unassigned=True)
 found = None

@@ -5,6 +5,8 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.disagreements import disagreements
 from judge.data.files import safe_csv
+from judge.dataset_rubric import run_scale
+from ui.agreement_views import human_side
 from ui.disagreement_views import (
     adjudication_form,
     choose_pair,
@@ -15,6 +17,7 @@ from ui.disagreement_views import (
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, read, settings
 from ui.session import choose_run, sign_in_form, signed_in
+from ui.text import inert
 
 db, config = database(), settings()
 st.title("Disagreements")
@@ -27,7 +30,12 @@ top = st.columns([2, 2, 3, 3])
 run_id = choose_run("disagree_run", top[0])
 if run_id is None:
     st.stop()
-gap = top[1].slider("Differ by at least", 1, 4, 2, key="gap")
+scale = read(run_scale, run_id)
+if scale.k > 2:
+    gap = top[1].slider("Differ by at least", 1, scale.k - 1, min(2, scale.k - 1), key="gap")
+else:  # on a binary scale every disagreement is one point
+    gap = 1
+    top[1].caption(f"Binary scale ({inert(scale.describe())}): every pair where judge and people differ.")
 direction = top[2].radio("Direction", ["any", "judge_higher", "judge_lower"], horizontal=True, key="direction",
                          format_func={"any": "Any", "judge_higher": "Judge higher", "judge_lower": "Judge lower"}.get)  # fmt: skip
 shown = top[3].radio("Show", ["all", "open", "done"], horizontal=True, key="adjudicated",
@@ -41,6 +49,7 @@ for column, name in (("dataset", "Dataset"), ("generator_model", "Generator mode
         picked = st.multiselect(name, values, key=f"filter-{column}")
         found = found[found[column].isin(picked)].reset_index(drop=True) if picked else found
 
+st.caption(read(human_side, str(found["dataset"].iloc[0])) if len(found) else "")
 workspace.reveal(db, who, list(found["pair_id"]))  # the list shows each pair's judge score
 disagreement_table(found)
 st.download_button("Export the list as CSV", lambda: safe_csv(found), file_name=f"disagreements-run-{run_id}.csv",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from judge import workspace
 from judge.synth.compare import generator_difference, generator_name, generator_table
+from ui.agreement_views import human_side
 from ui.generator_views import generator_chart, generator_rows
 from ui.resources import read
 from ui.session import choose_dataset
@@ -22,6 +23,7 @@ st.caption("A judge can be harsher or kinder than people, and more so for one ge
 if choose_dataset(acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)
+st.caption(read(human_side, dataset))
 runs = read(workspace.runs, dataset)
 if runs.empty:
     st.info(f"No judge run on {dataset} yet: start one on the Judge page.")

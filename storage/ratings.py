@@ -259,9 +259,11 @@ def ratings_frame(
     return frame(
         db,
         """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
-                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token
+                      r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token,
+                      coalesce(u.people, 'median') AS consensus_rule
                FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
                LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
+               LEFT JOIN dataset_rules u ON u.dataset_id = p.dataset_id
                WHERE ($dataset IS NULL OR d.name = $dataset)
                  AND (NOT $current OR (r.id IN (SELECT id FROM current_ratings) AND ($all OR x.annotator IS NULL)))
                ORDER BY r.id""",
@@ -274,9 +276,11 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
     return frame(
         db,
         """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
-                  r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token
+                  r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token,
+                  coalesce(u.people, 'median') AS consensus_rule
            FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
            LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
+           LEFT JOIN dataset_rules u ON u.dataset_id = p.dataset_id
            WHERE r.pair_id = ? ORDER BY r.id""",
         [pair_id],
     )

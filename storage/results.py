@@ -111,9 +111,11 @@ def results_frame(db: Database, run_id: int | None = None, *, repeats: bool = Fa
         db,
         f"""SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
                       p.external_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.input_tokens,
-                      j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id
+                      j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id,
+                      coalesce(u.samples, 'median') AS consensus_rule
                FROM judge_results j JOIN judge_runs r ON r.id = j.run_id
                JOIN pairs p ON p.id = j.pair_id JOIN datasets d ON d.id = p.dataset_id
+               LEFT JOIN dataset_rules u ON u.dataset_id = p.dataset_id
                WHERE ($run IS NULL OR j.run_id = $run) AND ($repeats OR {OWN_SAMPLE}) ORDER BY j.id""",  # noqa: S608 - a fixed fragment
         {"run": run_id, "repeats": repeats},
     )

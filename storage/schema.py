@@ -423,6 +423,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         DROP TABLE old_calibration_pairs;
         """,
     ),
+    (
+        "0013_consensus_rules",
+        """
+        -- How a dataset's ratings of a pair make people's score (the lower median unless set: the mean, the
+        -- majority, or one named rater such as an imported consensus), and how a judge's samples make its
+        -- score (the lower median, or the mean); both rounded to a point of the scale, a half down.
+        CREATE TABLE dataset_rules (
+            dataset_id INTEGER PRIMARY KEY REFERENCES datasets (id),
+            people VARCHAR NOT NULL DEFAULT 'median'
+                CHECK (people IN ('median', 'mean', 'majority') OR (people LIKE 'rater:_%')),
+            samples VARCHAR NOT NULL DEFAULT 'median' CHECK (samples IN ('median', 'mean')),
+            set_by VARCHAR,
+            set_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 

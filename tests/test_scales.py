@@ -367,3 +367,49 @@ def test_the_scale_upgrade_keeps_every_score_and_id_and_puts_old_datasets_on_one
     rating_store.record_rating(db, rating_store.NewRating(1, "bo", 1, None, None, "t3"), first_only=True)
     assert int(db.cursor().execute("SELECT max(id) FROM rating_events").fetchone()[0]) == 3  # ids go on
     db.close()
+
+
+# --- the consensus rule is a choice ----------------------------------------------------------------------------
+
+
+@given(scores=st.lists(st.tuples(st.integers(0, 6), st.integers(1, 5), st.sampled_from("abcd")), min_size=1,
+                       max_size=40))
+@example(scores=[(1, 2, "a"), (1, 3, "b")])  # a median and a mean on a half: the lower score
+def test_each_consensus_rule_equals_its_definition_on_any_ratings(scores: list[tuple[int, int, str]]) -> None:
+    from judge.agreement.report import consensus
+
+    frame = pd.DataFrame(scores, columns=["pair_id", "score", "annotator"]).drop_duplicates(["pair_id", "annotator"])
+    groups = frame.groupby("pair_id")["score"]
+    median = consensus(frame, rule="median")
+    assert median.to_dict() == {p: int(np.sort(v)[(len(v) - 1) // 2]) for p, v in groups}
+    mean = consensus(frame, rule="mean")
+    assert mean.to_dict() == {p: int(np.ceil(v.mean() - 0.5)) for p, v in groups}
+    majority = consensus(frame, rule="majority")
+    assert majority.to_dict() == {p: int(min(v.mode())) for p, v in groups}
+    one = consensus(frame, rule="rater:a")
+    assert one.to_dict() == dict(zip(frame.loc[frame["annotator"] == "a", "pair_id"],
+                                     frame.loc[frame["annotator"] == "a", "score"], strict=True))  # fmt: skip
+    assert consensus(frame.assign(consensus_rule="mean")).to_dict() == mean.to_dict()  # the frame's own rule
+
+
+def test_a_datasets_rule_moves_every_figure_and_a_named_rater_is_the_human_side(db: Database, tmp_path: Path) -> None:
+    from judge.dataset_rubric import set_rules
+
+    pair_store.add_pairs(db, "d", [text_pair(f"p{i}") for i in range(4)])
+    ids = _ids(db, "d")
+    given = {"p0": (1, 1, 5), "p1": (2, 2, 2), "p2": (4, 5, 5), "p3": (1, 2, 4)}  # by ana, bo, expert
+    rating_store.add_ratings(db, [rating_store.NewRating(ids[p], who, v, None, None, f"{p}-{who}")
+                                  for p, row in given.items() for who, v in zip(("ana", "bo", "expert"), row,
+                                                                                 strict=True)])  # fmt: skip
+    run = run_store.create_run(db, name="j", judge_kind="external", status="imported",
+                               dataset_id=pair_store.dataset_id(db, "d"))  # fmt: skip
+    result_store.add_judgments(db, run, [Judgment("x", v).of(ids[p]) for p, v in {"p0": 5, "p1": 2, "p2": 5, "p3": 4}.items()])
+    assert report(db, run).human_scores == [1, 2, 5, 2]  # the lower median
+    set_rules(db, "d", "rater:expert", "median")
+    assert report(db, run).figure("exact").value == 1.0  # the judge agrees with the expert on every pair
+    set_rules(db, "d", "mean", "mean")
+    assert report(db, run).human_scores == [2, 2, 5, 2]  # 2.33, 2, 4.67, 2.33 rounded
+    with pytest.raises(JudgeError, match="nobody named 'lee' rated dataset d; its raters are ana, bo, expert"):
+        set_rules(db, "d", "rater:lee", "median")
+    with pytest.raises(JudgeError, match="combine by median, mean; not 'majority'"):
+        set_rules(db, "d", "median", "majority")

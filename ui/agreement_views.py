@@ -10,9 +10,11 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.annotators import AnnotatorQuality
 from judge.agreement.people import PeopleSummary
-from judge.agreement.report import FIGURES, Comparison, Report
+from judge.agreement.report import FIGURES, RULES, SAMPLE_RULES, Comparison, Report, rule_words
 from judge.agreement.verdict import SHARES
 from judge.config import Settings
+from judge.dataset_rubric import rules_of, set_rules
+from judge.errors import JudgeError
 from judge.scale import FIVE, Scale
 from storage import Database
 from ui.insight_views import number
@@ -20,7 +22,44 @@ from ui.session import admin_gate, is_admin, sign_in_form
 from ui.text import inert
 
 __all__ = ["breakdown_table", "comparison_table", "confusion_heatmap", "distributions", "exclusion_controls",
-           "history_chart", "judge_headline", "people_section", "quality_table"]  # fmt: skip
+           "history_chart", "human_side", "judge_headline", "people_section", "quality_table",
+           "rules_control"]  # fmt: skip
+
+
+def human_side(db: Database, dataset: str) -> str:
+    """What people's score and a judge's score of a pair are on ``dataset``, in one sentence."""
+    people, samples = rules_of(db, dataset)
+    return (f"People's score of a pair: {rule_words(people)}. A judge's: the {samples} of its samples"
+            + (" (between two, the lower)." if samples == "median" else ", rounded to the nearest score (a half down)."))
+
+
+def rules_control(db: Database, config: Settings, dataset: str) -> None:
+    """Choose how ratings and a judge's samples combine per pair (admins; checked again at the click)."""
+    people, samples = rules_of(db, dataset)
+    raters = workspace.raters(db, dataset)
+    choices = [*RULES, *(f"rater:{r}" for r in raters)]
+    if people not in choices:
+        choices.append(people)
+    left, middle, right = st.columns([3, 2, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("People's score of a pair", choices, index=choices.index(people), key="rule_people",
+                            format_func=lambda r: f"one person: {r.removeprefix('rater:')}" if r.startswith("rater:")
+                            else {"median": "median (default)", "mean": "mean", "majority": "majority"}[r],
+                            help="One person is for a column such as an imported expert consensus: the others then "
+                                 "count as people among themselves only.")  # fmt: skip
+    given = middle.selectbox("A judge's samples", list(SAMPLE_RULES), index=list(SAMPLE_RULES).index(samples),
+                             key="rule_samples", format_func={"median": "median (default)", "mean": "mean"}.__getitem__)  # fmt: skip
+    admin = is_admin(config)
+    if not admin:
+        st.caption("Only an admin may change them (sign in with the admin password).")
+    if right.button("Use these", disabled=(chosen, given) == (people, samples) or not admin, key="rule_set"):
+        if not is_admin(config):  # asked at the click, not only when the control was drawn
+            st.error("Only an admin may change how a dataset's scores combine.")
+            return
+        who = st.session_state.get("annotator")
+        try:
+            st.success(set_rules(db, dataset, str(chosen), str(given), str(who) if who else None))
+        except JudgeError as e:
+            st.error(inert(e))
 
 
 def _cell(value: float | None) -> str:

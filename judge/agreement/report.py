@@ -58,10 +58,52 @@ HEADLINES = tuple(FIGURES)
 RESAMPLES = 1000
 
 
-def consensus(scores: pd.DataFrame, key: str = "pair_id") -> pd.Series:
-    """Median score per pair; between two scores, the lower one."""
+RULES = ("median", "mean", "majority")
+"""How several scores of a pair make one (besides ``rater:NAME``, one person's rating)."""
+RULE_WORDS = {"median": "the median of the ratings (between two scores, the lower)",
+              "mean": "the mean of the ratings, rounded to the nearest score (a half down)",
+              "majority": "the most common rating (on a tie, the lower score)"}  # fmt: skip
+SAMPLE_RULES = ("median", "mean")
+
+
+def rule_words(rule: str) -> str:
+    """People's side in words: "the median of the ratings ..." or "ana's rating (pairs ana did not rate are
+    left out)"."""
+    if rule.startswith("rater:"):
+        name = rule.removeprefix("rater:")
+        return f"{name}'s rating (pairs {name} did not rate are left out)"
+    return RULE_WORDS.get(rule, rule)
+
+
+def check_rule(rule: str, samples: bool = False) -> str:
+    """``rule`` when it is one; else an error listing the ones there are."""
+    allowed = SAMPLE_RULES if samples else RULES
+    if rule in allowed or (not samples and rule.startswith("rater:") and rule.removeprefix("rater:").strip()):
+        return rule
+    more = "" if samples else ", or rater:NAME (one person's rating, such as an imported consensus)"
+    raise JudgeError(f"{'a judge' if samples else 'people'}'s scores of a pair combine by "
+                     f"{', '.join(allowed)}{more}; not {rule!r}")  # fmt: skip
+
+
+def consensus(scores: pd.DataFrame, key: str = "pair_id", rule: str | None = None) -> pd.Series:
+    """One score per pair by ``rule``, else the rule the frame carries (its ``consensus_rule`` column: the
+    dataset's choice), else the median; a median between two scores and a mean on a half take the lower
+    score (a judge is not credited with the benefit of the doubt)."""
     if scores.empty:
         return pd.Series(dtype=int)
+    if rule is None and "consensus_rule" in scores:
+        rules = scores["consensus_rule"].dropna().unique()
+        if len(rules) > 1:  # datasets with different rules: each by its own
+            return pd.concat([consensus(part, key, str(r)) for r, part in scores.groupby("consensus_rule")])
+        rule = str(rules[0]) if len(rules) else None
+    if rule == "mean":
+        means = scores.groupby(key)["score"].mean()
+        return np.ceil(means - 0.5).astype(int)
+    if rule == "majority":
+        return scores.groupby([key, "score"]).size().unstack(fill_value=0).idxmax(axis=1).astype(int)
+    if rule is not None and rule.startswith("rater:"):
+        own = scores[scores["annotator"] == rule.removeprefix("rater:")] if "annotator" in scores else scores[:0]
+        return own.groupby(key)["score"].last().astype(int)
     counts = scores.groupby([key, "score"]).size().unstack(fill_value=0)
     cumulative = counts.cumsum(axis=1)
     totals = cumulative.iloc[:, -1]

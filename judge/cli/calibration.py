@@ -28,6 +28,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_db_option(p)
     p.set_defaults(handler=_rubric)
 
+    p = commands.add_parser("consensus", help=HELP["consensus"])
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--people", default=None, help="median (the default), mean, majority, or rater:NAME (one "
+                   "person's rating, such as an imported consensus column); omitted: as it is")  # fmt: skip
+    p.add_argument("--samples", default=None, help="a judge's samples: median (the default) or mean; omitted: as it is")
+    add_db_option(p)
+    p.set_defaults(handler=_consensus)
+
     p = commands.add_parser("gate", help=HELP["gate"], description="Exit 0: passes; 1: fails; 2: cannot tell "
                             "(no or unfinished run, a stale set, too few pairs for the interval to decide).")  # fmt: skip
     where = p.add_mutually_exclusive_group(required=True)
@@ -52,6 +60,20 @@ def _rubric(args: argparse.Namespace) -> int:
     from judge.dataset_rubric import set_rubric
 
     print(set_rubric(open_db(args), args.dataset, args.file))
+    return 0
+
+
+def _consensus(args: argparse.Namespace) -> int:
+    from judge.agreement.report import rule_words
+    from judge.dataset_rubric import rules_of, set_rules
+
+    db = open_db(args)
+    people, samples = rules_of(db, args.dataset)
+    if args.people is None and args.samples is None:
+        print(f"dataset {args.dataset}: people's score of a pair is {rule_words(people)}; a judge's is the "
+              f"{samples} of its samples")  # fmt: skip
+        return 0
+    print(set_rules(db, args.dataset, args.people or people, args.samples or samples))
     return 0
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "calibrate": "calibration",
     "gate": "calibration",
     "rubric": "calibration",
+    "consensus": "calibration",
 }
 HELP: dict[str, str] = {
     "agreement": "how well a judge run agrees with the human ratings",
@@ -43,6 +44,7 @@ HELP: dict[str, str] = {
     "synth": "make pairs from ground truths: request writer + AST generators",
     "calibrate": "snapshot the rated pairs of a dataset as a named calibration set",
     "rubric": "set the rubric a dataset is rated and judged by (a TOML file)",
+    "consensus": "how a dataset's ratings make people's score of a pair, and a judge's samples its score",
     "gate": "does a prompt version pass on a calibration set? exit 0 pass, 1 fail, 2 cannot tell",
 }  # fmt: skip
 
