@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from judge import workspace
+from judge import annotation, workspace
 from judge.synth.compare import generator_difference, generator_name, generator_table
 from ui.agreement_views import human_side
 from ui.generator_views import generator_chart, generator_rows
@@ -34,8 +34,9 @@ table = read(generator_table, dataset, run_id)
 if table["judged"].sum() == 0:
     st.info("This run has scored none of the dataset's pairs yet.")
     st.stop()
-st.dataframe(generator_rows(table), hide_index=True, width="stretch")
-st.plotly_chart(generator_chart(table), width="stretch")
+scale = read(annotation.scale_of_dataset, dataset)
+st.dataframe(generator_rows(table, scale), hide_index=True, width="stretch")
+st.plotly_chart(generator_chart(table, scale), width="stretch")
 if len(table) >= 2:
     st.subheader("Is one generator better than another?")
     names = [generator_name(row) for _, row in table.iterrows()]

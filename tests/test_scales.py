@@ -413,3 +413,15 @@ def test_a_datasets_rule_moves_every_figure_and_a_named_rater_is_the_human_side(
         set_rules(db, "d", "rater:lee", "median")
     with pytest.raises(JudgeError, match="combine by median, mean; not 'majority'"):
         set_rules(db, "d", "median", "majority")
+
+
+def test_the_offline_judge_refuses_a_scale_whose_rubric_prices_no_difference(db: Database, tmp_path: Path) -> None:
+    from judge.execution.run import new_execution_run
+
+    pairs = tmp_path / "a.jsonl"
+    pairs.write_text(json.dumps({"external_id": "a", "ground_truth": "event('Order').count() >= 1",
+                                 "generated": "event('Order').count() >= 2"}) + "\n")  # fmt: skip
+    import_pairs(db, pairs, "aud", BINARY)
+    with pytest.raises(JudgeError, match=r"rubric of aud \(a binary .* scale\) says none: give it a rubric with a"):
+        new_execution_run(db, "aud")
+    assert run_store.runs_frame(db).empty

@@ -30,10 +30,15 @@ def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) 
     dataset_key = pair_store.dataset_id(db, dataset)
     if dataset_key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
+    rubric = rubric or rubric_for(db, dataset)
+    if not rubric.differences:
+        raise JudgeError(f"the offline judge scores by what each kind of difference is worth on the rubric, and the "
+                         f"rubric of {dataset} (a {rubric.scale.describe()} scale) says none: give it a rubric with a "
+                         f"[differences] table (judge rubric FILE --dataset {dataset}), or use the LLM judge")  # fmt: skip
     pairs = [p[0] for p in pair_store.audience_pairs(db, dataset)]
     return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
                         model=JUDGE_NAME, dataset_id=dataset_key,
-                        parameters={"dataset": dataset, "rubric": (rubric or rubric_for(db, dataset)).describe()},
+                        parameters={"dataset": dataset, "rubric": rubric.describe()},
                         planned=len(pairs), pair_ids=pairs)  # fmt: skip
 
 

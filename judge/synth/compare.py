@@ -7,6 +7,8 @@ import pandas as pd
 
 from judge.agreement.ppi import Estimate, difference, ppi_mean
 from judge.agreement.report import consensus
+from judge.dataset_rubric import scale_of
+from judge.scale import FIVE
 from storage import Database
 from storage import ratings as rating_store
 from storage import results as result_store
@@ -32,10 +34,12 @@ def mean_interval(scores: np.ndarray, resamples: int = 1000, seed: int = 0) -> t
 def generator_table(
     db: Database, dataset: str, run_id: int, resamples: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
-    """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at 5 and
-    at 1-2, the share of invalid definitions, tokens and cost of generating, people's mean score on the pairs
+    """Per generator (and its prompt version): mean judge score with a bootstrap interval, the shares at the
+    top of the scale and at its bottom (5 and 1-2 on 1-5), the share of invalid definitions, tokens and cost of generating, people's mean score on the pairs
     they rated, and people's mean estimated for all the generator's pairs (PPI++) with its interval."""
     rows = result_store.generator_rows(db, dataset)
+    scale = scale_of(db, dataset)
+    bottom = scale.low + 1 if scale.points == FIVE.points else scale.low  # 1-2 on 1-5, else the lowest point
     # per pair, as on the Agreement page: the judge's lower median of the samples it planned, and people's
     # consensus (the lower median of the current ratings of those counted in it)
     scored = result_store.results_frame(db, run_id).dropna(subset=["score"])
@@ -56,8 +60,8 @@ def generator_table(
             "generator": generator, "prompt": prompt or None, "pairs": len(part), "judged": len(scores),
             "mean": float(scores.mean()) if len(scores) else None,
             "low": interval[0] if interval else None, "high": interval[1] if interval else None,
-            "share_5": float((scores == 5).mean()) if len(scores) else None,
-            "share_1_2": float((scores <= 2).mean()) if len(scores) else None,
+            "share_5": float((scores == scale.high).mean()) if len(scores) else None,  # at the top point
+            "share_1_2": float((scores <= bottom).mean()) if len(scores) else None,  # at the bottom
             "invalid": float((~known.astype(bool)).mean()) if len(known) else None,
             "input_tokens": _total(part["input_tokens"]), "output_tokens": _total(part["output_tokens"]),
             "cost_usd": _total(part["cost_usd"]),
