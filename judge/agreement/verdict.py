@@ -25,7 +25,7 @@ CHANCE_CORRECTED = ("kappa", "kappa_linear", "kappa_quadratic", "alpha_ordinal")
 
 def _what(key: str, scale: Scale) -> str:
     if key == "exact":
-        return "the same score as people's"
+        return "the same as people's"
     if key == "within_one":
         return "within one point of people's"
     return f"on the same side of pass ({scale.pass_mark}+) as people's"

@@ -82,7 +82,8 @@ def _agreement(args: argparse.Namespace) -> int:
             print(f"{mark} {f.label:<36} {_number(f.value):>7}  [{_number(f.low)}, {_number(f.high)}]")
         c = result.ceiling
         print(f"  people among themselves ({c.pairs} pairs): alpha {_number(c.alpha_ordinal)}, "
-              f"AC1 {_number(c.gwet_ac1)}, exact {_number(c.exact)}, within one {_number(c.within_one)}")  # fmt: skip
+              f"AC1 {_number(c.gwet_ac1)}, exact {_number(c.exact)}"
+              + (f", within one {_number(c.within_one)}" if result.scale.within_one_applies else ""))  # fmt: skip
         print(headline_sentence(result, headline))
         print(f"can it replace an annotator? {found.alt.answer}")
         r = found.repeat
@@ -91,9 +92,11 @@ def _agreement(args: argparse.Namespace) -> int:
         if found.order is not None:
             print(f"order: {found.order.reading}")
         print(f"size: {found.size.reading}")
+        close = result.scale.within_one_applies
         for s in found.strata:
-            print(f"  {s.label:<46} {s.pairs:>6} pairs  judge within one {_number(s.judge_within_one)}  "
-                  f"people within one {_number(s.people_within_one)}")  # fmt: skip
+            judge, people = (s.judge_within_one, s.people_within_one) if close else (s.judge_exact, s.people_exact)
+            words = "within one" if close else "the same"
+            print(f"  {s.label:<46} {s.pairs:>6} pairs  judge {words} {_number(judge)}  people {words} {_number(people)}")
         if comparison:
             print(
                 f"run {args.run_id} vs run {args.vs} on {comparison.n} pairs (difference, 95% paired bootstrap):"

@@ -189,7 +189,7 @@ def test_headline_sentence_and_readings() -> None:
     results = pd.DataFrame({"pair_id": [1, 2, 3, 4], "score": [5.0, 3.0, 4.0, 2.0]})
     report = report_from(1, results, ratings, resamples=200)
     assert headline_sentence(report, "within_one").startswith("3 of 4 judge scores within one point of people's: 75%")
-    assert reading(report.figure("exact")) == "The judge's score is the same score as people's on 50% of pairs."
+    assert reading(report.figure("exact")) == "The judge's score is the same as people's on 50% of pairs."
     assert "above" in reading(report.figure("bias")) or "below" in reading(report.figure("bias"))
 
 
