@@ -27,6 +27,14 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f"})
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 class ScaleError(JudgeError):
     """A value that is not a point of the scale, or a scale that cannot be declared."""
 
@@ -49,6 +57,16 @@ class Scale:
             raise ScaleError(f"a scale's points lie between {LOWEST} and {HIGHEST}, not {p[0]}-{p[-1]}")
         if self.labels and len(self.labels) != len(p):
             raise ScaleError(f"a scale with {len(p)} points has {len(p)} labels, not {len(self.labels)}")
+        if self.labels and len({label.strip().lower() for label in self.labels}) != len(self.labels):
+            raise ScaleError(f"a scale's labels are different from each other, not {', '.join(self.labels)}")
+        for point, label in zip(p, self.labels, strict=False):
+            word = label.strip().lower()
+            if self.binary and (word in TRUE_WORDS and point == p[0] or word in FALSE_WORDS and point == p[-1]):
+                raise ScaleError(f"the label {label!r} on {point} would read as its opposite (a file's "
+                                 f"{label!r} is {p[-1] if word in TRUE_WORDS else p[0]}): write the labels lowest first")
+            if _number(word) and word != str(point):
+                raise ScaleError(f"the label {label!r} on {point} is a number of its own: a file's {label!r} "
+                                 "could mean either")  # fmt: skip
         if self.pass_at is not None and (self.binary or self.pass_at not in p[1:]):
             raise ScaleError(
                 f"the pass mark is a point above the lowest of {self.span}, not {self.pass_at!r}"

@@ -425,3 +425,40 @@ def test_the_offline_judge_refuses_a_scale_whose_rubric_prices_no_difference(db:
     with pytest.raises(JudgeError, match=r"rubric of aud \(a binary .* scale\) says none: give it a rubric with a"):
         new_execution_run(db, "aud")
     assert run_store.runs_frame(db).empty
+
+
+@pytest.mark.parametrize(("spec", "words"), [("binary:yes,no", "would read as its opposite"),
+                                             ("binary:1,0", "is a number of its own"),
+                                             ("binary:ok,OK", "different from each other")])  # fmt: skip
+def test_labels_a_file_would_misread_are_refused_when_the_scale_is_declared(spec: str, words: str) -> None:
+    with pytest.raises(ScaleError, match=words):
+        parse_scale(spec)
+
+
+def test_importing_pairs_again_never_changes_what_a_datasets_scores_mean(db: Database, tmp_path: Path) -> None:
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text(json.dumps({"external_id": "a", "kind": "text", "ground_truth": "x", "generated": "y"}) + "\n")
+    import_pairs(db, pairs, "b", BINARY)
+    with pytest.raises(JudgeError, match="is on the binary .0 wrong, 1 right. scale, not binary .0 right, 1 wrong."):
+        import_pairs(db, pairs, "b", parse_scale("binary:right,wrong"))
+    import_pairs(db, pairs, "b", parse_scale("binary:wrong,right"))  # the same scale: fine, nothing changes
+    assert rubric_for(db, "b").scale.labels == ("wrong", "right")
+    import_pairs(db, pairs, "audience", None)
+    before = rubric_for(db, "audience")
+    import_pairs(db, pairs, "audience", parse_scale("1-5"))  # the audience rubric is kept, differences and all
+    assert rubric_for(db, "audience").sha256 == before.sha256 and rubric_for(db, "audience").differences
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_a_moment_reads_the_same_whatever_the_machines_time_zone(zone: str) -> None:
+    import duckdb
+
+    from judge.execution.compiler import moment_sql, timestamp_of
+
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"SET TimeZone = '{zone}'")
+    assert connection.execute("SELECT current_setting('TimeZone')").fetchone() == (zone,)
+    for text in ("2024-01-01T00:00:00", "2024-01-01", "2024-01-01T02:00+02:00", "2024-01-01T00:00:00Z",
+                 "0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):  # fmt: skip
+        (sql,) = connection.execute(f"SELECT {moment_sql('$1')}", [text]).fetchone()
+        assert sql == timestamp_of(text), (zone, text)

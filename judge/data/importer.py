@@ -90,7 +90,8 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
 def _same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
     if scale is not None and pair_store.dataset_id(db, dataset) is not None:
         current = rubric_for(db, dataset).scale
-        if current.points != scale.points:
+        if (current.points, current.labels, current.pass_at) != (scale.points, scale.labels or current.labels,
+                                                                  scale.pass_at):  # fmt: skip
             raise JudgeError(f"dataset {dataset!r} is on the {current.describe()} scale, not {scale.describe()}: "
                              "a scale is chosen when a dataset is made; import into a new dataset")  # fmt: skip
 
@@ -100,8 +101,9 @@ def import_pairs_of(
 ) -> ImportReport:
     """Checked pairs into ``dataset``; a new dataset is put on ``scale`` (an existing one must be on it)."""
     _same_scale(db, dataset, scale)
+    new = pair_store.dataset_id(db, dataset) is None
     added, present = pair_store.add_pairs(db, dataset, pairs)
-    if scale is not None:
+    if scale is not None and new:  # an existing dataset keeps its rubric: the scale was checked to be its own
         declare_scale(db, dataset, scale)
     return ImportReport(added, present)
 

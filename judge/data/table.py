@@ -83,7 +83,9 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
                          f"{', '.join(map(repr, have))}")  # fmt: skip
     names = dataset_names(dataset, mapping)
     for name in names.values():
-        if pair_store.dataset_id(db, name) is not None and rubric_for(db, name).scale.points != scale.points:
+        current = rubric_for(db, name).scale if pair_store.dataset_id(db, name) is not None else None
+        if current is not None and (current.points, current.labels, current.pass_at) != (
+                scale.points, scale.labels or current.labels, scale.pass_at):  # fmt: skip
             raise JudgeError(f"dataset {name!r} is on the {rubric_for(db, name).scale.describe()} scale, not "
                              f"{scale.describe()}: import into a new dataset")  # fmt: skip
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order

@@ -305,8 +305,12 @@ _MOMENT = re.compile(MOMENT)
 
 def moment_sql(text: str) -> str:
     """SQL reading ``text`` (an SQL expression) as a moment in UTC, or NULL when it is not one."""
-    return (f"(CASE WHEN regexp_full_match({text}, '{MOMENT}') "
-            f"THEN TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END)")  # fmt: skip
+    # with an offset: the instant, in UTC; without one: the wall time as written (never the machine's zone)
+    # (an offset that moves it before year 1 or past 9999 makes it no moment, as in Python)
+    utc = f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    return (f"(CASE WHEN regexp_full_match({text}, '{MOMENT}') THEN CASE WHEN regexp_matches({text}, "
+            f"'(Z|[+-][0-9]{{2}}:[0-9]{{2}})$') THEN CASE WHEN year({utc}) BETWEEN 1 AND 9999 THEN {utc} END "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) END END)")  # fmt: skip
 
 
 def timestamp_of(value: object) -> datetime | None:
@@ -315,10 +319,10 @@ def timestamp_of(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # an offset that moves it past year 1 or 9999
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 

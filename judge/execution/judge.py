@@ -53,8 +53,8 @@ def judge_execution(
     evidence = compare(truth, candidate, seeds, sandbox)
     changes = diff(truth, candidate)
     if evidence.verdict == "equivalent":
-        score, kind = 5, "equivalent"
-        reason = f"Rubric {rubric.line(5)} {_equivalent_reason(evidence)}"
+        score, kind = rubric.scale.high, "equivalent"  # the top of the rubric's scale
+        reason = f"Rubric {rubric.line(score)} {_equivalent_reason(evidence)}"
     elif (
         evidence.verdict == "not_shown_different" and changes and all(g["limit"] for g in evidence.not_probed)
     ):
@@ -70,7 +70,7 @@ def judge_execution(
     else:
         score, kind = rubric.score_of(_kinds(changes) or ["condition"])
         reason = f"Rubric {rubric.line(score)} {_decisive_change(changes, kind)}{_differs_reason(evidence)}"
-    if score == 5:  # the structure differs only in how it is written: no kinds of difference to report
+    if score == rubric.scale.high:  # the structure differs only in how it is written: no kinds of difference to report
         changes = []
     if changes:
         reason += " Differences: " + "; ".join(str(c) for c in changes) + "."

@@ -80,7 +80,8 @@ class Provider(Protocol):
 
 def answer_schema(answer: str) -> dict[str, Any]:
     """The JSON object a template's answer is: a judgment, a request, or a definition."""
-    properties: dict[str, Any] = {"score": {"type": "integer", "minimum": 1, "maximum": 5}}
+    # a whole score; which points the dataset's scale has is said in the prompt and checked on the answer
+    properties: dict[str, Any] = {"score": {"type": "integer", "minimum": 0, "maximum": 10}}
     if answer == "reasoning_then_score":
         properties = {"reasoning": {"type": "string"}, **properties}
     elif answer == "question":
