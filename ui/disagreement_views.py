@@ -13,6 +13,7 @@ from judge import workspace
 from judge.agreement.disagreements import next_unadjudicated
 from judge.annotation import rubric_lines
 from judge.config import Settings
+from judge.errors import JudgeError
 from storage import Database
 from storage.kinds import Verdict
 from ui.resources import read
@@ -117,7 +118,8 @@ def show_people(mine: pd.DataFrame) -> None:
     """Every rating of the pair, edits included: the score with what it means by the rubric (most people
     leave no note), the note, how the rating was given, and whether it counts."""
     st.markdown("**The people** (every rating, edits included)")
-    lines = read(rubric_lines, str(st.session_state.get("dataset")))
+    # the rubric of the pair's own dataset (the run's), never the one picked in the sidebar
+    lines = read(rubric_lines, str(mine["dataset"].iloc[0] if len(mine) else st.session_state.get("dataset")))
     st.dataframe(pd.DataFrame({
         "annotator": mine["annotator"],
         "score": [f"{s} · {lines[int(s)][0]}" if int(s) in lines else str(s) for s in mine["score"]],
@@ -145,7 +147,8 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
     if not who:  # no admin list: anyone may, but a verdict says who gave it
         sign_in_form(config, "Your name goes with each verdict you give.", "Who are you?", "Sign in")
         return
-    lines = read(rubric_lines, str(st.session_state.get("dataset")))
+    of_pair = found.loc[found["pair_id"] == pair_id, "dataset"]
+    lines = read(rubric_lines, str(of_pair.iloc[0] if len(of_pair) else st.session_state.get("dataset")))
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
         verdict: Verdict | None = st.radio("Verdict", list(VERDICT_LABELS), format_func=lambda v: VERDICT_LABELS[v],
                                        horizontal=True, index=None)  # fmt: skip
@@ -160,7 +163,11 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
             if verdict is None:
                 st.error("Pick a verdict first; nothing was saved.")
                 return
-            workspace.adjudicate(db, run_id, pair_id, verdict, note.strip() or None, who, score)
+            try:
+                workspace.adjudicate(db, run_id, pair_id, verdict, note.strip() or None, who, score)
+            except JudgeError as e:
+                st.error(inert(e))
+                return
             done = found.assign(verdict=found["verdict"].where(found["pair_id"] != pair_id, verdict))
             following = next_unadjudicated(done, pair_id)
             state["adjudication_flash"] = f"Saved: {VERDICT_LABELS[verdict]}." + (
