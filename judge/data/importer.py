@@ -23,8 +23,8 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["ImportRejected", "ImportReport", "export", "import_judgments", "import_pairs", "import_pairs_of",
-           "import_ratings"]
+__all__ = ["ImportRejected", "ImportReport", "check_same_scale", "export", "import_judgments", "import_pairs",
+           "import_pairs_of", "import_ratings"]
 
 MAX_REPORTED_ERRORS = 20
 T = TypeVar("T")
@@ -75,7 +75,7 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
     """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
     1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
     seen: dict[str, tuple[int, str]] = {}
-    _same_scale(db, dataset, scale)
+    check_same_scale(db, dataset, scale)
 
     def prepare(row: dict[str, Any], number: int) -> pair_store.NewPair:
         pair = prepare_pair(row)
@@ -87,7 +87,8 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
     return import_pairs_of(db, dataset, _validated(path, read_rows(path), prepare), scale)
 
 
-def _same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
+def check_same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
+    """Refuse ``scale`` for an existing dataset on another scale (points, labels or pass mark)."""
     if scale is not None and pair_store.dataset_id(db, dataset) is not None:
         current = rubric_for(db, dataset).scale
         if (current.points, current.labels, current.pass_at) != (scale.points, scale.labels or current.labels,
@@ -100,7 +101,7 @@ def import_pairs_of(
     db: Database, dataset: str, pairs: list[pair_store.NewPair], scale: Scale | None = None
 ) -> ImportReport:
     """Checked pairs into ``dataset``; a new dataset is put on ``scale`` (an existing one must be on it)."""
-    _same_scale(db, dataset, scale)
+    check_same_scale(db, dataset, scale)
     new = pair_store.dataset_id(db, dataset) is None
     added, present = pair_store.add_pairs(db, dataset, pairs)
     if scale is not None and new:  # an existing dataset keeps its rubric: the scale was checked to be its own

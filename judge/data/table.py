@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from judge.data.files import read_rows
-from judge.data.importer import ImportRejected, ImportReport, import_pairs_of
+from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of
 from judge.data.records import RowError, RowInvalid, prepare_pair
-from judge.dataset_rubric import rubric_for
 from judge.errors import JudgeError
 from judge.scale import Scale, ScaleError
 from storage import Database
@@ -82,12 +81,8 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}; the file has "
                          f"{', '.join(map(repr, have))}")  # fmt: skip
     names = dataset_names(dataset, mapping)
-    for name in names.values():
-        current = rubric_for(db, name).scale if pair_store.dataset_id(db, name) is not None else None
-        if current is not None and (current.points, current.labels, current.pass_at) != (
-                scale.points, scale.labels or current.labels, scale.pass_at):  # fmt: skip
-            raise JudgeError(f"dataset {name!r} is on the {rubric_for(db, name).scale.describe()} scale, not "
-                             f"{scale.describe()}: import into a new dataset")  # fmt: skip
+    for name in names.values():  # every dataset checked before anything is stored
+        check_same_scale(db, name, scale)
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order
     ratings: dict[str, list[tuple[str, int, str]]] = {column: [] for column in mapping.scores}
     seen: dict[str, int] = {}  # external id -> ratings so far (to number raters)
