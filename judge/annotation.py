@@ -5,25 +5,34 @@ from __future__ import annotations
 import pandas as pd
 
 from judge.config import Settings
-from judge.dataset_rubric import rubric_for
+from judge.dataset_rubric import criteria_of, rubric_for
 from judge.errors import JudgeError
 from judge.judgment import ScoreError, valid_score
-from judge.scale import FIVE, Scale
+from judge.scale import Scale
 from storage import Database, labels
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 
-__all__ = ["next_pair", "previous_rating", "recent_ratings", "rubric_lines", "scale_of_dataset", "submit_rating"]
+__all__ = ["criteria", "next_pair", "previous_rating", "recent_ratings", "rubric_lines", "scale_of_dataset",
+           "submit_rating"]
+
+Scores = dict[str, int]
+"""A person's rating of a pair: criterion -> score ('' -> score on a dataset that names no criteria)."""
 
 
-def scale_of_dataset(db: Database, dataset: str) -> Scale:
-    """The scale the dataset is rated on: its rubric's points."""
-    return rubric_for(db, dataset).scale
+def criteria(db: Database, dataset: str) -> list[str]:
+    """The criteria a pair of the dataset is rated on, in order ([''] when it names none)."""
+    return criteria_of(db, dataset)
 
 
-def rubric_lines(db: Database, dataset: str) -> dict[int, tuple[str, str]]:
+def scale_of_dataset(db: Database, dataset: str, criterion: str = "") -> Scale:
+    """The scale the dataset (its ``criterion``) is rated on: its rubric's points."""
+    return rubric_for(db, dataset, criterion).scale
+
+
+def rubric_lines(db: Database, dataset: str, criterion: str = "") -> dict[int, tuple[str, str]]:
     """Score -> (name, meaning), from the dataset's rubric (the one the offline judge scores by too)."""
-    return rubric_for(db, dataset).lines
+    return rubric_for(db, dataset, criterion).lines
 
 
 def next_pair(
@@ -46,33 +55,40 @@ def next_pair(
     return found[0]
 
 
+def _history(db: Database, annotator: str, dataset: int) -> list[tuple[int, str, Scores, str | None]]:
+    """(pair, external id, current scores, note) of each pair this annotator rated, oldest first."""
+    frame = rating_store.annotator_history(db, annotator, dataset)
+    found: dict[int, tuple[int, str, Scores, str | None]] = {}
+    for pair, criterion, score, note, external in zip(frame["pair_id"], frame["criterion"], frame["score"],
+                                                      frame["note"], frame["external_id"], strict=True):  # fmt: skip
+        entry = found.setdefault(int(pair), (int(pair), str(external), {}, None if pd.isna(note) else str(note)))
+        entry[2][str(criterion)] = int(score)
+    return list(found.values())
+
+
 def previous_rating(
     db: Database, annotator: str, dataset: int, current: int | None
-) -> tuple[int, int, str | None] | None:
-    """(pair, current score, note) rated just before ``current`` by this annotator.
+) -> tuple[int, Scores, str | None] | None:
+    """(pair, current scores, note) rated just before ``current`` by this annotator.
 
     When ``current`` is a pair they have not rated, that is their latest rating;
     None when there is nothing earlier.
     """
-    frame = rating_store.annotator_history(db, annotator, dataset)
-    ids = [int(p) for p in frame["pair_id"]]
+    history = _history(db, annotator, dataset)
+    ids = [pair for pair, *_ in history]
     position = ids.index(current) if current in ids else len(ids)
     if position == 0:
         return None
-    row = frame.iloc[position - 1]
-    return int(row["pair_id"]), int(row["score"]), None if pd.isna(row["note"]) else str(row["note"])
+    pair, _, scores, note = history[position - 1]
+    return pair, scores, note
 
 
 def recent_ratings(
     db: Database, annotator: str, dataset: int, count: int = 5
-) -> list[tuple[int, str, int, str | None]]:
-    """(pair, its external id, current score, note) of this annotator's last ``count`` pairs in the dataset,
+) -> list[tuple[int, str, Scores, str | None]]:
+    """(pair, its external id, current scores, note) of this annotator's last ``count`` pairs in the dataset,
     latest first."""
-    frame = rating_store.annotator_history(db, annotator, dataset).tail(count).iloc[::-1]
-    return [
-        (int(p), str(e), int(s), None if pd.isna(n) else str(n))
-        for p, e, s, n in zip(frame["pair_id"], frame["external_id"], frame["score"], frame["note"], strict=True)
-    ]
+    return _history(db, annotator, dataset)[-count:][::-1]
 
 
 def submit_rating(
@@ -81,14 +97,17 @@ def submit_rating(
     *,
     pair_id: int,
     annotator: str,
-    score: int,
+    score: int | None = None,
+    scores: Scores | None = None,
     note: str,
     seconds: float | None,
     token: str,
     editing: bool,
     dataset: int | None = None,
 ) -> rating_store.Outcome:
-    """Record a rating; the same ``token`` twice records it once. Editing appends a new event.
+    """Record a rating: ``score`` on a dataset that names no criteria, else ``scores``, one per criterion of the
+    dataset (all of them, saved together or not at all). The same ``token`` twice records it once. Editing
+    appends new events.
 
     ``dataset``: the dataset on the annotator's screen; a pair of another one is refused (a key press
     must never rate a pair the person did not mean)."""
@@ -99,9 +118,26 @@ def submit_rating(
         raise JudgeError(
             "That pair is not in the dataset on your screen; nothing was saved. Rate the pair shown now."
         )
-    try:  # the one score check, as for judge answers and imports, on the pair's own scale
-        score = valid_score(score, rubric_for(db, pair.dataset).scale if pair is not None else FIVE)
-    except ScoreError as e:
-        raise JudgeError(str(e)) from None
-    rating = rating_store.NewRating(pair_id, annotator, score, note.strip() or None, seconds, token)
-    return rating_store.record_rating(db, rating, first_only=not editing)
+    if pair is None:
+        raise JudgeError("That pair no longer exists; nothing was saved.")
+    given = dict(scores) if scores is not None else {"": score} if score is not None else {}
+    wanted = criteria_of(db, pair.dataset)
+    if sorted(given) != sorted(wanted):
+        missing = [c for c in wanted if c not in given]
+        raise JudgeError(
+            f"A rating of this pair gives a score for {', '.join(wanted)}; missing: {', '.join(missing)}. "
+            "Nothing was saved." if missing else "That is not a criterion of this pair's dataset; nothing was saved."
+        )
+    checked: Scores = {}
+    for criterion in wanted:  # the one score check, as for judge answers and imports, on the criterion's scale
+        try:
+            checked[criterion] = valid_score(given[criterion], rubric_for(db, pair.dataset, criterion).scale)
+        except ScoreError as e:
+            raise JudgeError(f"{criterion}: {e}" if criterion else str(e)) from None
+    text = note.strip() or None
+    if wanted == [""]:
+        ratings = [rating_store.NewRating(pair_id, annotator, checked[""], text, seconds, token)]
+    else:  # one event per criterion, each under a token of its own made from the showing's
+        ratings = [rating_store.NewRating(pair_id, annotator, checked[c], text, seconds, f"{token}-{i}-{checked[c]}",
+                                          criterion=c) for i, c in enumerate(wanted)]  # fmt: skip
+    return rating_store.record_ratings(db, ratings, first_only=not editing)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from judge.agreement.report import FIGURES, compare_results, consensus, report_from
 from judge.agreement.stats import headline_for
-from judge.dataset_rubric import scale_of
+from judge.dataset_rubric import criteria_of, scale_of
 from judge.errors import JudgeError
 from judge.scale import FIVE, Scale
 from storage import Database
@@ -49,6 +49,7 @@ class CalibrationSet:
     sha256: str
     dev_share: float
     pairs: pd.DataFrame  # pair_id, consensus, split
+    criterion: str = ""  # the criterion of the dataset its consensus is of ('' where it names none)
 
     @property
     def test_pairs(self) -> list[int]:
@@ -59,9 +60,9 @@ class CalibrationSet:
         return [int(p) for p in self.pairs.loc[self.pairs["split"] == "dev", "pair_id"]]
 
 
-def _current(db: Database, dataset: str) -> pd.Series:
-    """Consensus now, per rated pair of ``dataset``."""
-    ratings = rating_store.ratings_frame(db, dataset)
+def _current(db: Database, dataset: str, criterion: str) -> pd.Series:
+    """Consensus now, per rated pair of ``dataset`` on ``criterion``."""
+    ratings = rating_store.ratings_frame(db, dataset, criterion=criterion)
     return consensus(ratings) if not ratings.empty else pd.Series(dtype=int)
 
 
@@ -75,7 +76,8 @@ def _digest(rows: list[tuple[int, int, str]]) -> str:
     return hashlib.sha256(json.dumps(sorted(rows)).encode()).hexdigest()
 
 
-def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None = None, by: str | None = None) -> CalibrationSet:
+def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None = None, by: str | None = None,
+             criterion: str | None = None) -> CalibrationSet:  # fmt: skip
     """A new snapshot of set ``name``: every rated pair of ``dataset`` with its consensus now, split with
     ``dev_share`` (default: the set's own, else 0.2). The same ratings give the same hash, so asking again
     without a change (or after ratings changed and changed back) makes that snapshot the current one."""
@@ -92,7 +94,11 @@ def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None =
     if earlier is not None and earlier.dataset != dataset:
         raise JudgeError(f"calibration set {name!r} is of dataset {earlier.dataset!r}; give a set of {dataset!r} "
                          "another name")  # fmt: skip
-    now = _current(db, dataset)
+    criterion = _criterion(db, dataset, criterion, earlier.criterion if earlier is not None else None)
+    if earlier is not None and earlier.criterion != criterion:
+        raise JudgeError(f"calibration set {name!r} is of criterion {earlier.criterion!r}; give a set of "
+                         f"{criterion!r} another name")  # fmt: skip
+    now = _current(db, dataset, criterion)
     if now.empty:
         raise JudgeError(f"nobody has rated a pair of {dataset!r} yet: a calibration set is made of rated pairs")
     external = pair_store.pairs_frame(db, dataset).set_index("pair_id")["external_id"]
@@ -107,8 +113,21 @@ def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None =
     if again is not None:  # ratings are as they were at an earlier snapshot: that one is current again
         calibration_store.make_current(db, again.id)
         return load_set(db, name)
-    calibration_store.add_set(db, name, dataset_key, sha, dev_share, by, rows)
+    calibration_store.add_set(db, name, dataset_key, sha, dev_share, by, rows, criterion)
     return load_set(db, name)
+
+
+def _criterion(db: Database, dataset: str, given: str | None, earlier: str | None) -> str:
+    """The criterion a set is of: the one given, the set's own, or the dataset's only one."""
+    named = criteria_of(db, dataset)
+    chosen = given if given is not None else earlier if earlier is not None else named[0] if len(named) == 1 else None
+    if chosen is None:
+        raise JudgeError(f"dataset {dataset} is rated on {', '.join(named)}: say which criterion the set is of "
+                         "(--criterion NAME)")  # fmt: skip
+    if chosen not in named:
+        raise JudgeError(f"dataset {dataset} has no criterion {chosen!r}; its criteria are "
+                         f"{', '.join(repr(c) for c in named)}")  # fmt: skip
+    return chosen
 
 
 def load_set(db: Database, name: str, sha256: str | None = None) -> CalibrationSet:
@@ -119,12 +138,12 @@ def load_set(db: Database, name: str, sha256: str | None = None) -> CalibrationS
     if stored is None:
         raise JudgeError(f"no calibration set named {name!r} (make one with judge calibrate {name} --dataset D)")
     return CalibrationSet(stored.id, stored.name, stored.dataset, stored.sha256, stored.dev_share,
-                          calibration_store.set_pairs(db, stored.id))  # fmt: skip
+                          calibration_store.set_pairs(db, stored.id), stored.criterion)  # fmt: skip
 
 
 def stale(db: Database, calibration: CalibrationSet) -> list[int]:
     """The set's pairs whose consensus is not what it was at the snapshot (also: no longer rated)."""
-    now = _current(db, calibration.dataset)
+    now = _current(db, calibration.dataset, calibration.criterion)
     then = calibration.pairs.set_index("pair_id")["consensus"]
     return sorted(int(p) for p, c in then.items() if p not in now.index or int(now[p]) != int(c))
 
@@ -210,7 +229,7 @@ def gate(
         base = (no_worse_than, base_id, result_store.results_frame(db, base_id))
     return decide(calibration.name, calibration.sha256, human(calibration, calibration.test_pairs), run_id,
                   result_store.results_frame(db, run_id), minimum, base, tolerance,
-                  scale_of(db, calibration.dataset))  # fmt: skip
+                  scale_of(db, calibration.dataset, calibration.criterion))  # fmt: skip
 
 
 def decide(

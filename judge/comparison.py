@@ -93,7 +93,7 @@ def compare_versions(db: Database, calibration_name: str, base: str, new: str, m
         raise JudgeError(why + " to compare with: run it on the same set with the same model")
     test = calibration.test_pairs
     people = human(calibration, test)
-    scale = scale_of(db, calibration.dataset)
+    scale = scale_of(db, calibration.dataset, calibration.criterion)
     key = headline_for(key, scale)
     comparison = compare_runs_on(db, base_run, new_run, people)
     figure = next(d for d in comparison.differences if d.key == key)

@@ -1,6 +1,10 @@
 """The rubric of a dataset: the one set for it (``judge rubric --dataset D FILE``), else the one in force
 for the deployment (``$JUDGE_RUBRIC`` or the shipped file). People rate by it on the Annotate page, the
-offline judge maps differences onto it, and judge templates with ``{rubric}`` grade by it."""
+offline judge maps differences onto it, and judge templates with ``{rubric}`` grade by it.
+
+A dataset may instead name several criteria, each with a rubric (and so a scale) of its own: people rate each
+criterion of a pair on one screen, a judge run scores one criterion, and every figure is of one criterion.
+A dataset that names none has the one criterion ''."""
 
 from __future__ import annotations
 
@@ -16,45 +20,107 @@ from storage import rubrics as rubric_store
 from storage import rules as rule_store
 from storage import runs as run_store
 
-__all__ = ["declare_scale", "rubric_for", "rules_of", "run_scale", "scale_of", "scale_rubric_text", "set_rubric",
-           "set_rules"]
+__all__ = ["choose_criterion", "criteria_of", "criterion_words", "declare_criteria", "declare_scale", "rubric_for", "rules_of",
+           "run_criterion", "run_scale", "scale_of", "scale_rubric_text", "set_rubric", "set_rules"]
 
 
-def rubric_for(db: Database, dataset: str) -> Rubric:
-    text = rubric_store.dataset_rubric(db, dataset)
+def criteria_of(db: Database, dataset: str) -> list[str]:
+    """The dataset's criteria in order; [''] for a dataset that names none (and for no such dataset)."""
+    key = pair_store.dataset_id(db, dataset)
+    return rubric_store.criteria(db, key) if key is not None else [""]
+
+
+def choose_criterion(db: Database, dataset: str, given: str | None, of_set: str | None = None) -> str:
+    """The criterion a run (or a calibration set) scores: the one given, the calibration set's, or the dataset's only one; an error
+    naming the dataset's criteria when it has several and none is said, or the one said is not there."""
+    named = criteria_of(db, dataset)
+    if of_set is not None and given is not None and given != of_set:
+        raise JudgeError(f"the calibration set is of criterion {of_set!r}, not {given!r}")
+    chosen = given if given is not None else of_set if of_set is not None else named[0] if len(named) == 1 else None
+    if chosen is None:
+        raise JudgeError(f"dataset {dataset} is rated on {', '.join(named)}: say which criterion the judge scores "
+                         "(--criterion NAME)")  # fmt: skip
+    if chosen not in named:
+        raise JudgeError(f"dataset {dataset} has no criterion {chosen!r}; its criteria are "
+                         f"{', '.join(repr(c) for c in named)}")  # fmt: skip
+    return chosen
+
+
+def criterion_words(criterion: str) -> str:
+    """ "criterion fluency", or '' for the one unnamed criterion (to follow a dataset's name in a sentence)."""
+    return f"criterion {criterion}" if criterion else ""
+
+
+def rubric_for(db: Database, dataset: str, criterion: str = "") -> Rubric:
+    """The rubric ``dataset``'s ``criterion`` is rated and judged by; a criterion the dataset does not have is
+    an error naming those it has."""
+    text = rubric_store.dataset_rubric(db, dataset, criterion)
     if text is None:
+        if criterion or criteria_of(db, dataset) != [""]:
+            named = ", ".join(repr(c) for c in criteria_of(db, dataset))
+            raise JudgeError(f"dataset {dataset} has no criterion {criterion!r}; its criteria are {named}")
         return current_rubric()
-    return parse_rubric(text.encode(), f"the rubric of dataset {dataset}")
+    where = f"the rubric of dataset {dataset}" + (f", criterion {criterion}" if criterion else "")
+    return parse_rubric(text.encode(), where)
 
 
-def scale_of(db: Database, dataset: str | None) -> Scale:
-    """The scale ``dataset`` is rated and judged on (1-5 for none)."""
-    return rubric_for(db, dataset).scale if dataset else FIVE
+def scale_of(db: Database, dataset: str | None, criterion: str = "") -> Scale:
+    """The scale ``dataset``'s ``criterion`` is rated and judged on (1-5 for none)."""
+    return rubric_for(db, dataset, criterion).scale if dataset else FIVE
+
+
+def run_criterion(db: Database, run_id: int) -> str:
+    """The criterion a run scored ('' on a dataset that names none)."""
+    return str((run_store.run_settings(db, run_id) or {}).get("criterion") or "")
 
 
 def run_scale(db: Database, run_id: int) -> Scale:
-    """The scale of the dataset a run judged."""
-    settings = run_store.run_settings(db, run_id)
-    return scale_of(db, (settings or {}).get("dataset"))
+    """The scale of the criterion a run judged."""
+    settings = run_store.run_settings(db, run_id) or {}
+    return scale_of(db, settings.get("dataset"), str(settings.get("criterion") or ""))
 
 
-def set_rubric(db: Database, dataset: str, path: Path, by: str | None = None) -> str:
-    """Check the rubric file and make it the dataset's; returns a sentence saying what changed."""
+def set_rubric(db: Database, dataset: str, path: Path, by: str | None = None, criterion: str = "") -> str:
+    """Check the rubric file and make it the dataset's (its ``criterion``'s); returns a sentence saying what
+    changed."""
     key = pair_store.dataset_id(db, dataset)
     if key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
     rubric = load_rubric(path)
-    return set_rubric_text(db, dataset, key, path.read_text(encoding="utf-8"), rubric, by)
+    return set_rubric_text(db, dataset, key, path.read_text(encoding="utf-8"), rubric, by, criterion)
 
 
-def set_rubric_text(db: Database, dataset: str, key: int, text: str, rubric: Rubric, by: str | None) -> str:
+def set_rubric_text(
+    db: Database, dataset: str, key: int, text: str, rubric: Rubric, by: str | None, criterion: str = ""
+) -> str:
     scale = rubric.scale
-    changed = rubric_store.set_dataset_rubric(db, key, text, rubric.sha256, by, (scale.low, scale.high))
+    if criterion not in criteria_of(db, dataset):
+        named = ", ".join(repr(c) for c in criteria_of(db, dataset))
+        raise JudgeError(f"dataset {dataset} has no criterion {criterion!r}; its criteria are {named}")
+    changed = rubric_store.set_dataset_rubric(db, key, text, rubric.sha256, by, (scale.low, scale.high), criterion)
     named = f"rubric {rubric.name} v{rubric.version} (a {scale.describe()} scale)"
+    what = f"dataset {dataset}" + (f", criterion {criterion}," if criterion else "")
     if not changed:
-        return f"dataset {dataset} is rated and judged by {named} already"
-    return (f"dataset {dataset} is now rated and judged by {named}; runs made before graded by the one they "
+        return f"{what} is rated and judged by {named} already"
+    return (f"{what} is now rated and judged by {named}; runs made before graded by the one they "
             "recorded, and comparisons say when two rubrics differ")  # fmt: skip
+
+
+def declare_criteria(db: Database, dataset: str, scales: dict[str, Scale], by: str | None = None) -> str:
+    """Give ``dataset`` named criteria, each on its scale (a rubric that declares only the scale), in the order
+    given; criteria it has already keep their place (on the same scale). A sentence saying what it has now."""
+    key = pair_store.dataset_id(db, dataset)
+    if key is None:
+        raise JudgeError(f"no dataset named {dataset!r}")
+    given = []
+    for name, scale in scales.items():
+        text = scale_rubric_text(scale, f"{dataset} · {name}")
+        rubric = parse_rubric(text.encode(), f"the scale of {dataset}, criterion {name}")
+        given.append((name, text, rubric.sha256, (scale.low, scale.high)))
+    rubric_store.add_criteria(db, key, given, by)
+    return f"dataset {dataset} is rated on {len(criteria_of(db, dataset))} criteria: " + ", ".join(
+        f"{name} ({scale_of(db, dataset, name).describe()})" for name in criteria_of(db, dataset)
+    )
 
 
 def scale_rubric_text(scale: Scale, dataset: str) -> str:

@@ -11,7 +11,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from judge import annotation
@@ -27,7 +27,7 @@ __all__ = ["Desk", "Flash", "Screen"]
 Flash = tuple[Literal["success", "info", "warning", "error"], str]
 
 OUTCOMES: dict[str, Flash] = {
-    "recorded": ("success", "Saved: {score} for the last pair."),
+    "recorded": ("success", "Saved: {score} for the last pair."),  # {score}: "4", or "fluency 4, coherence 2"
     "duplicate": ("success", "Saved once; the repeated click or key was ignored."),
     "already_rated": ("warning", "You rated this pair already (in another tab?); that rating is kept."),
 }
@@ -41,10 +41,13 @@ class Screen:
     pair: Pair | None
     token: str
     editing: bool
-    score: int | None
+    score: int | None  # the score given (or being changed) on a dataset that names no criteria
     note_key: str
-    recent: list[tuple[int, str, int, str | None]]
+    recent: list[tuple[int, str, annotation.Scores, str | None]]
     flash: Flash | None
+    criteria: tuple[str, ...] = ("",)
+    scores: annotation.Scores = field(default_factory=dict)  # criterion -> score chosen so far for this pair
+    active: str | None = None  # the criterion the score keys rate now (several criteria); None: all answered
 
 
 class Desk:
@@ -65,15 +68,26 @@ class Desk:
         pair = pair_store.pair(self.db, state["pair_id"]) if state["pair_id"] is not None else None
         progress = rating_store.progress(self.db, self.annotator, self.dataset, self.settings.annotators_per_pair)
         recent = annotation.recent_ratings(self.db, self.annotator, self.dataset)
-        return Screen(progress, pair, state["token"], state["editing"], state["score"], f"note-{state['token']}",
-                      recent, state.pop("flash", None))  # fmt: skip
+        criteria = tuple(annotation.criteria(self.db, pair.dataset)) if pair is not None else ("",)
+        token = state["token"]
+        chosen, answered = state.get(f"scores-{token}", {}), state.get(f"answered-{token}", [])
+        active = next((c for c in criteria if c not in answered), None)
+        single = state["score"] if isinstance(state["score"], int) else None
+        return Screen(progress, pair, token, state["editing"], single, f"note-{token}", recent,
+                      state.pop("flash", None), criteria, dict(chosen), active)  # fmt: skip
 
-    def _show(self, pair_id: int | None, *, editing: bool, score: int | None, note: str | None = None) -> None:
+    def _show(self, pair_id: int | None, *, editing: bool, score: int | annotation.Scores | None,
+              note: str | None = None) -> None:  # fmt: skip
         state = self.state
+        if isinstance(score, dict):  # a rating reopened: its scores, one per criterion
+            score = score.get("") if list(score) == [""] else dict(score)
         state["pair_id"], state["editing"], state["score"] = pair_id, editing, score
         state["token"], state["shown_at"] = self.showing(pair_id), self.clock()
+        token = state["token"]
+        state[f"scores-{token}"] = dict(score) if isinstance(score, dict) else {}
+        state[f"answered-{token}"] = []
         if note is not None:
-            state[f"note-{state['token']}"] = note
+            state[f"note-{token}"] = note
 
     def showing(self, pair_id: int | None) -> str:
         """The id of this showing of a pair: the same for the same person, pair and number of ratings they
@@ -100,6 +114,50 @@ class Desk:
         kind, message = OUTCOMES[outcome]
         state["flash"], state["pair_id"] = (kind, message.format(score=score)), None
 
+    def choose(self, pair_id: int, dataset: int, token: str, note_key: str, criterion: str, score: int,
+               drawn_active: bool) -> None:  # fmt: skip
+        """One criterion's score for the pair it was drawn for (a dataset with several criteria). The score
+        keys then rate the next criterion not yet answered; once every criterion is answered, the scores are
+        saved together. A key that reached the server after its criterion was answered (two presses quicker
+        than the screen) is not used: it was meant for the next criterion, which the person had not yet seen
+        on screen as the one the keys rate."""
+        state = self.state
+        if token != state.get("token") or pair_id != state.get("pair_id"):
+            state["flash"] = ("info", "That key was for a pair no longer on screen; it was not used.")
+            return
+        answered: list[str] = state.setdefault(f"answered-{token}", [])
+        if drawn_active and criterion in answered:
+            state["flash"] = ("info", f"A key came before the screen moved on from {criterion}; it was not "
+                                      "used. Press it again for the criterion marked now.")  # fmt: skip
+            return
+        state.setdefault(f"scores-{token}", {})[criterion] = score
+        if criterion not in answered:
+            answered.append(criterion)
+        pair = pair_store.pair(self.db, pair_id)
+        wanted = annotation.criteria(self.db, pair.dataset) if pair is not None else []
+        if all(c in answered for c in wanted):
+            self.save(pair_id, dataset, token, note_key)
+
+    def save(self, pair_id: int, dataset: int, token: str, note_key: str) -> None:
+        """Save the scores chosen for every criterion of the pair on screen, together."""
+        state = self.state
+        if token != state.get("token") or pair_id != state.get("pair_id"):
+            state["flash"] = ("info", "That was for a pair no longer on screen; nothing was saved.")
+            return
+        scores = dict(state.get(f"scores-{token}", {}))
+        try:
+            outcome = annotation.submit_rating(
+                self.db, self.settings, pair_id=pair_id, annotator=self.annotator, scores=scores,
+                note=state.get(note_key, ""), seconds=self.clock() - state.get("shown_at", self.clock()),
+                token=token, editing=bool(state.get("editing")), dataset=dataset,
+            )  # fmt: skip
+        except JudgeError as e:
+            state["flash"] = ("error", str(e))
+            return
+        kind, message = OUTCOMES[outcome]
+        words = ", ".join(f"{c} {s}" for c, s in scores.items())
+        state["flash"], state["pair_id"] = (kind, message.format(score=words)), None
+
     def skip(self, pair_id: int) -> None:
         self.state["skipped"] = [*self.state.get("skipped", []), pair_id]
         self.state["pair_id"] = None
@@ -112,6 +170,6 @@ class Desk:
             return
         self.reopen(*earlier)
 
-    def reopen(self, pair_id: int, score: int, note: str | None) -> None:
+    def reopen(self, pair_id: int, score: int | annotation.Scores, note: str | None) -> None:
         """Show a pair rated earlier to change its rating (the old one stays in the history)."""
         self._show(pair_id, editing=True, score=score, note=note or "")

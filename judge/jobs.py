@@ -34,8 +34,8 @@ class Jobs:
         self._jobs: dict[int, _Job] = {}
         self._lock = threading.Lock()
 
-    def start_execution(self, dataset: str, resume: int | None = None) -> int:
-        run_id = resume or new_execution_run(self.db, dataset)
+    def start_execution(self, dataset: str, resume: int | None = None, criterion: str | None = None) -> int:
+        run_id = resume or new_execution_run(self.db, dataset, criterion=criterion)
         self._start(run_id, lambda cancel: run_execution(self.db, dataset, resume=run_id, cancel=cancel))
         return run_id
 

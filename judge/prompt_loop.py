@@ -92,7 +92,7 @@ def version_figure(db: Database, calibration: str, label: str, model: str | None
     if run_id is None:
         return None
     results = result_store.results_frame(db, run_id)
-    scale = scale_of(db, found.dataset)
+    scale = scale_of(db, found.dataset, found.criterion)
     result = report_from(run_id, results[results["pair_id"].isin(found.test_pairs)], human(found, found.test_pairs),
                          scale=scale)  # fmt: skip
     figure = result.figure(headline_for("within_one", scale))
@@ -158,7 +158,7 @@ def export_set(db: Database, name: str) -> bytes:
             for p, c, s in calibration.pairs[["pair_id", "consensus", "split"]].itertuples(index=False)]  # fmt: skip
     if not rows:
         raise JudgeError(f"calibration set {name!r} holds no pairs")
-    scale = scale_of(db, calibration.dataset)
+    scale = scale_of(db, calibration.dataset, calibration.criterion)
     return json.dumps({"format": SET_FORMAT, "name": calibration.name, "dataset": calibration.dataset,
                        "sha256": calibration.sha256, "dev_share": calibration.dev_share,
                        "scale": {"points": list(scale.points), "labels": list(scale.labels), "pass_at": scale.pass_at},

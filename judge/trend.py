@@ -28,14 +28,17 @@ COLUMNS = ["line", "point", "run", "created_at", "model", "prompt", "n", "value"
 RESAMPLES = 300
 
 
-def trend(db: Database, key: str, dataset: str | None = None, resamples: int = RESAMPLES) -> pd.DataFrame:
+def trend(db: Database, key: str, dataset: str | None = None, resamples: int = RESAMPLES,
+          criterion: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The ``key`` figure of every run people's ratings overlap, oldest first, with its 95% interval and
-    the line it belongs to (``dataset``: only runs of it)."""
+    the line it belongs to (``dataset``: only runs of it; ``criterion``: only runs that scored it)."""
     sets = calibration_store.sets_frame(db)
     names = dict(zip(sets["sha256"], sets["name"], strict=True))
     runs = run_store.runs_frame(db).sort_values("id")
     if dataset is not None:
         runs = runs[runs["dataset"] == dataset]
+    if criterion is not None:
+        runs = runs[runs["criterion"] == criterion]
     used = {s for s in runs["calibration_sha256"].dropna() if s in names}
     snapshots = {n for n in {names[s] for s in used} if sum(names[s] == n for s in used) > 1}  # runs on 2+ snapshots
     ratings = rating_store.ratings_frame(db)
@@ -53,10 +56,11 @@ def trend(db: Database, key: str, dataset: str | None = None, resamples: int = R
             results = results[results["pair_id"].isin(test)]
             where = calibration.name + (f" (snapshot {sha[:6]})" if calibration.name in snapshots else "")
         else:
-            people, where = ratings, f"{run.dataset} (rated pairs now)"
+            people = ratings[ratings["criterion"] == run.criterion]
+            where = f"{run.dataset}{f' · {run.criterion}' if run.criterion else ''} (rated pairs now)"
         if results.empty or people.empty:
             continue
-        scale = scale_of(db, str(run.dataset))
+        scale = scale_of(db, str(run.dataset), str(run.criterion))
         result = report_from(int(run.id), results, people, resamples=resamples, scale=scale)
         if not result.n:
             continue

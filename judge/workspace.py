@@ -23,6 +23,7 @@ __all__ = [
     "EXPORTS",
     "adjudicate",
     "adjudications",
+    "criteria",
     "datasets",
     "exclude",
     "export_frame",
@@ -48,13 +49,23 @@ def datasets(db: Database) -> pd.DataFrame:
     return pair_store.datasets(db)
 
 
-def runs(db: Database, dataset: str | None = None, *, unassigned: bool = False) -> pd.DataFrame:
+def criteria(db: Database, dataset: str) -> list[str]:
+    """The dataset's criteria in order ([''] when it names none)."""
+    from judge.dataset_rubric import criteria_of  # noqa: PLC0415 - the agreement package imports this module
+
+    return criteria_of(db, dataset)
+
+
+def runs(db: Database, dataset: str | None = None, *, unassigned: bool = False,
+         criterion: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Every judge run, newest first (those of ``dataset`` when given; ``unassigned``: with the runs that
-    belong to no dataset too)."""
+    belong to no dataset too; ``criterion``: only the runs that scored it)."""
     frame = run_store.runs_frame(db)
     if dataset is None:
         return frame
     kept = frame["dataset"] == dataset
+    if criterion is not None:
+        kept &= frame["criterion"] == criterion
     if unassigned:
         kept |= frame["dataset"].isna()
     return frame[kept].reset_index(drop=True)

@@ -39,7 +39,7 @@ from ui.insight_views import (
     verdict,
 )
 from ui.resources import database, read, settings
-from ui.session import choose_dataset, signed_in
+from ui.session import choose_criterion, choose_dataset, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
@@ -49,7 +49,8 @@ dataset = choose_dataset(acting="Figures are for")
 if dataset is None:
     st.stop()
 name = str(st.session_state["dataset"])
-scale = read(annotation.scale_of_dataset, name)
+criterion = choose_criterion(name, "agreement_criterion")
+scale = read(annotation.scale_of_dataset, name, criterion)
 wanted = config.headline_metric if config.headline_metric in FIGURES else "within_one"
 headline = headline_for(wanted, scale)
 headline_label = figure_label(headline, scale)
@@ -61,7 +62,7 @@ with st.expander("How scores combine per pair"):
                "a pair this way. A named person is for a column such as an imported expert consensus.")  # fmt: skip
     rules_control(db, config, name)
 
-runs = read(workspace.runs, name, unassigned=True)
+runs = read(workspace.runs, name, unassigned=True, criterion=criterion)
 found = None
 if not runs.empty:  # the verdict first: it is what a team lead opens the page for
     st.subheader("The judge against people")
@@ -91,7 +92,7 @@ if not runs.empty:  # the verdict first: it is what a team lead opens the page f
         judge_headline(found.report, headline, read(workspace.label_kinds, found.report.pair_ids))
 
 st.subheader("People among themselves")
-people = read(people_summary, name, config)
+people = read(people_summary, name, config, criterion)
 people_section(people)
 with st.expander("Annotators: who needs a look", expanded=any(a.concerns for a in people.quality)):
     st.caption(f"Each person against the consensus of the others on pairs both rated; a rating under "
@@ -151,7 +152,7 @@ if other is not None and other != run_id:
     comparison_table(read(compare_runs, int(other), int(run_id)))
 
 st.subheader("Across versions")
-points = read(trend, headline, name)
+points = read(trend, headline, name, criterion=criterion)
 if len(points) > 1:
     st.plotly_chart(history_chart(points, headline_label, headline in ("exact", "within_one", "pass_fail")), width="stretch")
     st.caption("One line per calibration set and judge model: runs on a set are measured on its test pairs, the "

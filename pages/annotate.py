@@ -7,6 +7,7 @@ from judge import annotation
 from judge.desk import Desk
 from ui.keys import one_rating_per_key_press
 from ui.pair_view import show_details, show_pair, show_request
+from ui.rating_form import criteria_form, rating_words, single_form
 from ui.resources import database, read, settings
 from ui.session import choose_dataset, sign_in_form, signed_in
 from ui.text import inert
@@ -45,35 +46,19 @@ if screen.editing:
 show_request(pair)
 truth, generated, marks = show_pair(pair)
 
-note_key, token = screen.note_key, screen.token
-scale = read(annotation.scale_of_dataset, pair.dataset)
-lines = read(annotation.rubric_lines, pair.dataset)
-keys = scale.keys_words()
-# One form, one message: the score key and the note reach the server together, so a quick key press can never
-# arrive without its score or land on a pair other than the one on screen (pair and dataset are bound to the button).
-with st.form(f"rate-{token}", border=False, enter_to_submit=False):
-    for column, score in zip(st.columns(len(lines)), sorted(lines), strict=True):
-        name, meaning = lines[score]
-        column.form_submit_button(
-            f"{score} · {name}" + ("" if scale.key(score) == str(score) else f" (key {scale.key(score)})"),
-            key=f"score-{score}-{token}", on_click=desk.submit,
-            args=(pair.id, dataset, token, note_key, score), shortcut=scale.key(score), width="stretch",
-            type="primary" if screen.score == score else "secondary", help=meaning,
-        )  # fmt: skip
-        if meaning.strip().lower() != name.strip().lower():  # a scale declared by its labels alone has no more
-            column.caption(meaning)
-    st.text_input(f"Note (optional; Enter leaves the note, then press {keys})", key=note_key,
-                  placeholder="What is wrong, or why it is fine", label_visibility="collapsed")  # fmt: skip
+token = screen.token
+form = single_form if screen.criteria == ("",) else criteria_form
+how = form(desk, screen, pair, dataset)
 nav = st.columns([1, 1, 5])
 nav[0].button("Skip", key=f"skip-{token}", on_click=desk.skip, args=(pair.id,), width="stretch", shortcut="s")
 nav[1].button("Back", key=f"back-{token}", on_click=desk.back, args=(pair.id,), width="stretch", shortcut="b")
-nav[2].caption(f"Press {keys} to save a score and go to the next pair. Type a note first if you like: Enter "
-               f"leaves the note, then press {keys}.")
+nav[2].caption(how)
 show_details(truth, generated, marks)
 with st.sidebar:
     if recent := screen.recent:
         st.markdown("**Your last ratings**")
-        for rated, name, score, note in recent:  # pairs named as everywhere else, by their external id
-            st.button(f"{inert(name)}: {score} · {lines[score][0]}", key=f"recent-{rated}-{token}",
-                      on_click=desk.reopen, args=(rated, score, note), help="Open it to change the rating")  # fmt: skip
+        lines = read(annotation.rubric_lines, pair.dataset) if screen.criteria == ("",) else None
+        for rated, name, scores, note in recent:  # pairs named as everywhere else, by their external id
+            st.button(f"{inert(name)}: {inert(rating_words(scores, lines))}", key=f"recent-{rated}-{token}",
+                      on_click=desk.reopen, args=(rated, scores, note), help="Open it to change the rating")  # fmt: skip
 one_rating_per_key_press(token)

@@ -5,7 +5,7 @@ import streamlit as st
 from judge import workspace
 from judge.agreement.disagreements import disagreements
 from judge.data.files import safe_csv
-from judge.dataset_rubric import run_scale
+from judge.dataset_rubric import run_criterion, run_scale
 from ui.agreement_views import human_side
 from ui.disagreement_views import (
     adjudication_form,
@@ -64,5 +64,5 @@ left, right = st.columns(2)
 with left:
     show_reasoning(read(workspace.judgment_detail, run_id, pair_id))
 with right:
-    show_people(read(workspace.pair_ratings, pair_id))
+    show_people(read(workspace.pair_ratings, pair_id), read(run_criterion, run_id))
 adjudication_form(db, config, run_id, pair_id, found)

@@ -7,7 +7,7 @@ from judge.synth.compare import generator_difference, generator_name, generator_
 from ui.agreement_views import human_side
 from ui.generator_views import generator_chart, generator_rows
 from ui.resources import read
-from ui.session import choose_dataset
+from ui.session import choose_criterion, choose_dataset
 
 st.title("Generators")
 st.caption("Each AST generator's pairs as a judge run scored them: the mean with a 95% bootstrap interval, "
@@ -23,8 +23,9 @@ st.caption("A judge can be harsher or kinder than people, and more so for one ge
 if choose_dataset(acting="Figures for generators of") is None:
     st.stop()
 dataset = str(st.session_state.dataset)
+criterion = choose_criterion(dataset, "generators_criterion")
 st.caption(read(human_side, dataset))
-runs = read(workspace.runs, dataset)
+runs = read(workspace.runs, dataset, criterion=criterion)
 if runs.empty:
     st.info(f"No judge run on {dataset} yet: start one on the Judge page.")
     st.stop()
@@ -34,7 +35,7 @@ table = read(generator_table, dataset, run_id)
 if table["judged"].sum() == 0:
     st.info("This run has scored none of the dataset's pairs yet.")
     st.stop()
-scale = read(annotation.scale_of_dataset, dataset)
+scale = read(annotation.scale_of_dataset, dataset, criterion)
 st.dataframe(generator_rows(table, scale), hide_index=True, width="stretch")
 st.plotly_chart(generator_chart(table, scale), width="stretch")
 if len(table) >= 2:

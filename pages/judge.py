@@ -1,5 +1,7 @@
 """Judge: start a run (execution or LLM), watch it, see past runs, read any judgment's transcript."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from judge import prompt_loop, workspace
@@ -8,7 +10,7 @@ from judge.llm import estimate, make_provider
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, jobs, keys, read, settings
 from ui.run_views import llm_spec_form, runs_table, show_judgment, show_runs
-from ui.session import admin_gate, choose_dataset, is_admin, sign_in_form, signed_in
+from ui.session import admin_gate, choose_criterion, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
 
 db, config, work = database(), settings(), jobs()
@@ -21,15 +23,16 @@ who = signed_in(config)
 
 with st.expander("Start a run", expanded=True):
     admin = admin_gate(config, "start runs")
+    criterion = choose_criterion(dataset, "judge_criterion")
     kind = st.radio("Judge", ["execution", "llm"], horizontal=True, key="judge_kind",
                     format_func={"execution": "Execution (offline, no key)", "llm": "LLM"}.get)  # fmt: skip
     try:
         if kind == "execution":
             st.caption("Runs both definitions on generated customer data; audience pairs only.")
             if st.button(f"Start on {dataset}", type="primary", disabled=not admin) and is_admin(config):
-                st.toast(f"Run {work.start_execution(dataset)} started")
+                st.toast(f"Run {work.start_execution(dataset, criterion=criterion)} started")
         else:
-            spec = llm_spec_form(dataset, *read(prompt_loop.judge_versions))
+            spec = replace(llm_spec_form(dataset, *read(prompt_loop.judge_versions)), criterion=criterion)
             guess = read(estimate, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
                     f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip

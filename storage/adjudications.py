@@ -27,7 +27,8 @@ def add_adjudication(
     if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
         raise ValueError(f"an adjudicated score is a whole number, not {score!r}")
     with db.transaction() as cursor:
-        refuse_off_scale(cursor, "SELECT ?::INTEGER AS pair_id, ?::INTEGER AS score", [pair_id, score])
+        refuse_off_scale(cursor, """SELECT ?::INTEGER AS pair_id, coalesce(r.criterion, '') AS criterion, ?::INTEGER AS score
+                                    FROM judge_runs r WHERE r.id = ?""", [pair_id, score, run_id])  # fmt: skip
         cursor.execute(
             """INSERT INTO adjudications (run_id, pair_id, verdict, note, adjudicator, created_at, score)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",

@@ -29,6 +29,7 @@ __all__ = [
     "ratings_frame",
     "pair_ratings",
     "record_rating",
+    "record_ratings",
     "set_rate_first",
 ]
 
@@ -42,6 +43,7 @@ class NewRating:
     seconds: float | None
     token: str
     created_at: datetime | None = None
+    criterion: str = ""  # '' for a dataset that names no criteria
 
 
 Outcome = Literal["recorded", "duplicate", "already_rated"]
@@ -54,28 +56,43 @@ def record_rating(db: Database, rating: NewRating, *, first_only: bool) -> Outco
     ``already_rated``: ``first_only`` was asked and this annotator rated the pair already
     (say, in another tab); nothing added. Editing a rating is a new event with ``first_only=False``.
     """
+    return record_ratings(db, [rating], first_only=first_only)
+
+
+def record_ratings(db: Database, ratings: Sequence[NewRating], *, first_only: bool) -> Outcome:
+    """Append the events of one person's rating of one pair, one per criterion, in one transaction: all of
+    them or none (as :func:`record_rating`: ``duplicate`` when a token is stored already, ``already_rated``
+    when ``first_only`` and they rated the pair before)."""
+    if not ratings or len({(r.pair_id, r.annotator) for r in ratings}) != 1:
+        raise ValueError("one rating is of one pair by one person, with at least one score")
+    if len({r.criterion for r in ratings}) != len(ratings) or len({r.token for r in ratings}) != len(ratings):
+        raise ValueError("one rating gives each criterion one score, each under its own token")
+    first = ratings[0]
     with db.transaction() as cursor:
-        if cursor.execute("SELECT 1 FROM rating_events WHERE token = ?", [rating.token]).fetchone():
+        tokens = [r.token for r in ratings]
+        if cursor.execute("SELECT 1 FROM rating_events WHERE list_contains(?, token)", [tokens]).fetchone():
             return "duplicate"
         if (
             first_only
             and cursor.execute(
                 "SELECT 1 FROM rating_events WHERE pair_id = ? AND annotator = ? LIMIT 1",
-                [rating.pair_id, rating.annotator],
+                [first.pair_id, first.annotator],
             ).fetchone()
         ):
             return "already_rated"
-        refuse_off_scale(
-            cursor, "SELECT ?::INTEGER AS pair_id, ?::INTEGER AS score", [rating.pair_id, rating.score]
-        )
-        cursor.execute(  # after this person saw a judge's score of the pair, a rating is no longer blind
-            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
-               SELECT ?, ?, ?, ?, ?, ?, ?,
-                      CASE WHEN EXISTS (SELECT 1 FROM reveals WHERE annotator = ? AND pair_id = ?)
-                           THEN 'after_reveal' ELSE 'blind' END""",
-            [rating.pair_id, rating.annotator, rating.score, rating.note, rating.seconds,
-             rating.created_at or utc_now(), rating.token, rating.annotator, rating.pair_id],
-        )  # fmt: skip
+        now = utc_now()
+        for rating in ratings:
+            refuse_off_scale(cursor, "SELECT ?::INTEGER AS pair_id, ?::VARCHAR AS criterion, ?::INTEGER AS score",
+                             [rating.pair_id, rating.criterion, rating.score])  # fmt: skip
+            cursor.execute(  # after this person saw a judge's score of the pair, a rating is no longer blind
+                """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind,
+                                              criterion)
+                   SELECT ?, ?, ?, ?, ?, ?, ?,
+                          CASE WHEN EXISTS (SELECT 1 FROM reveals WHERE annotator = ? AND pair_id = ?)
+                               THEN 'after_reveal' ELSE 'blind' END, ?""",
+                [rating.pair_id, rating.annotator, rating.score, rating.note, rating.seconds,
+                 rating.created_at or now, rating.token, rating.annotator, rating.pair_id, rating.criterion],
+            )  # fmt: skip
     return "recorded"
 
 
@@ -88,20 +105,23 @@ def add_ratings(db: Database, ratings: Sequence[NewRating]) -> int:
     now = utc_now()
     first = {r.token: r for r in reversed(ratings)}  # a token given twice in the batch: its first event
     batch = pd.DataFrame(
-        [[r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or now, r.token]
+        [[r.pair_id, r.annotator, r.score, r.note, r.seconds, r.created_at or now, r.token, r.criterion]
          for r in ratings if first[r.token] is r],  # fmt: skip
-        columns=["pair_id", "annotator", "score", "note", "seconds", "created_at", "token"],
-    ).astype({"note": object, "seconds": "float64"})
+        columns=["pair_id", "annotator", "score", "note", "seconds", "created_at", "token", "criterion"],
+    ).astype({"note": object, "seconds": "float64", "criterion": object})
     batch["created_at"] = pd.to_datetime(batch["created_at"]).astype("datetime64[us]")
     with db.transaction() as cursor:
         cursor.register("new_ratings", batch)
-        refuse_off_scale(cursor, "SELECT pair_id, score FROM new_ratings")
+        refuse_off_scale(cursor, "SELECT pair_id, criterion, score FROM new_ratings")
         row = cursor.execute(
-            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind)
-               SELECT pair_id, annotator, score, note, seconds, created_at, token, 'imported' FROM new_ratings n
+            """INSERT INTO rating_events (pair_id, annotator, score, note, seconds, created_at, token, kind,
+                                          criterion)
+               SELECT pair_id, annotator, score, note, seconds, created_at, token, 'imported', criterion
+               FROM new_ratings n
                WHERE NOT EXISTS (SELECT 1 FROM rating_events e WHERE e.token = n.token)
                  AND NOT EXISTS (SELECT 1 FROM rating_events e
                                  WHERE e.pair_id = n.pair_id AND e.annotator = n.annotator AND e.score = n.score
+                                   AND e.criterion = n.criterion
                                    AND e.note IS NOT DISTINCT FROM n.note AND e.created_at = n.created_at)"""
         ).fetchone()
         cursor.unregister("new_ratings")
@@ -166,7 +186,7 @@ def queue(
                    SELECT id, row_number() OVER (ORDER BY hash(id::VARCHAR), id) AS place, count(*) OVER () AS total
                    FROM pairs WHERE dataset_id = $dataset)
                SELECT p.id FROM ranked p
-               LEFT JOIN (SELECT pair_id, count(*) FILTER (WHERE annotator NOT IN (SELECT annotator
+               LEFT JOIN (SELECT pair_id, count(DISTINCT annotator) FILTER (WHERE annotator NOT IN (SELECT annotator
                                                                    FROM excluded_annotators)) AS n,
                                  bool_or(annotator = $who) AS mine
                           FROM current_ratings GROUP BY pair_id) r ON r.pair_id = p.id
@@ -207,7 +227,7 @@ def progress(db: Database, annotator: str, dataset: int, max_annotators: int) ->
     row = fetch_one(
         db,
         """WITH r AS (SELECT c.pair_id, bool_or(c.annotator = $who) AS mine,
-                                 count(*) FILTER (WHERE c.annotator NOT IN (SELECT annotator
+                                 count(DISTINCT c.annotator) FILTER (WHERE c.annotator NOT IN (SELECT annotator
                                                                             FROM excluded_annotators)) AS n
                           FROM current_ratings c JOIN pairs p ON p.id = c.pair_id
                           WHERE p.dataset_id = $dataset GROUP BY c.pair_id)
@@ -236,38 +256,45 @@ def rated_count(db: Database, annotator: str, dataset: int) -> int:
 
 
 def annotator_history(db: Database, annotator: str, dataset: int) -> pd.DataFrame:
-    """This annotator's current ratings in the dataset, oldest first (for going back)."""
+    """This annotator's current ratings in the dataset, oldest pair first (for going back): a row per pair and
+    criterion."""
     return frame(
         db,
-        """SELECT c.pair_id, c.score, c.note, c.created_at, p.external_id FROM current_ratings c
+        """SELECT c.pair_id, c.criterion, c.score, c.note, c.created_at, p.external_id FROM current_ratings c
                JOIN pairs p ON p.id = c.pair_id
                JOIN (SELECT pair_id, min(id) AS first_id FROM rating_events WHERE annotator = $who
                      GROUP BY pair_id) f ON f.pair_id = c.pair_id
                WHERE c.annotator = $who AND p.dataset_id = $dataset
-               ORDER BY f.first_id""",
+               ORDER BY f.first_id, c.criterion""",
         {"who": annotator, "dataset": dataset},
     )
 
 
 def ratings_frame(
-    db: Database, dataset: str | None = None, *, current_only: bool = True, everyone: bool = False
+    db: Database,
+    dataset: str | None = None,
+    *,
+    current_only: bool = True,
+    everyone: bool = False,
+    criterion: str | None = None,
 ) -> pd.DataFrame:
     """Ratings as a table. ``current_only``: what the consensus rests on, the current rating per (pair,
-    annotator) of every annotator not left out of it (``everyone``: of those left out too); otherwise every
-    event of everyone (history, export). ``excluded`` says whose ratings are left out of the consensus;
-    ``kind`` is blind, after_reveal or imported."""
+    annotator, criterion) of every annotator not left out of it (``everyone``: of those left out too);
+    otherwise every event of everyone (history, export). ``criterion``: only the ratings of that criterion
+    (what a figure compares; None: every criterion, for exports and lists of raters). ``excluded`` says whose
+    ratings are left out of the consensus; ``kind`` is blind, after_reveal or imported."""
     return frame(
         db,
         """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
                       r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token,
-                      coalesce(u.people, 'median') AS consensus_rule
+                      coalesce(u.people, 'median') AS consensus_rule, r.criterion
                FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
                LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
                LEFT JOIN dataset_rules u ON u.dataset_id = p.dataset_id
-               WHERE ($dataset IS NULL OR d.name = $dataset)
+               WHERE ($dataset IS NULL OR d.name = $dataset) AND ($criterion IS NULL OR r.criterion = $criterion)
                  AND (NOT $current OR (r.id IN (SELECT id FROM current_ratings) AND ($all OR x.annotator IS NULL)))
                ORDER BY r.id""",
-        {"dataset": dataset, "current": current_only, "all": everyone},
+        {"dataset": dataset, "current": current_only, "all": everyone, "criterion": criterion},
     )
 
 
@@ -277,7 +304,7 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
         db,
         """SELECT d.name AS dataset, p.external_id, r.annotator, r.score, r.note, r.seconds,
                   r.created_at, r.pair_id, r.kind, x.annotator IS NOT NULL AS excluded, r.token,
-                  coalesce(u.people, 'median') AS consensus_rule
+                  coalesce(u.people, 'median') AS consensus_rule, r.criterion
            FROM rating_events r JOIN pairs p ON p.id = r.pair_id JOIN datasets d ON d.id = p.dataset_id
            LEFT JOIN excluded_annotators x ON x.annotator = r.annotator
            LEFT JOIN dataset_rules u ON u.dataset_id = p.dataset_id

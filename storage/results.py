@@ -60,7 +60,8 @@ def insert_judgments(
                         columns=list(_COLUMNS)).astype(object)  # fmt: skip
     before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchall()[0]
     cursor.register("new_results", rows)
-    refuse_off_scale(cursor, "SELECT pair_id, score FROM new_results")
+    refuse_off_scale(cursor, "SELECT n.pair_id, coalesce(r.criterion, '') AS criterion, n.score FROM new_results n "
+                             "JOIN judge_runs r ON r.id = n.run_id")
     columns = ", ".join(_COLUMNS)
     cursor.execute(f"""INSERT INTO judge_results ({columns}) SELECT {columns} FROM new_results
                        ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names

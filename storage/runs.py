@@ -32,7 +32,7 @@ __all__ = [
 
 _RUN_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "prompt_hash", "parameters",
                "dataset_id", "source", "started_at", "finished_at", "planned", "run_file", "calibration_sha256",
-               "pair_ids")  # fmt: skip
+               "pair_ids", "criterion")  # fmt: skip
 
 
 def create_run(db: Database, *, name: str, judge_kind: JudgeKind, status: RunStatus, **fields: Any) -> int:
@@ -53,12 +53,13 @@ def insert_run(cursor: Cursor, *, name: str, judge_kind: JudgeKind, status: RunS
                          f"not {judge_kind!r} / {status!r}")  # fmt: skip
     if fields.get("parameters") is not None:
         fields["parameters"] = json.dumps(fields["parameters"])
+    fields["criterion"] = fields.get("criterion") or ""  # '' for a dataset that names no criteria
     values = [name, judge_kind, status, utc_now(), *(fields.get(k) for k in _RUN_FIELDS)]
     row = cursor.execute(
         """INSERT INTO judge_runs (name, judge_kind, status, created_at, provider, model, prompt_name,
                prompt_version, prompt_hash, parameters, dataset_id, source, started_at, finished_at, planned,
-               run_file, calibration_sha256, pair_ids)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               run_file, calibration_sha256, pair_ids, criterion)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         values,
     ).fetchone()
     assert row is not None
@@ -100,14 +101,15 @@ def run_settings(db: Database, run_id: int) -> dict[str, Any] | None:
     row = fetch_one(
         db,
         """SELECT r.id, r.name, r.judge_kind, r.provider, r.model, r.prompt_name, r.prompt_version,
-                      r.prompt_hash, r.parameters, d.name, r.status, r.planned, r.calibration_sha256, r.pair_ids
+                      r.prompt_hash, r.parameters, d.name, r.status, r.planned, r.calibration_sha256, r.pair_ids,
+                      r.criterion
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?""",
         [run_id],
     )
     if row is None:
         return None
     keys = ("id", "name", "judge_kind", "provider", "model", "prompt_name", "prompt_version", "prompt_hash",
-            "parameters", "dataset", "status", "planned", "calibration_sha256", "pair_ids")  # fmt: skip
+            "parameters", "dataset", "status", "planned", "calibration_sha256", "pair_ids", "criterion")  # fmt: skip
     settings = dict(zip(keys, row, strict=True))
     settings["parameters"] = json.loads(settings["parameters"]) if settings["parameters"] else {}
     return settings
@@ -118,7 +120,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
     return frame(
         db,
         """SELECT r.id, r.name, r.judge_kind AS judge, r.provider, r.model,
-                      r.prompt_name || '@' || r.prompt_version AS prompt, d.name AS dataset, r.status,
+                      r.prompt_name || '@' || r.prompt_version AS prompt, d.name AS dataset, r.criterion, r.status,
                       count(j.id) AS judged, count(j.error) AS errors,
                       r.planned,
                       sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,

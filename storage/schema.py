@@ -439,6 +439,45 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0014_criteria",
+        """
+        -- A dataset may be rated on several named criteria (a story on fluency, coherence ...), each on its own
+        -- scale and rubric; people rate every criterion of a pair on one screen. A dataset without named
+        -- criteria has one, named '' (its rubric is the dataset's). A judge run and a calibration set are of one
+        -- criterion, and every score is checked against the scale of its own criterion.
+        CREATE TABLE dataset_criteria (
+            dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+            name VARCHAR NOT NULL CHECK (name <> '' AND length(name) <= 80),
+            position INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (dataset_id, name),
+            UNIQUE (dataset_id, position)
+        );
+        ALTER TABLE dataset_rubrics ADD COLUMN criterion VARCHAR NOT NULL DEFAULT '';
+        ALTER TABLE rating_events ADD COLUMN criterion VARCHAR NOT NULL DEFAULT '';
+        -- (DuckDB adds no NOT NULL column to a table others refer to: these two hold '' by default and by code)
+        ALTER TABLE judge_runs ADD COLUMN criterion VARCHAR DEFAULT '';
+        ALTER TABLE calibration_sets ADD COLUMN criterion VARCHAR DEFAULT '';
+        UPDATE judge_runs SET criterion = '';
+        UPDATE calibration_sets SET criterion = '';
+        DROP VIEW current_ratings;
+        CREATE VIEW current_ratings AS
+            SELECT id, pair_id, annotator, criterion, score, note, seconds, created_at
+            FROM rating_events
+            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator, criterion ORDER BY id DESC) = 1;
+        DROP VIEW dataset_scales;
+        CREATE VIEW dataset_scales AS
+            SELECT c.dataset_id, c.criterion, coalesce(r.low, 1) AS low, coalesce(r.high, 5) AS high
+            FROM (SELECT id AS dataset_id, '' AS criterion FROM datasets
+                  WHERE id NOT IN (SELECT dataset_id FROM dataset_criteria)
+                  UNION ALL SELECT dataset_id, name FROM dataset_criteria) c
+            LEFT JOIN (
+                SELECT dataset_id, criterion, low, high FROM dataset_rubrics
+                QUALIFY row_number() OVER (PARTITION BY dataset_id, criterion ORDER BY created_at DESC) = 1
+            ) r ON r.dataset_id = c.dataset_id AND r.criterion = c.criterion;
+        """,
+    ),
 ]
 
 

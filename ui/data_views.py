@@ -11,7 +11,7 @@ from judge import workspace
 from judge.data import import_judgments, import_pairs, import_ratings
 from judge.data.files import MAX_FILE_BYTES, jsonl_text, safe_csv
 from judge.data.importer import ImportReport
-from judge.data.table import TableImport, TableMapping, dataset_names, import_rating_table, table_columns
+from judge.data.table import TableImport, TableMapping, criterion_names, import_rating_table, table_columns
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
 from judge.scale import FIVE, Scale, parse_scale
@@ -89,14 +89,15 @@ def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | Non
     given_id = right.selectbox("Item id (optional)", columns, index=None, key="table_id",
                                placeholder="none: the two texts make the item")  # fmt: skip
     taken = {generated, truth, rater, given_id}
-    scores = st.multiselect("Score columns (each becomes a dataset)", [c for c in columns if c not in taken],
-                            key="table_scores")  # fmt: skip
+    scores = st.multiselect("Score columns (several: each is a criterion of the dataset, rated on one screen)",
+                            [c for c in columns if c not in taken], key="table_scores")  # fmt: skip
     if generated is None or truth is None or not scores:
         st.caption("Choose the text rated, what it answers and at least one score column.")
         return None
     mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id)
-    made = ", ".join(inert(n) for n in dataset_names(dataset, mapping).values())
-    st.caption(f"Into: {made}.")
+    named = [n for n in criterion_names(mapping).values() if n]
+    st.caption(f"Into dataset {inert(dataset)}" + (f", criteria {', '.join(inert(n) for n in named)}." if named
+                                                   else ", one score per rating."))  # fmt: skip
     return mapping
 
 

@@ -13,6 +13,7 @@ from judge import workspace
 from judge.agreement.disagreements import next_unadjudicated
 from judge.annotation import rubric_lines
 from judge.config import Settings
+from judge.dataset_rubric import run_criterion
 from judge.errors import JudgeError
 from storage import Database
 from storage.kinds import Verdict
@@ -114,12 +115,15 @@ def show_reasoning(samples: list[dict[str, Any]]) -> None:
                 st.json(json.loads(item["evidence"]), expanded=False)
 
 
-def show_people(mine: pd.DataFrame) -> None:
-    """Every rating of the pair, edits included: the score with what it means by the rubric (most people
-    leave no note), the note, how the rating was given, and whether it counts."""
-    st.markdown("**The people** (every rating, edits included)")
+def show_people(mine: pd.DataFrame, criterion: str = "") -> None:
+    """Every rating of the pair on the run's ``criterion``, edits included: the score with what it means by the
+    rubric (most people leave no note), the note, how the rating was given, and whether it counts."""
+    mine = mine[mine["criterion"] == criterion]
+    st.markdown("**The people** (every rating, edits included" + (f"; criterion {inert(criterion)})" if criterion
+                                                                   else ")"))  # fmt: skip
     # the rubric of the pair's own dataset (the run's), never the one picked in the sidebar
-    lines = read(rubric_lines, str(mine["dataset"].iloc[0] if len(mine) else st.session_state.get("dataset")))
+    lines = read(rubric_lines, str(mine["dataset"].iloc[0] if len(mine) else st.session_state.get("dataset")),
+                 criterion)  # fmt: skip
     st.dataframe(pd.DataFrame({
         "annotator": mine["annotator"],
         "score": [f"{s} · {lines[int(s)][0]}" if int(s) in lines else str(s) for s in mine["score"]],
@@ -148,7 +152,8 @@ def adjudication_form(db: Database, config: Settings, run_id: int, pair_id: int,
         sign_in_form(config, "Your name goes with each verdict you give.", "Who are you?", "Sign in")
         return
     of_pair = found.loc[found["pair_id"] == pair_id, "dataset"]
-    lines = read(rubric_lines, str(of_pair.iloc[0] if len(of_pair) else st.session_state.get("dataset")))
+    lines = read(rubric_lines, str(of_pair.iloc[0] if len(of_pair) else st.session_state.get("dataset")),
+                 read(run_criterion, run_id))  # fmt: skip
     with st.form(f"adjudicate-{run_id}-{pair_id}"):
         verdict: Verdict | None = st.radio("Verdict", list(VERDICT_LABELS), format_func=lambda v: VERDICT_LABELS[v],
                                        horizontal=True, index=None)  # fmt: skip

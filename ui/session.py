@@ -9,7 +9,7 @@ from judge.config import Settings
 from ui.resources import read
 from ui.text import inert
 
-__all__ = ["admin_gate", "choose_dataset", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
+__all__ = ["admin_gate", "choose_criterion", "choose_dataset", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
 
 
 def _sign_in(name: str, password: str | None, config: Settings) -> None:
@@ -113,6 +113,16 @@ def choose_dataset(acting: str | None = None) -> int | None:
     if acting:
         st.markdown(f"{acting} dataset **{inert(name)}** (pick another in the sidebar).")
     return int(frame.loc[frame["name"] == name, "id"].iloc[0])
+
+
+def choose_criterion(dataset: str, key: str) -> str:
+    """The criterion a page's figures are of: '' on a dataset that names none (nothing drawn), else one picked
+    from the dataset's criteria (kept per dataset for the session)."""
+    named = read(workspace.criteria, dataset)
+    if named == [""]:
+        return ""
+    return str(st.selectbox("Criterion", named, key=f"{key}-{dataset}",
+                            help="This dataset is rated on several criteria; every figure here is of one."))  # fmt: skip
 
 
 def choose_run(key: str, column: object = st) -> int | None:

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from judge.agreement.report import match
+from judge.agreement.report import match, ratings_of_run
 from judge.agreement.stats import figures, headline_for, table_of
 from judge.audience import AudienceError
 from judge.audience.edit import nodes
@@ -14,7 +14,6 @@ from judge.data.records import parse_side
 from judge.dataset_rubric import run_scale
 from storage import Database
 from storage import pairs as pair_store
-from storage import ratings as rating_store
 from storage import results as result_store
 
 __all__ = ["BREAKDOWNS", "ast_nodes", "breakdown"]
@@ -55,7 +54,7 @@ def breakdown(db: Database, run_id: int, by: str, key: str, resamples: int = 100
     """One row per group: pairs, the ``key`` figure with its 95% interval, and exact agreement."""
     if by not in BREAKDOWNS:
         raise ValueError(f"break down by one of {', '.join(BREAKDOWNS)}, not {by!r}")
-    both, _, _ = match(result_store.results_frame(db, run_id), rating_store.ratings_frame(db))
+    both, _, _ = match(result_store.results_frame(db, run_id), ratings_of_run(db, run_id))
     pairs = pair_store.pairs_frame(db).set_index("pair_id")
     both = both.join(pairs)
     if by == "mutation":

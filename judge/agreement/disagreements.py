@@ -6,11 +6,10 @@ from typing import Literal
 
 import pandas as pd
 
-from judge.agreement.report import match
+from judge.agreement.report import match, ratings_of_run
 from storage import Database
 from storage import adjudications as adjudication_store
 from storage import pairs as pair_store
-from storage import ratings as rating_store
 from storage import results as result_store
 
 __all__ = ["disagreements", "next_unadjudicated"]
@@ -25,7 +24,7 @@ def disagreements(db: Database, run_id: int, min_gap: int = 2, direction: Direct
                "adjudicator"]  # fmt: skip
     if results.empty:
         return pd.DataFrame(columns=columns)
-    both, _, _ = match(results, rating_store.ratings_frame(db))
+    both, _, _ = match(results, ratings_of_run(db, run_id))
     both["gap"] = both["judge"] - both["human"]
     chosen = both[both["gap"].abs() >= min_gap]
     if direction == "judge_higher":

@@ -19,16 +19,15 @@ from judge.agreement.breakdown import ast_nodes
 from judge.agreement.budget import narrowed, rate_next
 from judge.agreement.literature import Literature, literature
 from judge.agreement.repeatability import Repeatability, repeatability
-from judge.agreement.report import Report, match, report_from
+from judge.agreement.report import Report, match, ratings_of_run, report_from
 from judge.agreement.stats import headline_for
 from judge.agreement.strata import Stratum, strata
 from judge.agreement.verdict import PeopleShare, people_share
-from judge.dataset_rubric import run_scale, scale_of
+from judge.dataset_rubric import run_scale
 from judge.errors import JudgeError
 from judge.scale import FIVE, Scale
 from storage import Database
 from storage import pairs as pair_store
-from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
@@ -131,7 +130,8 @@ def opposite_run(db: Database, run_id: int) -> int | None:
         other = run_store.run_settings(db, int(row.id)) or {}
         theirs = other.get("parameters", {})
         same = all(mine.get(k) == theirs.get(k) for k in SAME_SETTINGS) and all(
-            other.get(k) == settings[k] for k in ("dataset", "model", "prompt_name", "prompt_version", "prompt_hash")
+            other.get(k) == settings[k]
+            for k in ("dataset", "criterion", "model", "prompt_name", "prompt_version", "prompt_hash")
         )  # fmt: skip
         if same and theirs.get("order", "normal") != mine.get("order", "normal"):
             return int(row.id)
@@ -173,7 +173,7 @@ def literature_of(db: Database, run_id: int, group_by: str) -> Literature:
     """The literature's figures of a run with its per-group correlations over ``group_by``; what
     :func:`insights` holds for the ground truth, without computing the rest again."""
     results = result_store.results_frame(db, run_id)
-    ratings = rating_store.ratings_frame(db)
+    ratings = ratings_of_run(db, run_id)
     both, _, _ = match(results, ratings)
     pairs = pair_store.pairs_frame(db)
     groups, systems = _groups(pairs[pairs["pair_id"].isin(both.index)], group_by)
@@ -187,7 +187,7 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    ratings = rating_store.ratings_frame(db)
+    ratings = ratings_of_run(db, run_id)
     judged = set(results["pair_id"])
     every = pair_store.pairs_frame(db)
     names = every.set_index("pair_id")["external_id"]
@@ -207,7 +207,7 @@ def insights(db: Database, run_id: int, *, headline: str = "within_one", annotat
                           order_note=_order_note(db, run_id, other), per_pair=per_pair,
                           repeated=result_store.results_frame(db, run_id, repeats=True),
                           repeat_note=_repeat_note(settings.get("judge_kind")), groups=groups,
-                          group_by=group_by, systems=systems, scale=scale_of(db, settings.get("dataset")))  # fmt: skip
+                          group_by=group_by, systems=systems, scale=run_scale(db, run_id))  # fmt: skip
     shown = found.next_pairs.copy()
     shown.insert(0, "pair", shown["pair_id"].map(names))
     repeats = found.repeat.per_pair.copy()

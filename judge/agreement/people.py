@@ -56,9 +56,10 @@ def _missing(
     return None
 
 
-def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSummary:
-    """Agreement among the people who rated ``dataset`` (leaving out those left out of the consensus)."""
-    everyone = rating_store.ratings_frame(db, dataset, everyone=True)
+def people_summary(db: Database, dataset: str, settings: Settings, criterion: str = "") -> PeopleSummary:
+    """Agreement among the people who rated ``dataset``'s ``criterion`` (leaving out those left out of the
+    consensus)."""
+    everyone = rating_store.ratings_frame(db, dataset, everyone=True, criterion=criterion)
     counted = everyone[~everyone["excluded"].astype(bool)]  # what the consensus rests on
     dataset_key = pair_store.dataset_id(db, dataset)
     gold = labels.gold_scores(db, dataset_key)
@@ -67,7 +68,7 @@ def people_summary(db: Database, dataset: str, settings: Settings) -> PeopleSumm
     reasons = {
         str(n): str(w) for n, w in zip(left["annotator"], left["reason"], strict=True) if isinstance(w, str)
     }
-    scale = scale_of(db, dataset)
+    scale = scale_of(db, dataset, criterion)
     among = ceiling(counted, scale)
     rated = counted["pair_id"].nunique()
     names = sorted(counted["annotator"].unique())

@@ -30,7 +30,7 @@ from judge.agreement.stats import (
     pairwise_agreement,
     table_of,
 )
-from judge.dataset_rubric import run_scale
+from judge.dataset_rubric import run_criterion, run_scale
 from judge.errors import JudgeError
 from judge.scale import FIVE, Scale
 from storage import Database
@@ -40,6 +40,7 @@ from storage import runs as run_store
 
 __all__ = [
     "HEADLINES",
+    "ratings_of_run",
     "Ceiling",
     "Comparison",
     "Report",
@@ -91,6 +92,10 @@ def consensus(scores: pd.DataFrame, key: str = "pair_id", rule: str | None = Non
     score (a judge is not credited with the benefit of the doubt)."""
     if scores.empty:
         return pd.Series(dtype=int)
+    if "criterion" in scores and scores["criterion"].nunique() > 1 and (
+        scores.groupby(key)["criterion"].nunique().max() > 1
+    ):
+        raise ValueError("ratings of several criteria of one pair were mixed: a figure is of one criterion")
     if rule is None and "consensus_rule" in scores:
         rules = scores["consensus_rule"].dropna().unique()
         if len(rules) > 1:  # datasets with different rules: each by its own
@@ -202,9 +207,12 @@ def report(db: Database, run_id: int, resamples: int = RESAMPLES, seed: int = 0)
     results = result_store.results_frame(db, run_id)
     if results.empty:
         raise JudgeError(f"run {run_id} has no judgments (or no such run)")
-    return report_from(
-        run_id, results, rating_store.ratings_frame(db), resamples, seed, run_scale(db, run_id)
-    )
+    return report_from(run_id, results, ratings_of_run(db, run_id), resamples, seed, run_scale(db, run_id))
+
+
+def ratings_of_run(db: Database, run_id: int) -> pd.DataFrame:
+    """People's current ratings of the criterion a run scored: what its figures compare it with."""
+    return rating_store.ratings_frame(db, criterion=run_criterion(db, run_id))
 
 
 def report_from(
@@ -270,7 +278,10 @@ def rubric_note(db: Database, a: int, b: int) -> str | None:
 
 def compare_runs(db: Database, a: int, b: int, resamples: int = RESAMPLES, seed: int = 0) -> Comparison:
     """Run B against run A on the pairs both judged, against people's current consensus."""
-    return compare_runs_on(db, a, b, rating_store.ratings_frame(db), resamples, seed)
+    if run_criterion(db, a) != run_criterion(db, b):
+        raise JudgeError(f"runs {a} and {b} scored different criteria ({run_criterion(db, a) or 'the one score'} "
+                         f"and {run_criterion(db, b) or 'the one score'}): compare runs of one criterion")  # fmt: skip
+    return compare_runs_on(db, a, b, ratings_of_run(db, b), resamples, seed)
 
 
 def compare_runs_on(

@@ -3,9 +3,9 @@
 A study file often holds, per row, the item rated, sometimes who rated it, and one column of scores per
 question (the HANNA user study: an explanation, three rows per explanation, six yes/no flags). This
 import takes such a file as it is, by naming its columns: the text rated (``generated``), what it answers
-(``ground_truth``), optionally an id and an annotator column, and one or more score columns. Each score
-column becomes a dataset of its own on the declared scale (the one dataset when there is one column), so
-that every figure is of one question. Without an annotator column, raters are numbered in file order
+(``ground_truth``), optionally an id and an annotator column, and one or more score columns. Several score
+columns become the criteria of one dataset (each on the declared scale), so that the pairs are stored once
+and every figure is of one criterion; one score column is the dataset's one score. Without an annotator column, raters are numbered in file order
 within each item (rater 1, 2, 3), which is how such files are laid out.
 
 All or nothing: every row is checked (columns present, each score on the scale, named by row and column)
@@ -22,33 +22,35 @@ from typing import Any
 from judge.data.files import read_rows
 from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of
 from judge.data.records import RowError, RowInvalid, prepare_pair
+from judge.dataset_rubric import criteria_of, declare_criteria, scale_of
 from judge.errors import JudgeError
 from judge.scale import Scale, ScaleError
 from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 
-__all__ = ["TableImport", "TableMapping", "dataset_names", "import_rating_table", "table_columns"]
+__all__ = ["TableImport", "TableMapping", "criterion_names", "import_rating_table", "table_columns"]
 
 
 @dataclass(frozen=True)
 class TableMapping:
     generated: str  # the column with what was rated
     ground_truth: str  # the column with what it answers (a prompt, a story id)
-    scores: tuple[str, ...]  # one dataset per column
+    scores: tuple[str, ...]  # one criterion per column (one column: the dataset's one score)
     annotator: str | None = None  # None: rater 1, 2, ... in file order within each item
     external_id: str | None = None  # None: made from the two texts
 
 
 @dataclass
 class TableImport:
-    datasets: dict[str, ImportReport] = field(default_factory=dict)  # dataset -> ratings added
-    pairs: int = 0  # pairs added (in every dataset)
+    dataset: str = ""
+    criteria: dict[str, ImportReport] = field(default_factory=dict)  # criterion ('' for one score) -> ratings
+    pairs: int = 0  # pairs added
 
     def __str__(self) -> str:
-        parts = [f"{name}: {report.added} ratings added, {report.skipped} already present"
-                 for name, report in self.datasets.items()]  # fmt: skip
-        return f"{self.pairs} pairs added; " + "; ".join(parts)
+        parts = [f"{name or 'ratings'}: {report.added} added, {report.skipped} already present"
+                 for name, report in self.criteria.items()]  # fmt: skip
+        return f"dataset {self.dataset}: {self.pairs} pairs added; " + "; ".join(parts)
 
 
 def table_columns(path: Path) -> list[str]:
@@ -59,15 +61,37 @@ def table_columns(path: Path) -> list[str]:
     return list(rows[0])
 
 
-def dataset_names(dataset: str, mapping: TableMapping) -> dict[str, str]:
-    """Score column -> the dataset it goes into."""
+def criterion_names(mapping: TableMapping) -> dict[str, str]:
+    """Score column -> the criterion it rates ('' when there is one column: the dataset's one score)."""
     if len(mapping.scores) == 1:
-        return {mapping.scores[0]: dataset}
-    return {column: f"{dataset} · {column}" for column in mapping.scores}
+        return {mapping.scores[0]: ""}
+    return {column: column.strip() for column in mapping.scores}
+
+
+def _check_criteria(db: Database, dataset: str, names: dict[str, str], scale: Scale) -> None:
+    """Refuse, before anything is stored, a dataset whose criteria (or scale) are not these."""
+    if pair_store.dataset_id(db, dataset) is None:
+        return
+    have = criteria_of(db, dataset)
+    wanted = list(names.values())
+    if wanted == [""] or have == [""]:
+        if wanted != have:
+            raise JudgeError(f"dataset {dataset!r} is rated on {'one score' if have == [''] else ', '.join(have)}, "
+                             f"not {'one score' if wanted == [''] else ', '.join(wanted)}: import into a new "
+                             "dataset")  # fmt: skip
+        check_same_scale(db, dataset, scale)
+        return
+    for name in wanted:
+        if name in have:
+            current = scale_of(db, dataset, name)
+            if (current.points, current.labels, current.pass_at) != (scale.points, scale.labels or current.labels,
+                                                                      scale.pass_at):  # fmt: skip
+                raise JudgeError(f"criterion {name!r} of dataset {dataset!r} is on the {current.describe()} scale, "
+                                 f"not {scale.describe()}: import into a new dataset")  # fmt: skip
 
 
 def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMapping, scale: Scale) -> TableImport:
-    """Pairs and ratings from one table, each score column into its own dataset on ``scale``."""
+    """Pairs and ratings from one table into ``dataset``, each score column a criterion on ``scale``."""
     if not mapping.scores:
         raise JudgeError("choose the column (or columns) with the scores")
     rows = read_rows(path)
@@ -80,9 +104,10 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
     if missing:
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}; the file has "
                          f"{', '.join(map(repr, have))}")  # fmt: skip
-    names = dataset_names(dataset, mapping)
-    for name in names.values():  # every dataset checked before anything is stored
-        check_same_scale(db, name, scale)
+    names = criterion_names(mapping)
+    if len(set(names.values())) != len(names) or any(not n or len(n) > 80 for n in names.values() if len(names) > 1):
+        raise JudgeError("each score column names a criterion: 1 to 80 characters, different from each other")
+    _check_criteria(db, dataset, names, scale)  # before anything is stored
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order
     ratings: dict[str, list[tuple[str, int, str]]] = {column: [] for column in mapping.scores}
     seen: dict[str, int] = {}  # external id -> ratings so far (to number raters)
@@ -111,15 +136,18 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
             errors.append(RowError(number, e.field, e.reason))
     if errors:
         raise ImportRejected(path, errors, len(errors))
-    found = TableImport()
+    found = TableImport(dataset)
+    one = list(names.values()) == [""]
+    found.pairs = import_pairs_of(db, dataset, list(pairs.values()), scale if one else None).added
+    if not one:
+        declare_criteria(db, dataset, {name: scale for name in names.values()})
+    ids = dict(zip(*(pair_store.pairs_frame(db, dataset)[c] for c in ("external_id", "pair_id")), strict=True))
     for column, name in names.items():
-        found.pairs += import_pairs_of(db, name, list(pairs.values()), scale).added
-        ids = dict(zip(*(pair_store.pairs_frame(db, name)[c] for c in ("external_id", "pair_id")), strict=True))
         given = [rating_store.NewRating(int(ids[external]), who, score, None, None,
-                                        "table:" + _digest([name, external, who, column, score]))
+                                        "table:" + _digest([dataset, external, who, column, score]), criterion=name)
                  for external, score, who in ratings[column]]  # fmt: skip
         added = rating_store.add_ratings(db, given)
-        found.datasets[name] = ImportReport(added, len(given) - added)
+        found.criteria[name] = ImportReport(added, len(given) - added)
     return found
 
 

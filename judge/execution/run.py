@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from judge.dataset_rubric import rubric_for
+from judge.dataset_rubric import choose_criterion, rubric_for
 from judge.errors import JudgeError
 from judge.execution.database import Sandbox
 from judge.execution.judge import JUDGE_NAME, judge_execution
@@ -25,19 +25,20 @@ DEFAULT_WORKERS = 2
 BATCH = 25
 
 
-def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None) -> int:
-    """A stored, not yet started execution-judge run over ``dataset``."""
+def new_execution_run(db: Database, dataset: str, rubric: Rubric | None = None, criterion: str | None = None) -> int:
+    """A stored, not yet started execution-judge run over ``dataset`` (its ``criterion``, where it has several)."""
     dataset_key = pair_store.dataset_id(db, dataset)
     if dataset_key is None:
         raise JudgeError(f"no dataset named {dataset!r}")
-    rubric = rubric or rubric_for(db, dataset)
+    criterion = choose_criterion(db, dataset, criterion)
+    rubric = rubric or rubric_for(db, dataset, criterion)
     if not rubric.differences:
         raise JudgeError(f"the offline judge scores by what each kind of difference is worth on the rubric, and the "
                          f"rubric of {dataset} (a {rubric.scale.describe()} scale) says none: give it a rubric with a "
                          f"[differences] table (judge rubric FILE --dataset {dataset}), or use the LLM judge")  # fmt: skip
     pairs = [p[0] for p in pair_store.audience_pairs(db, dataset)]
     return run_store.create_run(db, name=f"execution on {dataset}", judge_kind=JUDGE_NAME, status="created",
-                        model=JUDGE_NAME, dataset_id=dataset_key,
+                        model=JUDGE_NAME, dataset_id=dataset_key, criterion=criterion,
                         parameters={"dataset": dataset, "rubric": rubric.describe()},
                         planned=len(pairs), pair_ids=pairs)  # fmt: skip
 
@@ -51,9 +52,13 @@ def run_execution(
     rubric: Rubric | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    criterion: str | None = None,
 ) -> int:
     """Judge every audience pair of ``dataset`` not yet judged in the run; returns the run id."""
-    rubric = rubric or rubric_for(db, dataset)
+    if resume is not None:
+        criterion = str((run_store.run_settings(db, resume) or {}).get("criterion") or "")
+    criterion = choose_criterion(db, dataset, criterion)
+    rubric = rubric or rubric_for(db, dataset, criterion)
     if resume is not None:
         stored = run_store.run_settings(db, resume)
         if stored is None or stored["judge_kind"] != JUDGE_NAME or stored["dataset"] != dataset:
@@ -62,7 +67,7 @@ def run_execution(
         if recorded is not None and recorded != rubric.describe():
             raise JudgeError(f"the rubric of {dataset} changed since run {resume} started (it scored by {recorded['name']} "
                              f"v{recorded['version']}); start a new run to score by the one in force")  # fmt: skip
-    run_id = resume or new_execution_run(db, dataset, rubric)
+    run_id = resume or new_execution_run(db, dataset, rubric, criterion)
     done = result_store.judged_pairs(db, run_id)
     made_for = (run_store.run_settings(db, run_id) or {}).get("pair_ids")  # the pairs it was made for
     fixed = set(made_for) if made_for is not None else None

@@ -20,7 +20,7 @@ from typing import Any
 from judge.audience import AudienceError
 from judge.calibration import CalibrationSet, load_set
 from judge.data.records import parse_side
-from judge.dataset_rubric import rubric_for
+from judge.dataset_rubric import choose_criterion, rubric_for
 from judge.errors import JudgeError
 from judge.examples import Example, examples_text, pick_examples
 from judge.judgment import FAILED_GENERATION, Failure, Judgment
@@ -71,6 +71,7 @@ class RunSpec:
     calibration: str | None = None  # judge the pairs of this calibration set (its latest snapshot) only
     order: str = "normal"  # "reversed": the generated definition before the ground truth (and the rubric worst
     # score first, where the template uses the shared {rubric})
+    criterion: str | None = None  # the criterion scored, on a dataset with several (None: its only one)
 
     def __post_init__(self) -> None:
         if not 1 <= self.samples <= 20:
@@ -146,6 +147,8 @@ def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None, snapsho
         snapshot = load_set(db, spec.calibration, snapshot_sha256)
         if snapshot.dataset != spec.dataset:
             raise JudgeError(f"calibration set {spec.calibration!r} is of dataset {snapshot.dataset!r}, not {spec.dataset!r}")
+    spec = replace(spec, criterion=choose_criterion(db, spec.dataset, spec.criterion,
+                                                    snapshot.criterion if snapshot else None))  # fmt: skip
     if prompt.uses_examples and snapshot is None:
         raise PromptError(f"prompt {prompt.label} shows examples from a calibration set's dev pairs: choose a "
                           "calibration set to run it on")  # fmt: skip
@@ -166,7 +169,7 @@ def plan(db: Database, spec: RunSpec, pair_ids: list[int] | None = None, snapsho
 def _rendered(db: Database, spec: RunSpec, prompt: Prompt, pairs: list[pair_store.JudgeablePair],
               snapshot: CalibrationSet | None, examples: tuple[Example, ...]) -> Plan:  # fmt: skip
     evidence = result_store.latest_evidence(db, [p.id for p in pairs]) if spec.evidence else {}
-    rubric = rubric_for(db, spec.dataset)
+    rubric = rubric_for(db, spec.dataset, spec.criterion or "")
     shown = examples_text(list(examples)) if prompt.uses_examples else None
     items = []
     for pair in pairs:
@@ -233,9 +236,12 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
     if edited:
         raise PromptError(f"prompt {prompt.label} was changed after earlier runs used it; "
                           f"save the change as version {prompt.version + 1} instead of editing a published one")  # fmt: skip
+    spec = made.spec  # with its criterion
     pinned = replace(spec, prompt=prompt.label)
+    on = spec.dataset + (f" · {spec.criterion}" if spec.criterion else "")
     return run_store.create_run(
-        db, name=f"{spec.model} · {prompt.label} on {spec.dataset}" + (" · generated first" if spec.order == "reversed" else ""),
+        db, name=f"{spec.model} · {prompt.label} on {on}" + (" · generated first" if spec.order == "reversed" else ""),
+        criterion=spec.criterion,
         judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
         prompt_hash=prompt.sha256, dataset_id=_dataset(db, spec.dataset),

@@ -7,7 +7,7 @@ import pandas as pd
 
 from judge.agreement.ppi import Estimate, difference, ppi_mean
 from judge.agreement.report import consensus
-from judge.dataset_rubric import scale_of
+from judge.dataset_rubric import run_criterion, scale_of
 from judge.scale import FIVE
 from storage import Database
 from storage import ratings as rating_store
@@ -38,13 +38,14 @@ def generator_table(
     top of the scale and at its bottom (5 and 1-2 on 1-5), the share of invalid definitions, tokens and cost of generating, people's mean score on the pairs
     they rated, and people's mean estimated for all the generator's pairs (PPI++) with its interval."""
     rows = result_store.generator_rows(db, dataset)
-    scale = scale_of(db, dataset)
+    criterion = run_criterion(db, run_id)
+    scale = scale_of(db, dataset, criterion)
     bottom = scale.low + 1 if scale.points == FIVE.points else scale.low  # 1-2 on 1-5, else the lowest point
     # per pair, as on the Agreement page: the judge's lower median of the samples it planned, and people's
     # consensus (the lower median of the current ratings of those counted in it)
     scored = result_store.results_frame(db, run_id).dropna(subset=["score"])
     judge = consensus(scored.astype({"score": int})) if len(scored) else pd.Series(dtype=int)
-    people = consensus(rating_store.ratings_frame(db, dataset))
+    people = consensus(rating_store.ratings_frame(db, dataset, criterion=criterion))
     rows = rows.assign(judge_score=rows["pair_id"].map(judge).astype(float),
                        human_score=rows["pair_id"].map(people).astype(float))  # fmt: skip
     out = []
