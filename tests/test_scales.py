@@ -23,7 +23,7 @@ from judge.config import Settings
 from judge.data import import_judgments, import_ratings
 from judge.data.importer import ImportRejected, import_pairs
 from judge.data.table import TableMapping, import_rating_table
-from judge.dataset_rubric import declare_scale, rubric_for, scale_of
+from judge.dataset_rubric import criteria_of, declare_scale, rubric_for, scale_of
 from judge.errors import JudgeError
 from judge.judgment import Judgment
 from judge.rubric import RubricError, current_rubric, parse_rubric
@@ -319,13 +319,14 @@ FLAGS = {"Answer.a-1-guidelines.1": 0.90, "Answer.a-2-syntax.1": 0.97, "Answer.a
 def test_the_hanna_user_study_reproduces_its_published_ac1_as_binary_ratings(db: Database) -> None:
     mapping = TableMapping("Input.explanation", "Input.story_id", tuple(FLAGS))
     made = import_rating_table(db, HANNA, "hanna-study", mapping, parse_scale("binary:no,yes"))
-    assert made.pairs == 100 * len(FLAGS)
+    assert made.pairs == 100  # the explanations once, each rated on five criteria
+    assert criteria_of(db, "hanna-study") == list(FLAGS)
     for column, published in FLAGS.items():
-        found = people_summary(db, f"hanna-study · {column}", Settings.from_env({}))
+        found = people_summary(db, "hanna-study", Settings.from_env({}), column)
         assert found.ceiling.pairs == 100 and found.ceiling.categories == 2
         assert round(found.ceiling.gwet_ac1 or 0, 2) == published, column
     again = import_rating_table(db, HANNA, "hanna-study", mapping, parse_scale("binary:no,yes"))
-    assert again.pairs == 0 and all(r.added == 0 for r in again.datasets.values())  # imported once
+    assert again.pairs == 0 and all(r.added == 0 for r in again.criteria.values())  # imported once
 
 
 def test_a_rating_table_with_a_missing_column_or_an_off_scale_value_stores_nothing(db: Database, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p = commands.add_parser("calibrate", help=HELP["calibrate"])
     p.add_argument("name", help="the calibration set's name")
     p.add_argument("--dataset", required=True, help="the dataset whose rated pairs it holds")
+    p.add_argument("--criterion", help="on a dataset rated on several criteria: the one whose consensus it holds")
     p.add_argument("--dev-share", type=float, default=None,
                    help="share of pairs for examples, never compared on (default: the set's own, else 0.2)")
     add_db_option(p)
@@ -80,7 +81,7 @@ def _consensus(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from judge.calibration import snapshot
 
-    made = snapshot(open_db(args), args.name, args.dataset, dev_share=args.dev_share)
+    made = snapshot(open_db(args), args.name, args.dataset, dev_share=args.dev_share, criterion=args.criterion)
     test = len(made.test_pairs)
     print(f"calibration set {made.name}: {len(made.pairs)} rated pairs of {made.dataset} ({test} to compare on, "
           f"{len(made.pairs) - test} for examples), snapshot {made.sha256[:12]}")  # fmt: skip

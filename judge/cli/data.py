@@ -30,6 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="the dataset they belong to (pairs, ratings, judgments)")
     p.add_argument("--run", help="judgments: the name of the run to make or add to (default: the file name)")
+    p.add_argument("--criterion", help="ratings or judgments of a dataset rated on several criteria: the one "
+                   "they are of (ratings may instead name it per row, in a criterion column)")
     p.add_argument(
         "--scale",
         help="pairs into a new dataset: the scale it is rated and judged on, e.g. binary, "
@@ -71,9 +73,9 @@ def _import(args: argparse.Namespace) -> None:
     if args.what == "pairs":
         report = import_pairs(db, args.file, args.dataset, scale)
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset)
+        report = import_ratings(db, args.file, args.dataset, args.criterion)
     elif args.what == "judgments":
-        report = import_judgments(db, args.file, args.dataset, args.run)
+        report = import_judgments(db, args.file, args.dataset, args.run, args.criterion)
     else:
         report = import_run_file(db, args.file)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"

@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p = commands.add_parser("run", help=HELP["run"])
     p.add_argument("--judge", choices=["execution", "llm"], default="execution")
     p.add_argument("--dataset", help="the dataset to judge (not needed with --resume)")
+    p.add_argument("--criterion", help="on a dataset rated on several criteria: the one the judge scores")
     p.add_argument("--resume", type=int, help="continue this run id (an LLM run keeps its stored settings)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="execution judge threads")
     llm = p.add_argument_group("LLM judge")
@@ -111,7 +112,8 @@ def _run(args: argparse.Namespace) -> None:
     if kind == "execution":
         if not dataset:
             raise JudgeError("--dataset is required")
-        run_id = run_execution(db, dataset, resume=args.resume, workers=args.workers, progress=_show)
+        run_id = run_execution(db, dataset, resume=args.resume, workers=args.workers, progress=_show,
+                               criterion=None if args.resume else args.criterion)  # fmt: skip
     else:
         run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
     print(file=sys.stderr)
@@ -163,5 +165,5 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         dataset=args.dataset, provider=args.provider, model=args.model, prompt=args.prompt,
         temperature=args.temperature, samples=args.samples, concurrency=args.concurrency,
         only_rated=args.only_rated, sample_size=args.sample_size, evidence=args.evidence, base_url=args.base_url,
-        calibration=args.calibration,
+        calibration=args.calibration, criterion=args.criterion,
     )  # fmt: skip

@@ -13,7 +13,7 @@ import pandas as pd
 
 from judge.data.files import read_rows, write_table
 from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
-from judge.dataset_rubric import declare_scale, rubric_for
+from judge.dataset_rubric import choose_criterion, criteria_of, declare_scale, rubric_for, run_criterion
 from judge.errors import JudgeError
 from judge.judgment import Judgment, ScoreError, valid_seconds
 from judge.scale import Scale
@@ -123,12 +123,25 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
     return ids[str(external)]
 
 
-def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
+def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None) -> ImportReport:
+    """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
+    (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
-    scale = rubric_for(db, dataset).scale
+    named = criteria_of(db, dataset)
+    scales = {c: rubric_for(db, dataset, c).scale for c in named}
 
     def prepare(row: dict[str, Any], number: int) -> rating_store.NewRating:
         pair_id = _pair_of(ids, row, dataset)
+        given = row.get("criterion")
+        which = str(given).strip() if given is not None and str(given).strip() else criterion
+        if which is None:
+            if named != [""]:
+                raise RowInvalid("criterion", f"missing: dataset {dataset} is rated on {', '.join(named)}")
+            which = ""
+        if which not in scales:
+            raise RowInvalid("criterion", f"{which!r} is not a criterion of dataset {dataset} (it has "
+                             f"{', '.join(repr(c) for c in named)})")  # fmt: skip
+        scale = scales[which]
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
             raise RowInvalid("annotator", "missing")
@@ -142,24 +155,31 @@ def import_ratings(db: Database, path: Path, dataset: str) -> ImportReport:
         token = row.get("token")  # an exported event keeps its own token, so importing it back adds nothing
         if token is not None and (not isinstance(token, str) or not token.strip()):
             raise RowInvalid("token", f"must be the text of an exported event's token, not {token!r}")
-        token = token or "import:" + _digest([dataset, row["external_id"], annotator, score, note, str(created)])
-        return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created)
+        parts = [dataset, row["external_id"], annotator, score, note, str(created)] + ([which] if which else [])
+        token = token or "import:" + _digest(parts)
+        return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
     ratings = _validated(path, read_rows(path), prepare)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
 
-def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None) -> ImportReport:
-    """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name).
+def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
+                     criterion: str | None = None) -> ImportReport:  # fmt: skip
+    """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that
+    scored ``criterion`` (on a dataset with several, it must be named).
 
     A (pair, sample) the file gives twice, or that the run already holds with another score, refuses the
     file: an import never silently keeps one of two different judgments."""
     ids = _pair_ids(db, dataset)
-    scale = rubric_for(db, dataset).scale
+    criterion = choose_criterion(db, dataset, criterion)
+    scale = rubric_for(db, dataset, criterion).scale
     name = run or path.stem
     dataset_key = pair_store.dataset_id(db, dataset)
     run_id = run_store.find_run(db, name, "external", dataset_key)
+    if run_id is not None and run_criterion(db, run_id) != criterion:
+        raise JudgeError(f"run {name!r} scored {run_criterion(db, run_id) or 'the one score'}, not {criterion}: "
+                         "import another criterion's judgments as a run of its own (--run NAME)")  # fmt: skip
     stored = result_store.stored_scores(db, run_id) if run_id is not None else {}
     seen: dict[tuple[int, int], tuple[int, int | None]] = {}
 
@@ -180,7 +200,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     made = run_id is None
     if run_id is None:
         run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
-                              dataset_id=dataset_key)  # fmt: skip
+                              dataset_id=dataset_key, criterion=criterion)  # fmt: skip
     added = result_store.add_judgments(db, run_id, judgments)
     return ImportReport(added, len(judgments) - added, run_id, name, made)
 

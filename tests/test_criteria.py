@@ -1,0 +1,224 @@
+"""Criteria: one dataset, several named criteria each on its own scale; a person rates every criterion of a pair
+on one screen, and every figure, run and set is of one criterion."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from judge import annotation
+from judge.agreement.people import people_summary
+from judge.agreement.report import consensus, report
+from judge.calibration import snapshot
+from judge.config import Settings
+from judge.data import import_judgments, import_ratings
+from judge.data.importer import ImportRejected
+from judge.data.table import TableMapping, import_rating_table
+from judge.dataset_rubric import criteria_of, declare_criteria, run_scale, scale_of
+from judge.desk import Desk
+from judge.errors import JudgeError
+from judge.scale import parse_scale
+from storage import Database
+from storage import pairs as pair_store
+from storage import ratings as rating_store
+from storage.errors import RefusedError
+from tests.conftest import text_pair
+
+SETTINGS = Settings.from_env({"JUDGE_OVERLAP": "0", "JUDGE_GOLD_EVERY": "0"})
+
+
+def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def stories(db: Database) -> tuple[Database, int]:
+    """Twelve pairs rated on fluency (1-5) and on whether the story is on topic (binary)."""
+    pair_store.add_pairs(db, "stories", [text_pair(f"s{i}", f"prompt {i}", f"story {i}") for i in range(12)])
+    declare_criteria(db, "stories", {"fluency": parse_scale("1-5"), "on topic": parse_scale("binary:no,yes")})
+    key = pair_store.dataset_id(db, "stories")
+    assert key is not None
+    return db, key
+
+
+def test_each_criterion_has_its_own_scale_and_the_dataset_no_single_score(stories: tuple[Database, int]) -> None:
+    db, _ = stories
+    assert criteria_of(db, "stories") == ["fluency", "on topic"]
+    assert scale_of(db, "stories", "fluency").points == (1, 2, 3, 4, 5)
+    assert scale_of(db, "stories", "on topic").labels == ("no", "yes")
+    with pytest.raises(JudgeError, match="has no criterion ''; its criteria are 'fluency', 'on topic'"):
+        scale_of(db, "stories")
+
+
+@pytest.mark.parametrize(("criterion", "score", "why"), [
+    ("on topic", 3, "off criterion 'on topic''s scale 0-1"),
+    ("fluency", 0, "off criterion 'fluency''s scale 1-5"),
+    ("", 4, "has no criterion ''"),
+    ("style", 4, "has no criterion 'style'"),
+])  # fmt: skip
+def test_every_writer_refuses_a_score_off_its_criterions_scale(
+    stories: tuple[Database, int], criterion: str, score: int, why: str
+) -> None:
+    db, _ = stories
+    pair = int(pair_store.pairs_frame(db, "stories")["pair_id"].iloc[0])
+    rating = rating_store.NewRating(pair, "ana", score, None, None, "t", criterion=criterion)
+    with pytest.raises(RefusedError, match=why):
+        rating_store.record_ratings(db, [rating], first_only=True)
+    with pytest.raises(RefusedError, match=why):
+        rating_store.add_ratings(db, [rating])
+    assert rating_store.rating_count(db) == 0
+
+
+def test_a_rating_gives_every_criterion_at_once_or_nothing(stories: tuple[Database, int]) -> None:
+    db, key = stories
+    pair = int(pair_store.pairs_frame(db, "stories")["pair_id"].iloc[0])
+    common = {"pair_id": pair, "annotator": "ana", "note": "", "seconds": 2.0, "editing": False, "dataset": key}
+    with pytest.raises(JudgeError, match="missing: on topic"):
+        annotation.submit_rating(db, SETTINGS, scores={"fluency": 4}, token="a", **common)  # type: ignore[arg-type]
+    with pytest.raises(JudgeError, match="on topic: .*outside the scale 0/1"):
+        annotation.submit_rating(db, SETTINGS, scores={"fluency": 4, "on topic": 2}, token="b", **common)  # type: ignore[arg-type]
+    assert rating_store.rating_count(db) == 0
+    outcome = annotation.submit_rating(db, SETTINGS, scores={"fluency": 4, "on topic": 1}, token="c", **common)  # type: ignore[arg-type]
+    again = annotation.submit_rating(db, SETTINGS, scores={"fluency": 4, "on topic": 1}, token="c", **common)  # type: ignore[arg-type]
+    assert (outcome, again) == ("recorded", "duplicate")
+    frame = rating_store.ratings_frame(db, "stories")
+    assert sorted(zip(frame["criterion"], frame["score"], strict=True)) == [("fluency", 4), ("on topic", 1)]
+
+
+def test_the_desk_walks_the_keys_through_the_criteria_and_saves_once_all_are_given(
+    stories: tuple[Database, int],
+) -> None:
+    db, key = stories
+    state: dict[str, object] = {}
+    desk = Desk(db, SETTINGS, "ana", key, state)
+    screen = desk.screen()
+    assert screen.pair is not None and screen.criteria == ("fluency", "on topic") and screen.active == "fluency"
+    pair, token = screen.pair.id, screen.token
+    desk.choose(pair, key, token, screen.note_key, "fluency", 2, True)
+    assert rating_store.rating_count(db) == 0  # nothing stored until every criterion has its score
+    screen = desk.screen()
+    assert screen.active == "on topic" and screen.scores == {"fluency": 2} and screen.pair is not None
+    assert screen.pair.id == pair
+    # a second press that reached the server before the screen moved on: drawn for fluency, already answered
+    desk.choose(pair, key, token, screen.note_key, "fluency", 5, True)
+    screen = desk.screen()
+    assert screen.scores == {"fluency": 2} and screen.flash is not None and "not used" in screen.flash[1]
+    # a click on an answered criterion changes it; the keys stay on the one not yet answered
+    desk.choose(pair, key, token, screen.note_key, "fluency", 3, False)
+    assert desk.screen().active == "on topic"
+    desk.choose(pair, key, token, screen.note_key, "on topic", 1, True)
+    screen = desk.screen()
+    assert screen.flash == ("success", "Saved: fluency 3, on topic 1 for the last pair.")
+    assert screen.pair is not None and screen.pair.id != pair and screen.active == "fluency"
+    frame = rating_store.ratings_frame(db, "stories")
+    assert sorted(zip(frame["criterion"], frame["score"], strict=True)) == [("fluency", 3), ("on topic", 1)]
+    # a key for the pair no longer on screen is not used
+    desk.choose(pair, key, token, screen.note_key, "fluency", 1, True)
+    assert rating_store.rating_count(db) == 2 and desk.screen().flash is not None
+
+
+def test_going_back_reopens_every_criterion_and_saving_keeps_the_history(stories: tuple[Database, int]) -> None:
+    db, key = stories
+    state: dict[str, object] = {}
+    desk = Desk(db, SETTINGS, "ana", key, state)
+    first = desk.screen()
+    assert first.pair is not None
+    desk.choose(first.pair.id, key, first.token, first.note_key, "fluency", 4, True)
+    desk.choose(first.pair.id, key, first.token, first.note_key, "on topic", 0, True)
+    desk.back(desk.screen().pair.id if desk.screen().pair else None)
+    reopened = desk.screen()
+    assert reopened.pair is not None and reopened.pair.id == first.pair.id and reopened.editing
+    assert reopened.scores == {"fluency": 4, "on topic": 0} and reopened.active == "fluency"
+    desk.choose(first.pair.id, key, reopened.token, reopened.note_key, "on topic", 1, False)  # one change, a click
+    desk.save(first.pair.id, key, reopened.token, reopened.note_key)
+    current = rating_store.ratings_frame(db, "stories")
+    assert sorted(zip(current["criterion"], current["score"], strict=True)) == [("fluency", 4), ("on topic", 1)]
+    assert len(rating_store.ratings_frame(db, "stories", current_only=False)) == 4  # the old ones kept
+
+
+def test_a_pair_counts_its_raters_not_its_criteria(stories: tuple[Database, int]) -> None:
+    db, key = stories
+    settings = Settings.from_env({"JUDGE_OVERLAP": "0", "JUDGE_GOLD_EVERY": "0", "JUDGE_ANNOTATORS_PER_PAIR": "2"})
+    pair = int(pair_store.pairs_frame(db, "stories")["pair_id"].iloc[0])
+    annotation.submit_rating(db, settings, pair_id=pair, annotator="ana", scores={"fluency": 4, "on topic": 1},
+                             note="", seconds=1.0, token="x", editing=False, dataset=key)  # fmt: skip
+    progress = rating_store.progress(db, "ben", key, 2)
+    assert (progress.ratings, progress.pairs_complete, progress.left_for_me) == (1, 0, 12)
+    assert pair in rating_store.queue(db, "ben", key, 2, limit=12)
+
+
+def test_figures_runs_and_sets_are_each_of_one_criterion(stories: tuple[Database, int], tmp_path: Path) -> None:
+    db, _ = stories
+    pairs = pair_store.pairs_frame(db, "stories")
+    rows = []
+    for i, external in enumerate(pairs["external_id"]):
+        for who in ("ana", "ben"):
+            rows.append({"external_id": external, "annotator": who, "criterion": "fluency", "score": 1 + i % 5})
+            rows.append({"external_id": external, "annotator": who, "criterion": "on topic", "score": i % 2})
+    assert import_ratings(db, _csv(tmp_path / "r.csv", rows), "stories").added == 48
+    judged = [{"external_id": e, "score": 1 + i % 5} for i, e in enumerate(pairs["external_id"])]
+    with pytest.raises(JudgeError, match="say which criterion the judge scores"):
+        import_judgments(db, _csv(tmp_path / "j.csv", judged), "stories")
+    run = import_judgments(db, tmp_path / "j.csv", "stories", criterion="fluency").run_id
+    assert run is not None and run_scale(db, run).points == (1, 2, 3, 4, 5)
+    found = report(db, run, resamples=50)
+    assert found.n == 12 and found.figure("exact").value == 1.0  # against fluency, never the binary flag
+    topic = [{"external_id": e, "score": i % 2} for i, e in enumerate(pairs["external_id"])]
+    other = import_judgments(db, _csv(tmp_path / "t.csv", topic), "stories", run="topic", criterion="on topic")
+    assert report(db, int(other.run_id or 0), resamples=50).scale.binary
+    with pytest.raises(JudgeError, match="scored fluency, not on topic"):
+        import_judgments(db, tmp_path / "t.csv", "stories", run="j", criterion="on topic")
+    people = people_summary(db, "stories", SETTINGS, "on topic")
+    assert people.ceiling.categories == 2 and people.ceiling.exact == 1.0
+    made = snapshot(db, "topic-set", "stories", criterion="on topic")
+    assert made.criterion == "on topic" and set(made.pairs["consensus"]) == {0, 1}
+    with pytest.raises(JudgeError, match="say which criterion"):
+        snapshot(db, "any", "stories")
+
+
+def test_ratings_of_several_criteria_never_make_one_consensus(stories: tuple[Database, int]) -> None:
+    db, _ = stories
+    frame = rating_store.ratings_frame(db, "stories").head(0)
+    mixed = frame.reindex(range(2)).assign(pair_id=[1, 1], score=[4, 1], criterion=["fluency", "on topic"])
+    with pytest.raises(ValueError, match="several criteria"):
+        consensus(mixed)
+
+
+def test_a_ratings_file_names_a_criterion_the_dataset_has(stories: tuple[Database, int], tmp_path: Path) -> None:
+    db, _ = stories
+    external = str(pair_store.pairs_frame(db, "stories")["external_id"].iloc[0])
+    path = _csv(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "score": 4},
+                                     {"external_id": external, "annotator": "ben", "score": 4, }])  # fmt: skip
+    with pytest.raises(ImportRejected, match="row 1, field 'criterion': missing: dataset stories is rated on"):
+        import_ratings(db, path, "stories")
+    with pytest.raises(ImportRejected, match="'style' is not a criterion of dataset stories"):
+        import_ratings(db, path, "stories", "style")
+    assert import_ratings(db, path, "stories", "fluency").added == 2
+
+
+def test_a_study_table_with_several_score_columns_is_one_dataset_with_criteria(db: Database, tmp_path: Path) -> None:
+    rows = [{"item": f"i{n // 3}", "text": f"t{n // 3}", "clear": str(n % 2), "true": str((n + 1) % 2)}
+            for n in range(9)]  # fmt: skip
+    path = _csv(tmp_path / "study.csv", rows)
+    made = import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "true")), parse_scale("binary"))
+    assert made.pairs == 3 and criteria_of(db, "study") == ["clear", "true"]
+    assert {c: r.added for c, r in made.criteria.items()} == {"clear": 9, "true": 9}
+    with pytest.raises(JudgeError, match="is rated on clear, true, not one score"):
+        import_rating_table(db, path, "study", TableMapping("text", "item", ("clear",)), parse_scale("binary"))
+    with pytest.raises(JudgeError, match="criterion 'clear' of dataset 'study' is on the binary"):
+        import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "true")), parse_scale("0-4"))
+
+
+def test_criteria_are_refused_on_a_dataset_already_rated_with_one_score(db: Database) -> None:
+    pair_store.add_pairs(db, "one", [text_pair("a")])
+    pair = int(pair_store.pairs_frame(db, "one")["pair_id"].iloc[0])
+    rating_store.record_rating(db, rating_store.NewRating(pair, "ana", 3, None, None, "t"), first_only=True)
+    with pytest.raises(RefusedError, match="given as one whole score already"):
+        declare_criteria(db, "one", {"fluency": parse_scale("1-5")})
+    assert criteria_of(db, "one") == [""]
