@@ -106,7 +106,7 @@ def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac
     _choose(page, "The text rated", "Input.explanation")
     _choose(page, "What it answers", "Input.story_id")
     for column in PUBLISHED:
-        _choose(page, "Score columns (each becomes a dataset)", column)
+        _choose(page, "Score columns (several: each is a criterion of the dataset, rated on one screen)", column)
     page.get_by_text("Which column is which").click()  # type: ignore[attr-defined]  # closes the open list
     _idle(page)
     page.wait_for_selector("button:has-text('Import'):not([disabled])", timeout=30_000)  # type: ignore[attr-defined]
@@ -115,15 +115,72 @@ def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac
     page.wait_for_selector("[data-testid=stAlert]", timeout=60_000)  # type: ignore[attr-defined]
     _idle(page)
     message = page.locator("[data-testid=stAlert]").last.inner_text()  # type: ignore[attr-defined]
-    assert "user_study.csv: 500 pairs added" in message, message
+    assert "user_study.csv: dataset hanna-study: 100 pairs added" in message, message
+    page.goto(f"{app_server.url}/agreement?dataset=hanna-study")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=People among themselves", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
     for column, published in PUBLISHED.items():
-        page.goto(f"{app_server.url}/agreement?dataset={urllib.parse.quote(f'hanna-study · {column}')}")  # type: ignore[attr-defined]
-        page.wait_for_selector("text=People among themselves", timeout=60_000)  # type: ignore[attr-defined]
-        _idle(page)
+        _choose(page, "Criterion", column)
         metric = page.locator("[data-testid=stMetric]", has_text="Gwet's AC1")  # type: ignore[attr-defined]
         assert metric.locator("[data-testid=stMetricValue]").inner_text() == published, column
         if column.endswith("guidelines.1"):
             screenshot(page, "agreement-hanna-guidelines")
     app_server.stop()
     db = Database(app_server.db_path)
-    assert len(rating_store.ratings_frame(db, f"hanna-study · {next(iter(PUBLISHED))}")) == 300
+    assert len(rating_store.ratings_frame(db, "hanna-study", criterion=next(iter(PUBLISHED)))) == 300
+
+
+@pytest.fixture
+def criteria_server(tmp_path: Path) -> Iterator[AppServer]:
+    from judge.dataset_rubric import declare_criteria
+
+    path = tmp_path / "criteria.duckdb"
+    db = Database(path)
+    file = tmp_path / "stories.jsonl"
+    file.write_text("".join(json.dumps({"external_id": f"story{i}", "kind": "text", "request": f"prompt {i}",
+                                        "ground_truth": f"Write a story about lighthouse {i}.",
+                                        "generated": f"Once upon a time, lighthouse {i} kept a secret."}) + "\n"
+                            for i in range(6)))  # fmt: skip
+    import_pairs(db, file, "stories")
+    declare_criteria(db, "stories", {"fluency": parse_scale("1-5:awful,poor,fair,good,fluent"),
+                                     "on topic": parse_scale("binary:no,yes")})  # fmt: skip
+    db.close()
+    server = AppServer(path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_two_criterion_dataset_is_rated_criterion_by_criterion_with_the_keys(
+    browser: object, criteria_server: AppServer
+) -> None:
+    for width, height in ((1440, 900), (1280, 720)):
+        page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        _sign_in(page, criteria_server, "stories", f"ana{width}")
+        assert page.get_by_text("keys 1-5 rate this").count() == 1  # type: ignore[attr-defined]
+        assert page.get_by_role("button", name="0 · no").count() == 1  # type: ignore[attr-defined]
+        assert page.get_by_role("button", name="4 · good").count() == 1  # type: ignore[attr-defined]
+        screenshot(page, f"annotate-two-criteria-{width}")
+        page.keyboard.press("4")  # type: ignore[attr-defined]  # fluency
+        page.wait_for_selector("text=keys 0 or 1 rate this", timeout=30_000)  # type: ignore[attr-defined]
+        _idle(page)
+        assert page.get_by_text("You: 0 rated").count() == 1  # type: ignore[attr-defined]  # nothing saved yet
+        screenshot(page, f"annotate-two-criteria-second-{width}")
+        page.keyboard.press("1")  # type: ignore[attr-defined]  # on topic: saves both
+        _rated(page, 1)
+        assert page.get_by_text("Saved: fluency 4, on topic 1").count() == 1  # type: ignore[attr-defined]
+        page.keyboard.press("2")  # type: ignore[attr-defined]
+        page.wait_for_selector("text=keys 0 or 1 rate this", timeout=30_000)  # type: ignore[attr-defined]
+        _idle(page)
+        page.keyboard.press("7")  # type: ignore[attr-defined]  # not a point of the binary scale: nothing
+        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        page.keyboard.press("0")  # type: ignore[attr-defined]
+        _rated(page, 2)
+        page.close()  # type: ignore[attr-defined]
+    criteria_server.stop()
+    ratings = rating_store.ratings_frame(Database(criteria_server.db_path), current_only=False)
+    given = sorted(zip(ratings["annotator"], ratings["pair_id"], ratings["criterion"], ratings["score"], strict=True))
+    assert sorted((c, s) for _, _, c, s in given) == sorted([("fluency", 4), ("on topic", 1), ("fluency", 2),
+                                                             ("on topic", 0)] * 2)  # fmt: skip
+    per_person = ratings.groupby("annotator")["pair_id"].nunique()
+    assert list(per_person) == [2, 2]  # each person rated two pairs, each on both criteria
