@@ -7,11 +7,12 @@ from pathlib import Path
 
 from judge.cli.commands import HELP, add_db_option, open_db
 from judge.data import export, import_judgments, import_pairs, import_ratings
+from judge.dataset_rubric import criteria_of, declare_criteria
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
-from judge.scale import parse_scale
+from judge.scale import Scale, parse_scale
 from storage import pairs as pair_store
 
 __all__ = ["register"]
@@ -30,8 +31,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("file", type=Path)
     p.add_argument("--dataset", default=None, help="the dataset they belong to (pairs, ratings, judgments)")
     p.add_argument("--run", help="judgments: the name of the run to make or add to (default: the file name)")
-    p.add_argument("--criterion", help="ratings or judgments of a dataset rated on several criteria: the one "
-                   "they are of (ratings may instead name it per row, in a criterion column)")
+    p.add_argument("--criterion", action="append", metavar="NAME[=SCALE]",
+                   help="ratings or judgments of a dataset rated on several criteria: the one they are of (ratings "
+                   "may instead name it per row, in a criterion column); pairs into a new dataset: one criterion "
+                   "it is rated on, with its scale, given once per criterion (--criterion fluency=1-5 "
+                   "--criterion 'on topic=binary:no,yes')")
     p.add_argument(
         "--scale",
         help="pairs into a new dataset: the scale it is rated and judged on, e.g. binary, "
@@ -60,6 +64,21 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"demo dataset {DEMO_DATASET!r} in {db.path}: {added} pairs added, {present} already present")
 
 
+def _criteria(given: list[str], scale: Scale | None) -> dict[str, Scale]:
+    """``--criterion NAME=SCALE`` for new pairs: the criteria in order, each with its scale."""
+    found: dict[str, Scale] = {}
+    for text in given:
+        name, equals, spec = text.partition("=")
+        if not equals or not name.strip() or not spec.strip():
+            raise JudgeError(f"--criterion {text!r}: with pairs, write NAME=SCALE, e.g. fluency=1-5")
+        if name.strip() in found:
+            raise JudgeError(f"--criterion {name.strip()!r} is given twice")
+        found[name.strip()] = parse_scale(spec)
+    if found and scale is not None:
+        raise JudgeError("--scale is the one scale of a dataset without criteria; with --criterion each has its own")
+    return found
+
+
 def _import(args: argparse.Namespace) -> None:
     if args.what != "run" and not args.dataset:
         raise JudgeError(f"say which dataset the {args.what} belong to: --dataset NAME (new pairs make a new "
@@ -69,13 +88,24 @@ def _import(args: argparse.Namespace) -> None:
     if args.pass_at is not None and not args.scale:
         raise JudgeError("--pass-at goes with --scale (1-5 passes at 4)")
     scale = parse_scale(args.scale, args.pass_at) if args.scale else None
+    named = args.criterion or []
+    if args.what == "pairs":
+        criteria = _criteria(named, scale)
+    elif len(named) > 1 or any("=" in n for n in named):
+        raise JudgeError(f"{args.what} are of one criterion: --criterion NAME (a scale is given with the pairs)")
     db = open_db(args)
     if args.what == "pairs":
-        report = import_pairs(db, args.file, args.dataset, scale)
+        have = criteria_of(db, args.dataset) if pair_store.dataset_id(db, args.dataset) is not None else None
+        if criteria and have is not None and have != list(criteria):
+            raise JudgeError(f"dataset {args.dataset!r} is rated on {', '.join(have) if have != [''] else 'one score'}, "
+                             f"not {', '.join(criteria)}: criteria are given when a dataset is made")  # fmt: skip
+        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None)
+        if criteria:
+            print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, args.criterion)
+        report = import_ratings(db, args.file, args.dataset, named[0] if named else None)
     elif args.what == "judgments":
-        report = import_judgments(db, args.file, args.dataset, args.run, args.criterion)
+        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None)
     else:
         report = import_run_file(db, args.file)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"
