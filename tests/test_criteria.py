@@ -222,3 +222,25 @@ def test_criteria_are_refused_on_a_dataset_already_rated_with_one_score(db: Data
     with pytest.raises(RefusedError, match="given as one whole score already"):
         declare_criteria(db, "one", {"fluency": parse_scale("1-5")})
     assert criteria_of(db, "one") == [""]
+
+
+def test_the_command_line_makes_a_dataset_with_criteria_and_imports_each(tmp_path: Path) -> None:
+    from tests.test_cli import judge
+
+    db = str(tmp_path / "c.duckdb")
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text('{"external_id": "a", "kind": "text", "ground_truth": "x", "generated": "y"}\n')
+    made = judge("import", "pairs", str(pairs), "--dataset", "st", "--criterion", "fluency=1-5",
+                 "--criterion", "on topic=binary:no,yes", "--db", db)  # fmt: skip
+    assert made.returncode == 0 and "rated on 2 criteria: fluency (5-point (1-5)), on topic" in made.stdout
+    ratings = _csv(tmp_path / "r.csv", [{"external_id": "a", "annotator": "ana", "criterion": "on topic", "score": "yes"},
+                                        {"external_id": "a", "annotator": "ana", "criterion": "fluency", "score": 9}])  # fmt: skip
+    refused = judge("import", "ratings", str(ratings), "--dataset", "st", "--db", db)
+    assert refused.returncode == 2 and "row 2, field 'score': the score 9 is outside the scale 1-5" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    judged = _csv(tmp_path / "j.csv", [{"external_id": "a", "score": 4}])
+    unnamed = judge("import", "judgments", str(judged), "--dataset", "st", "--db", db)
+    assert unnamed.returncode == 2 and "say which criterion the judge scores (--criterion NAME)" in unnamed.stderr
+    assert judge("import", "judgments", str(judged), "--dataset", "st", "--criterion", "fluency", "--db", db).returncode == 0
+    other = judge("import", "pairs", str(pairs), "--dataset", "st", "--criterion", "x=1-3", "--db", db)
+    assert other.returncode == 2 and "criteria are given when a dataset is made" in other.stderr
