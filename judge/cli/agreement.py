@@ -67,15 +67,19 @@ def _agreement(args: argparse.Namespace) -> int:
     result = found.report
     headline = headline_for(headline, result.scale)  # within one on a binary scale: exact agreement
     comparison = compare_runs(db, args.vs, args.run_id) if args.vs else None
+    from judge.dataset_rubric import run_criterion
+
+    criterion = run_criterion(db, args.run_id)
     if args.json:
-        out = {**result.to_json(), "headline": headline, "headline_sentence": headline_sentence(result, headline),
+        out = {**result.to_json(), "criterion": criterion, "headline": headline, "headline_sentence": headline_sentence(result, headline),
                **found.to_json()}  # fmt: skip
         if comparison:
             out["comparison"] = {"vs": args.vs, "n": comparison.n, "mcnemar_p": comparison.mcnemar_p,
                                  "differences": [d.__dict__ for d in comparison.differences]}  # fmt: skip
         print(json.dumps(_finite(out), indent=2))
     else:
-        print(f"run {args.run_id}: {result.n} pairs with human ratings on a {result.scale.describe()} scale "
+        of = f" of criterion {criterion}" if criterion else ""
+        print(f"run {args.run_id}: {result.n} pairs with human ratings{of} on a {result.scale.describe()} scale "
               f"({result.no_human} without, {result.judge_errors} judge errors)")  # fmt: skip
         for f in result.figures:
             mark = "*" if f.key == headline else " "
