@@ -83,10 +83,17 @@ class Judgment:
     cost_usd: float | None = None
     latency_ms: float | None = None
     evidence: dict[str, Any] | None = None
+    value: float | None = None  # the judge's own number where it is not a point (a probability, a mean of samples);
+    # ``score`` is then the point nearest it
 
     def __post_init__(self) -> None:
         if (self.score is None) == (self.failure is None):
             raise ValueError("a judgment has a score or a failure, not both and not neither")
+        if self.value is not None and (
+            self.score is None or isinstance(self.value, bool) or not isinstance(self.value, int | float)
+            or not math.isfinite(self.value) or not self.score - 0.5 <= self.value <= self.score + 0.5
+        ):  # fmt: skip
+            raise ValueError(f"a judgment's value is a number whose nearest point is its score, not {self.value!r}")
         if self.score is not None and (
             isinstance(self.score, bool)
             or not isinstance(self.score, int)

@@ -179,6 +179,25 @@ class Scale:
             raise ScaleError(f"the score {int(number)} is outside the scale {self.described_values()}")
         return int(number)
 
+    def value_of(self, value: object) -> float:
+        """A judge's score as given, where a judge may give any number on the scale's range (a probability, a
+        mean of samples: 0.97, 3.67), not only a point; a point's words (true/false, labels) read as the point.
+        Anything off the range, or not a number, is a ScaleError saying what the range is."""
+        if isinstance(value, bool) or (isinstance(value, str) and not _number(value.strip())):
+            return float(self.check(value))
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ScaleError(f"the score is not a number: {value!r}") from None
+        if not math.isfinite(number) or not self.low <= number <= self.high:
+            raise ScaleError(f"the score {value!r} is outside the scale's range {self.low} to {self.high}")
+        return number
+
+    def nearest(self, value: float) -> int:
+        """The point nearest a number of the range; half-way between two, the lower (as a mean of scores is
+        read everywhere: a judge is not given the benefit of the doubt)."""
+        return min(max(math.ceil(value - 0.5), self.low), self.high)
+
     def described_values(self) -> str:
         """What a value on this scale may be, in words: "0/1 (or true/false, wrong/right)" or "1-5"."""
         if not self.binary:

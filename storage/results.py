@@ -30,7 +30,8 @@ __all__ = [
 
 
 _COLUMNS = ("run_id", "pair_id", "sample", "score", "failure", "error", "reasoning", "prompt", "raw_response",
-            "model", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached")  # fmt: skip
+            "model", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached",
+            "value")  # fmt: skip
 
 
 def _row(run_id: int, j: Judgment, cached: bool, now: object) -> list[object]:
@@ -38,7 +39,8 @@ def _row(run_id: int, j: Judgment, cached: bool, now: object) -> list[object]:
         raise ValueError("a judgment is stored for a pair: Judgment.of(pair_id) first")
     evidence = json.dumps(j.evidence) if j.evidence is not None else None
     return [run_id, j.pair_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.prompt, j.raw_response,
-            j.model, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms, evidence, now, cached]  # fmt: skip
+            j.model, j.input_tokens, j.output_tokens, j.cost_usd, j.latency_ms, evidence, now, cached,
+            j.value]  # fmt: skip
 
 
 def insert_judgments(
@@ -60,8 +62,9 @@ def insert_judgments(
                         columns=list(_COLUMNS)).astype(object)  # fmt: skip
     before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchall()[0]
     cursor.register("new_results", rows)
-    refuse_off_scale(cursor, "SELECT n.pair_id, coalesce(r.criterion, '') AS criterion, n.score FROM new_results n "
-                             "JOIN judge_runs r ON r.id = n.run_id")
+    for given in ("n.score", "CAST(n.value AS DOUBLE)"):  # the point, and the number as given where it is not one
+        refuse_off_scale(cursor, f"SELECT n.pair_id, coalesce(r.criterion, '') AS criterion, {given} AS score "
+                                 "FROM new_results n JOIN judge_runs r ON r.id = n.run_id")
     columns = ", ".join(_COLUMNS)
     cursor.execute(f"""INSERT INTO judge_results ({columns}) SELECT {columns} FROM new_results
                        ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
@@ -111,7 +114,7 @@ def results_frame(db: Database, run_id: int | None = None, *, repeats: bool = Fa
     return frame(
         db,
         f"""SELECT r.id AS run_id, r.name AS run, r.judge_kind, r.model, d.name AS dataset,
-                      p.external_id, j.sample, j.score, j.failure, j.error, j.reasoning, j.input_tokens,
+                      p.external_id, j.sample, j.score, coalesce(j.value, j.score) AS value, j.failure, j.error, j.reasoning, j.input_tokens,
                       j.output_tokens, j.cost_usd, j.latency_ms, j.pair_id,
                       coalesce(u.samples, 'median') AS consensus_rule
                FROM judge_results j JOIN judge_runs r ON r.id = j.run_id

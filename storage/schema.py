@@ -478,6 +478,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             ) r ON r.dataset_id = c.dataset_id AND r.criterion = c.criterion;
         """,
     ),
+    (
+        "0015_judge_values",
+        """
+        -- A judge may give any number of its scale's range (a probability 0.97, a mean of samples 3.67): the
+        -- number as given, beside the point nearest it (``score``, which categorical figures count). Checked
+        -- against the range of the run's criterion by the writer, as scores are.
+        ALTER TABLE judge_results ADD COLUMN value DOUBLE;
+        """,
+    ),
 ]
 
 

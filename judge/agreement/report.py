@@ -173,14 +173,42 @@ def _results(db: Database, run_id: int) -> pd.DataFrame:
     return results
 
 
+def consensus_value(scores: pd.DataFrame, key: str = "pair_id", rule: str | None = None) -> pd.Series:
+    """The number per pair before it is read as a point: the mean of the numbers given (``value`` where the frame
+    has it: a judge's own number, else ``score``) where the rule is the mean, their median where it is the
+    median of a judge's numbers that are not points, else :func:`consensus`'s point. Correlations, the mean
+    absolute error and the bias are of these numbers."""
+    if scores.empty:
+        return pd.Series(dtype=float)
+    if rule is None and "consensus_rule" in scores:
+        rules = scores["consensus_rule"].dropna().unique()
+        if len(rules) > 1:
+            return pd.concat([consensus_value(part, key, str(r)) for r, part in scores.groupby("consensus_rule")])
+        rule = str(rules[0]) if len(rules) else None
+    numbers = scores["value"].astype(float) if "value" in scores else scores["score"].astype(float)
+    if rule == "mean":
+        return numbers.groupby(scores[key]).mean()
+    points = consensus(scores, key, rule).astype(float)
+    if "value" in scores and (numbers != scores["score"]).any():  # a judge's numbers: the median of them
+        medians = numbers.groupby(scores[key]).median()
+        return medians.where(numbers.groupby(scores[key]).size() > 0, points)
+    return points
+
+
 def match(results: pd.DataFrame, ratings: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Judge and human consensus per pair (columns ``judge``, ``human``), pairs without people, judge errors."""
+    """Judge and human consensus per pair (columns ``judge``, ``human``: points; ``judge_value``,
+    ``human_value``: the numbers before they are read as points), pairs without people, judge errors."""
     errors = int(results["score"].isna().groupby(results["pair_id"]).all().sum())
     scored = results.dropna(subset=["score"]).astype({"score": int})
     judge = consensus(scored).rename("judge")
     ratings = ratings[ratings["pair_id"].isin(judge.index)]
     human = consensus(ratings).rename("human") if not ratings.empty else pd.Series(dtype=int, name="human")
     both = pd.concat([human, judge], axis=1, join="inner")
+    if both.empty:
+        return both.assign(human_value=pd.Series(dtype=float), judge_value=pd.Series(dtype=float)), \
+            int(len(judge) - len(both)), errors  # fmt: skip
+    both["human_value"] = consensus_value(ratings).reindex(both.index).astype(float)
+    both["judge_value"] = consensus_value(scored).reindex(both.index).astype(float)
     return both, int(len(judge) - len(both)), errors
 
 
@@ -228,7 +256,9 @@ def report_from(
     both, no_human, errors = match(results, ratings)
     t = table_of(both["human"].to_numpy(), both["judge"].to_numpy(), scale)
     ratings = ratings[ratings["pair_id"].isin(both.index)]
-    return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed, scale), t.astype(int).tolist(),
+    values = (both["human_value"].to_numpy(dtype=float), both["judge_value"].to_numpy(dtype=float))
+    return Report(run_id, len(both), no_human, errors, figures(t, resamples, seed, scale, values),
+                  t.astype(int).tolist(),
                   ceiling(ratings, scale), both["human"].tolist(), both["judge"].tolist(),
                   [int(p) for p in both.index], scale)  # fmt: skip
 

@@ -318,17 +318,56 @@ def figure_function(key: str, scale: Scale = FIVE) -> Callable[[Table], float | 
     return FIGURES[key][1]
 
 
-def figures(t: Table, resamples: int = 1000, seed: int = 0, scale: Scale = FIVE) -> list[Figure]:
+CONTINUOUS_FIGURES = ("spearman", "kendall_tau_b", "pearson", "mae", "bias")
+"""Figures of the numbers themselves: where a side's number is not a point (a judge's probability or mean of
+samples, people's mean), they are computed on the numbers, the others on the points nearest them."""
+
+
+def _raw(key: str, human: NDArray[np.float64], judge: NDArray[np.float64]) -> float | None:
+    if len(human) < (1 if key in ("mae", "bias") else 2):
+        return None
+    if key == "mae":
+        return float(np.abs(judge - human).mean())
+    if key == "bias":
+        return float((judge - human).mean())
+    if np.ptp(human) == 0 or np.ptp(judge) == 0:
+        return None
+    if key == "pearson":
+        return float(np.corrcoef(human, judge)[0, 1])
+    if key == "spearman":
+        return float(sp.spearmanr(human, judge).statistic)
+    return float(sp.kendalltau(human, judge, variant="b").statistic)
+
+
+def _raw_figure(key: str, human: NDArray[np.float64], judge: NDArray[np.float64], resamples: int,
+                seed: int) -> tuple[float | None, float | None, float | None]:  # fmt: skip
+    """The figure on the numbers with a seeded bootstrap over pairs."""
+    value = _raw(key, human, judge)
+    if not len(human):
+        return value, None, None
+    draws = np.random.default_rng(seed).integers(0, len(human), size=(resamples, len(human)))
+    low, high = interval([_raw(key, human[d], judge[d]) for d in draws])
+    return value, low, high
+
+
+def figures(t: Table, resamples: int = 1000, seed: int = 0, scale: Scale = FIVE,
+            values: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> list[Figure]:  # fmt: skip
     """Every judge-vs-human figure of ``scale`` with a 95% interval over pairs: exact (Clopper-Pearson) for
-    the shares, a seeded bootstrap for the rest."""
+    the shares, a seeded bootstrap for the rest. ``values``: people's and the judge's number per pair, where
+    either is not always a point; the figures of :data:`CONTINUOUS_FIGURES` are then of those numbers."""
     tables = bootstrap(t, resamples, seed)
     n = int(_n(t))
+    raw = values is not None and any(np.any(v != np.round(v)) for v in values)
     out = []
     for key in applicable(scale):
         label, fn = figure_label(key, scale), figure_function(key, scale)
-        value = fn(t)
         low: float | None
         high: float | None
+        if raw and key in CONTINUOUS_FIGURES and values is not None:
+            value, low, high = _raw_figure(key, values[0], values[1], resamples, seed)
+            out.append(Figure(key, label, value, low, high))
+            continue
+        value = fn(t)
         if key in SHARE_FIGURES and value is not None and n:
             low, high = exact_interval(round(value * n), n)
         else:

@@ -2,8 +2,9 @@
 
 ``hanna_metric_scores_llm.csv`` holds, per story generator, JSON lists of 96
 scores (one per writing prompt). People's ratings are whole scores; an LLM's
-score is the mean of three samples (steps of 1/3), stored as the nearest whole
-score (a mean of three never falls half-way). A judge whose column holds a
+score is the mean of three samples (steps of 1/3), stored as given beside the
+nearest whole score (a mean of three never falls half-way): correlations are of
+the means, agreement of the points. A judge whose column holds a
 value outside 1-5 is refused with the row, column and story named; the other
 judges still load. The user study (``user_study.csv``) gives binary issue
 flags by three raters per explanation, rows grouped in threes.
@@ -64,13 +65,15 @@ def _scores(path: Path, row_number: int, row: dict[str, str], column: str) -> li
 
 
 def _whole(path: Path, row_number: int, model: str, column: str, values: list[float]) -> list[int]:
-    scores = []
+    return [int(math.floor(v + 0.5)) for v in _checked(path, row_number, model, column, values)]
+
+
+def _checked(path: Path, row_number: int, model: str, column: str, values: list[float]) -> list[float]:
     for story, value in enumerate(values):
         if math.isnan(value) or not 1 <= value <= 5:
             raise JudgeError(f"{path} row {row_number} ({model}), column {column!r}, story {story}: "
                              f"{value:g} is outside the scale 1-5")  # fmt: skip
-        scores.append(int(math.floor(value + 0.5)))
-    return scores
+    return values
 
 
 def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 1) -> HannaLoad:
@@ -105,11 +108,12 @@ def load_hanna(db: Database, folder: Path, criterion: str = "CH", prompt: int = 
         try:
             results = []
             for number, row in enumerate(rows, start=2):
-                scores = _whole(path, number, row["Model"], column, _scores(path, number, row, column))
+                given = _checked(path, number, row["Model"], column, _scores(path, number, row, column))
                 results += [
-                    Judgment(judge, s, model=judge).of(int(ids[f"{row['Model']}-{i:02d}"]))
-                    for i, s in enumerate(scores)
-                ]
+                    Judgment(judge, point, model=judge, value=None if point == v else v).of(
+                        int(ids[f"{row['Model']}-{i:02d}"]))
+                    for i, v in enumerate(given) for point in [int(math.floor(v + 0.5))]
+                ]  # fmt: skip
         except JudgeError as e:
             load.refused[judge] = str(e)
             continue

@@ -11,7 +11,7 @@ from typing import Any
 
 from judge.audience import AudienceError, Definition, load, parse
 from judge.judgment import FAILURES, Judgment, ScoreError, valid_score
-from judge.scale import FIVE, Scale
+from judge.scale import FIVE, Scale, ScaleError
 from storage.pairs import NewPair
 
 __all__ = ["KINDS", "PAIR_FIELDS", "RowError", "audience_json", "parse_side", "judgment_row", "prepare_pair",
@@ -161,4 +161,9 @@ def judgment_row(row: dict[str, Any], judge: str, pair_id: int, scale: Scale = F
     }  # fmt: skip
     if error is not None:
         return Judgment.failed(judge, failure or "provider_error", error, **fields)  # type: ignore[arg-type]
-    return Judgment(judge, score_value(row.get("score"), scale=scale), **fields)
+    try:  # a judge may give any number of the scale's range (0.97, 3.67): stored as given, with its nearest point
+        value = scale.value_of(row.get("score"))
+    except ScaleError as e:
+        raise RowInvalid("score", str(e)) from None
+    point = scale.nearest(value)
+    return Judgment(judge, point, value=None if value == point else value, **fields)
