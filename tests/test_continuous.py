@@ -136,3 +136,26 @@ def test_a_judge_mean_of_samples_on_one_to_five_is_correlated_as_a_mean(db: Data
     order = [int(p) - int(min(found.pair_ids)) for p in found.pair_ids]
     assert found.figure("spearman").value == pytest.approx(sp.spearmanr(truth[order], means[order]).statistic)
     assert found.figure("kendall_tau_b").value == pytest.approx(sp.kendalltau(truth[order], means[order]).statistic)
+
+
+@pytest.mark.parametrize("rule", ["median", "mean", "majority", "rater:ana"])
+def test_a_person_is_set_against_the_others_by_the_datasets_rule(rule: str) -> None:
+    import pandas as pd
+
+    from judge.agreement.report import consensus
+    from judge.agreement.verdict import people_share
+
+    rng = np.random.default_rng(11)
+    rows = [(p, who, int(rng.integers(1, 6))) for p in range(60) for who in ("ana", "ben", "cy", "dee")
+            if rng.random() < 0.8]  # fmt: skip
+    ratings = pd.DataFrame(rows, columns=["pair_id", "annotator", "score"]).assign(consensus_rule=rule)
+    hits, units = 0, 0
+    for (pair, who), mine in ratings.groupby(["pair_id", "annotator"]):
+        others = ratings[(ratings["pair_id"] == pair) & (ratings["annotator"] != who)]
+        if others.empty or (rule.startswith("rater:") and (who == "ana" or "ana" not in set(others["annotator"]))):
+            continue
+        target = int(consensus(others, rule=rule).iloc[0])
+        hits += int(abs(int(mine["score"].iloc[0]) - target) <= 1)
+        units += 1
+    found = people_share(ratings, "within_one", resamples=50)
+    assert found.units == units and found.value == pytest.approx(hits / units)

@@ -137,20 +137,35 @@ class PeopleShare:
     units: int = 0  # (pair, person) units
 
 
-def _lower_median_without(counts: np.ndarray, own: np.ndarray, low: int = 1) -> np.ndarray:
-    """Per rating: the lower median of the other ratings of its pair (``counts``: the pair's tallies over the
-    scale's points from ``low`` up, ``own``: the rating's score)."""
+def _lower_median_without(counts: np.ndarray, own: np.ndarray, low: int = 1, rule: str = "median") -> np.ndarray:
+    """Per rating: the consensus of the other ratings of its pair by the dataset's ``rule`` (the lower median;
+    the mean, a half down; the majority, a tie to the lower), from ``counts`` (the pair's tallies over the
+    scale's points from ``low`` up) and ``own`` (the rating's score)."""
     others = counts.copy()
     others[np.arange(len(own)), own - low] -= 1
+    if rule == "mean":
+        points = np.arange(others.shape[1]) + low
+        return np.ceil(others @ points / others.sum(axis=1) - 0.5).astype(int)  # type: ignore[no-any-return]
+    if rule == "majority":
+        return np.argmax(others, axis=1) + low  # type: ignore[no-any-return]
     cumulative = others.cumsum(axis=1)
     middle = (cumulative[:, -1] + 1) // 2
-    return np.argmax(cumulative >= middle[:, None], axis=1) + low
+    return np.argmax(cumulative >= middle[:, None], axis=1) + low  # type: ignore[no-any-return]
 
 
 def people_share(ratings: pd.DataFrame, key: str, judge: pd.Series | None = None, resamples: int = 1000,
                  seed: int = 0, scale: Scale = FIVE) -> PeopleShare:  # fmt: skip
     """A person, and the judge (``judge``: its score per pair), against the others' consensus on ``exact`` or
-    ``within_one``, with 95% bootstrap intervals over pairs (pairs alike are drawn together: fast at any size)."""
+    ``within_one``, with 95% bootstrap intervals over pairs (pairs alike are drawn together: fast at any size).
+    The others' consensus follows the dataset's rule (the ratings' ``consensus_rule``); where people's side is
+    one named rater, each other person is set against that rater, and the rater against nobody."""
+    rules = ratings["consensus_rule"].dropna().unique() if "consensus_rule" in ratings else []
+    rule = str(rules[0]) if len(rules) == 1 else "median"
+    if rule.startswith("rater:"):
+        named = ratings[ratings["annotator"] == rule.removeprefix("rater:")].groupby("pair_id")["score"].last()
+        ratings = ratings[(ratings["annotator"] != rule.removeprefix("rater:")) & ratings["pair_id"].isin(named.index)]
+        ratings = pd.concat([ratings, ratings.drop_duplicates("pair_id").assign(
+            annotator="\0named", score=lambda f: f["pair_id"].map(named))])  # fmt: skip
     counted = tally(ratings, scale)
     counted = counted[counted.sum(axis=1) >= 2]
     if judge is not None:
@@ -160,7 +175,14 @@ def people_share(ratings: pd.DataFrame, key: str, judge: pd.Series | None = None
         return PeopleShare(None, None, None, 0)
     row = counted.index.get_indexer(part["pair_id"])
     own = part["score"].to_numpy(dtype=int)
-    target = _lower_median_without(counted.to_numpy()[row], own, scale.low)
+    if rule.startswith("rater:"):  # the named rater's own score is the target; the stand-in rows are no units
+        target = part["pair_id"].map(ratings[ratings["annotator"] == "\0named"].set_index("pair_id")["score"])
+        keep = (part["annotator"] != "\0named").to_numpy()
+        part, row, own, target = part[keep], row[keep], own[keep], target.to_numpy(dtype=int)[keep]
+        if part.empty:
+            return PeopleShare(None, None, None, 0)
+    else:
+        target = _lower_median_without(counted.to_numpy()[row], own, scale.low, rule)
     reach = 0 if key == "exact" else 1
     person_hit = np.abs(own - target) <= reach
     machine = (
