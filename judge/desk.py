@@ -100,8 +100,16 @@ class Desk:
 
     def submit(self, pair_id: int, dataset: int, token: str, note_key: str, score: int) -> None:
         """Save ``score`` for the pair the key was drawn for; the next pair comes on the next screen. The
-        same showing and score twice (a double press, a rerun) is saved once."""
+        same showing and score twice (a double press, a rerun) is saved once. A key drawn for a showing that is
+        no longer on screen (pressed twice quicker than the screen changed) is not used: the confirmation of the
+        rating just saved stays, with a word that the second key did nothing."""
         state = self.state
+        if state.get("saved") is not None and (state.get("token") != token or state.get("pair_id") != pair_id):
+            kind, message, saved_pair = state["saved"]
+            state["flash"] = ((kind, f"{message} A second key pressed right after it was not used.")
+                              if saved_pair == pair_id
+                              else ("info", "That key was for a pair no longer on screen; it was not used."))  # fmt: skip
+            return
         try:
             outcome = annotation.submit_rating(
                 self.db, self.settings, pair_id=pair_id, annotator=self.annotator, score=score,
@@ -112,7 +120,8 @@ class Desk:
             state["flash"] = ("error", str(e))
             return
         kind, message = OUTCOMES[outcome]
-        state["flash"], state["pair_id"] = (kind, message.format(score=score)), None
+        state["flash"] = (kind, message.format(score=score))
+        state["saved"], state["pair_id"] = (kind, message.format(score=score), pair_id), None
 
     def choose(self, pair_id: int, dataset: int, token: str, note_key: str, criterion: str, score: int,
                drawn_active: bool) -> None:  # fmt: skip

@@ -49,7 +49,7 @@ def test_a_rating_moves_on_skip_comes_back_never_and_back_reopens_with_the_note(
     assert rating_store.rating_count(db) == 1
     following = desk.screen()
     assert following.pair is not None and following.pair.id != shown.pair.id
-    assert following.flash == ("success", "Saved once; the repeated click or key was ignored.")
+    assert following.flash == ("success", "Saved: 3 for the last pair. A second key pressed right after it was not used.")
     desk.skip(following.pair.id)
     third = desk.screen()
     assert third.pair is not None and third.pair.id not in (shown.pair.id, following.pair.id)
@@ -69,3 +69,21 @@ def test_going_back_before_the_first_rating_says_so(db: Database) -> None:
     shown = desk.screen()
     desk.back(shown.pair.id if shown.pair else None)
     assert desk.screen().flash == ("info", "This is the first pair you rated.")
+
+
+def test_a_second_key_quicker_than_the_screen_keeps_the_confirmation_and_rates_nothing(db: Database) -> None:
+    a, _ = two_datasets(db)
+    state: dict[str, Any] = {}
+    desk = desk_on(db, a, state)
+    shown = desk.screen()
+    assert shown.pair is not None
+    desk.submit(shown.pair.id, a, shown.token, shown.note_key, 4)
+    # the second key reached the server before the next pair was drawn: it was drawn for the pair just rated
+    desk.submit(shown.pair.id, a, shown.token, shown.note_key, 2)
+    following = desk.screen()
+    assert following.flash == ("success", "Saved: 4 for the last pair. A second key pressed right after it was not used.")
+    # and once the next pair is on the desk, a key still drawn for the one before does nothing either
+    desk.submit(shown.pair.id, a, shown.token, shown.note_key, 1)
+    assert desk.screen().flash is not None
+    assert list(rating_store.ratings_frame(db, "a")["score"]) == [4] and rating_store.rating_count(db) == 1
+    assert following.pair is not None and state["pair_id"] == following.pair.id
