@@ -462,3 +462,23 @@ def test_a_moment_reads_the_same_whatever_the_machines_time_zone(zone: str) -> N
                  "0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):  # fmt: skip
         (sql,) = connection.execute(f"SELECT {moment_sql('$1')}", [text]).fetchone()
         assert sql == timestamp_of(text), (zone, text)
+
+
+def test_a_run_file_is_read_on_its_datasets_scale(db: Database, tmp_path: Path) -> None:
+    from judge.llm.runfile import FORMAT, import_run_file
+
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"external_id": "q", "kind": "sql", "ground_truth": "SELECT 1", "generated": "SELECT 2"}\n')
+    import_pairs(db, path, "sql", BINARY)
+    content = pair_store.pair_keys(db, "sql")["q"][1]
+    header = {"format": FORMAT, "token": "t1", "dataset": "sql", "model": "m", "prompt_name": "judge-cot",
+              "prompt_version": "9", "prompt_hash": "h"}  # fmt: skip
+    run = tmp_path / "run.jsonl"
+    for token, score, ok in (("t1", 3, False), ("t2", 0, True)):
+        run.write_text(json.dumps({**header, "token": token}) + "\n"
+                       + json.dumps({"external_id": "q", "content_hash": content, "score": score}) + "\n")  # fmt: skip
+        if ok:
+            assert import_run_file(db, run).added == 1
+        else:
+            with pytest.raises(ImportRejected, match="row 2, field 'score': the score '?3'? is outside the scale"):
+                import_run_file(db, run)

@@ -18,10 +18,12 @@ from typing import Any
 from judge.data.files import read_rows
 from judge.data.importer import ImportRejected, ImportReport
 from judge.data.records import RowError, RowInvalid, judgment_row
+from judge.dataset_rubric import choose_criterion, rubric_for
 from judge.errors import JudgeError
 from judge.judgment import Judgment
 from judge.llm.prompts import PromptError
 from judge.llm.run import JUDGE_NAME
+from judge.scale import Scale
 from storage import Database, RefusedError
 from storage import pairs as pair_store
 from storage import results as result_store
@@ -77,10 +79,13 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
     if edited:
         raise PromptError(f"{path.name}: prompt {header['prompt_name']}@{header['prompt_version']} differs from the "
                           "one of the same version used here; give the edited template a new version")  # fmt: skip
+    wanted = header.get("parameters", {}).get("criterion")
+    criterion = choose_criterion(db, header["dataset"], wanted if isinstance(wanted, str) else None)
+    scale = rubric_for(db, header["dataset"], criterion).scale  # the run's own scale, never 1-5 by default
     results, cached, errors = [], [], []
     for number, line in enumerate(lines, start=2):
         try:
-            results.append(_result(line, keys, header["dataset"]))
+            results.append(_result(line, keys, header["dataset"], scale))
             cached.append(bool(line.get("cached", False)))
         except RowInvalid as e:
             errors.append(RowError(number, e.field, e.reason))
@@ -97,7 +102,7 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
            "model": header["model"], "prompt_name": header["prompt_name"],
            "prompt_version": header["prompt_version"], "prompt_hash": header["prompt_hash"],
            "parameters": header.get("parameters", {}), "dataset_id": pair_store.dataset_id(db, header["dataset"]),
-           "source": path.name, "run_file": header["token"], "planned": planned}  # fmt: skip
+           "source": path.name, "run_file": header["token"], "planned": planned, "criterion": criterion}  # fmt: skip
     try:
         run_store.add_finished_run(db, run, results, cached)
     except RefusedError:  # the same file imported meanwhile (another tab, the command line): it is there once
@@ -107,11 +112,11 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
     return ImportReport(len(results), 0)
 
 
-def _result(line: dict[str, Any], keys: dict[str, tuple[int, str]], dataset: str) -> Judgment:
+def _result(line: dict[str, Any], keys: dict[str, tuple[int, str]], dataset: str, scale: Scale) -> Judgment:
     external = str(line.get("external_id", ""))
     if external not in keys:
         raise RowInvalid("external_id", f"no pair {external!r} in dataset {dataset!r}")
     pair_id, content = keys[external]
     if line.get("content_hash") != content:
         raise RowInvalid("content_hash", f"pair {external!r} here is not the pair that was judged")
-    return judgment_row(line, JUDGE_NAME, pair_id)
+    return judgment_row(line, JUDGE_NAME, pair_id, scale)
