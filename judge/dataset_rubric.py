@@ -97,6 +97,14 @@ def set_rubric_text(
     if criterion not in criteria_of(db, dataset):
         named = ", ".join(repr(c) for c in criteria_of(db, dataset))
         raise JudgeError(f"dataset {dataset} has no criterion {criterion!r}; its criteria are {named}")
+    current = rubric_for(db, dataset, criterion).scale
+    where = {label.strip().lower(): point for point, label in zip(current.points, current.labels, strict=False)}
+    moved = [(label, where[label.strip().lower()], point) for point, label in zip(scale.points, scale.labels, strict=False)
+             if where.get(label.strip().lower(), point) != point]  # fmt: skip
+    if moved and not rating_store.ratings_frame(db, dataset, current_only=False, criterion=criterion).empty:
+        label, was, now = moved[0]
+        raise JudgeError(f"the rubric puts {label!r} on {now}, where the scores given so far mean it by {was}: "
+                         "every rating would change its meaning. Keep the points' names, or rate on a new dataset.")  # fmt: skip
     changed = rubric_store.set_dataset_rubric(db, key, text, rubric.sha256, by, (scale.low, scale.high), criterion)
     named = f"rubric {rubric.name} v{rubric.version} (a {scale.describe()} scale)"
     what = f"dataset {dataset}" + (f", criterion {criterion}," if criterion else "")
@@ -136,7 +144,11 @@ def scale_rubric_text(scale: Scale, dataset: str) -> str:
 
 
 def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string holding ``text`` exactly: control characters written as escapes, which TOML
+    does not allow as they are."""
+    escaped = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+                      for c in text.replace("\\", "\\\\").replace('"', '\\"'))  # fmt: skip
+    return '"' + escaped + '"'
 
 
 def declare_scale(db: Database, dataset: str, scale: Scale, by: str | None = None) -> str:
@@ -169,10 +181,14 @@ def set_rules(db: Database, dataset: str, people: str, samples: str, by: str | N
     check_rule(samples, samples=True)
     if people.startswith("rater:"):
         name = people.removeprefix("rater:")
-        raters = sorted(set(rating_store.ratings_frame(db, dataset, everyone=True)["annotator"]))
+        everyone = rating_store.ratings_frame(db, dataset, everyone=True)
+        raters = sorted(set(everyone["annotator"]))
         if name not in raters:
             raise JudgeError(f"nobody named {name!r} rated dataset {dataset}; its raters are "
                              f"{', '.join(raters) or 'none yet'}")  # fmt: skip
+        if everyone.loc[everyone["annotator"] == name, "excluded"].astype(bool).all():
+            raise JudgeError(f"{name} is left out of the consensus (Agreement page, Annotators); take them back in "
+                             "before making their ratings people's side")  # fmt: skip
     rule_store.set_dataset_rules(db, key, people, samples, by)
     return (f"dataset {dataset}: people's score of a pair is {rule_words(people)}; a judge's is the "
             f"{samples} of its samples. Every figure, set and gate reads them so from now on.")  # fmt: skip

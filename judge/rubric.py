@@ -121,8 +121,10 @@ def _lines(where: str, given: Any) -> dict[int, tuple[str, str]]:
         raise RubricError(f"{where}: a [lines] table is needed, one line per score (1 to 5, or 0 and 1 ...)")
     lines: dict[int, tuple[str, str]] = {}
     for key, value in given.items():
-        if not key.isdigit() or not LOWEST <= int(key) <= HIGHEST:
+        if not (key.isascii() and key.isdecimal()) or not LOWEST <= int(key) <= HIGHEST:
             raise RubricError(f"{where}: lines.{key}: the lines are whole scores from {LOWEST} to {HIGHEST}")
+        if key != str(int(key)):  # "01" and "1" would be one line read twice
+            raise RubricError(f"{where}: lines.{key}: write the score as {int(key)}")
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
             raise RubricError(f"{where}: lines.{key}: must be [name, meaning], two non-empty strings")
         lines[int(key)] = (value[0], value[1])

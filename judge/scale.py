@@ -148,6 +148,8 @@ class Scale:
     def check(self, value: object) -> int:
         """The point a value names, or a ScaleError saying why it is not one. A whole number of the scale
         (``4``, ``4.0``, ``"4"``); on a binary scale also true/false, yes/no and the two labels."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ScaleError(f"empty: a score is needed (the scale is {self.described_values()})")
         if isinstance(value, bool):
             if self.binary:
                 return self.high if value else self.low
@@ -183,7 +185,7 @@ class Scale:
         """A judge's score as given, where a judge may give any number on the scale's range (a probability, a
         mean of samples: 0.97, 3.67), not only a point; a point's words (true/false, labels) read as the point.
         Anything off the range, or not a number, is a ScaleError saying what the range is."""
-        if isinstance(value, bool) or (isinstance(value, str) and not _number(value.strip())):
+        if value is None or isinstance(value, bool) or (isinstance(value, str) and not _number(value.strip())):
             return float(self.check(value))
         try:
             number = float(value)  # type: ignore[arg-type]
@@ -225,7 +227,7 @@ def parse_scale(spec: str, pass_at: int | None = None) -> Scale:
             raise ScaleError("a binary scale has no pass mark: its upper point passes")
         return Scale((0, 1), labels or ("No", "Yes"))
     low, dash, high = kind.partition("-")
-    if not dash or not low.strip().isdigit() or not high.strip().isdigit():
+    if not dash or not all(side.strip().isascii() and side.strip().isdecimal() for side in (low, high)):
         raise ScaleError(f"scale {spec!r}: write binary, binary:LABEL,LABEL, or LOW-HIGH such as 1-5 or 0-4 "
                          "(optionally :LABEL,LABEL,... one per point)")  # fmt: skip
     return Scale.ordinal(int(low), int(high), labels, pass_at)

@@ -482,3 +482,70 @@ def test_a_run_file_is_read_on_its_datasets_scale(db: Database, tmp_path: Path) 
         else:
             with pytest.raises(ImportRejected, match="row 2, field 'score': the score '?3'? is outside the scale"):
                 import_run_file(db, run)
+
+
+# --- what the attack review of session 10 found ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "why"), [("²", "whole scores from 0 to 10"), ("01", "write the score as 1")])
+def test_a_rubric_line_key_that_is_not_a_plain_number_is_refused(key: str, why: str) -> None:
+    text = f'name = "r"\nversion = 1\n[lines]\n{key!r} = ["a", "b"]\n2 = ["c", "d"]\n3 = ["e", "f"]\n'
+    with pytest.raises(RubricError, match=why):
+        parse_rubric(text.replace("'", '"').encode(), "r.toml")
+
+
+@pytest.mark.parametrize("spec", ["²-5", "1-⁵", "١-٥"])
+def test_a_scale_spec_with_other_digits_is_a_sentence_not_a_crash(spec: str) -> None:
+    with pytest.raises(ScaleError, match="write binary, binary:LABEL,LABEL, or LOW-HIGH"):
+        parse_scale(spec)
+
+
+def test_labels_with_control_characters_or_quotes_are_kept_exactly(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"external_id": "q", "kind": "text", "ground_truth": "a", "generated": "b"}\n')
+    scale = Scale((0, 1), ('no\x01pe "x"', "ye\\s"))
+    import_pairs(db, path, "odd", scale)
+    assert scale_of(db, "odd").labels == scale.labels
+
+
+def test_a_blank_score_says_it_is_empty() -> None:
+    for blank in (None, "", "  "):
+        with pytest.raises(ScaleError, match="empty: a score is needed"):
+            FIVE.check(blank)
+
+
+def test_a_study_table_refuses_one_person_rating_an_item_twice_and_stores_nothing(db: Database, tmp_path: Path) -> None:
+    rows = [{"item": "a", "text": "x", "who": "ana", "flag": "1"}, {"item": "a", "text": "x", "who": "ana", "flag": "0"}]
+    path = _csv(tmp_path / "twice.csv", rows)
+    with pytest.raises(ImportRejected, match="row 2, field 'who': 'ana' rated .* already in row 1"):
+        import_rating_table(db, path, "s", TableMapping("text", "item", ("flag",), "who"), BINARY)
+    assert pair_store.datasets(db).empty
+
+
+def test_a_rubric_that_moves_a_label_of_a_rated_scale_is_refused(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"external_id": "q", "kind": "sql", "ground_truth": "a", "generated": "b"}\n')
+    import_pairs(db, path, "sql", BINARY)
+    pair = int(pair_store.pairs_frame(db, "sql")["pair_id"].iloc[0])
+    rating_store.record_rating(db, rating_store.NewRating(pair, "ana", 1, None, None, "t"), first_only=True)
+    swapped = tmp_path / "swapped.toml"
+    swapped.write_text('name = "s"\nversion = 2\n[lines]\n1 = ["wrong", "it is wrong"]\n0 = ["right", "fine"]\n')
+    from judge.dataset_rubric import set_rubric
+
+    with pytest.raises(JudgeError, match="puts 'right' on 0, where the scores given so far mean it by 1"):
+        set_rubric(db, "sql", swapped)
+    assert scale_of(db, "sql").labels == ("wrong", "right")
+    worded = tmp_path / "worded.toml"
+    worded.write_text('name = "s"\nversion = 2\n[lines]\n1 = ["right", "it answers"]\n0 = ["wrong", "it does not"]\n')
+    assert "is now rated and judged by" in set_rubric(db, "sql", worded)  # new meanings, same names: fine
+
+
+def test_a_rater_left_out_of_the_consensus_cannot_be_peoples_side(db: Database) -> None:
+    from judge.dataset_rubric import set_rules
+    from storage import labels
+
+    pair_store.add_pairs(db, "d", [text_pair("a")])
+    pair = int(pair_store.pairs_frame(db, "d")["pair_id"].iloc[0])
+    rating_store.record_rating(db, rating_store.NewRating(pair, "expert", 4, None, None, "t"), first_only=True)
+    labels.exclude(db, "expert", "lee", "too fast")
+    with pytest.raises(JudgeError, match="expert is left out of the consensus"):
+        set_rules(db, "d", "rater:expert", "median")

@@ -110,6 +110,10 @@ def _agreement(args: argparse.Namespace) -> int:
                       f"{_number(d.difference)} [{_number(d.low)}, {_number(d.high)}]")  # fmt: skip
             print(f"  McNemar on exact agreement: p = {_number(comparison.mcnemar_p)}")
     value = result.figure(headline).value
+    asked = args.headline or settings.headline_metric
+    if args.min_alignment is not None and headline != asked:  # within one on a binary scale, say: never silently
+        print(f"judge agreement: {asked} is not a figure of the {result.scale.describe()} scale; --min-alignment "
+              f"is held against {headline} instead", file=sys.stderr)  # fmt: skip
     if args.min_alignment is not None and (value is None or value < args.min_alignment):
         print(f"judge agreement: {headline} {_number(value)} is below {args.min_alignment}", file=sys.stderr)
         return 1

@@ -54,11 +54,11 @@ class TableImport:
 
 
 def table_columns(path: Path) -> list[str]:
-    """The columns of a file, in order (those of its first row)."""
+    """The columns of a file, in the order they first appear (rows of a JSON Lines file may differ)."""
     rows = read_rows(path)
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
-    return list(rows[0])
+    return list(dict.fromkeys(column for row in rows for column in row))
 
 
 def criterion_names(mapping: TableMapping) -> dict[str, str]:
@@ -99,7 +99,7 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
         raise JudgeError(f"{path.name}: the file holds no rows")
     wanted = [c for c in (mapping.generated, mapping.ground_truth, mapping.annotator, mapping.external_id,
                           *mapping.scores) if c is not None]  # fmt: skip
-    have = list(rows[0])
+    have = list(dict.fromkeys(column for row in rows for column in row))
     missing = [c for c in dict.fromkeys(wanted) if c not in have]
     if missing:
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}; the file has "
@@ -111,6 +111,7 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order
     ratings: dict[str, list[tuple[str, int, str]]] = {column: [] for column in mapping.scores}
     seen: dict[str, int] = {}  # external id -> ratings so far (to number raters)
+    given: dict[tuple[str, str], int] = {}  # (external id, rater) -> the row that rated it
     errors: list[RowError] = []
     for number, row in enumerate(rows, start=1):
         try:
@@ -126,6 +127,10 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
             seen[pair.external_id] = seen.get(pair.external_id, 0) + 1
             who = (_cell(row, mapping.annotator, "annotator") if mapping.annotator
                    else f"rater {seen[pair.external_id]}")  # fmt: skip
+            earlier_row = given.setdefault((pair.external_id, who), number)
+            if earlier_row != number:
+                raise RowInvalid(mapping.annotator or "annotator", f"{who!r} rated {pair.external_id!r} already in row "
+                                 f"{earlier_row}: one rating per person and item")  # fmt: skip
             for column in mapping.scores:
                 try:
                     score = scale.check(row.get(column))
@@ -142,13 +147,19 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
     if not one:
         declare_criteria(db, dataset, {name: scale for name in names.values()})
     ids = dict(zip(*(pair_store.pairs_frame(db, dataset)[c] for c in ("external_id", "pair_id")), strict=True))
-    for column, name in names.items():
-        given = [rating_store.NewRating(int(ids[external]), who, score, None, None,
-                                        "table:" + _digest([dataset, external, who, column, score]), criterion=name)
-                 for external, score, who in ratings[column]]  # fmt: skip
-        added = rating_store.add_ratings(db, given)
-        found.criteria[name] = ImportReport(added, len(given) - added)
+    every = {name: [rating_store.NewRating(int(ids[external]), who, score, None, None,
+                                           "table:" + _digest([dataset, external, who, column, score]), criterion=name)
+                    for external, score, who in ratings[column]] for column, name in names.items()}  # fmt: skip
+    before = {name: _count(db, dataset, name) for name in every}
+    rating_store.add_ratings(db, [r for part in every.values() for r in part])  # every criterion in one transaction
+    for name, part in every.items():
+        added = _count(db, dataset, name) - before[name]
+        found.criteria[name] = ImportReport(added, len(part) - added)
     return found
+
+
+def _count(db: Database, dataset: str, criterion: str) -> int:
+    return len(rating_store.ratings_frame(db, dataset, current_only=False, criterion=criterion))
 
 
 def _cell(row: dict[str, Any], column: str | None, field: str) -> str:
