@@ -66,7 +66,7 @@ def disagreement_table(found: pd.DataFrame) -> None:
 
     waiting = int(found["verdict"].isna().sum())
     st.caption(f"{len(found)} pairs, {waiting} not adjudicated yet; largest gap first. Gap = judge - people "
-               "(median of current ratings). Tick the box at the left of a row to open its pair.")  # fmt: skip
+               "(people's score of the pair as said above). Tick the box at the left of a row to open its pair.")  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 35 * (len(found) + 1) + 3), key=key,
                  on_select=opened, selection_mode="single-row",
                  column_config={"verdict": st.column_config.TextColumn(width="medium"),

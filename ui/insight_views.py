@@ -12,7 +12,7 @@ from judge.agreement.alt_test import EPSILONS, MIN_PAIRS
 from judge.agreement.insights import Insights
 from judge.agreement.literature import ICC_FORMS, Literature
 from judge.agreement.report import Report
-from judge.agreement.strata import Stratum
+from judge.agreement.strata import STRATA, Stratum
 from judge.agreement.verdict import (
     SHARES,
     base_rates,
@@ -89,7 +89,8 @@ def _beside(report: Report, headline: str) -> str:
     if bias.value is not None and bias.low is not None and bias.high is not None:
         if bias.low > 0 or bias.high < 0:
             side = "above" if bias.value > 0 else "below"
-            parts.append(f"the judge scores {abs(bias.value):.2f} points {side} people on average, beyond noise")
+            unit = f" on {report.scale.low} to {report.scale.high}" if report.scale.binary else " points"
+            parts.append(f"the judge scores {abs(bias.value):.2f}{unit} {side} people on average, beyond noise")
         else:
             parts.append("no clear lean: not shown to be harsher or kinder than people on average")
     return ("; ".join(parts) + ".") if parts else ""
@@ -148,8 +149,9 @@ def alt_section(found: Insights) -> None:
 
 
 def strata_section(strata: list[Stratum], scale: Scale = FIVE) -> None:
+    split = "people split on" if scale.binary else "they split by a point"
     st.caption("A judge can look good overall only because most pairs are easy. Here its agreement on pairs "
-               "people all agreed on, on pairs they split by a point, and on pairs they argued about, beside how "
+               f"people all agreed on, on pairs {split}, and on pairs they argued about, beside how "
                "well people agreed with each other on the same pairs.")  # fmt: skip
     shown = pd.DataFrame([{
         "pairs where": s.label, "pairs": s.pairs, "judge: same score": number(s.judge_exact, "exact"),
@@ -159,8 +161,9 @@ def strata_section(strata: list[Stratum], scale: Scale = FIVE) -> None:
     } for s in strata])  # fmt: skip
     if not scale.within_one_applies:
         shown = shown.drop(columns=["judge: within one", "people: within one"])
-    if scale.binary:  # two points are never two or more apart
+    if scale.binary:  # two points are never two or more apart; one point apart is the two answers
         shown = shown[[s.key != "contested" for s in strata]]
+        shown["pairs where"] = shown["pairs where"].replace(STRATA["split"], "People split (both answers given)")
     st.dataframe(shown, hide_index=True, width="stretch")
 
 

@@ -101,12 +101,14 @@ def reading(f: Figure, chance: float | None = None, report: Report | None = None
         if v < 0:
             return f"{words.capitalize()} reversal: the judge tends to rank pairs the other way round from people."
         return f"{words.capitalize()} agreement on which pairs are better than others (-1 to 1)."
+    scale = report.scale if report else FIVE
+    unit = f" (on {scale.low} to {scale.high})" if scale.binary else " points"
     if f.key == "mae":
-        return f"On average the judge is {v:.2f} points from people's score."
+        return f"On average the judge is {v:.2f}{unit} from people's score."
     if f.key == "bias":
         if abs(v) < 0.05:
             return "The judge is neither harsher nor kinder than people on average."
-        return f"The judge scores {abs(v):.2f} points {'above' if v > 0 else 'below'} people on average."
+        return f"The judge scores {abs(v):.2f}{unit} {'above' if v > 0 else 'below'} people on average."
     return ""
 
 
