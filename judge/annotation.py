@@ -137,7 +137,9 @@ def submit_rating(
     text = note.strip() or None
     if wanted == [""]:
         ratings = [rating_store.NewRating(pair_id, annotator, checked[""], text, seconds, token)]
-    else:  # one event per criterion, each under a token of its own made from the showing's
-        ratings = [rating_store.NewRating(pair_id, annotator, checked[c], text, seconds, f"{token}-{i}-{checked[c]}",
+    else:  # one event per criterion, each under a token made from the showing's and every score given: the same
+        # rating sent twice is one, and another rating of the same showing (another tab) is never taken for it
+        given_all = ".".join(str(checked[c]) for c in wanted)
+        ratings = [rating_store.NewRating(pair_id, annotator, checked[c], text, seconds, f"{token}-{given_all}-{i}",
                                           criterion=c) for i, c in enumerate(wanted)]  # fmt: skip
     return rating_store.record_ratings(db, ratings, first_only=not editing)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from judge.agreement.report import FIGURES, compare_results, consensus, report_from
 from judge.agreement.stats import headline_for
-from judge.dataset_rubric import criteria_of, scale_of
+from judge.dataset_rubric import choose_criterion, scale_of
 from judge.errors import JudgeError
 from judge.scale import FIVE, Scale
 from storage import Database
@@ -119,15 +119,7 @@ def snapshot(db: Database, name: str, dataset: str, *, dev_share: float | None =
 
 def _criterion(db: Database, dataset: str, given: str | None, earlier: str | None) -> str:
     """The criterion a set is of: the one given, the set's own, or the dataset's only one."""
-    named = criteria_of(db, dataset)
-    chosen = given if given is not None else earlier if earlier is not None else named[0] if len(named) == 1 else None
-    if chosen is None:
-        raise JudgeError(f"dataset {dataset} is rated on {', '.join(named)}: say which criterion the set is of "
-                         "(--criterion NAME)")  # fmt: skip
-    if chosen not in named:
-        raise JudgeError(f"dataset {dataset} has no criterion {chosen!r}; its criteria are "
-                         f"{', '.join(repr(c) for c in named)}")  # fmt: skip
-    return chosen
+    return choose_criterion(db, dataset, given, earlier, what="the set is of")
 
 
 def load_set(db: Database, name: str, sha256: str | None = None) -> CalibrationSet:

@@ -20,8 +20,25 @@ from storage import rubrics as rubric_store
 from storage import rules as rule_store
 from storage import runs as run_store
 
-__all__ = ["choose_criterion", "criteria_of", "criterion_words", "declare_criteria", "declare_scale", "rubric_for", "rules_of",
-           "run_criterion", "run_scale", "scale_of", "scale_rubric_text", "set_rubric", "set_rules"]
+MAX_CRITERION = 80
+
+__all__ = [
+    "check_criterion_name",
+    "choose_criterion",
+    "criteria_of",
+    "criterion_words",
+    "declare_criteria",
+    "declare_scale",
+    "no_such_criterion",
+    "rubric_for",
+    "rules_of",
+    "run_criterion",
+    "run_scale",
+    "scale_of",
+    "scale_rubric_text",
+    "set_rubric",
+    "set_rules",
+]
 
 
 def criteria_of(db: Database, dataset: str) -> list[str]:
@@ -30,19 +47,38 @@ def criteria_of(db: Database, dataset: str) -> list[str]:
     return rubric_store.criteria(db, key) if key is not None else [""]
 
 
-def choose_criterion(db: Database, dataset: str, given: str | None, of_set: str | None = None) -> str:
-    """The criterion a run (or a calibration set) scores: the one given, the calibration set's, or the dataset's only one; an error
-    naming the dataset's criteria when it has several and none is said, or the one said is not there."""
+def no_such_criterion(db: Database, dataset: str, criterion: str) -> JudgeError:
+    """The error for a criterion ``dataset`` does not have, naming what it has."""
+    named = criteria_of(db, dataset)
+    has = ("one score and no named criteria" if named == [""]
+           else "the criteria " + ", ".join(repr(c) for c in named))  # fmt: skip
+    return JudgeError(f"dataset {dataset} has no criterion {criterion!r}; it is rated on {has}")
+
+
+def check_criterion_name(name: str) -> str:
+    """A criterion's name as given, or an error: 1 to 80 characters, no spaces around it, no control
+    characters (a name is shown in every sentence about its figures)."""
+    if not name or len(name) > MAX_CRITERION or name != name.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F
+                                                                          for c in name):  # fmt: skip
+        raise JudgeError(f"a criterion's name is 1 to {MAX_CRITERION} characters, with no spaces around it and no "
+                         f"control characters, not {name[:90]!r}")  # fmt: skip
+    return name
+
+
+def choose_criterion(db: Database, dataset: str, given: str | None, of_set: str | None = None,
+                     what: str = "the judge scores") -> str:  # fmt: skip
+    """The criterion a run (or a calibration set) scores: the one given, the calibration set's, or the
+    dataset's only one; an error naming the dataset's criteria when it has several and none is said, or the
+    one said is not there."""
     named = criteria_of(db, dataset)
     if of_set is not None and given is not None and given != of_set:
         raise JudgeError(f"the calibration set is of criterion {of_set!r}, not {given!r}")
     chosen = given if given is not None else of_set if of_set is not None else named[0] if len(named) == 1 else None
     if chosen is None:
-        raise JudgeError(f"dataset {dataset} is rated on {', '.join(named)}: say which criterion the judge scores "
+        raise JudgeError(f"dataset {dataset} is rated on {', '.join(named)}: say which criterion {what} "
                          "(--criterion NAME)")  # fmt: skip
     if chosen not in named:
-        raise JudgeError(f"dataset {dataset} has no criterion {chosen!r}; its criteria are "
-                         f"{', '.join(repr(c) for c in named)}")  # fmt: skip
+        raise no_such_criterion(db, dataset, chosen)
     return chosen
 
 
@@ -57,8 +93,7 @@ def rubric_for(db: Database, dataset: str, criterion: str = "") -> Rubric:
     text = rubric_store.dataset_rubric(db, dataset, criterion)
     if text is None:
         if criterion or criteria_of(db, dataset) != [""]:
-            named = ", ".join(repr(c) for c in criteria_of(db, dataset))
-            raise JudgeError(f"dataset {dataset} has no criterion {criterion!r}; its criteria are {named}")
+            raise no_such_criterion(db, dataset, criterion)
         return current_rubric()
     where = f"the rubric of dataset {dataset}" + (f", criterion {criterion}" if criterion else "")
     return parse_rubric(text.encode(), where)
@@ -95,8 +130,7 @@ def set_rubric_text(
 ) -> str:
     scale = rubric.scale
     if criterion not in criteria_of(db, dataset):
-        named = ", ".join(repr(c) for c in criteria_of(db, dataset))
-        raise JudgeError(f"dataset {dataset} has no criterion {criterion!r}; its criteria are {named}")
+        raise no_such_criterion(db, dataset, criterion)
     current = rubric_for(db, dataset, criterion).scale
     where = {label.strip().lower(): point for point, label in zip(current.points, current.labels, strict=False)}
     moved = [(label, where[label.strip().lower()], point) for point, label in zip(scale.points, scale.labels, strict=False)
@@ -122,6 +156,7 @@ def declare_criteria(db: Database, dataset: str, scales: dict[str, Scale], by: s
         raise JudgeError(f"no dataset named {dataset!r}")
     given = []
     for name, scale in scales.items():
+        check_criterion_name(name)
         text = scale_rubric_text(scale, f"{dataset} · {name}")
         rubric = parse_rubric(text.encode(), f"the scale of {dataset}, criterion {name}")
         given.append((name, text, rubric.sha256, (scale.low, scale.high)))

@@ -134,6 +134,11 @@ class Desk:
         if token != state.get("token") or pair_id != state.get("pair_id"):
             state["flash"] = ("info", "That key was for a pair no longer on screen; it was not used.")
             return
+        pair = pair_store.pair(self.db, pair_id)
+        wanted = annotation.criteria(self.db, pair.dataset) if pair is not None else []
+        if criterion not in wanted:
+            state["flash"] = ("error", f"{criterion!r} is not a criterion of this pair's dataset; nothing was chosen.")
+            return
         answered: list[str] = state.setdefault(f"answered-{token}", [])
         if drawn_active and criterion in answered:
             state["flash"] = ("info", f"A key came before the screen moved on from {criterion}; it was not "
@@ -142,8 +147,6 @@ class Desk:
         state.setdefault(f"scores-{token}", {})[criterion] = score
         if criterion not in answered:
             answered.append(criterion)
-        pair = pair_store.pair(self.db, pair_id)
-        wanted = annotation.criteria(self.db, pair.dataset) if pair is not None else []
         if all(c in answered for c in wanted):
             self.save(pair_id, dataset, token, note_key)
 

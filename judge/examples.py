@@ -41,7 +41,7 @@ def pick_examples(db: Database, calibration: CalibrationSet, per_score: int) -> 
         return []
     consensus = dict(zip(calibration.pairs["pair_id"].astype(int), calibration.pairs["consensus"].astype(int), strict=True))
     chosen: dict[int, list[tuple[int, str | None]]] = {}
-    for row in adjudication_store.latest_verdicts(db, dev).itertuples():
+    for row in adjudication_store.latest_verdicts(db, dev, calibration.criterion).itertuples():
         pair_id = int(row.pair_id)
         if pair_id not in dev:  # the store was asked for dev pairs only; this holds the line if that changes
             continue

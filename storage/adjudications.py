@@ -48,12 +48,15 @@ def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
     )
 
 
-def latest_verdicts(db: Database, pair_ids: list[int]) -> pd.DataFrame:
-    """The latest verdict on each of these pairs across every run: pair_id, verdict, score, note."""
+def latest_verdicts(db: Database, pair_ids: list[int], criterion: str = "") -> pd.DataFrame:
+    """The latest verdict on each of these pairs across every run of ``criterion``: pair_id, verdict, score,
+    note."""
     return frame(
         db,
-        """SELECT pair_id, arg_max(verdict, id) AS verdict, arg_max_null(score, id) AS score,
-                  arg_max_null(note, id) AS note
-           FROM adjudications WHERE list_contains(?, pair_id) GROUP BY pair_id ORDER BY pair_id""",
-        [[int(p) for p in pair_ids]],
+        """SELECT a.pair_id, arg_max(a.verdict, a.id) AS verdict, arg_max_null(a.score, a.id) AS score,
+                  arg_max_null(a.note, a.id) AS note
+           FROM adjudications a JOIN judge_runs r ON r.id = a.run_id
+           WHERE list_contains(?, a.pair_id) AND coalesce(r.criterion, '') = ?
+           GROUP BY a.pair_id ORDER BY a.pair_id""",
+        [[int(p) for p in pair_ids], criterion],
     )

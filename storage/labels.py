@@ -59,16 +59,17 @@ def excluded(db: Database) -> pd.DataFrame:
     )
 
 
-def gold_scores(db: Database, dataset: int | None = None) -> pd.DataFrame:
-    """The gold pairs (a pair whose latest adjudication, in any run, gave a score), indexed by pair id:
-    ``score``, and ``since``, when that adjudication was made (ratings before it were not tests)."""
+def gold_scores(db: Database, dataset: int | None = None, criterion: str = "") -> pd.DataFrame:
+    """The gold pairs of ``criterion`` (a pair whose latest adjudication in a run of that criterion gave a
+    score), indexed by pair id: ``score``, and ``since``, when that adjudication was made (ratings before it
+    were not tests)."""
     return (
         db.cursor()
         .execute(
-            f"""SELECT pair_id, score, since FROM ({_LATEST}) WHERE score IS NOT NULL
+            f"""SELECT pair_id, score, since FROM ({_LATEST}) WHERE score IS NOT NULL AND criterion = $criterion
                   AND ($dataset IS NULL OR pair_id IN (SELECT id FROM pairs WHERE dataset_id = $dataset))
                 ORDER BY pair_id""",
-            {"dataset": dataset},
+            {"dataset": dataset, "criterion": criterion},
         )
         .df()
         .astype({"pair_id": int})
@@ -81,7 +82,7 @@ def gold_pairs(db: Database, dataset: int) -> set[int]:
     rows = (
         db.cursor()
         .execute(
-            f"""SELECT pair_id FROM ({_LATEST}) WHERE score IS NOT NULL
+            f"""SELECT DISTINCT pair_id FROM ({_LATEST}) WHERE score IS NOT NULL
                 AND pair_id IN (SELECT id FROM pairs WHERE dataset_id = ?)""",
             [dataset],
         )
@@ -109,8 +110,10 @@ def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -
     return None if row is None else int(row[0])
 
 
-_LATEST = """SELECT pair_id, arg_max_null(score, id) AS score, max(created_at) AS since
-             FROM adjudications GROUP BY pair_id"""
+_LATEST = """SELECT a.pair_id, coalesce(r.criterion, '') AS criterion, arg_max_null(a.score, a.id) AS score,
+                    max(a.created_at) AS since
+             FROM adjudications a JOIN judge_runs r ON r.id = a.run_id GROUP BY ALL"""
+"""The latest adjudication of each pair on each criterion (that of the run it was given in)."""
 
 
 def label_kinds(db: Database, pair_ids: list[int]) -> dict[str, int]:
@@ -126,7 +129,8 @@ def label_kinds(db: Database, pair_ids: list[int]) -> dict[str, int]:
     ).fetchall()
     kinds = {"blind": 0, "after_reveal": 0, "imported": 0} | {str(k): int(n) for k, n in rows}
     adjudicated = cursor.execute(
-        f"SELECT count(*) FROM ({_LATEST}) WHERE score IS NOT NULL AND list_contains(?, pair_id)", [pair_ids]
+        f"SELECT count(DISTINCT pair_id) FROM ({_LATEST}) WHERE score IS NOT NULL AND list_contains(?, pair_id)",
+        [pair_ids],
     ).fetchone()
     kinds["adjudicated"] = int(adjudicated[0]) if adjudicated else 0
     return kinds

@@ -91,21 +91,25 @@ def add_criteria(db: Database, dataset_id: int, rubrics: list[tuple[str, str, st
     """Give a dataset named criteria, each with its rubric ((name, text, sha256, (low, high)), in order), in one
     transaction. Refused when the dataset holds a score already (a rating, a judgment): scores given as one
     whole score cannot be split into criteria afterwards. Criteria already there are kept in their place (the
-    same name with another rubric is refused: a criterion's scale is chosen once); new ones come after."""
+    same name with another rubric is refused: a criterion's scale is chosen once); new ones come after, and
+    only while nothing is rated or judged (the pairs rated before would lack them)."""
     with db.transaction() as cursor:
         known = [c for c in criteria_in(cursor, dataset_id) if c]
         held = cursor.execute(
             """SELECT (SELECT count(*) FROM rating_events e JOIN pairs p ON p.id = e.pair_id
-                       WHERE p.dataset_id = $d AND e.criterion = '')
-                    + (SELECT count(*) FROM judge_runs WHERE dataset_id = $d AND criterion = '')""",
+                       WHERE p.dataset_id = $d)
+                    + (SELECT count(*) FROM judge_runs WHERE dataset_id = $d)""",
             {"d": dataset_id},
         ).fetchone()
-        if not known and held and int(held[0]):
-            raise RefusedError("the dataset holds scores given as one whole score already; criteria are for a "
-                               "new dataset (import into one). Nothing was changed.")  # fmt: skip
+        adding = [name for name, *_ in rubrics if name not in known]
+        if adding and held and int(held[0]):
+            why = ("holds scores given as one whole score already" if not known
+                   else f"is rated or judged on {', '.join(known)} already")  # fmt: skip
+            raise RefusedError(f"the dataset {why}; a criterion more ({adding[0]}) is for a new dataset (import "
+                               "into one). Nothing was changed.")  # fmt: skip
         now = utc_now()
         for name, text, sha256, (low, high) in rubrics:
-            if not name or len(name) > 80 or name != name.strip():
+            if not name or len(name) > 80 or name != name.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
                 raise RefusedError(f"a criterion's name is 1 to 80 characters without spaces around it, not "
                                    f"{name!r}; nothing was changed")  # fmt: skip
             if name in known:

@@ -52,7 +52,7 @@ def test_each_criterion_has_its_own_scale_and_the_dataset_no_single_score(storie
     assert criteria_of(db, "stories") == ["fluency", "on topic"]
     assert scale_of(db, "stories", "fluency").points == (1, 2, 3, 4, 5)
     assert scale_of(db, "stories", "on topic").labels == ("no", "yes")
-    with pytest.raises(JudgeError, match="has no criterion ''; its criteria are 'fluency', 'on topic'"):
+    with pytest.raises(JudgeError, match="has no criterion ''; it is rated on the criteria 'fluency', 'on topic'"):
         scale_of(db, "stories")
 
 
@@ -197,7 +197,7 @@ def test_a_ratings_file_names_a_criterion_the_dataset_has(stories: tuple[Databas
                                      {"external_id": external, "annotator": "ben", "score": 4, }])  # fmt: skip
     with pytest.raises(ImportRejected, match="row 1, field 'criterion': missing: dataset stories is rated on"):
         import_ratings(db, path, "stories")
-    with pytest.raises(ImportRejected, match="'style' is not a criterion of dataset stories"):
+    with pytest.raises(JudgeError, match="has no criterion 'style'; it is rated on the criteria 'fluency'"):
         import_ratings(db, path, "stories", "style")
     assert import_ratings(db, path, "stories", "fluency").added == 2
 
@@ -244,3 +244,90 @@ def test_the_command_line_makes_a_dataset_with_criteria_and_imports_each(tmp_pat
     assert judge("import", "judgments", str(judged), "--dataset", "st", "--criterion", "fluency", "--db", db).returncode == 0
     other = judge("import", "pairs", str(pairs), "--dataset", "st", "--criterion", "x=1-3", "--db", db)
     assert other.returncode == 2 and "criteria are given when a dataset is made" in other.stderr
+
+
+def test_gold_scores_and_examples_are_of_the_criterion_their_run_scored(stories: tuple[Database, int]) -> None:
+    from judge.data import import_judgments as judgments
+    from storage import adjudications as adjudication_store
+    from storage import labels
+
+    db, key = stories
+    pairs = list(pair_store.pairs_frame(db, "stories")["pair_id"].astype(int))
+    frame = pair_store.pairs_frame(db, "stories")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        file = _csv(Path(folder) / "t.csv", [{"external_id": e, "score": 1} for e in frame["external_id"]])
+        run = judgments(db, file, "stories", criterion="on topic").run_id
+    assert run is not None
+    for pair in pairs[:4]:
+        adjudication_store.add_adjudication(db, run, pair, "humans_right", None, "lee", score=1)
+    assert len(labels.gold_scores(db, key, "on topic")) == 4
+    assert labels.gold_scores(db, key, "fluency").empty  # a binary verdict is no gold for a 1-5 criterion
+    assert adjudication_store.latest_verdicts(db, pairs, "fluency").empty
+    for pair in pairs[:4]:
+        annotation.submit_rating(db, SETTINGS, pair_id=pair, annotator="ana", scores={"fluency": 5, "on topic": 1},
+                                 note="", seconds=9.0, token=f"g{pair}", editing=False, dataset=key)  # fmt: skip
+    quality = {q.annotator: q for q in people_summary(db, "stories", SETTINGS, "fluency").quality}
+    assert quality["ana"].gold == 0
+
+
+def test_two_tabs_giving_one_pair_different_scores_keep_the_first_and_say_so(stories: tuple[Database, int]) -> None:
+    db, key = stories
+    first, second = Desk(db, SETTINGS, "ana", key, {}), Desk(db, SETTINGS, "ana", key, {})
+    one, two = first.screen(), second.screen()
+    assert one.pair is not None and two.pair is not None and one.pair.id == two.pair.id
+    pair = one.pair.id
+    for desk, shown, fluency in ((first, one, 2), (second, two, 5)):
+        desk.choose(pair, key, shown.token, shown.note_key, "fluency", fluency, True)
+        desk.choose(pair, key, shown.token, shown.note_key, "on topic", 1, True)  # the same on topic in both
+    assert second.state["flash"][0] == "warning" and "rated this pair already" in second.state["flash"][1]
+    current = rating_store.ratings_frame(db, "stories")
+    assert sorted(zip(current["criterion"], current["score"], strict=True)) == [("fluency", 2), ("on topic", 1)]
+
+
+def test_a_study_table_cannot_add_a_criterion_to_a_dataset_or_names_with_control_characters(
+    db: Database, tmp_path: Path
+) -> None:
+    rows = [{"item": "a", "text": "x", "clear": "1", "true": "0", "deep": "1", "tr\nue": "1"}]
+    path = _csv(tmp_path / "s.csv", rows)
+    import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "true")), parse_scale("binary"))
+    with pytest.raises(JudgeError, match="is rated on clear, true, not clear, deep"):
+        import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "deep")), parse_scale("binary"))
+    with pytest.raises(JudgeError, match="no control characters"):
+        import_rating_table(db, path, "new", TableMapping("text", "item", ("clear", "tr\nue")), parse_scale("binary"))
+    assert criteria_of(db, "study") == ["clear", "true"] and pair_store.dataset_id(db, "new") is None
+    with pytest.raises(RefusedError, match="a criterion more"):
+        declare_criteria(db, "study", {"deep": parse_scale("binary")})
+
+
+def test_a_file_naming_another_criterion_than_said_is_refused(stories: tuple[Database, int], tmp_path: Path) -> None:
+    db, _ = stories
+    external = str(pair_store.pairs_frame(db, "stories")["external_id"].iloc[0])
+    rows = _csv(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "criterion": "on topic", "score": 1}])
+    with pytest.raises(ImportRejected, match="'on topic', but the ratings were imported as 'fluency'"):
+        import_ratings(db, rows, "stories", "fluency")
+    with pytest.raises(JudgeError, match="has no criterion 'nope'; it is rated on the criteria 'fluency', 'on topic'"):
+        import_ratings(db, rows, "stories", "nope")
+    judged = _csv(tmp_path / "j.csv", [{"external_id": external, "criterion": "on topic", "score": 1}])
+    with pytest.raises(ImportRejected, match="'on topic', but the run scores fluency"):
+        import_judgments(db, judged, "stories", criterion="fluency")
+
+
+def test_a_criterion_can_be_given_its_own_rubric_and_the_offline_judge_scores_by_it(db: Database, tmp_path: Path) -> None:
+    from judge.dataset_rubric import set_rubric
+    from judge.demo.store import store_demo
+    from judge.execution.run import run_execution
+    from judge.rubric import DEFAULT_RUBRIC_PATH
+
+    store_demo(db, count=6)
+    declare_criteria(db, "demo", {"logic": parse_scale("1-5"), "naming": parse_scale("1-5")})
+    with pytest.raises(JudgeError, match="says none"):
+        run_execution(db, "demo", criterion="logic")
+    assert "criterion logic, is now rated and judged by" in set_rubric(db, "demo", DEFAULT_RUBRIC_PATH,
+                                                                      criterion="logic")  # fmt: skip
+    run = run_execution(db, "demo", criterion="logic")
+    assert run_scale(db, run).points == (1, 2, 3, 4, 5)
+    from judge.dataset_rubric import run_criterion
+
+    assert run_criterion(db, run) == "logic"

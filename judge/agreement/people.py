@@ -62,7 +62,7 @@ def people_summary(db: Database, dataset: str, settings: Settings, criterion: st
     everyone = rating_store.ratings_frame(db, dataset, everyone=True, criterion=criterion)
     counted = everyone[~everyone["excluded"].astype(bool)]  # what the consensus rests on
     dataset_key = pair_store.dataset_id(db, dataset)
-    gold = labels.gold_scores(db, dataset_key)
+    gold = labels.gold_scores(db, dataset_key, criterion)
     left = labels.excluded(db)
     out = set(left["annotator"])
     reasons = {

@@ -26,6 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p = commands.add_parser("rubric", help=HELP["rubric"])
     p.add_argument("file", type=Path, help="a rubric TOML file (as judge/rubrics/audience.v1.toml)")
     p.add_argument("--dataset", required=True, help="the dataset rated and judged by it from now on")
+    p.add_argument("--criterion", default="", help="on a dataset rated on several criteria: the one it is for")
     add_db_option(p)
     p.set_defaults(handler=_rubric)
 
@@ -60,7 +61,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _rubric(args: argparse.Namespace) -> int:
     from judge.dataset_rubric import set_rubric
 
-    print(set_rubric(open_db(args), args.dataset, args.file))
+    print(set_rubric(open_db(args), args.dataset, args.file, criterion=args.criterion))
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from judge.cli.commands import HELP, add_db_option, open_db
 from judge.data import export, import_judgments, import_pairs, import_ratings
-from judge.dataset_rubric import criteria_of, declare_criteria
+from judge.dataset_rubric import check_criterion_name, criteria_of, declare_criteria
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
 from judge.demo.store import store_demo
 from judge.errors import JudgeError
@@ -73,7 +73,7 @@ def _criteria(given: list[str], scale: Scale | None) -> dict[str, Scale]:
             raise JudgeError(f"--criterion {text!r}: with pairs, write NAME=SCALE, e.g. fluency=1-5")
         if name.strip() in found:
             raise JudgeError(f"--criterion {name.strip()!r} is given twice")
-        found[name.strip()] = parse_scale(spec)
+        found[check_criterion_name(name.strip())] = parse_scale(spec)
     if found and scale is not None:
         raise JudgeError("--scale is the one scale of a dataset without criteria; with --criterion each has its own")
     return found
@@ -107,7 +107,7 @@ def _import(args: argparse.Namespace) -> None:
     elif args.what == "judgments":
         report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None)
     else:
-        report = import_run_file(db, args.file)
+        report = import_run_file(db, args.file, named[0] if named else None)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"
     print(f"{args.file.name}{where}: {report}")
 

@@ -78,7 +78,8 @@ def _runs(args: argparse.Namespace) -> None:
     for row in frame.sort_values("id").itertuples():
         judge = row.judge + (f" {row.model}" if isinstance(row.model, str) else "")
         prompt = f" {row.prompt}" if isinstance(row.prompt, str) else ""
-        print(f"{row.id}\t{row.name}\tdataset {row.dataset}\t{judge}{prompt}\t{row.status}\t"
+        of = f" · {row.criterion}" if isinstance(row.criterion, str) and row.criterion else ""
+        print(f"{row.id}\t{row.name}\tdataset {row.dataset}{of}\t{judge}{prompt}\t{row.status}\t"
               f"{row.judged} judged, {row.errors} errors")  # fmt: skip
 
 
@@ -126,6 +127,9 @@ def _run_apart(args: argparse.Namespace) -> None:
         raise JudgeError("--pairs is for a new LLM run (--judge llm, without --resume)")
     if args.out is None or args.out.suffix.lower() != ".jsonl":
         raise JudgeError("--pairs needs --out RUN.jsonl, the run file to import in the app")
+    if args.criterion:
+        raise JudgeError("--pairs judges by the rubric in force (a pairs file does not carry its dataset's "
+                         "criteria): start a run of one criterion in the app, or judge here without --criterion")  # fmt: skip
     names = {str(row.get("dataset")) for row in read_rows(args.pairs) if row.get("dataset")}
     dataset = args.dataset or (names.pop() if len(names) == 1 else None)
     if not dataset:

@@ -13,7 +13,14 @@ import pandas as pd
 
 from judge.data.files import read_rows, write_table
 from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
-from judge.dataset_rubric import choose_criterion, criteria_of, declare_scale, rubric_for, run_criterion
+from judge.dataset_rubric import (
+    choose_criterion,
+    criteria_of,
+    declare_scale,
+    no_such_criterion,
+    rubric_for,
+    run_criterion,
+)
 from judge.errors import JudgeError
 from judge.judgment import Judgment, ScoreError, valid_seconds
 from judge.scale import Scale
@@ -129,18 +136,22 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
     ids = _pair_ids(db, dataset)
     named = criteria_of(db, dataset)
     scales = {c: rubric_for(db, dataset, c).scale for c in named}
+    if criterion is not None and criterion not in scales:
+        raise no_such_criterion(db, dataset, criterion)
 
     def prepare(row: dict[str, Any], number: int) -> rating_store.NewRating:
         pair_id = _pair_of(ids, row, dataset)
         given = row.get("criterion")
         which = str(given).strip() if given is not None and str(given).strip() else criterion
+        if criterion is not None and which != criterion:
+            raise RowInvalid("criterion", f"{which!r}, but the ratings were imported as {criterion!r} "
+                             "(--criterion): leave one of the two out")  # fmt: skip
         if which is None:
             if named != [""]:
                 raise RowInvalid("criterion", f"missing: dataset {dataset} is rated on {', '.join(named)}")
             which = ""
         if which not in scales:
-            raise RowInvalid("criterion", f"{which!r} is not a criterion of dataset {dataset} (it has "
-                             f"{', '.join(repr(c) for c in named)})")  # fmt: skip
+            raise RowInvalid("criterion", str(no_such_criterion(db, dataset, which)))
         scale = scales[which]
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
@@ -184,6 +195,10 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
     seen: dict[tuple[int, int], tuple[int, int | None]] = {}
 
     def prepare(row: dict[str, Any], number: int) -> Judgment:
+        named = row.get("criterion")
+        if named is not None and str(named).strip() and str(named).strip() != criterion:
+            raise RowInvalid("criterion", f"{str(named).strip()!r}, but the run scores {criterion or 'the one score'}: "
+                             "import each criterion's judgments as a run of its own (--criterion NAME)")  # fmt: skip
         judgment = judgment_row(row, "external", _pair_of(ids, row, dataset), scale)
         key = (int(judgment.pair_id or 0), judgment.sample)
         if key in seen:

@@ -22,7 +22,7 @@ from typing import Any
 from judge.data.files import read_rows
 from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of
 from judge.data.records import RowError, RowInvalid, prepare_pair
-from judge.dataset_rubric import criteria_of, declare_criteria, scale_of
+from judge.dataset_rubric import check_criterion_name, criteria_of, declare_criteria, scale_of
 from judge.errors import JudgeError
 from judge.scale import Scale, ScaleError
 from storage import Database
@@ -81,6 +81,10 @@ def _check_criteria(db: Database, dataset: str, names: dict[str, str], scale: Sc
                              "dataset")  # fmt: skip
         check_same_scale(db, dataset, scale)
         return
+    if sorted(wanted) != sorted(have):  # a criterion more or less would leave pairs without it
+        raise JudgeError(f"dataset {dataset!r} is rated on {', '.join(have)}, not {', '.join(wanted)}: the score "
+                         "columns of a file into it are the same criteria; import other criteria into a new "
+                         "dataset")  # fmt: skip
     for name in wanted:
         if name in have:
             current = scale_of(db, dataset, name)
@@ -105,8 +109,11 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}; the file has "
                          f"{', '.join(map(repr, have))}")  # fmt: skip
     names = criterion_names(mapping)
-    if len(set(names.values())) != len(names) or any(not n or len(n) > 80 for n in names.values() if len(names) > 1):
-        raise JudgeError("each score column names a criterion: 1 to 80 characters, different from each other")
+    if len(set(names.values())) != len(names):
+        raise JudgeError("each score column names a criterion: the columns' names must differ from each other")
+    for name in names.values():
+        if len(names) > 1:
+            check_criterion_name(name)
     _check_criteria(db, dataset, names, scale)  # before anything is stored
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order
     ratings: dict[str, list[tuple[str, int, str]]] = {column: [] for column in mapping.scores}

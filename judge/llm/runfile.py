@@ -42,6 +42,7 @@ def write_run_file(db: Database, run_id: int, path: Path) -> int:
         raise JudgeError(f"no run with id {run_id}")
     header = {"format": FORMAT, "token": str(uuid.uuid4()), "dataset": settings["dataset"],
               "status": settings["status"], "parameters": settings["parameters"], "planned": settings["planned"],
+              "criterion": settings.get("criterion") or "",
               **{k: settings[k] for k in _RUN_KEYS}}  # fmt: skip
     results = result_store.run_results(db, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +56,9 @@ def write_run_file(db: Database, run_id: int, path: Path) -> int:
     return len(results)
 
 
-def import_run_file(db: Database, path: Path) -> ImportReport:
-    """Add the run of a run file (all of it or nothing); a file imported before adds nothing."""
+def import_run_file(db: Database, path: Path, criterion: str | None = None) -> ImportReport:
+    """Add the run of a run file (all of it or nothing); a file imported before adds nothing. The run scored
+    the criterion its file names (``criterion``: for a file that names none, on a dataset with several)."""
     rows = read_rows(path)
     if path.suffix.lower() not in (".jsonl", ".ndjson") or not rows or rows[0].get("format") != FORMAT:
         raise JudgeError(f"{path.name}: not a run file: its first line must be a run with format {FORMAT!r} "
@@ -79,8 +81,11 @@ def import_run_file(db: Database, path: Path) -> ImportReport:
     if edited:
         raise PromptError(f"{path.name}: prompt {header['prompt_name']}@{header['prompt_version']} differs from the "
                           "one of the same version used here; give the edited template a new version")  # fmt: skip
-    wanted = header.get("parameters", {}).get("criterion")
-    criterion = choose_criterion(db, header["dataset"], wanted if isinstance(wanted, str) else None)
+    wanted = header.get("criterion", header.get("parameters", {}).get("criterion"))
+    named = wanted if isinstance(wanted, str) and wanted else None
+    if named is not None and criterion is not None and named != criterion:
+        raise JudgeError(f"{path.name}: the run scored criterion {named!r}, not {criterion!r}")
+    criterion = choose_criterion(db, header["dataset"], named or criterion, what="the run scored")
     scale = rubric_for(db, header["dataset"], criterion).scale  # the run's own scale, never 1-5 by default
     results, cached, errors = [], [], []
     for number, line in enumerate(lines, start=2):
