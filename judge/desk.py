@@ -46,8 +46,7 @@ class Screen:
     recent: list[tuple[int, str, annotation.Scores, str | None]]
     flash: Flash | None
     criteria: tuple[str, ...] = ("",)
-    scores: annotation.Scores = field(default_factory=dict)  # criterion -> score chosen so far for this pair
-    active: str | None = None  # the criterion the score keys rate now (several criteria); None: all answered
+    scores: annotation.Scores = field(default_factory=dict)  # criterion -> score given before (a rating reopened)
 
 
 class Desk:
@@ -70,11 +69,10 @@ class Desk:
         recent = annotation.recent_ratings(self.db, self.annotator, self.dataset)
         criteria = tuple(annotation.criteria(self.db, pair.dataset)) if pair is not None else ("",)
         token = state["token"]
-        chosen, answered = state.get(f"scores-{token}", {}), state.get(f"answered-{token}", [])
-        active = next((c for c in criteria if c not in answered), None)
+        chosen = state.get(f"scores-{token}", {})
         single = state["score"] if isinstance(state["score"], int) else None
         return Screen(progress, pair, token, state["editing"], single, f"note-{token}", recent,
-                      state.pop("flash", None), criteria, dict(chosen), active)  # fmt: skip
+                      state.pop("flash", None), criteria, dict(chosen))  # fmt: skip
 
     def _show(self, pair_id: int | None, *, editing: bool, score: int | annotation.Scores | None,
               note: str | None = None) -> None:  # fmt: skip
@@ -85,7 +83,6 @@ class Desk:
         state["token"], state["shown_at"] = self.showing(pair_id), self.clock()
         token = state["token"]
         state[f"scores-{token}"] = dict(score) if isinstance(score, dict) else {}
-        state[f"answered-{token}"] = []
         if note is not None:
             state[f"note-{token}"] = note
 
@@ -104,11 +101,7 @@ class Desk:
         no longer on screen (pressed twice quicker than the screen changed) is not used: the confirmation of the
         rating just saved stays, with a word that the second key did nothing."""
         state = self.state
-        if state.get("saved") is not None and (state.get("token") != token or state.get("pair_id") != pair_id):
-            kind, message, saved_pair = state["saved"]
-            state["flash"] = ((kind, f"{message} A second key pressed right after it was not used.")
-                              if saved_pair == pair_id
-                              else ("info", "That key was for a pair no longer on screen; it was not used."))  # fmt: skip
+        if state.get("saved") is not None and self._gone(pair_id, token):
             return
         try:
             outcome = annotation.submit_rating(
@@ -123,38 +116,27 @@ class Desk:
         state["flash"] = (kind, message.format(score=score))
         state["saved"], state["pair_id"] = (kind, message.format(score=score), pair_id), None
 
-    def choose(self, pair_id: int, dataset: int, token: str, note_key: str, criterion: str, score: int,
-               drawn_active: bool) -> None:  # fmt: skip
-        """One criterion's score for the pair it was drawn for (a dataset with several criteria). The score
-        keys then rate the next criterion not yet answered; once every criterion is answered, the scores are
-        saved together. A key that reached the server after its criterion was answered (two presses quicker
-        than the screen) is not used: it was meant for the next criterion, which the person had not yet seen
-        on screen as the one the keys rate."""
-        state = self.state
-        if token != state.get("token") or pair_id != state.get("pair_id"):
-            state["flash"] = ("info", "That key was for a pair no longer on screen; it was not used.")
+    def rate(self, pair_id: int, dataset: int, token: str, given: dict[str, Any]) -> None:
+        """Every criterion's score and the note, sent together by the page's keys for the showing ``token`` of
+        ``pair_id``: saved as one rating when they are for the pair on the desk, else not used."""
+        scores, note = given.get("scores"), given.get("note")
+        refused = f"refused-{token}"
+        if given.get("token") != token or given.get("pair") != pair_id or not isinstance(scores, dict):
+            self.state["flash"] = ("error", "That rating did not say which pair it was for; nothing was saved.")
+            self.state[refused] = self.state.get(refused, 0) + 1
             return
-        pair = pair_store.pair(self.db, pair_id)
-        wanted = annotation.criteria(self.db, pair.dataset) if pair is not None else []
-        if criterion not in wanted:
-            state["flash"] = ("error", f"{criterion!r} is not a criterion of this pair's dataset; nothing was chosen.")
+        if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in scores.items()):
+            self.state["flash"] = ("error", "That rating's scores were not whole numbers; nothing was saved.")
+            self.state[refused] = self.state.get(refused, 0) + 1
             return
-        answered: list[str] = state.setdefault(f"answered-{token}", [])
-        if drawn_active and criterion in answered:
-            state["flash"] = ("info", f"A key came before the screen moved on from {criterion}; it was not "
-                                      "used. Press it again for the criterion marked now.")  # fmt: skip
-            return
-        state.setdefault(f"scores-{token}", {})[criterion] = score
-        if criterion not in answered:
-            answered.append(criterion)
-        if all(c in answered for c in wanted):
-            self.save(pair_id, dataset, token, note_key)
+        self.state[f"scores-{token}"] = dict(scores)
+        self.state[f"note-{token}"] = str(note or "")[:10_000]
+        self.save(pair_id, dataset, token, f"note-{token}")
 
     def save(self, pair_id: int, dataset: int, token: str, note_key: str) -> None:
         """Save the scores chosen for every criterion of the pair on screen, together."""
         state = self.state
-        if token != state.get("token") or pair_id != state.get("pair_id"):
-            state["flash"] = ("info", "That was for a pair no longer on screen; nothing was saved.")
+        if self._gone(pair_id, token):
             return
         scores = dict(state.get(f"scores-{token}", {}))
         try:
@@ -165,10 +147,25 @@ class Desk:
             )  # fmt: skip
         except JudgeError as e:
             state["flash"] = ("error", str(e))
+            state[f"refused-{token}"] = state.get(f"refused-{token}", 0) + 1  # the page may send it again
             return
         kind, message = OUTCOMES[outcome]
         words = ", ".join(f"{c} {s}" for c, s in scores.items())
-        state["flash"], state["pair_id"] = (kind, message.format(score=words)), None
+        state["flash"] = (kind, message.format(score=words))
+        state["saved"], state["pair_id"] = (kind, message.format(score=words), pair_id), None
+
+    def _gone(self, pair_id: int, token: str) -> bool:
+        """Whether a key or rating was for a showing no longer on the desk (it then says so, and nothing is
+        saved): the confirmation of the rating just saved stays when it was that pair's."""
+        state = self.state
+        if state.get("token") == token and state.get("pair_id") == pair_id:
+            return False
+        saved = state.get("saved")
+        if saved is not None and saved[2] == pair_id:
+            state["flash"] = (saved[0], f"{saved[1]} A second key pressed right after it was not used.")
+        else:
+            state["flash"] = ("info", "That was for a pair no longer on screen; it was not used.")
+        return True
 
     def skip(self, pair_id: int) -> None:
         self.state["skipped"] = [*self.state.get("skipped", []), pair_id]

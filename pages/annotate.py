@@ -5,9 +5,10 @@ import streamlit as st
 
 from judge import annotation
 from judge.desk import Desk
+from ui.criteria_keys import criteria_keys
 from ui.keys import one_rating_per_key_press
 from ui.pair_view import show_details, show_pair, show_request
-from ui.rating_form import criteria_form, rating_words, single_form
+from ui.rating_form import rating_words, single_form
 from ui.resources import database, read, settings
 from ui.session import choose_dataset, sign_in_form, signed_in
 from ui.text import inert
@@ -47,7 +48,7 @@ show_request(pair)
 truth, generated, marks = show_pair(pair)
 
 token = screen.token
-form = single_form if screen.criteria == ("",) else criteria_form
+form = single_form if screen.criteria == ("",) else criteria_keys
 how = form(desk, screen, pair, dataset)
 nav = st.columns([1, 1, 5])
 nav[0].button("Skip", key=f"skip-{token}", on_click=desk.skip, args=(pair.id,), width="stretch", shortcut="s")

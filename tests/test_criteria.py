@@ -91,36 +91,33 @@ def test_a_rating_gives_every_criterion_at_once_or_nothing(stories: tuple[Databa
     assert sorted(zip(frame["criterion"], frame["score"], strict=True)) == [("fluency", 4), ("on topic", 1)]
 
 
-def test_the_desk_walks_the_keys_through_the_criteria_and_saves_once_all_are_given(
-    stories: tuple[Database, int],
-) -> None:
+def _sent(shown: object, scores: dict[str, int], note: str = "") -> dict[str, object]:
+    """What the page's keys send once every criterion has a score: the showing, the pair, scores and note."""
+    return {"token": shown.token, "pair": shown.pair.id, "scores": scores, "note": note}  # type: ignore[attr-defined]
+
+
+def test_the_desk_saves_every_criterion_sent_together_for_the_pair_on_screen(stories: tuple[Database, int]) -> None:
     db, key = stories
     state: dict[str, object] = {}
     desk = Desk(db, SETTINGS, "ana", key, state)
     screen = desk.screen()
-    assert screen.pair is not None and screen.criteria == ("fluency", "on topic") and screen.active == "fluency"
+    assert screen.pair is not None and screen.criteria == ("fluency", "on topic") and screen.scores == {}
     pair, token = screen.pair.id, screen.token
-    desk.choose(pair, key, token, screen.note_key, "fluency", 2, True)
-    assert rating_store.rating_count(db) == 0  # nothing stored until every criterion has its score
-    screen = desk.screen()
-    assert screen.active == "on topic" and screen.scores == {"fluency": 2} and screen.pair is not None
-    assert screen.pair.id == pair
-    # a second press that reached the server before the screen moved on: drawn for fluency, already answered
-    desk.choose(pair, key, token, screen.note_key, "fluency", 5, True)
-    screen = desk.screen()
-    assert screen.scores == {"fluency": 2} and screen.flash is not None and "not used" in screen.flash[1]
-    # a click on an answered criterion changes it; the keys stay on the one not yet answered
-    desk.choose(pair, key, token, screen.note_key, "fluency", 3, False)
-    assert desk.screen().active == "on topic"
-    desk.choose(pair, key, token, screen.note_key, "on topic", 1, True)
-    screen = desk.screen()
-    assert screen.flash == ("success", "Saved: fluency 3, on topic 1 for the last pair.")
-    assert screen.pair is not None and screen.pair.id != pair and screen.active == "fluency"
+    desk.rate(pair, key, token, _sent(screen, {"fluency": 3}))  # one criterion missing: nothing is stored
+    assert rating_store.rating_count(db) == 0 and state["flash"][0] == "error"  # type: ignore[index]
+    desk.rate(pair, key, token, {**_sent(screen, {"fluency": 3, "on topic": 1}), "pair": pair + 1})
+    assert rating_store.rating_count(db) == 0  # a message for another pair than the one it was drawn for
+    desk.rate(pair, key, token, _sent(screen, {"fluency": 3, "on topic": 1}, "off topic a bit"))
+    following = desk.screen()
+    assert following.flash == ("success", "Saved: fluency 3, on topic 1 for the last pair.")
+    assert following.pair is not None and following.pair.id != pair
     frame = rating_store.ratings_frame(db, "stories")
-    assert sorted(zip(frame["criterion"], frame["score"], strict=True)) == [("fluency", 3), ("on topic", 1)]
-    # a key for the pair no longer on screen is not used
-    desk.choose(pair, key, token, screen.note_key, "fluency", 1, True)
-    assert rating_store.rating_count(db) == 2 and desk.screen().flash is not None
+    assert sorted(zip(frame["criterion"], frame["score"], frame["note"], strict=True)) == [
+        ("fluency", 3, "off topic a bit"), ("on topic", 1, "off topic a bit")]
+    # the same message again, or a late one for the pair just rated: not used, the confirmation stays
+    desk.rate(pair, key, token, _sent(screen, {"fluency": 5, "on topic": 0}))
+    assert rating_store.rating_count(db) == 2
+    assert "A second key pressed right after it was not used" in desk.screen().flash[1]  # type: ignore[index]
 
 
 def test_going_back_reopens_every_criterion_and_saving_keeps_the_history(stories: tuple[Database, int]) -> None:
@@ -129,14 +126,12 @@ def test_going_back_reopens_every_criterion_and_saving_keeps_the_history(stories
     desk = Desk(db, SETTINGS, "ana", key, state)
     first = desk.screen()
     assert first.pair is not None
-    desk.choose(first.pair.id, key, first.token, first.note_key, "fluency", 4, True)
-    desk.choose(first.pair.id, key, first.token, first.note_key, "on topic", 0, True)
+    desk.rate(first.pair.id, key, first.token, _sent(first, {"fluency": 4, "on topic": 0}, "kept"))
     desk.back(desk.screen().pair.id if desk.screen().pair else None)
     reopened = desk.screen()
     assert reopened.pair is not None and reopened.pair.id == first.pair.id and reopened.editing
-    assert reopened.scores == {"fluency": 4, "on topic": 0} and reopened.active == "fluency"
-    desk.choose(first.pair.id, key, reopened.token, reopened.note_key, "on topic", 1, False)  # one change, a click
-    desk.save(first.pair.id, key, reopened.token, reopened.note_key)
+    assert reopened.scores == {"fluency": 4, "on topic": 0} and state[reopened.note_key] == "kept"
+    desk.rate(first.pair.id, key, reopened.token, _sent(reopened, {"fluency": 4, "on topic": 1}, "kept"))
     current = rating_store.ratings_frame(db, "stories")
     assert sorted(zip(current["criterion"], current["score"], strict=True)) == [("fluency", 4), ("on topic", 1)]
     assert len(rating_store.ratings_frame(db, "stories", current_only=False)) == 4  # the old ones kept
@@ -278,9 +273,8 @@ def test_two_tabs_giving_one_pair_different_scores_keep_the_first_and_say_so(sto
     one, two = first.screen(), second.screen()
     assert one.pair is not None and two.pair is not None and one.pair.id == two.pair.id
     pair = one.pair.id
-    for desk, shown, fluency in ((first, one, 2), (second, two, 5)):
-        desk.choose(pair, key, shown.token, shown.note_key, "fluency", fluency, True)
-        desk.choose(pair, key, shown.token, shown.note_key, "on topic", 1, True)  # the same on topic in both
+    for desk, shown, fluency in ((first, one, 2), (second, two, 5)):  # the same on topic in both
+        desk.rate(pair, key, shown.token, _sent(shown, {"fluency": fluency, "on topic": 1}))
     assert second.state["flash"][0] == "warning" and "rated this pair already" in second.state["flash"][1]
     current = rating_store.ratings_frame(db, "stories")
     assert sorted(zip(current["criterion"], current["score"], strict=True)) == [("fluency", 2), ("on topic", 1)]

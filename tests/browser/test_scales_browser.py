@@ -151,36 +151,74 @@ def criteria_server(tmp_path: Path) -> Iterator[AppServer]:
     server.stop()
 
 
+def _criteria_stored(server: AppServer) -> list[tuple[str, str, int, str, int]]:
+    ratings = rating_store.ratings_frame(Database(server.db_path), current_only=False)
+    return sorted(zip(ratings["annotator"], ratings["external_id"], ratings["pair_id"], ratings["criterion"],
+                      ratings["score"], strict=True))  # fmt: skip
+
+
 def test_a_two_criterion_dataset_is_rated_criterion_by_criterion_with_the_keys(
     browser: object, criteria_server: AppServer
 ) -> None:
     for width, height in ((1440, 900), (1280, 720)):
         page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
         _sign_in(page, criteria_server, "stories", f"ana{width}")
-        assert page.get_by_text("keys 1-5 rate this").count() == 1  # type: ignore[attr-defined]
+        page.wait_for_selector("text=keys 1-5 rate this", timeout=30_000)  # type: ignore[attr-defined]
         assert page.get_by_role("button", name="0 · no").count() == 1  # type: ignore[attr-defined]
         assert page.get_by_role("button", name="4 · good").count() == 1  # type: ignore[attr-defined]
         screenshot(page, f"annotate-two-criteria-{width}")
-        page.keyboard.press("4")  # type: ignore[attr-defined]  # fluency
-        page.wait_for_selector("text=keys 0 or 1 rate this", timeout=30_000)  # type: ignore[attr-defined]
-        _idle(page)
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]  # a person looks before pressing a key
+        page.keyboard.press("4")  # type: ignore[attr-defined]  # fluency: the marks move on in the page at once
+        page.wait_for_selector("text=keys 0 or 1 rate this", timeout=5_000)  # type: ignore[attr-defined]
         assert page.get_by_text("You: 0 rated").count() == 1  # type: ignore[attr-defined]  # nothing saved yet
         screenshot(page, f"annotate-two-criteria-second-{width}")
+        page.keyboard.press("7")  # type: ignore[attr-defined]  # not a point of the binary scale: nothing
+        page.wait_for_selector("text=Key 7 is not a score of on topic", timeout=5_000)  # type: ignore[attr-defined]
         page.keyboard.press("1")  # type: ignore[attr-defined]  # on topic: saves both
         _rated(page, 1)
         assert page.get_by_text("Saved: fluency 4, on topic 1").count() == 1  # type: ignore[attr-defined]
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]  # a person's reaction to the new pair
         page.keyboard.press("2")  # type: ignore[attr-defined]
-        page.wait_for_selector("text=keys 0 or 1 rate this", timeout=30_000)  # type: ignore[attr-defined]
-        _idle(page)
-        page.keyboard.press("7")  # type: ignore[attr-defined]  # not a point of the binary scale: nothing
-        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
         page.keyboard.press("0")  # type: ignore[attr-defined]
         _rated(page, 2)
         page.close()  # type: ignore[attr-defined]
     criteria_server.stop()
-    ratings = rating_store.ratings_frame(Database(criteria_server.db_path), current_only=False)
-    given = sorted(zip(ratings["annotator"], ratings["pair_id"], ratings["criterion"], ratings["score"], strict=True))
-    assert sorted((c, s) for _, _, c, s in given) == sorted([("fluency", 4), ("on topic", 1), ("fluency", 2),
-                                                             ("on topic", 0)] * 2)  # fmt: skip
-    per_person = ratings.groupby("annotator")["pair_id"].nunique()
-    assert list(per_person) == [2, 2]  # each person rated two pairs, each on both criteria
+    stored = _criteria_stored(criteria_server)
+    assert sorted((c, s) for *_, c, s in stored) == sorted([("fluency", 4), ("on topic", 1), ("fluency", 2),
+                                                            ("on topic", 0)] * 2)  # fmt: skip
+
+
+def test_keys_typed_faster_than_the_screen_never_rate_a_criterion_or_pair_they_were_not_meant_for(
+    browser: object, criteria_server: AppServer
+) -> None:
+    """Three pairs typed in one go at typing speed, 3 1 | 5 0 | 2 1: whatever is stored is a whole rating of a
+    pair with the keys meant for it; keys that came before the next pair could be seen are not used."""
+    meant = [(3, 1), (5, 0), (2, 1)]
+    first_pairs = {}
+    for gap in (40, 120, 300):
+        who = f"fast{gap}"
+        page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+        _sign_in(page, criteria_server, "stories", who)
+        page.wait_for_selector("text=keys 1-5 rate this", timeout=30_000)  # type: ignore[attr-defined]
+        first_pairs[who] = page.locator("text=/Pair story\\d+/").first.inner_text().removeprefix("Pair ")  # type: ignore[attr-defined]
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]  # a person looks at the first pair, then types on
+        for fluency, topic in meant:
+            for key in (fluency, topic):
+                page.keyboard.press(str(key))  # type: ignore[attr-defined]
+                page.wait_for_timeout(gap)  # type: ignore[attr-defined]
+        page.wait_for_timeout(2500)  # type: ignore[attr-defined]
+        _idle(page)
+        if gap == 40:
+            screenshot(page, "annotate-two-criteria-typed-fast")
+            assert page.get_by_text("pressed before this pair appeared").count() == 1  # type: ignore[attr-defined]
+        page.close()  # type: ignore[attr-defined]
+    criteria_server.stop()
+    stored = _criteria_stored(criteria_server)
+    for who, first in first_pairs.items():
+        by_pair: dict[str, dict[str, int]] = {}
+        for person, pair, _, criterion, score in stored:
+            if person == who:
+                by_pair.setdefault(pair, {})[criterion] = score
+        assert by_pair.get(first) == {"fluency": 3, "on topic": 1}, (who, by_pair)
+        for pair, scores in by_pair.items():  # each rating stored is one of the intended ratings, whole
+            assert (scores["fluency"], scores["on topic"]) in meant, (who, pair, scores)
