@@ -94,9 +94,10 @@ def judgment_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, o
     return result_store.result_detail(db, run_id, pair_id)
 
 
-def label_kinds(db: Database, pair_ids: Sequence[int]) -> dict[str, int]:
-    """How many labels of each kind (blind, after a reveal, imported, adjudicated) the pairs rest on."""
-    return labels.label_kinds(db, list(pair_ids))
+def label_kinds(db: Database, pair_ids: Sequence[int], criterion: str = "") -> dict[str, int]:
+    """How many labels of each kind (blind, after a reveal, imported, adjudicated) the pairs rest on, on
+    ``criterion``."""
+    return labels.label_kinds(db, list(pair_ids), criterion)
 
 
 def adjudications(db: Database, run_id: int) -> pd.DataFrame:

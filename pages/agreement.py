@@ -39,7 +39,7 @@ from ui.insight_views import (
     verdict,
 )
 from ui.resources import database, read, settings
-from ui.session import choose_criterion, choose_dataset, signed_in
+from ui.session import choose_criterion, choose_dataset, run_labels, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
@@ -66,7 +66,7 @@ runs = read(workspace.runs, name, unassigned=True, criterion=criterion)
 found = None
 if not runs.empty:  # the verdict first: it is what a team lead opens the page for
     st.subheader("The judge against people")
-    labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+    labels = run_labels(runs)
     left, right = st.columns(2)
     run_id = left.selectbox("Run", list(labels), format_func=lambda i: labels[i], key="agreement_run")
     kind = right.selectbox("Who the annotators are (for the stand-in test)", ANNOTATOR_KINDS,
@@ -89,7 +89,7 @@ if not runs.empty:  # the verdict first: it is what a team lead opens the page f
         if note := read(prompt_loop.run_staleness, int(run_id)):
             st.warning(note)
         verdict(found, headline)
-        judge_headline(found.report, headline, read(workspace.label_kinds, found.report.pair_ids))
+        judge_headline(found.report, headline, read(workspace.label_kinds, found.report.pair_ids, criterion))
 
 st.subheader("People among themselves")
 people = read(people_summary, name, config, criterion)

@@ -7,7 +7,7 @@ from judge.synth.compare import generator_difference, generator_name, generator_
 from ui.agreement_views import human_side
 from ui.generator_views import generator_chart, generator_rows
 from ui.resources import read
-from ui.session import choose_criterion, choose_dataset
+from ui.session import choose_criterion, choose_dataset, run_labels
 
 st.title("Generators")
 st.caption("Each AST generator's pairs as a judge run scored them: the mean with a 95% bootstrap interval, "
@@ -29,7 +29,7 @@ runs = read(workspace.runs, dataset, criterion=criterion)
 if runs.empty:
     st.info(f"No judge run on {dataset} yet: start one on the Judge page.")
     st.stop()
-labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+labels = run_labels(runs)
 run_id = int(st.selectbox("Scored by run", list(labels), format_func=labels.__getitem__, key="generators_run"))
 table = read(generator_table, dataset, run_id)
 if table["judged"].sum() == 0:

@@ -116,21 +116,22 @@ _LATEST = """SELECT a.pair_id, coalesce(r.criterion, '') AS criterion, arg_max_n
 """The latest adjudication of each pair on each criterion (that of the run it was given in)."""
 
 
-def label_kinds(db: Database, pair_ids: list[int]) -> dict[str, int]:
-    """How many labels of each kind ``pair_ids`` have: the current ratings in the consensus, by kind
-    (blind, after_reveal, imported), and the pairs with an adjudicated score (adjudicated)."""
+def label_kinds(db: Database, pair_ids: list[int], criterion: str = "") -> dict[str, int]:
+    """How many labels of each kind ``pair_ids`` have on ``criterion``: the current ratings in the consensus, by
+    kind (blind, after_reveal, imported), and the pairs with an adjudicated score (adjudicated)."""
     cursor = db.cursor()
     rows = cursor.execute(
         """SELECT r.kind, count(*) FROM rating_events r
            WHERE r.id IN (SELECT id FROM current_ratings) AND list_contains($ids, r.pair_id)
-             AND r.annotator NOT IN (SELECT annotator FROM excluded_annotators)
+             AND r.criterion = $criterion AND r.annotator NOT IN (SELECT annotator FROM excluded_annotators)
            GROUP BY r.kind""",
-        {"ids": pair_ids},
+        {"ids": pair_ids, "criterion": criterion},
     ).fetchall()
     kinds = {"blind": 0, "after_reveal": 0, "imported": 0} | {str(k): int(n) for k, n in rows}
     adjudicated = cursor.execute(
-        f"SELECT count(DISTINCT pair_id) FROM ({_LATEST}) WHERE score IS NOT NULL AND list_contains(?, pair_id)",
-        [pair_ids],
+        f"""SELECT count(DISTINCT pair_id) FROM ({_LATEST})
+            WHERE score IS NOT NULL AND list_contains(?, pair_id) AND criterion = ?""",
+        [pair_ids, criterion],
     ).fetchone()
     kinds["adjudicated"] = int(adjudicated[0]) if adjudicated else 0
     return kinds

@@ -194,7 +194,8 @@ def people_section(summary: PeopleSummary) -> None:
     paradox = c.gwet_ac1 is not None and c.alpha_ordinal is not None and c.gwet_ac1 - c.alpha_ordinal > 0.3
     if paradox and c.common is not None:
         point, share = c.common
-        st.caption(f"Why alpha is so much lower than AC1: {share:.0%} of these ratings are {inert(scale.label(point))}. "
+        st.caption(f"Why alpha is so much lower than AC1: {share:.0%} of these ratings give the same answer, {point}"
+                   + (f" ({inert(scale.label(point))})" if scale.label(point) != str(point) else "") + ". "
                    "When one answer is that common, agreement by chance is high, and alpha (like kappa) leaves "
                    "little room above it even when people mostly agree; AC1 is made for this case. Read both.")  # fmt: skip
     if summary.missing:

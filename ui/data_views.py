@@ -30,7 +30,7 @@ IMPORTS = {
                                   "The file becomes a run named after it."),
     "table": ("Pairs with their ratings", "One row per rating, as study files are laid out: the text rated, what "
                                           "it answers, optionally an id and who rated, and one or more score columns "
-                                          "(each becomes a dataset of its own). Without a rater column, raters are "
+                                          "(several: each a criterion of the dataset). Without a rater column, raters are "
                                           "numbered in file order within each item."),
     "run": ("Run file", "A run written by `judge run --judge llm --pairs FILE --out RUN.jsonl` while the app held "
                         "the database: its settings and every judgment with its transcript."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from judge import workspace
@@ -9,7 +10,7 @@ from judge.config import Settings
 from ui.resources import read
 from ui.text import inert
 
-__all__ = ["admin_gate", "choose_criterion", "choose_dataset", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
+__all__ = ["admin_gate", "choose_criterion", "choose_dataset", "run_labels", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
 
 
 def _sign_in(name: str, password: str | None, config: Settings) -> None:
@@ -120,9 +121,22 @@ def choose_criterion(dataset: str, key: str) -> str:
     from the dataset's criteria (kept per dataset for the session)."""
     named = read(workspace.criteria, dataset)
     if named == [""]:
+        st.query_params.pop("criterion", None)
         return ""
-    return str(st.selectbox("Criterion", named, key=f"{key}-{dataset}",
-                            help="This dataset is rated on several criteria; every figure here is of one."))  # fmt: skip
+    state = f"{key}-{dataset}"
+    wanted = st.query_params.get("criterion")
+    if st.session_state.get(state) not in named:  # a new session or a reload: the address keeps the choice
+        st.session_state[state] = wanted if wanted in named else named[0]
+    chosen = str(st.selectbox("Criterion", named, key=state,
+                              help="This dataset is rated on several criteria; every figure here is of one."))  # fmt: skip
+    st.query_params["criterion"] = chosen
+    return chosen
+
+
+def run_labels(runs: pd.DataFrame) -> dict[int, str]:
+    """Run id -> "12 · name", with the criterion it scored where the name does not say it."""
+    return {int(i): f"{i} · {n}" + (f" · {c}" if isinstance(c, str) and c and c not in str(n) else "")
+            for i, n, c in zip(runs["id"], runs["name"], runs["criterion"], strict=True)}  # fmt: skip
 
 
 def choose_run(key: str, column: object = st) -> int | None:
@@ -132,5 +146,5 @@ def choose_run(key: str, column: object = st) -> int | None:
     if runs.empty:
         st.info("No judge runs yet: start one on the Judge page, or import judgments.")
         return None
-    labels = {int(i): f"{i} · {n}" for i, n in zip(runs["id"], runs["name"], strict=True)}
+    labels = run_labels(runs)
     return int(column.selectbox("Run", list(labels), format_func=labels.get, key=key))  # type: ignore[attr-defined]

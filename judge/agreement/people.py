@@ -76,7 +76,7 @@ def people_summary(db: Database, dataset: str, settings: Settings, criterion: st
     excluded = sorted(out & set(everyone["annotator"]))
     return PeopleSummary(
         ceiling=among, rated_pairs=rated, annotators=names,
-        kinds=labels.label_kinds(db, pair_ids), excluded=excluded, reasons=reasons,
+        kinds=labels.label_kinds(db, pair_ids, criterion), excluded=excluded, reasons=reasons,
         missing=_missing(among, rated, names, settings, excluded), scale=scale,
         quality=annotator_quality(everyone, gold, out, settings.too_fast_seconds, scale),
     )  # fmt: skip
