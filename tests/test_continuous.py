@@ -159,3 +159,29 @@ def test_a_person_is_set_against_the_others_by_the_datasets_rule(rule: str) -> N
         units += 1
     found = people_share(ratings, "within_one", resamples=50)
     assert found.units == units and found.value == pytest.approx(hits / units)
+
+
+def test_probabilities_end_to_end_import_agreement_gate(binary_pairs: Database, tmp_path: Path) -> None:
+    """A binary dataset judged with probabilities: imported, agreement of the points and correlation of the
+    numbers, and the gate decides on either from a calibration set."""
+    from judge.calibration import decide, human, snapshot
+
+    db = binary_pairs
+    truth = np.array([i % 2 for i in range(40)])
+    people = [{"external_id": f"q{i}", "annotator": who, "score": int(truth[i])} for i in range(40) for who in "ab"]
+    import_ratings(db, _csv(tmp_path / "r.csv", people), "sql")
+    chance = [0.9 - 0.8 * (1 - t) if i % 5 else 0.45 + 0.1 * (1 - t) for i, t in enumerate(truth)]
+    run = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"q{i}", "score": round(p, 2)}
+                                                          for i, p in enumerate(chance)]), "sql").run_id  # fmt: skip
+    assert run is not None
+    found = report(db, run, resamples=200)
+    points = np.ceil(np.array(chance) - 0.5).astype(int)
+    assert found.figure("exact").value == pytest.approx(np.mean(points == truth))
+    assert found.figure("pearson").value == pytest.approx(sp.pearsonr(truth, chance).statistic)
+    calibration = snapshot(db, "cal", "sql", dev_share=0.0)
+    decided = decide("cal", calibration.sha256, human(calibration, calibration.test_pairs), run,
+                     result_store.results_frame(db, run), {"pearson": 0.5, "exact": 0.6}, None, scale=BINARY)  # fmt: skip
+    assert decided.code == 0, decided.reason
+    refused = decide("cal", calibration.sha256, human(calibration, calibration.test_pairs), run,
+                     result_store.results_frame(db, run), {"exact": 0.95}, None, scale=BINARY)  # fmt: skip
+    assert refused.code == 1, refused.reason
