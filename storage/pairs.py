@@ -125,18 +125,22 @@ def add_pairs(db: Database, dataset: str, pairs: Sequence[NewPair]) -> tuple[int
             if known is None:
                 fresh[item.external_id] = item
         now = utc_now()
-        rows = [
-            [dataset_key, p.external_id, p.kind, p.request, p.ground_truth, p.generated, p.generator_model,
-             json.dumps(p.metadata, ensure_ascii=False), p.content_hash, now]
-            for p in fresh.values()
-        ]  # fmt: skip
-        if rows:
-            cursor.executemany(
+        rows = pd.DataFrame(
+            [[p.external_id, p.kind, p.request, p.ground_truth, p.generated, p.generator_model,
+              json.dumps(p.metadata, ensure_ascii=False), p.content_hash] for p in fresh.values()],
+            columns=["external_id", "kind", "request", "ground_truth", "generated", "generator_model", "metadata",
+                     "content_hash"],
+        ).astype(object)  # fmt: skip
+        if len(rows):  # one set-based INSERT: row by row took minutes for a team's 200,000 pairs
+            cursor.register("new_pairs", rows)
+            cursor.execute(
                 """INSERT INTO pairs (dataset_id, external_id, kind, request, ground_truth, generated,
                                       generator_model, metadata, content_hash, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                rows,
+                   SELECT ?, external_id, kind, request, ground_truth, generated, generator_model,
+                          CAST(metadata AS JSON), content_hash, ? FROM new_pairs""",
+                [dataset_key, now],
             )
+            cursor.unregister("new_pairs")
     return len(rows), len(pairs) - len(rows)
 
 

@@ -57,7 +57,7 @@ def test_a_judge_number_on_the_range_is_read_as_given(given_value: object, expec
 
 @pytest.mark.parametrize("off", [1.2, -0.1, "nan", "inf", "maybe", None])
 def test_a_number_off_the_range_is_refused_saying_the_range(off: object) -> None:
-    with pytest.raises(ScaleError, match="outside the scale's range 0 to 1|not a number|not a whole number"):
+    with pytest.raises(ScaleError, match="outside the scale.s range 0 to 1|not a number|not a whole number|empty: a score is needed"):
         BINARY.value_of(off)
 
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from judge.data.files import read_rows, write_table
-from judge.data.records import RowError, RowInvalid, judgment_row, prepare_pair, score_value
+from judge.data.records import Definitions, RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.dataset_rubric import (
     choose_criterion,
     criteria_of,
@@ -82,10 +82,11 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
     """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
     1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
     seen: dict[str, tuple[int, str]] = {}
+    definitions: Definitions = {}  # each distinct definition of the file parsed and checked once
     check_same_scale(db, dataset, scale)
 
     def prepare(row: dict[str, Any], number: int) -> pair_store.NewPair:
-        pair = prepare_pair(row)
+        pair = prepare_pair(row, definitions)
         earlier = seen.setdefault(pair.external_id, (number, pair.content_hash))
         if earlier[1] != pair.content_hash:
             raise RowInvalid("external_id", f"{pair.external_id!r} is given in row {earlier[0]} for another pair")

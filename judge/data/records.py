@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -65,8 +64,27 @@ def _text(row: dict[str, Any], field: str, required: bool = False) -> str | None
     return str(value)
 
 
-def prepare_pair(row: dict[str, Any]) -> NewPair:
-    """Validate a pair row; unknown columns are kept as metadata."""
+Definitions = dict[str, tuple[str | None, str | None]]
+"""One import's definitions read so far: text as given -> (its canonical AST JSON, or why it is not one)."""
+
+
+def _canonical(text: str, given: Any, seen: Definitions | None) -> tuple[str | None, str | None]:
+    """(the canonical AST JSON, None) of an audience given as ``given`` (written ``text``), or (None, why not);
+    each distinct text is read once per import (``seen``): a file repeats its ground truths many times."""
+    if seen is not None and text in seen:
+        return seen[text]
+    try:
+        found: tuple[str | None, str | None] = (audience_json(parse_side(given)), None)
+    except AudienceError as e:
+        found = (None, str(e))
+    if seen is not None:
+        seen[text] = found
+    return found
+
+
+def prepare_pair(row: dict[str, Any], seen: Definitions | None = None) -> NewPair:
+    """Validate a pair row; unknown columns are kept as metadata. ``seen``: the definitions this import read
+    already (each distinct one is parsed and checked once)."""
     kind = _text(row, "kind") or "audience"
     if kind not in KINDS:
         raise RowInvalid("kind", f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -74,13 +92,12 @@ def prepare_pair(row: dict[str, Any]) -> NewPair:
     generated = _text(row, "generated", required=True)
     assert truth is not None and generated is not None
     if kind == "audience":
-        try:
-            truth = audience_json(parse_side(row["ground_truth"]))
-        except AudienceError as e:
-            raise RowInvalid("ground_truth", str(e)) from e
+        canonical, why = _canonical(truth, row["ground_truth"], seen)
+        if canonical is None:
+            raise RowInvalid("ground_truth", str(why))
+        truth = canonical
         # a generated AST may be invalid (that is what judges score): then it is kept as given
-        with contextlib.suppress(AudienceError):
-            generated = audience_json(parse_side(row["generated"]))
+        generated = _canonical(generated, row["generated"], seen)[0] or generated
     metadata = _metadata(row)
     request = _text(row, "request")
     content = json.dumps([kind, request, truth, generated], ensure_ascii=False)
