@@ -57,7 +57,7 @@ def test_a_binary_scale_reads_the_ways_files_write_it(value: object, point: int)
     ("value", "words"),
     [(2, "the score 2 is outside the scale 0/1 (or true/false, wrong/right)"),
      (0.5, "not a whole number: 0.5"), (0.97, "not a whole number: 0.97"), ("maybe", "not a whole number: 'maybe'"),
-     (None, "not a number: None"), (float("nan"), "not a whole number")],
+     (None, "empty: a score is needed"), (float("nan"), "not a whole number")],
 )  # fmt: skip
 def test_a_value_off_a_binary_scale_says_what_the_scale_takes(value: object, words: str) -> None:
     with pytest.raises(ScaleError, match=words.replace("(", r"\(").replace(")", r"\)")):

@@ -266,5 +266,8 @@ def _timestamp(row: dict[str, Any], field: str) -> Any:
     return moment.to_pydatetime()
 
 
+_ENCODER = json.JSONEncoder(default=str)  # json.dumps(parts, default=str) without making an encoder per row
+
+
 def _digest(parts: list[Any]) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(_ENCODER.encode(parts).encode()).hexdigest()[:32]
