@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from storage.db import Database
 from storage.errors import StorageError
@@ -97,6 +98,9 @@ class PairConflictError(StorageError):
     """An external id already holds a different pair; nothing was stored."""
 
 
+_NEW_COLUMNS = ("external_id", "kind", "request", "ground_truth", "generated", "generator_model", "content_hash")
+
+
 def add_pairs(db: Database, dataset: str, pairs: Sequence[NewPair]) -> tuple[int, int]:
     """Store pairs all at once, the dataset too when it is new; returns (added, already present). Nothing
     is overwritten, and a refused batch leaves no trace (not even an empty dataset)."""
@@ -125,19 +129,18 @@ def add_pairs(db: Database, dataset: str, pairs: Sequence[NewPair]) -> tuple[int
             if known is None:
                 fresh[item.external_id] = item
         now = utc_now()
-        rows = pd.DataFrame(
-            [[p.external_id, p.kind, p.request, p.ground_truth, p.generated, p.generator_model,
-              json.dumps(p.metadata, ensure_ascii=False), p.content_hash] for p in fresh.values()],
-            columns=["external_id", "kind", "request", "ground_truth", "generated", "generator_model", "metadata",
-                     "content_hash"],
-        ).astype(object)  # fmt: skip
-        if len(rows):  # one set-based INSERT: row by row took minutes for a team's 200,000 pairs
+        new = list(fresh.values())
+        columns = {name: [getattr(p, name) for p in new] for name in _NEW_COLUMNS}
+        columns["metadata"] = [json.dumps(p.metadata, ensure_ascii=False) for p in new]
+        rows = pa.table({**{name: pa.array(values, type=pa.string()) for name, values in columns.items()},
+                         "place": pa.array(range(len(new)), pa.int64())})  # pairs keep the file's order
+        if len(rows):  # one set-based INSERT from Arrow: row by row took minutes for a team's 200,000 pairs
             cursor.register("new_pairs", rows)
             cursor.execute(
                 """INSERT INTO pairs (dataset_id, external_id, kind, request, ground_truth, generated,
                                       generator_model, metadata, content_hash, created_at)
                    SELECT ?, external_id, kind, request, ground_truth, generated, generator_model,
-                          CAST(metadata AS JSON), content_hash, ? FROM new_pairs""",
+                          CAST(metadata AS JSON), content_hash, ? FROM new_pairs ORDER BY place""",
                 [dataset_key, now],
             )
             cursor.unregister("new_pairs")

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from judge.data.files import read_rows, write_table
+from judge.data.files import bulk, read_rows, write_table
 from judge.data.records import Definitions, RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.dataset_rubric import (
     choose_criterion,
@@ -78,6 +78,7 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
     return records
 
 
+@bulk()
 def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = None) -> ImportReport:
     """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
     1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
@@ -131,6 +132,7 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
     return ids[str(external)]
 
 
+@bulk()
 def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None) -> ImportReport:
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
@@ -176,6 +178,7 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
     return ImportReport(added, len(ratings) - added)
 
 
+@bulk()
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
                      criterion: str | None = None) -> ImportReport:  # fmt: skip
     """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that

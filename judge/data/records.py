@@ -6,7 +6,10 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
+
+import orjson
 
 from judge.audience import AudienceError, Definition, load, parse
 from judge.judgment import FAILURES, Judgment, ScoreError, valid_score
@@ -82,30 +85,51 @@ def _canonical(text: str, given: Any, seen: Definitions | None) -> tuple[str | N
     return found
 
 
+def _key(value: Any) -> str:
+    """What a definition is remembered by within one import: its text, or its JSON written compactly."""
+    if isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # not JSON as orjson knows it (a key that is not text): the slower, lenient writer
+        return json.dumps(value, default=str)
+
+
 def prepare_pair(row: dict[str, Any], seen: Definitions | None = None) -> NewPair:
     """Validate a pair row; unknown columns are kept as metadata. ``seen``: the definitions this import read
     already (each distinct one is parsed and checked once)."""
     kind = _text(row, "kind") or "audience"
     if kind not in KINDS:
         raise RowInvalid("kind", f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    truth = _text(row, "ground_truth", required=True)
-    generated = _text(row, "generated", required=True)
-    assert truth is not None and generated is not None
     if kind == "audience":
-        canonical, why = _canonical(truth, row["ground_truth"], seen)
+        for field in ("ground_truth", "generated"):
+            if row.get(field) is None:
+                raise RowInvalid(field, "missing")
+        canonical, why = _canonical(_key(row["ground_truth"]), row["ground_truth"], seen)
         if canonical is None:
+            _text(row, "ground_truth", required=True)  # not text at all: that is the error to name
             raise RowInvalid("ground_truth", str(why))
-        truth = canonical
+        truth: str | None = canonical
         # a generated AST may be invalid (that is what judges score): then it is kept as given
-        generated = _canonical(generated, row["generated"], seen)[0] or generated
+        generated = (_canonical(_key(row["generated"]), row["generated"], seen)[0]
+                     or _text(row, "generated", required=True))  # fmt: skip
+    else:
+        truth = _text(row, "ground_truth", required=True)
+        generated = _text(row, "generated", required=True)
+    assert truth is not None and generated is not None
     metadata = _metadata(row)
     request = _text(row, "request")
-    content = json.dumps([kind, request, truth, generated], ensure_ascii=False)
-    content_hash = hashlib.sha256(content.encode()).hexdigest()
+    content_hash = hashlib.sha256(_json_strings([kind, request, truth, generated]).encode()).hexdigest()
     external_id = _text(row, "external_id") or content_hash[:16]
     return NewPair(
         external_id, kind, request, truth, generated, _text(row, "generator_model"), metadata, content_hash
     )
+
+
+def _json_strings(values: list[str | None]) -> str:
+    """``json.dumps(values, ensure_ascii=False)`` of a list of strings (and nulls), written directly: the content
+    hash of every pair stored so far rests on exactly this text."""
+    return "[" + ", ".join("null" if v is None else encode_basestring(v) for v in values) + "]"
 
 
 def _metadata(row: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge.data.files import read_rows
+from judge.data.files import bulk, read_rows
 from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of
 from judge.data.records import RowError, RowInvalid, prepare_pair
 from judge.dataset_rubric import check_criterion_name, criteria_of, declare_criteria, scale_of
@@ -94,6 +94,7 @@ def _check_criteria(db: Database, dataset: str, names: dict[str, str], scale: Sc
                                  f"not {scale.describe()}: import into a new dataset")  # fmt: skip
 
 
+@bulk()
 def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMapping, scale: Scale) -> TableImport:
     """Pairs and ratings from one table into ``dataset``, each score column a criterion on ``scale``."""
     if not mapping.scores:

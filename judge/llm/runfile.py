@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from judge.data.files import read_rows
+from judge.data.files import bulk, read_rows
 from judge.data.importer import ImportRejected, ImportReport
 from judge.data.records import RowError, RowInvalid, judgment_row
 from judge.dataset_rubric import choose_criterion, rubric_for
@@ -56,6 +56,7 @@ def write_run_file(db: Database, run_id: int, path: Path) -> int:
     return len(results)
 
 
+@bulk()
 def import_run_file(db: Database, path: Path, criterion: str | None = None) -> ImportReport:
     """Add the run of a run file (all of it or nothing); a file imported before adds nothing. The run scored
     the criterion its file names (``criterion``: for a file that names none, on a dataset with several)."""

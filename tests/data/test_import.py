@@ -111,7 +111,7 @@ def test_bad_files_are_refused_with_a_clear_message(
 def test_a_file_over_the_size_limit_is_refused(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("judge.data.files.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("judge.data.files.MAX_READ_BYTES", 100)
     path = write_jsonl(tmp_path / "p.jsonl", [GOOD])
     with pytest.raises(FileFormatError, match="the limit for an import is 100"):
         import_pairs(db, path, "d")
