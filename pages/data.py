@@ -7,7 +7,7 @@ from judge.data.files import MAX_FILE_BYTES
 from judge.data.table import TableMapping
 from judge.errors import JudgeError
 from judge.scale import Scale
-from ui.data_views import IMPORTS, export_button, import_upload, scale_choice, table_mapping
+from ui.data_views import IMPORTS, export_button, field_mapping, import_upload, scale_choice, table_mapping
 from ui.resources import database, read, settings
 from ui.session import admin_gate, signed_in
 from ui.text import inert
@@ -34,16 +34,19 @@ elif what != "run":
     dataset = st.selectbox("Into dataset", names, index=None, key="import_into", placeholder="Pick a dataset")
 upload = st.file_uploader(f"File (JSONL, CSV or Parquet; at most {MAX_FILE_BYTES // 2**20} MB)",
                           type=["jsonl", "ndjson", "csv", "parquet"], key="import_file")  # fmt: skip
-if what == "table" and upload is not None and dataset:
-    try:
+fields: dict[str, str] | None = {}
+try:
+    if what == "table" and upload is not None and dataset:
         mapping = table_mapping(upload.name, upload.getvalue(), dataset)
-    except JudgeError as e:
-        st.error(inert(e))
+    elif what in ("pairs", "ratings", "judgments") and upload is not None:
+        fields = field_mapping(what, upload.name, upload.getvalue())
+except JudgeError as e:
+    st.error(inert(e))
 ready = (admin and upload is not None and (what == "run" or bool(dataset)) and scale_error is None
-         and (what != "table" or mapping is not None))  # fmt: skip
+         and (what != "table" or mapping is not None) and fields is not None)  # fmt: skip
 if st.button("Import", type="primary", disabled=not ready) and upload is not None:
     try:
-        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping)
+        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields)
     except JudgeError as e:
         st.error(inert(e))
     else:

@@ -10,7 +10,7 @@ import streamlit as st
 from judge import workspace
 from judge.data import import_judgments, import_pairs, import_ratings
 from judge.data.files import MAX_FILE_BYTES, jsonl_text, safe_csv
-from judge.data.importer import ImportReport
+from judge.data.importer import LAYOUTS, ImportReport
 from judge.data.table import TableImport, TableMapping, criterion_names, import_rating_table, table_columns
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
@@ -19,7 +19,8 @@ from storage import Database
 from ui.resources import read
 from ui.text import inert
 
-__all__ = ["IMPORTS", "SCALE_CHOICES", "export_button", "import_upload", "scale_choice", "table_mapping"]
+__all__ = ["IMPORTS", "SCALE_CHOICES", "export_button", "field_mapping", "import_upload", "scale_choice",
+           "table_mapping"]
 
 IMPORTS = {
     "pairs": ("Pairs", "request, ground_truth, generated; optional kind, generator_model, external_id and any "
@@ -101,8 +102,30 @@ def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | Non
     return mapping
 
 
+def field_mapping(what: str, name: str, content: bytes) -> dict[str, str] | None:
+    """For a pairs, ratings or judgments file whose columns lack a field the import needs: which of the file's
+    columns holds it, chosen here. {} when the file has them all; None until every missing one is chosen."""
+    if len(content) > MAX_FILE_BYTES:
+        raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
+    columns = _columns(name, content)
+    needed, _ = LAYOUTS[what]
+    errors_only = what == "judgments" and "error" in columns  # a file of failed judgments needs no score
+    missing = [f for f in needed if f not in columns and not (f == "score" and errors_only)]
+    if not missing:
+        return {}
+    st.markdown(f"**The file has no column {', '.join(repr(f) for f in missing)}: which of its columns holds it?** "
+                f"(it has {', '.join(inert(c) for c in columns)})")  # fmt: skip
+    chosen: dict[str, str] = {}
+    for field, cell in zip(missing, st.columns(len(missing)), strict=True):
+        picked = cell.selectbox(field, columns, index=None, key=f"map-{what}-{field}", placeholder="Pick a column")
+        if picked is not None:
+            chosen[field] = str(picked)
+    return chosen if len(chosen) == len(missing) else None
+
+
 def import_upload(db: Database, what: str, name: str, content: bytes, dataset: str | None,
-                  scale: Scale | None = None, mapping: TableMapping | None = None) -> ImportReport | TableImport:  # fmt: skip
+                  scale: Scale | None = None, mapping: TableMapping | None = None,
+                  fields: dict[str, str] | None = None) -> ImportReport | TableImport:  # fmt: skip
     """Import an uploaded file under its own name (so errors name it); nothing is stored unless all of it is."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
@@ -114,11 +137,11 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if not dataset:
             raise JudgeError("choose the dataset to import into")
         if what == "pairs":
-            return import_pairs(db, path, dataset, scale)
+            return import_pairs(db, path, dataset, scale, fields)
         if what == "ratings":
-            return import_ratings(db, path, dataset)
+            return import_ratings(db, path, dataset, mapping=fields)
         if what == "judgments":
-            return import_judgments(db, path, dataset)
+            return import_judgments(db, path, dataset, mapping=fields)
         if what == "table":
             if mapping is None:
                 raise JudgeError("choose which column is which")

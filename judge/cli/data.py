@@ -44,6 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--pass-at", type=int, help="with --scale: the lowest passing score, for pass/fail agreement"
     )
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN", default=[],
+                   help="the file's COLUMN holds FIELD (e.g. --map score=rating --map annotator=rater_id)")
     add_db_option(p)
     p.set_defaults(handler=_import)
 
@@ -62,6 +64,19 @@ def _demo(args: argparse.Namespace) -> None:
         return
     added, present = store_demo(db, args.pairs, args.seed)
     print(f"demo dataset {DEMO_DATASET!r} in {db.path}: {added} pairs added, {present} already present")
+
+
+def _mapping(given: list[str]) -> dict[str, str]:
+    """``--map FIELD=COLUMN``, each field once."""
+    found: dict[str, str] = {}
+    for text in given:
+        field, equals, column = text.partition("=")
+        if not equals or not field.strip() or not column.strip():
+            raise JudgeError(f"--map {text!r}: write FIELD=COLUMN, e.g. --map score=rating")
+        if field.strip() in found:
+            raise JudgeError(f"--map {field.strip()!r} is given twice")
+        found[field.strip()] = column.strip()
+    return found
 
 
 def _criteria(given: list[str], scale: Scale | None) -> dict[str, Scale]:
@@ -89,6 +104,9 @@ def _import(args: argparse.Namespace) -> None:
         raise JudgeError("--pass-at goes with --scale (1-5 passes at 4)")
     scale = parse_scale(args.scale, args.pass_at) if args.scale else None
     named = args.criterion or []
+    mapping = _mapping(args.map)
+    if mapping and args.what == "run":
+        raise JudgeError("--map is for pairs, ratings and judgments files; a run file is read as written")
     if args.what == "pairs":
         criteria = _criteria(named, scale)
     elif len(named) > 1 or any("=" in n for n in named):
@@ -99,13 +117,13 @@ def _import(args: argparse.Namespace) -> None:
         if criteria and have is not None and have != list(criteria):
             raise JudgeError(f"dataset {args.dataset!r} is rated on {', '.join(have) if have != [''] else 'one score'}, "
                              f"not {', '.join(criteria)}: criteria are given when a dataset is made")  # fmt: skip
-        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None)
+        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None, mapping)
         if criteria:
             print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, named[0] if named else None)
+        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping)
     elif args.what == "judgments":
-        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None)
+        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping)
     else:
         report = import_run_file(db, args.file, named[0] if named else None)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"

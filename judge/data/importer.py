@@ -30,8 +30,8 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 
-__all__ = ["ImportRejected", "ImportReport", "check_same_scale", "export", "import_judgments", "import_pairs",
-           "import_pairs_of", "import_ratings"]
+__all__ = ["LAYOUTS", "ImportRejected", "ImportReport", "check_same_scale", "export", "import_judgments",
+           "import_pairs", "import_pairs_of", "import_ratings", "read_table"]
 
 MAX_REPORTED_ERRORS = 20
 T = TypeVar("T")
@@ -64,6 +64,48 @@ class ImportReport:
         return f"{counts}, {'in a new' if self.new_run else 'added to'} run {self.run_id} ({self.run_name})"
 
 
+LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pairs": (("ground_truth", "generated"),
+              ("external_id", "kind", "request", "generator_model", "metadata")),
+    "ratings": (("external_id", "annotator", "score"), ("note", "seconds", "created_at", "token", "criterion")),
+    "judgments": (("external_id", "score"),
+                  ("error", "failure", "reasoning", "sample", "criterion", "prompt", "raw_response", "model",
+                   "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence")),
+}  # fmt: skip
+"""What each kind of file holds: the columns it needs, and those it may have."""
+
+
+def read_table(path: Path, what: str, mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The rows of a ``what`` file (pairs, ratings, judgments) with its columns named as the import expects:
+    ``mapping`` says which column of the file holds a field (``score`` -> ``rating``). A field that no column
+    holds is one sentence listing what the file needs and what it has, not an error on every row."""
+    rows = read_rows(path)
+    have = list(dict.fromkeys(column for row in rows for column in row))
+    needed, optional = LAYOUTS[what]
+    mapping = dict(mapping or {})
+    for field, column in mapping.items():
+        if field not in needed + optional:
+            raise JudgeError(f"{path.name}: {field!r} is not a field of a {what} file; its fields are "
+                             f"{', '.join(needed + optional)}")  # fmt: skip
+        if column not in have:
+            raise JudgeError(f"{path.name}: no column {column!r} to take {field} from; the file has "
+                             f"{', '.join(map(repr, have)) or 'no columns'}")  # fmt: skip
+    if len(set(mapping.values())) != len(mapping):
+        raise JudgeError(f"{path.name}: a column is mapped to two fields ({mapping})")
+    if mapping:
+        renamed = {column: field for field, column in mapping.items()}
+        rows = [{renamed.get(k, k): v for k, v in row.items() if k not in mapping or k in renamed} for row in rows]
+    present = {renamed.get(c, c) for c in have} if mapping else set(have)
+    errors_only = what == "judgments" and "error" in present  # a file of failed judgments has no score column
+    missing = [f for f in needed if f not in present and not (f == "score" and errors_only)]
+    if missing and rows:
+        raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}. A {what} file needs "
+                         f"{', '.join(needed)} (and may have {', '.join(optional)}); this one has "
+                         f"{', '.join(map(repr, have))}. Name the column that holds it: --map {missing[0]}=COLUMN, "
+                         "or choose it on the Import page.")  # fmt: skip
+    return rows
+
+
 def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[str, Any], int], T]) -> list[T]:
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
@@ -79,7 +121,8 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
 
 
 @bulk()
-def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = None) -> ImportReport:
+def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = None,
+                 mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
     """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
     1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
     seen: dict[str, tuple[int, str]] = {}
@@ -93,7 +136,7 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
             raise RowInvalid("external_id", f"{pair.external_id!r} is given in row {earlier[0]} for another pair")
         return pair
 
-    return import_pairs_of(db, dataset, _validated(path, read_rows(path), prepare), scale)
+    return import_pairs_of(db, dataset, _validated(path, read_table(path, "pairs", mapping), prepare), scale)
 
 
 def check_same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
@@ -133,7 +176,8 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 
 
 @bulk()
-def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None) -> ImportReport:
+def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None,
+                   mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
@@ -173,14 +217,14 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
         token = token or "import:" + _digest(parts)
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
-    ratings = _validated(path, read_rows(path), prepare)
+    ratings = _validated(path, read_table(path, "ratings", mapping), prepare)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
 
 @bulk()
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
-                     criterion: str | None = None) -> ImportReport:  # fmt: skip
+                     criterion: str | None = None, mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
     """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that
     scored ``criterion`` (on a dataset with several, it must be named).
 
@@ -215,7 +259,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
                              f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
         return judgment
 
-    judgments = _validated(path, read_rows(path), prepare)
+    judgments = _validated(path, read_table(path, "judgments", mapping), prepare)
     made = run_id is None
     if run_id is None:
         run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,

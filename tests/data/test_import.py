@@ -88,7 +88,7 @@ def test_an_invalid_generated_ast_is_kept_as_given(db: Database, tmp_path: Path)
         ("p.jsonl", b"[1, 2]\n", "row 1: each line must be a JSON object"),
         ("p.parquet", b"PAR1 not really", "cannot be read as parquet"),
         ("p.jsonl", b"", "holds no rows"),
-        ("p.csv", b"request\nhello\n", "row 1, field 'ground_truth': missing"),
+        ("p.csv", b"request\nhello\n", "p.csv: no column 'ground_truth', 'generated'. A pairs file needs"),
         (
             "p.jsonl",
             json.dumps({**GOOD, "kind": "yaml"}).encode(),
@@ -411,3 +411,22 @@ def test_a_parquet_cell_holding_a_list_is_a_rows_error_not_a_crash(db: Database,
     pq.write_table(pa.table({"external_id": ["p1"], "annotator": ["bob"], "score": [[4, 5]]}), path)
     with pytest.raises(ImportRejected, match="row 1, field 'score'"):
         import_ratings(db, path, "d")
+
+
+def test_a_file_with_other_column_names_says_what_it_needs_and_maps_them(db: Database, tmp_path: Path) -> None:
+    from judge.data.importer import read_table
+
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    path = tmp_path / "theirs.csv"
+    path.write_text("item,rater,rating\np1,ana,4\np2,ana,2\n")
+    with pytest.raises(JudgeError) as refused:
+        import_ratings(db, path, "d")
+    message = str(refused.value)
+    assert "theirs.csv: no column 'external_id', 'annotator', 'score'" in message
+    assert "needs external_id, annotator, score" in message and "this one has 'item', 'rater', 'rating'" in message
+    mapping = {"external_id": "item", "annotator": "rater", "score": "rating"}
+    assert import_ratings(db, path, "d", mapping=mapping).added == 2
+    with pytest.raises(JudgeError, match="no column 'nope' to take score from; the file has 'item', 'rater'"):
+        read_table(path, "ratings", {"score": "nope"})
+    with pytest.raises(JudgeError, match="'grade' is not a field of a ratings file"):
+        read_table(path, "ratings", {"grade": "rating"})
