@@ -35,18 +35,20 @@ elif what != "run":
 upload = st.file_uploader(f"File (JSONL, CSV or Parquet; at most {MAX_FILE_BYTES // 2**20} MB)",
                           type=["jsonl", "ndjson", "csv", "parquet"], key="import_file")  # fmt: skip
 fields: dict[str, str] | None = {}
+wide = what == "ratings" and st.checkbox("One column per annotator (each cell is that person's score of the row's "
+                                         "pair)", key="import_wide")  # fmt: skip
 try:
     if what == "table" and upload is not None and dataset:
         mapping = table_mapping(upload.name, upload.getvalue(), dataset)
     elif what in ("pairs", "ratings", "judgments") and upload is not None:
-        fields = field_mapping(what, upload.name, upload.getvalue())
+        fields = field_mapping(what, upload.name, upload.getvalue(), wide)
 except JudgeError as e:
     st.error(inert(e))
 ready = (admin and upload is not None and (what == "run" or bool(dataset)) and scale_error is None
          and (what != "table" or mapping is not None) and fields is not None)  # fmt: skip
 if st.button("Import", type="primary", disabled=not ready) and upload is not None:
     try:
-        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields)
+        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields, wide)
     except JudgeError as e:
         st.error(inert(e))
     else:

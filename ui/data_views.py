@@ -102,13 +102,14 @@ def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | Non
     return mapping
 
 
-def field_mapping(what: str, name: str, content: bytes) -> dict[str, str] | None:
+def field_mapping(what: str, name: str, content: bytes, wide: bool = False) -> dict[str, str] | None:
     """For a pairs, ratings or judgments file whose columns lack a field the import needs: which of the file's
-    columns holds it, chosen here. {} when the file has them all; None until every missing one is chosen."""
+    columns holds it, chosen here. {} when the file has them all; None until every missing one is chosen.
+    ``wide``: a ratings file with one column per annotator needs only the pair's id."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
     columns = _columns(name, content)
-    needed, _ = LAYOUTS[what]
+    needed = ("external_id",) if wide else LAYOUTS[what][0]
     errors_only = what == "judgments" and "error" in columns  # a file of failed judgments needs no score
     missing = [f for f in needed if f not in columns and not (f == "score" and errors_only)]
     if not missing:
@@ -125,7 +126,7 @@ def field_mapping(what: str, name: str, content: bytes) -> dict[str, str] | None
 
 def import_upload(db: Database, what: str, name: str, content: bytes, dataset: str | None,
                   scale: Scale | None = None, mapping: TableMapping | None = None,
-                  fields: dict[str, str] | None = None) -> ImportReport | TableImport:  # fmt: skip
+                  fields: dict[str, str] | None = None, wide: bool = False) -> ImportReport | TableImport:  # fmt: skip
     """Import an uploaded file under its own name (so errors name it); nothing is stored unless all of it is."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
@@ -139,7 +140,7 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if what == "pairs":
             return import_pairs(db, path, dataset, scale, fields)
         if what == "ratings":
-            return import_ratings(db, path, dataset, mapping=fields)
+            return import_ratings(db, path, dataset, mapping=fields, wide=wide)
         if what == "judgments":
             return import_judgments(db, path, dataset, mapping=fields)
         if what == "table":

@@ -44,6 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--pass-at", type=int, help="with --scale: the lowest passing score, for pass/fail agreement"
     )
+    p.add_argument("--wide", action="store_true",
+                   help="ratings: one column per annotator (each cell that person's score of the row's pair)")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN", default=[],
                    help="the file's COLUMN holds FIELD (e.g. --map score=rating --map annotator=rater_id)")
     add_db_option(p)
@@ -105,6 +107,8 @@ def _import(args: argparse.Namespace) -> None:
     scale = parse_scale(args.scale, args.pass_at) if args.scale else None
     named = args.criterion or []
     mapping = _mapping(args.map)
+    if args.wide and args.what != "ratings":
+        raise JudgeError("--wide is for ratings files: one column per annotator")
     if mapping and args.what == "run":
         raise JudgeError("--map is for pairs, ratings and judgments files; a run file is read as written")
     if args.what == "pairs":
@@ -121,7 +125,7 @@ def _import(args: argparse.Namespace) -> None:
         if criteria:
             print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping)
+        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide)
     elif args.what == "judgments":
         report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping)
     else:

@@ -75,10 +75,29 @@ LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """What each kind of file holds: the columns it needs, and those it may have."""
 
 
-def read_table(path: Path, what: str, mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
+WIDE = "_wide"
+"""Where a long row made from a wide one keeps the file's row and column (errors name those)."""
+
+
+def _long(rows: list[dict[str, Any]], fields: tuple[str, ...], path: Path) -> list[dict[str, Any]]:
+    """A wide ratings file, one column per annotator (their score of the row's pair in each cell), as one row
+    per rating; the rows remember where in the file each score was."""
+    people = [c for c in dict.fromkeys(column for row in rows for column in row) if c not in fields]
+    if not people:
+        raise JudgeError(f"{path.name}: no annotator columns: in the wide layout every column but "
+                         f"{', '.join(fields)} is an annotator's scores")  # fmt: skip
+    long = []
+    for number, row in enumerate(rows, start=1):
+        shared = {k: v for k, v in row.items() if k in fields}
+        long += [{**shared, "annotator": who, "score": row[who], WIDE: (number, who)} for who in people if who in row]
+    return long
+
+
+def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wide: bool = False) -> list[dict[str, Any]]:
     """The rows of a ``what`` file (pairs, ratings, judgments) with its columns named as the import expects:
     ``mapping`` says which column of the file holds a field (``score`` -> ``rating``). A field that no column
-    holds is one sentence listing what the file needs and what it has, not an error on every row."""
+    holds is one sentence listing what the file needs and what it has, not an error on every row. ``wide``
+    (ratings): one column per annotator, each cell that person's score of the row's pair."""
     rows = read_rows(path)
     have = list(dict.fromkeys(column for row in rows for column in row))
     needed, optional = LAYOUTS[what]
@@ -95,7 +114,11 @@ def read_table(path: Path, what: str, mapping: dict[str, str] | None = None) -> 
     if mapping:
         renamed = {column: field for field, column in mapping.items()}
         rows = [{renamed.get(k, k): v for k, v in row.items() if k not in mapping or k in renamed} for row in rows]
-    present = {renamed.get(c, c) for c in have} if mapping else set(have)
+    if wide:
+        if what != "ratings":
+            raise JudgeError("the wide layout (one column per annotator) is for ratings files")
+        rows = _long(rows, tuple(f for f in needed + optional if f not in ("annotator", "score")), path)
+    present = {column for row in rows for column in row}
     errors_only = what == "judgments" and "error" in present  # a file of failed judgments has no score column
     missing = [f for f in needed if f not in present and not (f == "score" and errors_only)]
     if missing and rows:
@@ -114,7 +137,9 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
         try:
             records.append(prepare(row, number))
         except RowInvalid as e:
-            errors.append(RowError(number, e.field, e.reason))
+            where, column = row.get(WIDE, (number, None))  # a score of a wide file: the file's row and column
+            errors.append(RowError(where, column if column is not None and e.field == "score" else e.field,
+                                   e.reason))  # fmt: skip
     if errors:
         raise ImportRejected(path, errors, len(errors))
     return records
@@ -177,7 +202,7 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 
 @bulk()
 def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None,
-                   mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
+                   mapping: dict[str, str] | None = None, wide: bool = False) -> ImportReport:  # fmt: skip
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
@@ -217,7 +242,7 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
         token = token or "import:" + _digest(parts)
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
-    ratings = _validated(path, read_table(path, "ratings", mapping), prepare)
+    ratings = _validated(path, read_table(path, "ratings", mapping, wide), prepare)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 

@@ -430,3 +430,20 @@ def test_a_file_with_other_column_names_says_what_it_needs_and_maps_them(db: Dat
         read_table(path, "ratings", {"score": "nope"})
     with pytest.raises(JudgeError, match="'grade' is not a field of a ratings file"):
         read_table(path, "ratings", {"grade": "rating"})
+
+
+def test_a_wide_ratings_file_has_one_column_per_annotator_and_errors_name_that_column(
+    db: Database, tmp_path: Path
+) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    path = tmp_path / "wide.csv"
+    path.write_text("item,ana,ben,cy\np1,4,5,\np2,2,,7\n")
+    with pytest.raises(ImportRejected, match="row 2, field 'cy': the score 7 is outside the scale 1-5"):
+        import_ratings(db, path, "d", mapping={"external_id": "item"}, wide=True)
+    assert rating_store.rating_count(db) == 0
+    path.write_text("item,ana,ben,cy\np1,4,5,\np2,2,,3\n")
+    assert import_ratings(db, path, "d", mapping={"external_id": "item"}, wide=True).added == 4
+    given = rating_store.ratings_frame(db, "d")
+    assert sorted(zip(given["external_id"], given["annotator"], given["score"], strict=True)) == [
+        ("p1", "ana", 4), ("p1", "ben", 5), ("p2", "ana", 2), ("p2", "cy", 3)]
+    assert import_ratings(db, path, "d", mapping={"external_id": "item"}, wide=True).added == 0
