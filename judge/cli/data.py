@@ -44,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--pass-at", type=int, help="with --scale: the lowest passing score, for pass/fail agreement"
     )
+    p.add_argument("--score-map", metavar="FROM=TO,...",
+                   help="ratings or judgments on another scale, mapped explicitly: e.g. 1=1,2=1,3=2,4=2,5=3 or "
+                   "good=1,bad=0 (a score not named is read as written)")
     p.add_argument("--wide", action="store_true",
                    help="ratings: one column per annotator (each cell that person's score of the row's pair)")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN", default=[],
@@ -81,6 +84,21 @@ def _mapping(given: list[str]) -> dict[str, str]:
     return found
 
 
+def _scores(given: str | None) -> dict[str, str]:
+    """``--score-map FROM=TO,...``: each score as written in the file, and the score it is on the dataset's scale."""
+    found: dict[str, str] = {}
+    for part in (given or "").split(","):
+        if not part.strip():
+            continue
+        was, equals, now = part.partition("=")
+        if not equals or not was.strip() or not now.strip():
+            raise JudgeError(f"--score-map {part.strip()!r}: write FROM=TO pairs separated by commas, e.g. 1=1,2=1,3=2")
+        if was.strip() in found:
+            raise JudgeError(f"--score-map names {was.strip()!r} twice")
+        found[was.strip()] = now.strip()
+    return found
+
+
 def _criteria(given: list[str], scale: Scale | None) -> dict[str, Scale]:
     """``--criterion NAME=SCALE`` for new pairs: the criteria in order, each with its scale."""
     found: dict[str, Scale] = {}
@@ -107,6 +125,9 @@ def _import(args: argparse.Namespace) -> None:
     scale = parse_scale(args.scale, args.pass_at) if args.scale else None
     named = args.criterion or []
     mapping = _mapping(args.map)
+    scores = _scores(args.score_map)
+    if scores and args.what not in ("ratings", "judgments"):
+        raise JudgeError("--score-map is for ratings and judgments files")
     if args.wide and args.what != "ratings":
         raise JudgeError("--wide is for ratings files: one column per annotator")
     if mapping and args.what == "run":
@@ -125,9 +146,10 @@ def _import(args: argparse.Namespace) -> None:
         if criteria:
             print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide)
+        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide, scores)
     elif args.what == "judgments":
-        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping)
+        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping,
+                                  scores)  # fmt: skip
     else:
         report = import_run_file(db, args.file, named[0] if named else None)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"

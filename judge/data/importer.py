@@ -93,6 +93,16 @@ def _long(rows: list[dict[str, Any]], fields: tuple[str, ...], path: Path) -> li
     return long
 
 
+def recoded(rows: list[dict[str, Any]], scores: dict[str, str]) -> list[dict[str, Any]]:
+    """Each score written as a key of ``scores`` given as its value instead: a file on another scale (1-10 onto
+    1-5, good/bad onto 1/0) mapped by an explicit table the person gave; a score the table does not name stays
+    as written, to be read on the dataset's scale (and named as an error when it is off it)."""
+    if not scores:
+        return rows
+    return [{**row, "score": scores.get(str(row["score"]).strip(), row["score"])} if "score" in row else row
+            for row in rows]  # fmt: skip
+
+
 def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wide: bool = False) -> list[dict[str, Any]]:
     """The rows of a ``what`` file (pairs, ratings, judgments) with its columns named as the import expects:
     ``mapping`` says which column of the file holds a field (``score`` -> ``rating``). A field that no column
@@ -202,7 +212,8 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 
 @bulk()
 def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None,
-                   mapping: dict[str, str] | None = None, wide: bool = False) -> ImportReport:  # fmt: skip
+                   mapping: dict[str, str] | None = None, wide: bool = False,
+                   scores: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
@@ -242,14 +253,15 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
         token = token or "import:" + _digest(parts)
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
-    ratings = _validated(path, read_table(path, "ratings", mapping, wide), prepare)
+    ratings = _validated(path, recoded(read_table(path, "ratings", mapping, wide), scores or {}), prepare)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
 
 @bulk()
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
-                     criterion: str | None = None, mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
+                     criterion: str | None = None, mapping: dict[str, str] | None = None,
+                     scores: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
     """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that
     scored ``criterion`` (on a dataset with several, it must be named).
 
@@ -284,7 +296,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
                              f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
         return judgment
 
-    judgments = _validated(path, read_table(path, "judgments", mapping), prepare)
+    judgments = _validated(path, recoded(read_table(path, "judgments", mapping), scores or {}), prepare)
     made = run_id is None
     if run_id is None:
         run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,

@@ -447,3 +447,19 @@ def test_a_wide_ratings_file_has_one_column_per_annotator_and_errors_name_that_c
     assert sorted(zip(given["external_id"], given["annotator"], given["score"], strict=True)) == [
         ("p1", "ana", 4), ("p1", "ben", 5), ("p2", "ana", 2), ("p2", "cy", 3)]
     assert import_ratings(db, path, "d", mapping={"external_id": "item"}, wide=True).added == 0
+
+
+def test_scores_on_another_scale_are_mapped_by_the_table_given_and_the_rest_read_as_written(
+    db: Database, tmp_path: Path
+) -> None:
+    import_pairs(db, write_jsonl(tmp_path / "p.jsonl", [GOOD, {**GOOD, "external_id": "p2"}]), "d")
+    path = tmp_path / "ten.csv"
+    path.write_text("external_id,annotator,score\np1,ana,10\np2,ana,3\np1,ben,good\n")
+    table = {"10": "5", "9": "5", "good": "4"}
+    assert import_ratings(db, path, "d", scores=table).added == 3
+    given = rating_store.ratings_frame(db, "d")
+    assert sorted(zip(given["annotator"], given["external_id"], given["score"], strict=True)) == [
+        ("ana", "p1", 5), ("ana", "p2", 3), ("ben", "p1", 4)]
+    path.write_text("external_id,annotator,score\np1,cy,8\n")
+    with pytest.raises(ImportRejected, match="row 1, field 'score': the score 8 is outside the scale 1-5"):
+        import_ratings(db, path, "d", scores=table)
