@@ -130,6 +130,11 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
     """Import an uploaded file under its own name (so errors name it); nothing is stored unless all of it is."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
+    bar = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"Checking row {done:,} of {total:,}")
+
     with tempfile.TemporaryDirectory(prefix="judge-import-") as folder:
         path = Path(folder) / (Path(name).name or "upload")
         path.write_bytes(content)
@@ -138,11 +143,11 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if not dataset:
             raise JudgeError("choose the dataset to import into")
         if what == "pairs":
-            return import_pairs(db, path, dataset, scale, fields)
+            return import_pairs(db, path, dataset, scale, fields, progress)
         if what == "ratings":
-            return import_ratings(db, path, dataset, mapping=fields, wide=wide)
+            return import_ratings(db, path, dataset, mapping=fields, wide=wide, progress=progress)
         if what == "judgments":
-            return import_judgments(db, path, dataset, mapping=fields)
+            return import_judgments(db, path, dataset, mapping=fields, progress=progress)
         if what == "table":
             if mapping is None:
                 raise JudgeError("choose which column is which")

@@ -4,12 +4,14 @@ this table alone, so it starts without importing what the commands need."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from storage import Database
 
-__all__ = ["COMMANDS", "HELP", "add_db_option", "open_db"]
+__all__ = ["COMMANDS", "HELP", "add_db_option", "open_db", "progress_bar"]
 
 COMMANDS: dict[str, str] = {
     "agreement": "agreement",
@@ -47,6 +49,25 @@ HELP: dict[str, str] = {
     "consensus": "how a dataset's ratings make people's score of a pair, and a judge's samples its score",
     "gate": "does a prompt version pass on a calibration set? exit 0 pass, 1 fail, 2 cannot tell",
 }  # fmt: skip
+
+
+def progress_bar(unit: str) -> Callable[[int, int], None]:
+    """A callback (done, total) that draws a progress bar with counts, rate and time left on standard error
+    (tqdm; none when standard error is not a terminal, as in CI logs)."""
+    from tqdm import tqdm
+
+    bar: tqdm[Any] | None = None
+
+    def show(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit=unit, file=sys.stderr, disable=None, dynamic_ncols=True, leave=True)
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return show
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

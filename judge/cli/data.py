@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from judge.cli.commands import HELP, add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
 from judge.data import export, import_judgments, import_pairs, import_ratings
 from judge.dataset_rubric import check_criterion_name, criteria_of, declare_criteria
 from judge.demo import DEFAULT_PAIRS, DEFAULT_SEED, DEMO_DATASET
@@ -142,14 +142,16 @@ def _import(args: argparse.Namespace) -> None:
         if criteria and have is not None and have != list(criteria):
             raise JudgeError(f"dataset {args.dataset!r} is rated on {', '.join(have) if have != [''] else 'one score'}, "
                              f"not {', '.join(criteria)}: criteria are given when a dataset is made")  # fmt: skip
-        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None, mapping)
+        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None, mapping,
+                              progress_bar("row"))  # fmt: skip
         if criteria:
             print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide, scores)
+        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide, scores,
+                                progress_bar("rating"))  # fmt: skip
     elif args.what == "judgments":
         report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping,
-                                  scores)  # fmt: skip
+                                  scores, progress_bar("judgment"))  # fmt: skip
     else:
         report = import_run_file(db, args.file, named[0] if named else None)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from judge.cli.audience import read_definition
-from judge.cli.commands import HELP, add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
 from judge.data import import_pairs
 from judge.data.files import read_rows
 from judge.errors import JudgeError
@@ -113,11 +113,10 @@ def _run(args: argparse.Namespace) -> None:
     if kind == "execution":
         if not dataset:
             raise JudgeError("--dataset is required")
-        run_id = run_execution(db, dataset, resume=args.resume, workers=args.workers, progress=_show,
+        run_id = run_execution(db, dataset, resume=args.resume, workers=args.workers, progress=progress_bar("pair"),
                                criterion=None if args.resume else args.criterion)  # fmt: skip
     else:
         run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
-    print(file=sys.stderr)
     print(f"run {run_id} finished")
 
 
@@ -141,15 +140,10 @@ def _run_apart(args: argparse.Namespace) -> None:
     args.dataset = dataset
     run_id = _run_llm(db, _spec(args), args)
     written = write_run_file(db, run_id, args.out)
-    print(file=sys.stderr)
     print(
         f"{written} judgments written to {args.out}; import it in the app (Import page) or with "
         f"`judge import run {args.out}` once the app is stopped"
     )
-
-
-def _show(done: int, total: int) -> None:
-    print(f"\r{done}/{total} judged", end="", file=sys.stderr, flush=True)
 
 
 def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
@@ -159,7 +153,7 @@ def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
     if not args.resume:
         guess = estimate(db, spec, made=made)
         print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
-    return run_llm(db, spec, provider, resume=args.resume, progress=_show, made=made)
+    return run_llm(db, spec, provider, resume=args.resume, progress=progress_bar("judgment"), made=made)
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from judge.cli.commands import HELP, add_db_option, open_db
+from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
 from judge.errors import JudgeError
 from judge.execution.run import run_execution
 from judge.llm import make_provider
@@ -80,11 +79,7 @@ def _synth(args: argparse.Namespace) -> None:
     providers = {name: make_provider(name, base_url=args.base_url, timeout=args.timeout,
                                      max_retries=args.max_retries) for name in needed}  # fmt: skip
 
-    def show(done: int, total: int) -> None:
-        print(f"\r{done}/{total} ground truths", end="", file=sys.stderr, flush=True)
-
-    report = synthesize(db, truths, spec, providers, progress=show)
-    print(file=sys.stderr)
+    report = synthesize(db, truths, spec, providers, progress=progress_bar("ground truth"))
     print(f"dataset {spec.dataset!r}: {report}")
     if args.judge == "execution" and pair_store.dataset_id(db, spec.dataset) is not None:
         run_id = run_execution(db, spec.dataset, resume=latest_execution_run(db, spec.dataset))

@@ -139,11 +139,19 @@ def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wid
     return rows
 
 
-def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[str, Any], int], T]) -> list[T]:
+Progress = Callable[[int, int], None]
+"""Told (rows checked, rows in all) as an import goes."""
+EVERY = 5_000
+
+
+def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[str, Any], int], T],
+               progress: Progress | None = None) -> list[T]:  # fmt: skip
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
     records, errors = [], []
     for number, row in enumerate(rows, start=1):
+        if progress is not None and (number % EVERY == 0 or number == len(rows)):
+            progress(number, len(rows))
         try:
             records.append(prepare(row, number))
         except RowInvalid as e:
@@ -157,7 +165,7 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
 
 @bulk()
 def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = None,
-                 mapping: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
+                 mapping: dict[str, str] | None = None, progress: Progress | None = None) -> ImportReport:  # fmt: skip
     """Pairs into ``dataset`` (made when new). ``scale``: the scale a new dataset is rated and judged on (else
     1-5 with the rubric in force); an existing dataset keeps its own, and a different one is refused."""
     seen: dict[str, tuple[int, str]] = {}
@@ -171,7 +179,7 @@ def import_pairs(db: Database, path: Path, dataset: str, scale: Scale | None = N
             raise RowInvalid("external_id", f"{pair.external_id!r} is given in row {earlier[0]} for another pair")
         return pair
 
-    return import_pairs_of(db, dataset, _validated(path, read_table(path, "pairs", mapping), prepare), scale)
+    return import_pairs_of(db, dataset, _validated(path, read_table(path, "pairs", mapping), prepare, progress), scale)
 
 
 def check_same_scale(db: Database, dataset: str, scale: Scale | None) -> None:
@@ -213,7 +221,7 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 @bulk()
 def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None,
                    mapping: dict[str, str] | None = None, wide: bool = False,
-                   scores: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
+                   scores: dict[str, str] | None = None, progress: Progress | None = None) -> ImportReport:  # fmt: skip
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
@@ -253,7 +261,7 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
         token = token or "import:" + _digest(parts)
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
-    ratings = _validated(path, recoded(read_table(path, "ratings", mapping, wide), scores or {}), prepare)
+    ratings = _validated(path, recoded(read_table(path, "ratings", mapping, wide), scores or {}), prepare, progress)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
@@ -261,7 +269,7 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
 @bulk()
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
                      criterion: str | None = None, mapping: dict[str, str] | None = None,
-                     scores: dict[str, str] | None = None) -> ImportReport:  # fmt: skip
+                     scores: dict[str, str] | None = None, progress: Progress | None = None) -> ImportReport:  # fmt: skip
     """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that
     scored ``criterion`` (on a dataset with several, it must be named).
 
@@ -296,7 +304,7 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
                              f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
         return judgment
 
-    judgments = _validated(path, recoded(read_table(path, "judgments", mapping), scores or {}), prepare)
+    judgments = _validated(path, recoded(read_table(path, "judgments", mapping), scores or {}), prepare, progress)
     made = run_id is None
     if run_id is None:
         run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
