@@ -52,8 +52,8 @@ export default function (component) {
   const criteria = data.criteria;
   // what was typed for this showing survives the component being drawn again (a rerun of the page)
   const kept = (window.__criteriaKeys = window.__criteriaKeys || {});
-  const fresh = !kept[data.token];
-  const mine = (kept[data.token] = kept[data.token] ||
+  const fresh = !kept[data.showing];  // this showing of the pair: a pair shown again later starts afresh
+  const mine = (kept[data.showing] = kept[data.showing] ||
     { chosen: Object.assign({}, data.initial || {}), answered: new Set(), mounted: performance.now(), sent: false,
       note: data.note || "", refusals: 0 });
   if (data.refusals > mine.refusals) {  // the server refused what was sent (it says why): it may be sent again
@@ -225,7 +225,8 @@ def criteria_keys(desk: Desk, screen: Screen, pair: Pair, dataset: int) -> str:
 
     _component()(
         key=key, on_rating_change=rated,
-        data={"token": screen.token, "pair": pair.id, "criteria": criteria, "initial": screen.scores,
+        data={"token": screen.token, "showing": f"{screen.token}:{st.session_state.get('shown_at', 0)}",
+              "pair": pair.id, "criteria": criteria, "initial": screen.scores,
               "editing": screen.editing, "note": st.session_state.get(screen.note_key, ""),
               "refusals": int(st.session_state.get(f"refused-{screen.token}", 0)),
               "reaction_ms": REACTION_MS, "css": _CSS},
