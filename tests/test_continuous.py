@@ -4,7 +4,6 @@ kappa of the points."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,9 @@ from judge.scale import FIVE, ScaleError, parse_scale
 from storage import Database
 from storage import pairs as pair_store
 from storage import results as result_store
+from tests.conftest import csv_file
 
 BINARY = parse_scale("binary:wrong,right")
-
-
-def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @given(st.floats(min_value=1, max_value=5), st.sampled_from([FIVE, parse_scale("0-4"), BINARY]))
@@ -80,11 +72,11 @@ def test_probabilities_import_with_their_point_and_a_bad_one_names_row_and_field
     binary_pairs: Database, tmp_path: Path
 ) -> None:
     db = binary_pairs
-    bad = _csv(tmp_path / "bad.csv", [{"external_id": "q0", "score": 0.4}, {"external_id": "q1", "score": 1.3}])
+    bad = csv_file(tmp_path / "bad.csv", [{"external_id": "q0", "score": 0.4}, {"external_id": "q1", "score": 1.3}])
     with pytest.raises(ImportRejected, match=r"row 2, field 'score': the score '1.3' is outside the scale's range 0 to 1"):
         import_judgments(db, bad, "sql")
     assert result_store.results_frame(db).empty
-    good = _csv(tmp_path / "p.csv", [{"external_id": "q0", "score": 0.97}, {"external_id": "q1", "score": 0.5},
+    good = csv_file(tmp_path / "p.csv", [{"external_id": "q0", "score": 0.97}, {"external_id": "q1", "score": 0.5},
                                      {"external_id": "q2", "score": "true"}])  # fmt: skip
     run = import_judgments(db, good, "sql").run_id
     frame = result_store.results_frame(db, run)
@@ -98,9 +90,9 @@ def test_correlations_mae_and_bias_are_of_the_numbers_and_agreement_of_the_point
     rng = np.random.default_rng(7)
     people = [{"external_id": f"q{i}", "annotator": who, "score": int(rng.integers(0, 2))}
               for i in range(40) for who in ("ana", "ben", "cy")]  # fmt: skip
-    import_ratings(db, _csv(tmp_path / "r.csv", people), "sql")
+    import_ratings(db, csv_file(tmp_path / "r.csv", people), "sql")
     chance = np.round(rng.uniform(0, 1, 40), 3)
-    run = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"q{i}", "score": p}
+    run = import_judgments(db, csv_file(tmp_path / "j.csv", [{"external_id": f"q{i}", "score": p}
                                                           for i, p in enumerate(chance)]), "sql").run_id  # fmt: skip
     assert run is not None
     set_rules(db, "sql", "mean", "median")  # people's mean of three, not rounded, is what correlations see
@@ -127,10 +119,10 @@ def test_a_judge_mean_of_samples_on_one_to_five_is_correlated_as_a_mean(db: Data
     import_pairs(db, path, "stories")
     rng = np.random.default_rng(3)
     truth = rng.integers(1, 6, 30)
-    import_ratings(db, _csv(tmp_path / "r.csv", [{"external_id": f"s{i}", "annotator": "ana", "score": int(s)}
+    import_ratings(db, csv_file(tmp_path / "r.csv", [{"external_id": f"s{i}", "annotator": "ana", "score": int(s)}
                                                  for i, s in enumerate(truth)]), "stories")  # fmt: skip
     means = np.clip(truth + rng.choice([-1, 0, 1], 30) / 3, 1, 5).round(4)
-    run = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"s{i}", "score": m}
+    run = import_judgments(db, csv_file(tmp_path / "j.csv", [{"external_id": f"s{i}", "score": m}
                                                           for i, m in enumerate(means)]), "stories").run_id  # fmt: skip
     found = report(db, int(run or 0), resamples=100)
     order = [int(p) - int(min(found.pair_ids)) for p in found.pair_ids]
@@ -169,9 +161,9 @@ def test_probabilities_end_to_end_import_agreement_gate(binary_pairs: Database, 
     db = binary_pairs
     truth = np.array([i % 2 for i in range(40)])
     people = [{"external_id": f"q{i}", "annotator": who, "score": int(truth[i])} for i in range(40) for who in "ab"]
-    import_ratings(db, _csv(tmp_path / "r.csv", people), "sql")
+    import_ratings(db, csv_file(tmp_path / "r.csv", people), "sql")
     chance = [0.9 - 0.8 * (1 - t) if i % 5 else 0.45 + 0.1 * (1 - t) for i, t in enumerate(truth)]
-    run = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"q{i}", "score": round(p, 2)}
+    run = import_judgments(db, csv_file(tmp_path / "j.csv", [{"external_id": f"q{i}", "score": round(p, 2)}
                                                           for i, p in enumerate(chance)]), "sql").run_id  # fmt: skip
     assert run is not None
     found = report(db, run, resamples=200)

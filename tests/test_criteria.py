@@ -3,7 +3,6 @@ on one screen, and every figure, run and set is of one criterion."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,9 @@ from storage import Database
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 from storage.errors import RefusedError
-from tests.conftest import text_pair
+from tests.conftest import csv_file, text_pair
 
 SETTINGS = Settings.from_env({"JUDGE_OVERLAP": "0", "JUDGE_GOLD_EVERY": "0"})
-
-
-def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
@@ -156,16 +147,16 @@ def test_figures_runs_and_sets_are_each_of_one_criterion(stories: tuple[Database
         for who in ("ana", "ben"):
             rows.append({"external_id": external, "annotator": who, "criterion": "fluency", "score": 1 + i % 5})
             rows.append({"external_id": external, "annotator": who, "criterion": "on topic", "score": i % 2})
-    assert import_ratings(db, _csv(tmp_path / "r.csv", rows), "stories").added == 48
+    assert import_ratings(db, csv_file(tmp_path / "r.csv", rows), "stories").added == 48
     judged = [{"external_id": e, "score": 1 + i % 5} for i, e in enumerate(pairs["external_id"])]
     with pytest.raises(JudgeError, match="say which criterion the judge scores"):
-        import_judgments(db, _csv(tmp_path / "j.csv", judged), "stories")
+        import_judgments(db, csv_file(tmp_path / "j.csv", judged), "stories")
     run = import_judgments(db, tmp_path / "j.csv", "stories", criterion="fluency").run_id
     assert run is not None and run_scale(db, run).points == (1, 2, 3, 4, 5)
     found = report(db, run, resamples=50)
     assert found.n == 12 and found.figure("exact").value == 1.0  # against fluency, never the binary flag
     topic = [{"external_id": e, "score": i % 2} for i, e in enumerate(pairs["external_id"])]
-    other = import_judgments(db, _csv(tmp_path / "t.csv", topic), "stories", run="topic", criterion="on topic")
+    other = import_judgments(db, csv_file(tmp_path / "t.csv", topic), "stories", run="topic", criterion="on topic")
     assert report(db, int(other.run_id or 0), resamples=50).scale.binary
     with pytest.raises(JudgeError, match="scored fluency, not on topic"):
         import_judgments(db, tmp_path / "t.csv", "stories", run="j", criterion="on topic")
@@ -188,7 +179,7 @@ def test_ratings_of_several_criteria_never_make_one_consensus(stories: tuple[Dat
 def test_a_ratings_file_names_a_criterion_the_dataset_has(stories: tuple[Database, int], tmp_path: Path) -> None:
     db, _ = stories
     external = str(pair_store.pairs_frame(db, "stories")["external_id"].iloc[0])
-    path = _csv(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "score": 4},
+    path = csv_file(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "score": 4},
                                      {"external_id": external, "annotator": "ben", "score": 4, }])  # fmt: skip
     with pytest.raises(ImportRejected, match="row 1, field 'criterion': missing: dataset stories is rated on"):
         import_ratings(db, path, "stories")
@@ -200,7 +191,7 @@ def test_a_ratings_file_names_a_criterion_the_dataset_has(stories: tuple[Databas
 def test_a_study_table_with_several_score_columns_is_one_dataset_with_criteria(db: Database, tmp_path: Path) -> None:
     rows = [{"item": f"i{n // 3}", "text": f"t{n // 3}", "clear": str(n % 2), "true": str((n + 1) % 2)}
             for n in range(9)]  # fmt: skip
-    path = _csv(tmp_path / "study.csv", rows)
+    path = csv_file(tmp_path / "study.csv", rows)
     made = import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "true")), parse_scale("binary"))
     assert made.pairs == 3 and criteria_of(db, "study") == ["clear", "true"]
     assert {c: r.added for c, r in made.criteria.items()} == {"clear": 9, "true": 9}
@@ -228,12 +219,12 @@ def test_the_command_line_makes_a_dataset_with_criteria_and_imports_each(tmp_pat
     made = judge("import", "pairs", str(pairs), "--dataset", "st", "--criterion", "fluency=1-5",
                  "--criterion", "on topic=binary:no,yes", "--db", db)  # fmt: skip
     assert made.returncode == 0 and "rated on 2 criteria: fluency (5-point (1-5)), on topic" in made.stdout
-    ratings = _csv(tmp_path / "r.csv", [{"external_id": "a", "annotator": "ana", "criterion": "on topic", "score": "yes"},
+    ratings = csv_file(tmp_path / "r.csv", [{"external_id": "a", "annotator": "ana", "criterion": "on topic", "score": "yes"},
                                         {"external_id": "a", "annotator": "ana", "criterion": "fluency", "score": 9}])  # fmt: skip
     refused = judge("import", "ratings", str(ratings), "--dataset", "st", "--db", db)
     assert refused.returncode == 2 and "row 2, field 'score': the score 9 is outside the scale 1-5" in refused.stderr
     assert "Traceback" not in refused.stderr
-    judged = _csv(tmp_path / "j.csv", [{"external_id": "a", "score": 4}])
+    judged = csv_file(tmp_path / "j.csv", [{"external_id": "a", "score": 4}])
     unnamed = judge("import", "judgments", str(judged), "--dataset", "st", "--db", db)
     assert unnamed.returncode == 2 and "say which criterion the judge scores (--criterion NAME)" in unnamed.stderr
     assert judge("import", "judgments", str(judged), "--dataset", "st", "--criterion", "fluency", "--db", db).returncode == 0
@@ -252,7 +243,7 @@ def test_gold_scores_and_examples_are_of_the_criterion_their_run_scored(stories:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        file = _csv(Path(folder) / "t.csv", [{"external_id": e, "score": 1} for e in frame["external_id"]])
+        file = csv_file(Path(folder) / "t.csv", [{"external_id": e, "score": 1} for e in frame["external_id"]])
         run = judgments(db, file, "stories", criterion="on topic").run_id
     assert run is not None
     for pair in pairs[:4]:
@@ -284,7 +275,7 @@ def test_a_study_table_cannot_add_a_criterion_to_a_dataset_or_names_with_control
     db: Database, tmp_path: Path
 ) -> None:
     rows = [{"item": "a", "text": "x", "clear": "1", "true": "0", "deep": "1", "tr\nue": "1"}]
-    path = _csv(tmp_path / "s.csv", rows)
+    path = csv_file(tmp_path / "s.csv", rows)
     import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "true")), parse_scale("binary"))
     with pytest.raises(JudgeError, match="is rated on clear, true, not clear, deep"):
         import_rating_table(db, path, "study", TableMapping("text", "item", ("clear", "deep")), parse_scale("binary"))
@@ -298,12 +289,12 @@ def test_a_study_table_cannot_add_a_criterion_to_a_dataset_or_names_with_control
 def test_a_file_naming_another_criterion_than_said_is_refused(stories: tuple[Database, int], tmp_path: Path) -> None:
     db, _ = stories
     external = str(pair_store.pairs_frame(db, "stories")["external_id"].iloc[0])
-    rows = _csv(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "criterion": "on topic", "score": 1}])
+    rows = csv_file(tmp_path / "r.csv", [{"external_id": external, "annotator": "ana", "criterion": "on topic", "score": 1}])
     with pytest.raises(ImportRejected, match="'on topic', but the ratings were imported as 'fluency'"):
         import_ratings(db, rows, "stories", "fluency")
     with pytest.raises(JudgeError, match="has no criterion 'nope'; it is rated on the criteria 'fluency', 'on topic'"):
         import_ratings(db, rows, "stories", "nope")
-    judged = _csv(tmp_path / "j.csv", [{"external_id": external, "criterion": "on topic", "score": 1}])
+    judged = csv_file(tmp_path / "j.csv", [{"external_id": external, "criterion": "on topic", "score": 1}])
     with pytest.raises(ImportRejected, match="'on topic', but the run scores fluency"):
         import_judgments(db, judged, "stories", criterion="fluency")
 

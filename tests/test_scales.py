@@ -3,7 +3,6 @@ that follow them, and the HANNA user study's published AC1 reproduced without re
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from storage import ratings as rating_store
 from storage import results as result_store
 from storage import runs as run_store
 from storage.errors import RefusedError
-from tests.conftest import text_pair
+from tests.conftest import csv_file, text_pair
 
 HANNA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hanna" / "user_study.csv"
 BINARY = Scale((0, 1), ("wrong", "right"))
@@ -166,14 +165,6 @@ def test_a_dataset_with_scores_cannot_move_to_a_scale_they_are_off(db: Database)
 # --- files on the declared scale ------------------------------------------------------------------------------
 
 
-def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
-    with path.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def test_imports_on_a_binary_scale_take_true_false_and_labels_and_name_what_is_off(
     db: Database, tmp_path: Path
 ) -> None:
@@ -182,7 +173,7 @@ def test_imports_on_a_binary_scale_take_true_false_and_labels_and_name_what_is_o
                                          "generated": f"sql {i}"}) + "\n" for i in range(4)))  # fmt: skip
     import_pairs(db, pairs, "sql", BINARY)
     assert rubric_for(db, "sql").scale.points == (0, 1)
-    bad = _csv(tmp_path / "bad.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
+    bad = csv_file(tmp_path / "bad.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
                                       {"external_id": "q1", "annotator": "ana", "score": 0.5},
                                       {"external_id": "q2", "annotator": "ana", "score": 2}])  # fmt: skip
     with pytest.raises(ImportRejected) as refused:
@@ -191,7 +182,7 @@ def test_imports_on_a_binary_scale_take_true_false_and_labels_and_name_what_is_o
     assert "row 2, field 'score': the score is not a whole number: '0.5'" in text
     assert "row 3, field 'score': the score 2 is outside the scale 0/1 (or true/false, wrong/right)" in text
     assert rating_store.rating_count(db) == 0
-    good = _csv(tmp_path / "good.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
+    good = csv_file(tmp_path / "good.csv", [{"external_id": "q0", "annotator": "ana", "score": "true"},
                                         {"external_id": "q1", "annotator": "ana", "score": "wrong"},
                                         {"external_id": "q2", "annotator": "ana", "score": "1"},
                                         {"external_id": "q3", "annotator": "ana", "score": "no"}])  # fmt: skip
@@ -199,7 +190,7 @@ def test_imports_on_a_binary_scale_take_true_false_and_labels_and_name_what_is_o
     assert list(rating_store.ratings_frame(db, "sql").sort_values("external_id")["score"]) == [1, 0, 1, 0]
     with pytest.raises(JudgeError, match="dataset 'sql' is on the binary .* scale, not 5-point"):
         import_pairs(db, pairs, "sql", FIVE)
-    judged = _csv(tmp_path / "gpt.csv", [{"external_id": f"q{i}", "score": v} for i, v in enumerate([1, 0, True, 0.0])])
+    judged = csv_file(tmp_path / "gpt.csv", [{"external_id": f"q{i}", "score": v} for i, v in enumerate([1, 0, True, 0.0])])
     assert import_judgments(db, judged, "sql").added == 4
 
 
@@ -269,9 +260,9 @@ def test_each_scale_kind_end_to_end_import_agreement_gate(db: Database, tmp_path
     import_pairs(db, pairs, "d", None if spec == "1-5" else scale)
     truth = rng.integers(scale.low, scale.high + 1, 40)
     rows = [{"external_id": f"p{i}", "annotator": who, "score": int(truth[i])} for i in range(40) for who in ("a", "b")]
-    import_ratings(db, _csv(tmp_path / "r.csv", rows), "d")
+    import_ratings(db, csv_file(tmp_path / "r.csv", rows), "d")
     judge = [int(v) if i % 5 else int(scale.high if v == scale.low else scale.low) for i, v in enumerate(truth)]
-    made = import_judgments(db, _csv(tmp_path / "j.csv", [{"external_id": f"p{i}", "score": v}
+    made = import_judgments(db, csv_file(tmp_path / "j.csv", [{"external_id": f"p{i}", "score": v}
                                                           for i, v in enumerate(judge)]), "d")  # fmt: skip
     found = report(db, int(made.run_id or 0))
     assert found.scale.points == scale.points and found.n == 40
@@ -330,7 +321,7 @@ def test_the_hanna_user_study_reproduces_its_published_ac1_as_binary_ratings(db:
 
 
 def test_a_rating_table_with_a_missing_column_or_an_off_scale_value_stores_nothing(db: Database, tmp_path: Path) -> None:
-    path = _csv(tmp_path / "study.csv", [{"item": "a", "text": "x", "flag": "1"}, {"item": "a", "text": "x", "flag": "7"}])
+    path = csv_file(tmp_path / "study.csv", [{"item": "a", "text": "x", "flag": "1"}, {"item": "a", "text": "x", "flag": "7"}])
     with pytest.raises(JudgeError, match=r"study.csv: no column 'story'; the file has 'item', 'text', 'flag'"):
         import_rating_table(db, path, "s", TableMapping("text", "story", ("flag",)), BINARY)
     with pytest.raises(ImportRejected, match="row 2, field 'flag': the score 7 is outside the scale 0/1"):
@@ -515,7 +506,7 @@ def test_a_blank_score_says_it_is_empty() -> None:
 
 def test_a_study_table_refuses_one_person_rating_an_item_twice_and_stores_nothing(db: Database, tmp_path: Path) -> None:
     rows = [{"item": "a", "text": "x", "who": "ana", "flag": "1"}, {"item": "a", "text": "x", "who": "ana", "flag": "0"}]
-    path = _csv(tmp_path / "twice.csv", rows)
+    path = csv_file(tmp_path / "twice.csv", rows)
     with pytest.raises(ImportRejected, match="row 2, field 'who': 'ana' rated .* already in row 1"):
         import_rating_table(db, path, "s", TableMapping("text", "item", ("flag",), "who"), BINARY)
     assert pair_store.datasets(db).empty

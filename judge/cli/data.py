@@ -71,44 +71,34 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"demo dataset {DEMO_DATASET!r} in {db.path}: {added} pairs added, {present} already present")
 
 
-def _mapping(given: list[str]) -> dict[str, str]:
-    """``--map FIELD=COLUMN``, each field once."""
+def _assignments(given: list[str], option: str, form: str) -> dict[str, str]:
+    """``option`` given as KEY=VALUE items (``form`` shows one), each key once, in order."""
     found: dict[str, str] = {}
     for text in given:
-        field, equals, column = text.partition("=")
-        if not equals or not field.strip() or not column.strip():
-            raise JudgeError(f"--map {text!r}: write FIELD=COLUMN, e.g. --map score=rating")
-        if field.strip() in found:
-            raise JudgeError(f"--map {field.strip()!r} is given twice")
-        found[field.strip()] = column.strip()
+        key, equals, value = text.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise JudgeError(f"{option} {text.strip()!r}: write {form}")
+        if key.strip() in found:
+            raise JudgeError(f"{option} names {key.strip()!r} twice")
+        found[key.strip()] = value.strip()
     return found
+
+
+def _mapping(given: list[str]) -> dict[str, str]:
+    """``--map FIELD=COLUMN``: the file's column that holds each field."""
+    return _assignments(given, "--map", "FIELD=COLUMN, e.g. --map score=rating")
 
 
 def _scores(given: str | None) -> dict[str, str]:
     """``--score-map FROM=TO,...``: each score as written in the file, and the score it is on the dataset's scale."""
-    found: dict[str, str] = {}
-    for part in (given or "").split(","):
-        if not part.strip():
-            continue
-        was, equals, now = part.partition("=")
-        if not equals or not was.strip() or not now.strip():
-            raise JudgeError(f"--score-map {part.strip()!r}: write FROM=TO pairs separated by commas, e.g. 1=1,2=1,3=2")
-        if was.strip() in found:
-            raise JudgeError(f"--score-map names {was.strip()!r} twice")
-        found[was.strip()] = now.strip()
-    return found
+    items = [part for part in (given or "").split(",") if part.strip()]
+    return _assignments(items, "--score-map", "FROM=TO pairs separated by commas, e.g. 1=1,2=1,3=2")
 
 
 def _criteria(given: list[str], scale: Scale | None) -> dict[str, Scale]:
     """``--criterion NAME=SCALE`` for new pairs: the criteria in order, each with its scale."""
-    found: dict[str, Scale] = {}
-    for text in given:
-        name, equals, spec = text.partition("=")
-        if not equals or not name.strip() or not spec.strip():
-            raise JudgeError(f"--criterion {text!r}: with pairs, write NAME=SCALE, e.g. fluency=1-5")
-        if name.strip() in found:
-            raise JudgeError(f"--criterion {name.strip()!r} is given twice")
-        found[check_criterion_name(name.strip())] = parse_scale(spec)
+    named = _assignments(given, "--criterion", "NAME=SCALE with pairs, e.g. fluency=1-5")
+    found = {check_criterion_name(name): parse_scale(spec) for name, spec in named.items()}
     if found and scale is not None:
         raise JudgeError("--scale is the one scale of a dataset without criteria; with --criterion each has its own")
     return found
