@@ -61,7 +61,8 @@ def test_bad_files_through_the_import_page_get_a_clear_message_and_store_nothing
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     cases = {
         "latin.csv": ("request,ground_truth,generated\ncaf\xe9,a,b\n".encode("latin-1"), "latin.csv: not UTF-8 text"),
-        "columns.csv": (b"question,answer\nq,a\n", "columns.csv: nothing imported: row 1, field"),
+        "badrow.csv": (b"request,ground_truth,generated\nq,event(,a\n", "badrow.csv: nothing imported: row 1, field "
+                                                                           "'ground_truth'"),  # fmt: skip
         "bomb.parquet": (zip_bomb(tmp_path / "bomb.parquet"), "bytes once unpacked; the limit for an import"),
         "huge.jsonl": (b"{}\n" * (100 * 2**20 // 3), "50.0MB or smaller"),  # 100 MB: the widget refuses it
     }
