@@ -54,6 +54,13 @@ def _set(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], tuple[int, i
         raise _Unfit(
             f"{path}: not a calibration set file: export one on the Prompts page (format {SET_FORMAT!r})"
         )
+    if "checksum" in data:  # files exported since the scale and criterion are part of what the gate reads
+        from judge.prompt_loop import set_checksum  # here: prompt_loop imports the calibration package
+
+        content = {k: data.get(k) for k in ("sha256", "criterion", "pairs", "scale")}
+        if set_checksum(content) != data["checksum"]:
+            raise _Unfit(f"{path}: the file was changed after it was exported (its checksum does not match); "
+                         "export the set again")  # fmt: skip
     pairs: dict[tuple[str, str], tuple[int, int, str]] = {}
     scale = _scale(path, data)
     for number, row in enumerate(data["pairs"], start=1):

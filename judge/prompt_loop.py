@@ -3,7 +3,9 @@ comparison with its parent. Reads take the database first and return plain value
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -149,6 +151,12 @@ def run_staleness(db: Database, run_id: int) -> str | None:
     return None
 
 
+def set_checksum(content: Mapping[str, object]) -> str:
+    """The hash of what the gate reads from an exported set (its snapshot, criterion, scale and pairs), so that
+    a file edited after the export is told from the one exported."""
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def export_set(db: Database, name: str) -> bytes:
     """The set as a file for the CLI while the app holds the database: its snapshot hash, dataset, and
     every pair with its external id, content hash, consensus and split."""
@@ -159,7 +167,8 @@ def export_set(db: Database, name: str) -> bytes:
     if not rows:
         raise JudgeError(f"calibration set {name!r} holds no pairs")
     scale = scale_of(db, calibration.dataset, calibration.criterion)
+    content = {"sha256": calibration.sha256, "criterion": calibration.criterion, "pairs": rows,
+               "scale": {"points": list(scale.points), "labels": list(scale.labels), "pass_at": scale.pass_at}}
     return json.dumps({"format": SET_FORMAT, "name": calibration.name, "dataset": calibration.dataset,
-                       "sha256": calibration.sha256, "dev_share": calibration.dev_share,
-                       "scale": {"points": list(scale.points), "labels": list(scale.labels), "pass_at": scale.pass_at},
-                       "pairs": rows}, indent=1).encode()  # fmt: skip
+                       "dev_share": calibration.dev_share, **content, "checksum": set_checksum(content)},
+                      indent=1).encode()  # fmt: skip

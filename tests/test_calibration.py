@@ -188,6 +188,11 @@ def test_the_gate_from_files_decides_as_the_database_does_and_fails_closed(db: D
     assert edited.code == 2 and "other content" in edited.reason
     (tmp_path / "junk.json").write_text("{}")
     assert gate_files(tmp_path / "junk.json", "judge-cot@3", files[good], {"within_one": 0.85}).code == 2
+    exported = json.loads(set_file.read_text())  # a set file whose scale was edited after the export
+    exported["scale"] = {"points": [0, 1], "labels": ["no", "yes"], "pass_at": None}
+    (tmp_path / "rescaled.json").write_text(json.dumps(exported))
+    rescaled = gate_files(tmp_path / "rescaled.json", "judge-cot@3", files[good], {"within_one": 0.85})
+    assert rescaled.code == 2 and "changed after it was exported" in rescaled.reason
 
 
 @pytest.mark.parametrize("minimum", ["within_one=nan", "within_one=inf", "within_one=abc", "nope=0.5"])
