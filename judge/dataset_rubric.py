@@ -26,7 +26,6 @@ __all__ = [
     "check_criterion_name",
     "choose_criterion",
     "criteria_of",
-    "criterion_words",
     "declare_criteria",
     "declare_scale",
     "no_such_criterion",
@@ -80,11 +79,6 @@ def choose_criterion(db: Database, dataset: str, given: str | None, of_set: str 
     if chosen not in named:
         raise no_such_criterion(db, dataset, chosen)
     return chosen
-
-
-def criterion_words(criterion: str) -> str:
-    """ "criterion fluency", or '' for the one unnamed criterion (to follow a dataset's name in a sentence)."""
-    return f"criterion {criterion}" if criterion else ""
 
 
 def rubric_for(db: Database, dataset: str, criterion: str = "") -> Rubric:

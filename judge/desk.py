@@ -103,56 +103,43 @@ class Desk:
         state = self.state
         if state.get("saved") is not None and self._gone(pair_id, token):
             return
-        try:
-            outcome = annotation.submit_rating(
-                self.db, self.settings, pair_id=pair_id, annotator=self.annotator, score=score,
-                note=state.get(note_key, ""), seconds=self.clock() - state.get("shown_at", self.clock()),
-                token=f"{token}-{score}", editing=bool(state.get("editing")), dataset=dataset,
-            )  # fmt: skip
-        except JudgeError as e:
-            state["flash"] = ("error", str(e))
-            return
-        kind, message = OUTCOMES[outcome]
-        state["flash"] = (kind, message.format(score=score))
-        state["saved"], state["pair_id"] = (kind, message.format(score=score), pair_id), None
+        self._record(pair_id, dataset, token, state.get(note_key, ""), score=score)
 
     def rate(self, pair_id: int, dataset: int, token: str, given: dict[str, Any]) -> None:
         """Every criterion's score and the note, sent together by the page's keys for the showing ``token`` of
         ``pair_id``: saved as one rating when they are for the pair on the desk, else not used."""
         scores, note = given.get("scores"), given.get("note")
-        refused = f"refused-{token}"
         if given.get("token") != token or given.get("pair") != pair_id or not isinstance(scores, dict):
-            self.state["flash"] = ("error", "That rating did not say which pair it was for; nothing was saved.")
-            self.state[refused] = self.state.get(refused, 0) + 1
-            return
-        if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in scores.items()):
-            self.state["flash"] = ("error", "That rating's scores were not whole numbers; nothing was saved.")
-            self.state[refused] = self.state.get(refused, 0) + 1
-            return
-        self.state[f"scores-{token}"] = dict(scores)
-        self.state[f"note-{token}"] = str(note or "")[:10_000]
-        self.save(pair_id, dataset, token, f"note-{token}")
+            self._refused(token, "That rating did not say which pair it was for; nothing was saved.")
+        elif not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in scores.items()):
+            self._refused(token, "That rating's scores were not whole numbers; nothing was saved.")
+        elif not self._gone(pair_id, token):
+            self.state[f"note-{token}"] = str(note or "")[:10_000]
+            self._record(pair_id, dataset, token, self.state[f"note-{token}"], scores=dict(scores))
 
-    def save(self, pair_id: int, dataset: int, token: str, note_key: str) -> None:
-        """Save the scores chosen for every criterion of the pair on screen, together."""
+    def _record(self, pair_id: int, dataset: int, token: str, note: str, *, score: int | None = None,
+                scores: annotation.Scores | None = None) -> None:  # fmt: skip
+        """Store one rating (one score, or every criterion's) and say what happened; the next pair follows."""
         state = self.state
-        if self._gone(pair_id, token):
-            return
-        scores = dict(state.get(f"scores-{token}", {}))
         try:
             outcome = annotation.submit_rating(
-                self.db, self.settings, pair_id=pair_id, annotator=self.annotator, scores=scores,
-                note=state.get(note_key, ""), seconds=self.clock() - state.get("shown_at", self.clock()),
-                token=token, editing=bool(state.get("editing")), dataset=dataset,
+                self.db, self.settings, pair_id=pair_id, annotator=self.annotator, score=score, scores=scores,
+                note=note, seconds=self.clock() - state.get("shown_at", self.clock()),
+                token=f"{token}-{score}" if scores is None else token, editing=bool(state.get("editing")),
+                dataset=dataset,
             )  # fmt: skip
         except JudgeError as e:
-            state["flash"] = ("error", str(e))
-            state[f"refused-{token}"] = state.get(f"refused-{token}", 0) + 1  # the page may send it again
+            self._refused(token, str(e))
             return
         kind, message = OUTCOMES[outcome]
-        words = ", ".join(f"{c} {s}" for c, s in scores.items())
+        words = str(score) if scores is None else ", ".join(f"{c} {s}" for c, s in scores.items())
         state["flash"] = (kind, message.format(score=words))
         state["saved"], state["pair_id"] = (kind, message.format(score=words), pair_id), None
+
+    def _refused(self, token: str, why: str) -> None:
+        """Nothing was saved, and why; the page's keys may send the rating of this showing again."""
+        self.state["flash"] = ("error", why)
+        self.state[f"refused-{token}"] = self.state.get(f"refused-{token}", 0) + 1
 
     def _gone(self, pair_id: int, token: str) -> bool:
         """Whether a key or rating was for a showing no longer on the desk (it then says so, and nothing is

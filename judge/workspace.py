@@ -9,6 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
+from judge.dataset_rubric import criteria_of
 from judge.errors import JudgeError
 from storage import Database, labels
 from storage import adjudications as adjudication_store
@@ -51,8 +52,6 @@ def datasets(db: Database) -> pd.DataFrame:
 
 def criteria(db: Database, dataset: str) -> list[str]:
     """The dataset's criteria in order ([''] when it names none)."""
-    from judge.dataset_rubric import criteria_of  # noqa: PLC0415 - the agreement package imports this module
-
     return criteria_of(db, dataset)
 
 
