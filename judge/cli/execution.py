@@ -153,7 +153,11 @@ def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
     if not args.resume:
         guess = estimate(db, spec, made=made)
         print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
-    return run_llm(db, spec, provider, resume=args.resume, progress=progress_bar("judgment"), made=made)
+    run_id = run_llm(db, spec, provider, resume=args.resume, progress=progress_bar("judgment"), made=made)
+    if provider.pace is not None and (provider.pace.throttled or provider.pace.waited >= 1):
+        print(f"the provider's rate limits: {provider.pace.throttled} answers asked to wait (429, retried), "
+              f"calls were held {provider.pace.waited:.0f} s in all to stay within them", file=sys.stderr)  # fmt: skip
+    return run_id
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:

@@ -79,7 +79,8 @@ class Usage:
 
 
 class Caller:
-    """Calls models through the answer cache, at most ``concurrency`` at once.
+    """Calls models through the answer cache, at most ``concurrency`` at once (fewer when a provider's
+    :class:`~judge.llm.pace.Pace` says so: it is given ``concurrency`` as its maximum).
 
     New answers are kept until :meth:`take_new` hands them to the caller, who stores them with what it
     made of them (a judge run writes answers and judgments in one transaction), or :meth:`save` stores them
@@ -91,6 +92,9 @@ class Caller:
         self.db, self.providers, self.prices = db, providers, prices
         self.usage = Usage()
         self._gate = asyncio.Semaphore(concurrency)
+        for provider in providers.values():
+            if provider.pace is not None:
+                provider.pace.set_maximum(concurrency)
         self._known: dict[str, cache_store.CachedAnswer] = {}
         self._new: dict[str, cache_store.CachedAnswer] = {}
         self._looked_up: set[str] = set()  # keys the cache was asked about already

@@ -3,7 +3,8 @@
 A provider takes a rendered prompt and returns the completion text with its
 token counts, or raises :class:`ProviderError`. Retries (429 with
 Retry-After, 5xx, timeouts) are the SDKs' own, set by ``max_retries`` and
-``timeout``. Keys come from the environment (or Streamlit secrets, passed in
+``timeout``; every attempt goes out when the provider's :class:`~judge.llm.pace.Pace`
+says (its rate-limit headers, its 429s). Keys come from the environment (or Streamlit secrets, passed in
 as ``keys``); a missing key names the variable to set.
 """
 
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import anthropic
+import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
 from judge.errors import JudgeError
+from judge.llm.pace import Pace, PacedTransport
 from judge.llm.prompts import Answer, Rendered
 
 __all__ = [
@@ -71,6 +74,7 @@ class Completion:
 
 class Provider(Protocol):
     name: str
+    pace: Pace | None  # how fast its calls go out (None: as fast as the caller sends them)
 
     async def complete(self, request: Request) -> Completion: ...
 
@@ -98,8 +102,9 @@ TOOLS = {"question": "record_request", "audience": "record_definition"}  # judgm
 class _Connected(Generic[Client]):
     """Holds an SDK client made on first use in the running event loop (its connections belong to it)."""
 
-    def __init__(self, connect: Callable[[], Client]) -> None:
+    def __init__(self, connect: Callable[[], Client], pace: Pace | None = None) -> None:
         self.connect: Callable[[], Client] = connect
+        self.pace = pace
         self._client: Client | None = None
 
     @property
@@ -117,10 +122,9 @@ class _Connected(Generic[Client]):
 class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
     """OpenAI, with a JSON-schema response format; or an OpenAI-compatible server (``structured=False``)."""
 
-    def __init__(
-        self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai"
-    ) -> None:
-        super().__init__(connect)
+    def __init__(self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai",
+                 pace: Pace | None = None) -> None:  # fmt: skip
+        super().__init__(connect, pace)
         self.structured, self.name = structured, name
 
     async def complete(self, request: Request) -> Completion:
@@ -218,6 +222,22 @@ def endpoint(provider: str, base_url: str | None, env: Mapping[str, str] | None 
     return (source.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
 
 
+def _http_client(sdk_client: type[httpx2.AsyncClient], pace: Pace | None) -> httpx2.AsyncClient:
+    """The SDK's aiohttp-based HTTP client, its transports (direct and through a proxy) paced by ``pace``."""
+    if pace is None:
+        return sdk_client()
+    paced_by: Pace = pace
+
+    class Paced(sdk_client):  # type: ignore[misc,valid-type]  # the SDK's client class, known at run time
+        def _init_transport(self, *args: Any, **kwargs: Any) -> httpx2.AsyncBaseTransport:
+            return PacedTransport(super()._init_transport(*args, **kwargs), paced_by)
+
+        def _init_proxy_transport(self, *args: Any, **kwargs: Any) -> httpx2.AsyncBaseTransport:
+            return PacedTransport(super()._init_proxy_transport(*args, **kwargs), paced_by)
+
+    return Paced()
+
+
 def make_provider(
     provider: str,
     *,
@@ -225,26 +245,33 @@ def make_provider(
     keys: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_RETRIES,
+    paced: bool = True,
 ) -> Provider:
-    """A provider with its SDK client; the key from ``keys`` (default: the environment)."""
+    """A provider with its SDK client; the key from ``keys`` (default: the environment). ``paced``: its calls
+    follow the provider's rate limits (a :class:`Pace`, whose maximum in flight the caller sets); without it
+    they go out as fast as they are made."""
     if provider not in PROVIDERS:
         raise JudgeError(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}")
     source = os.environ if keys is None else keys
     variable = KEY_VARIABLES[provider]
     key = source.get(variable)
+    pace = Pace() if paced else None
     if provider == "openai-compatible":
         if not base_url:
             raise JudgeError("an OpenAI-compatible server needs --base-url (e.g. http://127.0.0.1:11434/v1)")
         return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key or "not-needed", base_url=base_url,
                                                          timeout=timeout, max_retries=max_retries,
-                                                         http_client=openai.DefaultAioHttpClient()),
-                              structured=False, name=provider)  # fmt: skip
+                                                         http_client=_http_client(openai.DefaultAioHttpClient, pace)),
+                              structured=False, name=provider, pace=pace)  # fmt: skip
     if not key:
         raise JudgeError(f"no API key for {provider}: set {variable} in the environment or Streamlit secrets")
     if provider == "openai":
         return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=timeout,
                                                          max_retries=max_retries,
-                                                         http_client=openai.DefaultAioHttpClient()))  # fmt: skip
+                                                         http_client=_http_client(openai.DefaultAioHttpClient, pace)),
+                              pace=pace)  # fmt: skip
     return AnthropicProvider(lambda: anthropic.AsyncAnthropic(api_key=key, base_url=base_url, timeout=timeout,
                                                               max_retries=max_retries,
-                                                              http_client=anthropic.DefaultAioHttpClient()))  # fmt: skip
+                                                              http_client=_http_client(anthropic.DefaultAioHttpClient,
+                                                                                       pace)),
+                             pace=pace)  # fmt: skip

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -63,17 +64,80 @@ def scripted(body: dict[str, Any], attempt: int) -> Reply:
     return Reply(text=answer(5 if "identical" in prompt else 4))
 
 
+@dataclass
+class RateLimit:
+    """A token bucket as the providers keep one: ``rate`` requests a second, at most ``capacity`` at once; a
+    request beyond it is a 429 with Retry-After. Every answer carries the provider's rate-limit headers
+    (OpenAI's on /chat/completions, Anthropic's on /messages), tokens included (each request costs
+    ``tokens_per_request`` of ``token_capacity``, refilled at ``token_rate``)."""
+
+    rate: float
+    capacity: float
+    token_rate: float = 1e9
+    token_capacity: float = 1e9
+    tokens_per_request: float = 150.0
+    level: float = -1.0  # requests left (-1: full, set on the first request)
+    token_level: float = -1.0
+    at: float = 0.0
+    rejected: int = 0
+    sent_headers: bool = True
+
+    def take(self, now: float) -> float | None:
+        """Count one request: None when it may go, else the seconds until it could."""
+        if self.level < 0:
+            self.level, self.token_level, self.at = self.capacity, self.token_capacity, now
+        elapsed = now - self.at
+        self.level = min(self.capacity, self.level + self.rate * elapsed)
+        self.token_level = min(self.token_capacity, self.token_level + self.token_rate * elapsed)
+        self.at = now
+        if self.level < 1 or self.token_level < self.tokens_per_request:
+            self.rejected += 1
+            return max(
+                (1 - self.level) / self.rate, (self.tokens_per_request - self.token_level) / self.token_rate
+            )
+        self.level -= 1
+        self.token_level -= self.tokens_per_request
+        return None
+
+    def headers(self, anthropic: bool) -> dict[str, str]:
+        if not self.sent_headers:
+            return {}
+        full_in = (self.capacity - self.level) / self.rate
+        tokens_full_in = (self.token_capacity - self.token_level) / self.token_rate
+        if anthropic:
+            when = datetime.now(UTC)
+            return {
+                "anthropic-ratelimit-requests-limit": f"{self.capacity:.0f}",
+                "anthropic-ratelimit-requests-remaining": f"{max(0, int(self.level))}",
+                "anthropic-ratelimit-requests-reset": (when + timedelta(seconds=full_in)).isoformat(),
+                "anthropic-ratelimit-tokens-limit": f"{self.token_capacity:.0f}",
+                "anthropic-ratelimit-tokens-remaining": f"{max(0, int(self.token_level))}",
+                "anthropic-ratelimit-tokens-reset": (when + timedelta(seconds=tokens_full_in)).isoformat(),
+            }  # fmt: skip
+        return {
+            "x-ratelimit-limit-requests": f"{self.capacity:.0f}",
+            "x-ratelimit-remaining-requests": f"{max(0, int(self.level))}",
+            "x-ratelimit-reset-requests": f"{full_in * 1000:.0f}ms",
+            "x-ratelimit-limit-tokens": f"{self.token_capacity:.0f}",
+            "x-ratelimit-remaining-tokens": f"{max(0, int(self.token_level))}",
+            "x-ratelimit-reset-tokens": f"{tokens_full_in:.3f}s",
+        }  # fmt: skip
+
+
 class FakeProviderServer:
     """Serves on its own event loop in a thread, so a slow answer costs a timer, not a thread."""
 
-    def __init__(self, behave: Callable[[dict[str, Any], int], Reply] = scripted) -> None:
+    def __init__(self, behave: Callable[[dict[str, Any], int], Reply] = scripted,
+                 limit: RateLimit | None = None) -> None:  # fmt: skip
         self.behave = behave
+        self.limit = limit
         self.received: list[tuple[str, dict[str, Any], float]] = []
         self.attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/{path:.*}", self._answer)
+        app.router.add_get("/stats", self._stats)
         self.runner = web.AppRunner(app, access_log=None)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0, backlog=1024)
@@ -85,6 +149,19 @@ class FakeProviderServer:
     async def _answer(self, request: web.Request) -> web.Response:
         raw = await request.read()
         body = json.loads(raw or b"{}")
+        anthropic = request.path.endswith("/messages")
+        if self.limit is not None:
+            with self.lock:
+                wait = self.limit.take(time.monotonic())
+                headers = self.limit.headers(anthropic)
+            if wait is not None:
+                headers |= {"retry-after-ms": f"{wait * 1000:.0f}", "retry-after": f"{max(1, round(wait))}"}
+                message = {
+                    "error": {"type": "rate_limit_error", "message": "Rate limit reached for requests"}
+                }
+                return web.json_response(message, status=429, headers=headers)
+        else:
+            headers = {}
         key = json.dumps(body.get("messages"), sort_keys=True)
         with self.lock:
             self.received.append((request.path, body, time.monotonic()))
@@ -94,12 +171,18 @@ class FakeProviderServer:
         if reply.delay:
             await asyncio.sleep(reply.delay)
         payload = reply.raw if reply.raw is not None else json.dumps(
-            _anthropic(body, reply) if request.path.endswith("/messages") else _openai(body, reply)
+            _anthropic(body, reply) if anthropic else _openai(body, reply)
         ).encode()  # fmt: skip
         if reply.status != 200 and reply.raw is None:
             payload = json.dumps({"error": {"type": "error", "message": f"scripted {reply.status}"}}).encode()
         return web.Response(status=reply.status, body=payload, content_type="application/json",
-                            headers=reply.headers)  # fmt: skip
+                            headers=headers | reply.headers)  # fmt: skip
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """What the server saw: requests, and those refused by its rate limit (for benchmarks in another process)."""
+        with self.lock:
+            return web.json_response({"answered": len(self.received),
+                                      "rejected": self.limit.rejected if self.limit else 0})  # fmt: skip
 
     def __enter__(self) -> FakeProviderServer:
         self.thread.start()
@@ -144,11 +227,14 @@ def _anthropic(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Serve answers after a fixed delay until killed: ``python -m tests.llm.fake_server SECONDS``."""
+    """Serve answers after a fixed delay until killed: ``python -m tests.llm.fake_server SECONDS [RATE]``,
+    RATE requests a second at most (a bucket of one second's requests) with the providers' headers."""
     import sys
 
     delay = float(sys.argv[1]) if len(sys.argv) > 1 else 0.2
-    server = FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=delay))
+    rate = float(sys.argv[2]) if len(sys.argv) > 2 else None
+    limit = RateLimit(rate, rate) if rate else None
+    server = FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=delay), limit)
     print(server.url, flush=True)
     server.loop.run_forever()
 
