@@ -10,10 +10,12 @@ Every HTTP attempt (the SDK's own retries too) passes through :class:`PacedTrans
   until its bucket has room, so calls go out at the provider's rate rather than into its 429s.
 - **429s and Retry-After.** A 429 halves the number of calls in flight and holds every new call until the
   time the provider named (``retry-after-ms``, ``retry-after`` in seconds or as a date). With a server that
-  sends no rate-limit headers, this is what finds its limit.
-- **Growing back.** While calls succeed the number in flight grows: by one per answer until the first 429
-  (so a server without limits is at the configured maximum after a few round trips), then by one per
-  window of answers; never past the maximum.
+  sends no rate-limit headers this is what finds its limit, and each 429 is taken to say how long one more
+  call takes to fit: several 429s add up their waits.
+- **Growing.** The first call goes alone: its answer tells the limits. Then 16 may go (as the buckets
+  allow), and while calls succeed the number in flight grows by one per answer until the first 429 (it
+  doubles every round trip, so a server without limits is at the configured maximum after a few), then by
+  one per window of answers; never past the maximum.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import heapq
 import math
 import re
 import time
@@ -32,7 +35,7 @@ import httpx2
 
 __all__ = ["Bucket", "Pace", "PacedTransport", "reset_seconds", "retry_after"]
 
-START = 16  # calls in flight before the first answer says anything (a maximum below it wins)
+START = 16  # calls in flight once the first answer is in (a lower maximum wins)
 DEFAULT_MAXIMUM = 64
 LONGEST_HOLD = 120.0  # seconds: a Retry-After beyond this is not believed
 RECHECK = 0.25  # seconds: a held call looks again at least this often (the clock is the pace's own)
@@ -134,7 +137,8 @@ class Pace:
     def __init__(self, maximum: int = DEFAULT_MAXIMUM, clock: Callable[[], float] = time.monotonic) -> None:
         self.maximum = maximum
         self.clock = clock
-        self.window = float(min(maximum, START))
+        self.window = 1.0  # one call, until its answer says what the limits are
+        self._answered = False
         self.in_flight = 0
         self.throttled = 0
         self.waited = 0.0
@@ -145,6 +149,8 @@ class Pace:
         self._cut_at = -1  # the send number of the last halving: one halving per window of 429s
         self._sends = 0
         self._freed = asyncio.Event()
+        self._queue: list[tuple[int, int]] = []  # calls waiting their turn: (-retries, arrival)
+        self._tickets = 0
 
     def set_maximum(self, maximum: int) -> None:
         self.maximum = maximum
@@ -159,16 +165,29 @@ class Pace:
             wait = max(wait, bucket.wait_for(costs.get(name, 0.0), now))
         return max(0.0, wait)
 
-    async def acquire(self, costs: Mapping[str, float]) -> tuple[int, dict[str, float]]:
-        """Wait for room, then count the call as sent; returns its number and what was sent before it."""
+    async def acquire(self, costs: Mapping[str, float], retry: int = 0) -> tuple[int, dict[str, float]]:
+        """Wait for room, then count the call as sent; returns its number and what was sent through it.
+
+        Calls go in turn: retries first (the most tried first), then in the order they came, so no call is
+        passed over again and again until the SDK gives up on it."""
         began = self.clock()
-        while (wait := self._room(costs, self.clock())) > 0:
-            self._freed.clear()
-            if math.isinf(wait):
-                await self._freed.wait()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._freed.wait(), min(wait, RECHECK))
+        self._tickets += 1
+        turn = (-retry, self._tickets)
+        heapq.heappush(self._queue, turn)
+        try:
+            while self._queue[0] != turn or (wait := self._room(costs, self.clock())) > 0:
+                if self._queue[0] != turn:
+                    wait = math.inf
+                self._freed.clear()
+                if math.isinf(wait):
+                    await self._freed.wait()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._freed.wait(), min(wait, RECHECK))
+        finally:
+            self._queue.remove(turn)
+            heapq.heapify(self._queue)
+            self._freed.set()  # the next in turn looks
         now = self.clock()
         self.waited += now - began
         for name, bucket in self.buckets.items():
@@ -194,13 +213,20 @@ class Pace:
                 self._cut_at = self._sends
             self._slow_start = False
             asked = retry_after(headers)
-            hold = min(asked if asked is not None else 1.0, LONGEST_HOLD)
-            self._hold_until = max(self._hold_until, now + hold)
+            hold = asked if asked is not None else 1.0
+            if "requests" in self.buckets:
+                self._hold_until = max(self._hold_until, now + hold)
+            else:  # no bucket to say how many calls fit: one per 429, each after the wait it asked for
+                self._hold_until = max(self._hold_until, now) + hold
+            self._hold_until = min(self._hold_until, now + LONGEST_HOLD)
             if "requests" in self.buckets:
                 self.buckets["requests"].level = min(self.buckets["requests"].level_at(now), 0.0)
                 self.buckets["requests"].at = now
 
         elif status is not None and status < 400:
+            if not self._answered and self._slow_start:
+                self.window = float(START - 1)
+            self._answered = True
             self.window = min(
                 float(self.maximum), self.window + (1.0 if self._slow_start else 1.0 / self.window)
             )
@@ -237,7 +263,11 @@ class PacedTransport(httpx2.AsyncBaseTransport):
             body = b""
         found = MAX_TOKENS.search(body)
         tokens = len(body) / CHARS_PER_TOKEN + (int(found.group(1)) if found else 0)
-        number, through = await self.pace.acquire({"requests": 1.0, "tokens": tokens})
+        try:  # the SDKs number their attempts
+            retry = int(request.headers.get("x-stainless-retry-count", "0"))
+        except ValueError:
+            retry = 0
+        number, through = await self.pace.acquire({"requests": 1.0, "tokens": tokens}, retry)
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException:

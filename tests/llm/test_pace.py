@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from judge.llm import RunSpec, make_provider, run_llm
-from judge.llm.pace import Pace, reset_seconds, retry_after
+from judge.llm.pace import START, Pace, reset_seconds, retry_after
 from storage import Database
 from storage import results as result_store
 from tests.llm.fake_server import FakeProviderServer, RateLimit, Reply, answer
@@ -55,21 +55,28 @@ def test_a_429_halves_what_is_in_flight_once_and_holds_new_calls_for_retry_after
     async def go() -> None:
         clock = Clock()
         pace = Pace(maximum=64, clock=clock)
-        slots = [await pace.acquire({"requests": 1}) for _ in range(4)]  # the start: 4 in flight
+        assert pace.window == 1  # the first call alone
+        pace.release(*(await pace.acquire({"requests": 1})), 200, {})
+        assert pace.window == START  # then 16, and one more per answer
+        slots = [await pace.acquire({"requests": 1}) for _ in range(4)]
         for number, before in slots[:2]:
             pace.release(number, before, 200, {})
-        assert pace.window == 6  # one more per answer until the first 429
+        assert pace.window == START + 2
         pace.release(*slots[2], 429, {"retry-after": "2"})
         pace.release(*slots[3], 429, {"retry-after": "2"})  # the same window's second 429: no second cut
-        assert pace.window == 3 and pace.throttled == 2
+        assert pace.window == (START + 2) / 2 and pace.throttled == 2
         waiting = asyncio.ensure_future(pace.acquire({"requests": 1}))
         await asyncio.sleep(0.05)
-        assert not waiting.done()  # held: the provider asked for two seconds
+        assert not waiting.done()  # held: each 429 asked for two seconds, and no header said how many fit
+        clock.now += 2.0
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
         clock.now += 2.0
         await asyncio.wait_for(waiting, 2.5)
         number, before = waiting.result()
         pace.release(number, before, 200, {})
-        assert pace.window == pytest.approx(3 + 1 / 3)  # past the first 429 it grows by one per window
+        half = (START + 2) / 2
+        assert pace.window == pytest.approx(half + 1 / half)  # past the first 429 it grows by one per window
 
     asyncio.run(go())
 
@@ -114,6 +121,7 @@ def test_the_headers_make_a_bucket_that_holds_calls_until_it_has_room() -> None:
 def test_what_was_sent_after_the_provider_counted_is_taken_off_what_it_says_is_left() -> None:
     async def go() -> None:
         pace = Pace(maximum=64, clock=Clock())
+        pace.release(*(await pace.acquire({"requests": 1})), 200, {})  # the first call alone, without headers
         first = await pace.acquire({"requests": 1})
         for _ in range(3):
             await pace.acquire({"requests": 1})  # three more sent before the first comes back
