@@ -29,7 +29,7 @@ JUDGMENTS, RATE, IN_FLIGHT, DELAY = 3000, 100, 64, 0.2
 
 
 def one_run(paced: bool) -> None:
-    server = subprocess.Popen([sys.executable, "-m", "tests.llm.fake_server", str(DELAY), str(RATE)], cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "tests.llm.fake_server", str(DELAY), "--rate", str(RATE)], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert server.stdout is not None

@@ -35,7 +35,8 @@ with st.expander("Start a run", expanded=True):
             spec = replace(llm_spec_form(dataset, *read(prompt_loop.judge_versions)), criterion=criterion)
             guess = read(estimate, spec)
             st.info(f"{guess.calls} calls ({guess.cached} already answered in the cache), "
-                    f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}.")  # fmt: skip
+                    f"~{guess.input_tokens:,} input and ~{guess.output_tokens:,} output tokens: {guess.cost}"
+                    + (" at the batch rate." if spec.batch and guess.usd is not None else "."))  # fmt: skip
             if st.button(f"Start on {dataset}", type="primary", disabled=not admin or not spec.model) and is_admin(config):
                 provider = make_provider(spec.provider, base_url=spec.base_url, keys=keys())
                 st.toast(f"Run {work.start_llm(spec, provider)} started")

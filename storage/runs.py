@@ -125,9 +125,13 @@ def runs_frame(db: Database) -> pd.DataFrame:
                       r.planned,
                       sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,
                       sum(j.cost_usd) AS cost_usd, count(*) FILTER (WHERE j.cached) AS cached,
-                      r.parameters, r.created_at, r.finished_at, r.calibration_sha256
+                      r.parameters, r.created_at, r.finished_at, r.calibration_sha256,
+                      coalesce(b.open_batches, 0) AS open_batches, b.provider_done, b.provider_total
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id
                LEFT JOIN judge_results j ON j.run_id = r.id
+               LEFT JOIN (SELECT run_id, count(*) AS open_batches, sum(done) AS provider_done,
+                                 sum(json_array_length(items)) AS provider_total
+                          FROM judge_batches WHERE collected_at IS NULL GROUP BY run_id) b ON b.run_id = r.id
                GROUP BY ALL ORDER BY r.id DESC""",
     )
 

@@ -487,6 +487,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE judge_results ADD COLUMN value DOUBLE;
         """,
     ),
+    (
+        "0016_judge_batches",
+        """
+        -- A run in batch mode sends its calls as provider batches (OpenAI's Batch API, Anthropic's Message
+        -- Batches). A batch is stored before it is sent (``token``, the requests it holds as custom ids
+        -- "p<pair>-s<sample>"), and its provider id once the provider took it, so a run resumed after a crash
+        -- or a restart polls it again instead of paying for it twice; one stopped between the two finds it at
+        -- the provider by its token. ``collected_at``: its results are stored (those it could not answer were
+        -- sent again in a later batch, or recorded as failures); ``outcome``: the provider's last word on it.
+        CREATE SEQUENCE batch_ids START 1;
+        CREATE TABLE judge_batches (
+            id INTEGER PRIMARY KEY DEFAULT nextval('batch_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            provider VARCHAR NOT NULL,
+            token VARCHAR NOT NULL UNIQUE,
+            provider_batch_id VARCHAR,
+            items JSON NOT NULL,
+            submitted_at TIMESTAMP NOT NULL,
+            collected_at TIMESTAMP,
+            outcome VARCHAR,
+            state VARCHAR,  -- the provider's word at the last look, and how many requests it had finished
+            done INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (provider, provider_batch_id)
+        );
+        """,
+    ),
 ]
 
 

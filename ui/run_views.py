@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from judge.llm import PROVIDERS, RunSpec
+from judge.llm.batches import BATCH_PROVIDERS
 from judge.llm.prompts import Prompt
 from judge.llm.run import DEFAULT_CONCURRENCY
 from ui.text import inert
@@ -34,9 +35,20 @@ def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> Ru
                                  "listed first grade by the rubric people rate by, shown on the Annotate page.")  # fmt: skip
     for problem in broken:
         left.warning(f"A template is left out: {inert(problem)}")
+    batch = False
+    if provider in BATCH_PROVIDERS:
+        batch = left.radio("Send", ["calls", "batch"], horizontal=True, key="send",
+                           format_func={"calls": "one call per judgment (answers now)",
+                                        "batch": "as a provider batch (half the price)"}.get,
+                           help="A batch goes to the provider's batch API and is answered within 24 hours, "
+                                "usually much sooner, at about half the price. The run waits for it here; if the "
+                                "app restarts meanwhile, Resume picks the batch up without sending it again.") == "batch"  # fmt: skip
     temperature = right.slider("Temperature", 0.0, 2.0, 0.0, 0.1, key="temperature")
     samples = right.number_input("Judgments per pair", 1, 20, 1, key="samples")
-    concurrency = right.number_input("Requests in flight", 1, 512, DEFAULT_CONCURRENCY, key="concurrency")
+    concurrency = right.number_input("Most requests in flight", 1, 512, DEFAULT_CONCURRENCY, key="concurrency",
+                                     disabled=batch,
+                                     help="Fewer go when the provider's rate limits say so (its headers, its "
+                                          "429s); a batch run sends its requests in one batch instead.")  # fmt: skip
     sample_size = right.number_input("Only a random sample of N pairs (0: all)", 0, 1_000_000, 0, key="sample_size")
     only_rated = right.checkbox("Only pairs people have rated", key="only_rated")
     evidence = right.checkbox("Give the model the execution judge's evidence", key="evidence")
@@ -48,12 +60,13 @@ def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> Ru
     return RunSpec(
         dataset=dataset, provider=provider, model=model.strip(), prompt=prompt, temperature=float(temperature),
         samples=int(samples), concurrency=int(concurrency), only_rated=only_rated,
-        sample_size=int(sample_size) or None, evidence=evidence, base_url=base_url, order=str(order),
+        sample_size=int(sample_size) or None, evidence=evidence, base_url=base_url, order=str(order), batch=batch,
     )  # fmt: skip
 
 
 RUN_COLUMNS = {"id": "Run", "name": "Name", "judge": "Judge", "model": "Model", "prompt": "Prompt",
-               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judgments", "errors": "Errors",
+               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judgments",
+               "at_provider": "At the provider", "errors": "Errors",
                "cached": "From the cache", "input_tokens": "Tokens in", "output_tokens": "Tokens out",
                "cost_usd": "Cost ($)", "created_at": "Started"}  # fmt: skip
 
@@ -69,6 +82,10 @@ def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
                                                                               strict=True)]  # fmt: skip
     shown["share"] = [min(j / p, 1.0) if pd.notna(p) and p else None
                       for j, p in zip(shown["judged"], shown["planned"], strict=True)]  # fmt: skip
+    shown["at_provider"] = [
+        f"{n} batch{'es' if n > 1 else ''}: {int(d or 0):,} of {int(t or 0):,} answered there" if n else None
+        for n, d, t in zip(shown["open_batches"], shown["provider_done"], shown["provider_total"], strict=True)
+    ]
     return shown[list(RUN_COLUMNS)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 
 from judge.cli.audience import read_definition
@@ -14,7 +15,8 @@ from judge.data.files import read_rows
 from judge.errors import JudgeError
 from judge.execution.judge import judge_execution
 from judge.execution.run import DEFAULT_WORKERS, run_execution
-from judge.llm import PROVIDERS, RunSpec, estimate, make_provider, plan, run_llm, stored_spec
+from judge.llm import PROVIDERS, Plan, Provider, RunSpec, estimate, make_provider, plan, run_llm, stored_spec
+from judge.llm.batch_run import BATCH_SIZE, POLL_EVERY, run_batch
 from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from judge.llm.run import DEFAULT_CONCURRENCY
 from judge.llm.runfile import write_run_file
@@ -52,6 +54,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     llm.add_argument("--calibration", help="judge only the pairs of this calibration set (and record its snapshot)")
     llm.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
     llm.add_argument("--max-retries", type=int, default=DEFAULT_RETRIES)
+    batch = p.add_argument_group("batch runs (OpenAI's Batch API, Anthropic's Message Batches: half the price, "
+                                 "answers within 24 hours)")  # fmt: skip
+    batch.add_argument("--batch", action="store_true",
+                       help="send the calls as provider batches; stopped (Ctrl-C, a crash), the batches stay at "
+                            "the provider and --resume RUN picks them up without sending them again")  # fmt: skip
+    batch.add_argument("--poll", type=float, default=POLL_EVERY, help="seconds between looks at the batches")
+    batch.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="requests per batch")
+    batch.add_argument("--cancel", action="store_true",
+                       help="with --resume: cancel the run's batches at the provider, keeping what they answered")  # fmt: skip
     apart = p.add_argument_group("while the app holds the database")
     apart.add_argument(
         "--pairs", type=Path, help="judge the pairs of this file (exported from the app) in memory"
@@ -117,7 +128,10 @@ def _run(args: argparse.Namespace) -> None:
                                criterion=None if args.resume else args.criterion)  # fmt: skip
     else:
         run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
-    print(f"run {run_id} finished")
+    from storage import runs as run_store
+
+    status = (run_store.run_settings(db, run_id) or {}).get("status", "finished")
+    print(f"run {run_id} {status}" + (f"; `judge run --resume {run_id}` judges what is left" if status == "cancelled" else ""))
 
 
 def _run_apart(args: argparse.Namespace) -> None:
@@ -126,6 +140,9 @@ def _run_apart(args: argparse.Namespace) -> None:
         raise JudgeError("--pairs is for a new LLM run (--judge llm, without --resume)")
     if args.out is None or args.out.suffix.lower() != ".jsonl":
         raise JudgeError("--pairs needs --out RUN.jsonl, the run file to import in the app")
+    if args.batch:
+        raise JudgeError("--pairs judges in memory, where a batch run could not be resumed: run a batch run on "
+                         "the database (stop the app, or use the Judge page's batch choice)")  # fmt: skip
     if args.criterion:
         raise JudgeError("--pairs judges by the rubric in force (a pairs file does not carry its dataset's "
                          "criteria): start a run of one criterion in the app, or judge here without --criterion")  # fmt: skip
@@ -149,15 +166,35 @@ def _run_apart(args: argparse.Namespace) -> None:
 def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
     provider = make_provider(spec.provider, base_url=spec.base_url, timeout=args.timeout,
                              max_retries=args.max_retries)  # fmt: skip
+    if args.cancel and not (args.resume and spec.batch):
+        raise JudgeError("--cancel is for a batch run: --resume RUN --cancel")
     made = plan(db, spec)
     if not args.resume:
         guess = estimate(db, spec, made=made)
-        print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}", file=sys.stderr)
+        print(f"{guess.calls} calls ({guess.cached} cached), {guess.cost}" + (" at the batch rate" if spec.batch else ""),
+              file=sys.stderr)  # fmt: skip
+    if spec.batch:
+        return _run_batches(db, spec, provider, made, args)
     run_id = run_llm(db, spec, provider, resume=args.resume, progress=progress_bar("judgment"), made=made)
     if provider.pace is not None and (provider.pace.throttled or provider.pace.waited >= 1):
         print(f"the provider's rate limits: {provider.pace.throttled} answers asked to wait (429, retried), "
               f"calls were held {provider.pace.waited:.0f} s in all to stay within them", file=sys.stderr)  # fmt: skip
     return run_id
+
+
+def _run_batches(db: Database, spec: RunSpec, provider: Provider, made: Plan, args: argparse.Namespace) -> int:
+    cancel = threading.Event()
+    if args.cancel:
+        cancel.set()
+    if args.batch_size < 1:
+        raise JudgeError(f"--batch-size is 1 or more, not {args.batch_size}")
+    try:
+        return run_batch(db, spec, provider, resume=args.resume, cancel=cancel, progress=progress_bar("judgment"),
+                         made=made, poll_every=args.poll, batch_size=args.batch_size)  # fmt: skip
+    except KeyboardInterrupt:
+        print("stopped waiting; the batches stay at the provider: `judge run --resume RUN` picks them up "
+              "(`judge runs` lists the run), `--resume RUN --cancel` cancels them", file=sys.stderr)  # fmt: skip
+        raise
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:
@@ -167,5 +204,5 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         dataset=args.dataset, provider=args.provider, model=args.model, prompt=args.prompt,
         temperature=args.temperature, samples=args.samples, concurrency=args.concurrency,
         only_rated=args.only_rated, sample_size=args.sample_size, evidence=args.evidence, base_url=args.base_url,
-        calibration=args.calibration, criterion=args.criterion,
+        calibration=args.calibration, criterion=args.criterion, batch=args.batch,
     )  # fmt: skip

@@ -1,4 +1,7 @@
-"""The price table (``prices.toml``, or the file named by ``$JUDGE_PRICES``): dollars per million tokens."""
+"""The price table (``prices.toml``, or the file named by ``$JUDGE_PRICES``): dollars per million tokens.
+
+Batch runs are paid at the batch rate: a model's ``batch_input`` and ``batch_output`` where the table gives
+them, else its rates times ``[batch] discount`` (both providers charge half)."""
 
 from __future__ import annotations
 
@@ -14,13 +17,24 @@ __all__ = ["DEFAULT_PRICES", "Price", "load_prices"]
 DEFAULT_PRICES = Path(__file__).parents[2] / "prices.toml"
 
 
+BATCH_DISCOUNT = 0.5
+
+
 @dataclass(frozen=True)
 class Price:
     input: float  # per million input tokens
     output: float  # per million output tokens
+    batch_input: float | None = None  # the same through a batch API (None: half)
+    batch_output: float | None = None
 
     def cost(self, input_tokens: int | None, output_tokens: int | None) -> float:
         return ((input_tokens or 0) * self.input + (output_tokens or 0) * self.output) / 1_000_000
+
+    @property
+    def batch(self) -> Price:
+        """The price of the same tokens through a batch API."""
+        return Price(self.batch_input if self.batch_input is not None else self.input * BATCH_DISCOUNT,
+                     self.batch_output if self.batch_output is not None else self.output * BATCH_DISCOUNT)  # fmt: skip
 
 
 def load_prices(path: Path | None = None) -> dict[str, Price]:
@@ -31,10 +45,21 @@ def load_prices(path: Path | None = None) -> dict[str, Price]:
         return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise JudgeError(f"{chosen}: not valid TOML: {e}") from e
+    try:
+        discount = float(table.get("batch", {}).get("discount", BATCH_DISCOUNT))
+    except (AttributeError, TypeError, ValueError) as e:
+        raise JudgeError(f"{chosen}: batch.discount must be a number (0.5: half the price)") from e
+    if not 0 < discount <= 1:
+        raise JudgeError(f"{chosen}: batch.discount is the share of the price a batch pays, above 0 and at most 1, "
+                         f"not {discount}")  # fmt: skip
     prices = {}
     for model, entry in table.get("models", {}).items():
         try:
-            prices[model] = Price(float(entry["input"]), float(entry["output"]))
+            rates = float(entry["input"]), float(entry["output"])
+            batch = [float(entry[k]) if k in entry else rate * discount
+                     for k, rate in zip(("batch_input", "batch_output"), rates, strict=True)]  # fmt: skip
         except (KeyError, TypeError, ValueError) as e:
-            raise JudgeError(f"{chosen}: models.{model} needs numbers 'input' and 'output'") from e
+            raise JudgeError(f"{chosen}: models.{model} needs numbers 'input' and 'output' (and 'batch_input', "
+                             "'batch_output' where given)") from e  # fmt: skip
+        prices[model] = Price(*rates, *batch)
     return prices

@@ -127,7 +127,8 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         super().__init__(connect, pace)
         self.structured, self.name = structured, name
 
-    async def complete(self, request: Request) -> Completion:
+    def body(self, request: Request) -> dict[str, Any]:
+        """The JSON body of a chat completion (sent alone, or as one line of a batch)."""
         body: dict[str, Any] = {
             "model": request.model, "temperature": request.temperature, "max_tokens": request.max_tokens,
             "messages": [{"role": "system", "content": request.prompt.system},
@@ -142,6 +143,10 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
                     "schema": answer_schema(request.answer),
                 },
             }
+        return body
+
+    async def complete(self, request: Request) -> Completion:
+        body = self.body(request)
         try:
             # The body is already the plain JSON the API takes, so it goes through the client's generic post
             # (documented for any endpoint: the same retries, Retry-After, timeouts, errors and typed
@@ -149,9 +154,13 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
             # call's CPU - the limit on judgments per second against a fast local server.
             response = await self.client.post("/chat/completions", cast_to=ChatCompletion, body=body)
         except openai.APIError as e:
-            raise ProviderError(f"{self.name}: {_describe(e)}") from e
+            raise ProviderError(f"{self.name}: {describe(e)}") from e
         except ValueError as e:  # a body that is not the JSON the API promises
             raise ProviderError(f"{self.name}: the server sent a malformed response: {e}") from e
+        return self.read(response, request)
+
+    def read(self, response: ChatCompletion, request: Request) -> Completion:
+        """The completion of a response, or why it is not one (a refusal, an answer cut off)."""
         if not response.choices:
             raise ProviderError(f"{self.name}: the response has no choices")
         choice = response.choices[0]
@@ -177,21 +186,29 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
 
     name = "anthropic"
 
-    async def complete(self, request: Request) -> Completion:
+    def params(self, request: Request) -> dict[str, Any]:
+        """The parameters of a message (sent alone, or as one request of a batch)."""
         tool = TOOLS.get(request.answer, TOOL)
-        params: dict[str, Any] = {
+        return {
             "model": request.model, "max_tokens": request.max_tokens, "system": request.prompt.system,
             "messages": [{"role": "user", "content": request.prompt.user}],
             "tools": [{"name": tool, "description": f"Record the {tool.removeprefix('record_')}.",
                        "input_schema": answer_schema(request.answer)}],
             "tool_choice": {"type": "tool", "name": tool},
         }  # fmt: skip
+
+    async def complete(self, request: Request) -> Completion:
         try:
-            response = await self.client.messages.create(**params)
+            response = await self.client.messages.create(**self.params(request))
         except anthropic.APIError as e:
-            raise ProviderError(f"anthropic: {_describe(e)}") from e
+            raise ProviderError(f"anthropic: {describe(e)}") from e
         except ValueError as e:  # a body that is not the JSON the API promises
             raise ProviderError(f"anthropic: the server sent a malformed response: {e}") from e
+        return self.read(response, request)
+
+    def read(self, response: anthropic.types.Message, request: Request) -> Completion:
+        """The completion of a message, or why it is not one (a refusal, an answer cut off)."""
+        tool = TOOLS.get(request.answer, TOOL)
         if response.stop_reason == "refusal":
             raise RefusalError("anthropic: the model refused to answer")
         if response.stop_reason == "max_tokens":
@@ -204,7 +221,7 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
         return Completion(text, usage.input_tokens, usage.output_tokens)
 
 
-def _describe(error: Exception) -> str:
+def describe(error: Exception) -> str:
     status = getattr(error, "status_code", None)
     kind = type(error).__name__
     message = str(error).splitlines()[0][:300] if str(error) else kind

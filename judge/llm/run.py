@@ -72,6 +72,8 @@ class RunSpec:
     order: str = "normal"  # "reversed": the generated definition before the ground truth (and the rubric worst
     # score first, where the template uses the shared {rubric})
     criterion: str | None = None  # the criterion scored, on a dataset with several (None: its only one)
+    batch: bool = False  # sent as provider batches (OpenAI's Batch API, Anthropic's Message Batches): half the
+    # price, answers within a day
 
     def __post_init__(self) -> None:
         if not 1 <= self.samples <= 20:
@@ -210,6 +212,8 @@ def estimate(db: Database, spec: RunSpec, prices: dict[str, Price] | None = None
     input_tokens = sum(len(c.rendered.system) + len(c.rendered.user) for c in paid) // CHARS_PER_TOKEN
     output_tokens = OUTPUT_TOKENS_GUESS[made.prompt.answer] * len(paid)
     price = (load_prices() if prices is None else prices).get(spec.model)
+    if price is not None and spec.batch:
+        price = price.batch
     usd = price.cost(input_tokens, output_tokens) if price else None
     return Estimate(len(calls), len(calls) - len(paid), input_tokens, output_tokens, usd)
 
@@ -240,7 +244,8 @@ def new_llm_run(db: Database, spec: RunSpec, made: Plan | None = None) -> int:
     pinned = replace(spec, prompt=prompt.label)
     on = spec.dataset + (f" · {spec.criterion}" if spec.criterion else "")
     return run_store.create_run(
-        db, name=f"{spec.model} · {prompt.label} on {on}" + (" · generated first" if spec.order == "reversed" else ""),
+        db, name=f"{spec.model} · {prompt.label} on {on}" + (" · generated first" if spec.order == "reversed" else "")
+        + (" · batch" if spec.batch else ""),
         criterion=spec.criterion,
         judge_kind="llm", status="created",
         provider=spec.provider, model=spec.model, prompt_name=prompt.name, prompt_version=str(prompt.version),
@@ -264,14 +269,7 @@ def run_llm(
     made: Plan | None = None,
 ) -> int:
     """Judge every (pair, sample) of the run not judged yet; returns the run id."""
-    stored = run_store.run_settings(db, resume) if resume is not None else None
-    if made is None or (stored is not None and stored["pair_ids"] is not None):
-        fixed = list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else None
-        made = plan(db, spec, fixed, stored["calibration_sha256"] if stored else None)
-    run_id = resume if resume is not None else new_llm_run(db, spec, made)
-    stored = stored or run_store.run_settings(db, run_id)
-    _same_as_started(run_id, stored, made)
-    todo = made.missing(result_store.judged_samples(db, run_id))
+    run_id, todo = prepared(db, spec, resume, made)
     caller = Caller(db, {spec.provider: provider}, load_prices() if prices is None else prices, spec.concurrency)
 
     def work() -> None:
@@ -280,6 +278,18 @@ def run_llm(
             reconcile_planned(db, run_id)  # a repeat cut off earlier counted what it had not judged yet
 
     return run_lifecycle(db, run_id, work, cancel)
+
+
+def prepared(db: Database, spec: RunSpec, resume: int | None, made: Plan | None) -> tuple[int, list[_Item]]:
+    """The run to work on (a new one, or ``resume`` checked to go on as it began) and what it has left to judge."""
+    stored = run_store.run_settings(db, resume) if resume is not None else None
+    if made is None or (stored is not None and stored["pair_ids"] is not None):
+        fixed = list(stored["pair_ids"]) if stored and stored["pair_ids"] is not None else None
+        made = plan(db, spec, fixed, stored["calibration_sha256"] if stored else None)
+    run_id = resume if resume is not None else new_llm_run(db, spec, made)
+    stored = stored or run_store.run_settings(db, run_id)
+    _same_as_started(run_id, stored, made)
+    return run_id, made.missing(result_store.judged_samples(db, run_id))
 
 
 def _same_as_started(run_id: int, stored: dict[str, Any] | None, made: Plan) -> None:
@@ -403,11 +413,7 @@ async def _judge_all(
         if cancel is not None and cancel.is_set():
             return
         if item.invalid is not None:
-            reason = f"{FAILED_GENERATION}: the generated definition is not valid ({item.invalid})."
-            scored = Judgment(JUDGE_NAME, item.scale.low, reason, model=item.call.model).of(
-                item.pair_id, item.sample
-            )
-            pending.append((scored, False, item.call.key))
+            pending.append((invalid_generation(item), False, item.call.key))
             return
         answer: Reply | None = None
         error: tuple[Failure, str] | None = None
@@ -419,7 +425,7 @@ async def _judge_all(
             error = ("refusal", str(e))
         except ProviderError as e:
             error = ("provider_error", str(e))
-        pending.append((_result(item, answer, error), answer is not None and answer.cached, item.call.key))
+        pending.append((result_of(item, answer, error), answer is not None and answer.cached, item.call.key))
 
     async def flusher() -> None:
         while not done.is_set():
@@ -438,7 +444,13 @@ async def _judge_all(
         await caller.aclose()
 
 
-def _result(item: _Item, answer: Reply | None, error: tuple[Failure, str] | None) -> Judgment:
+def invalid_generation(item: _Item) -> Judgment:
+    """The judgment of a pair whose generated definition is not valid: the scale's lowest, without a call."""
+    reason = f"{FAILED_GENERATION}: the generated definition is not valid ({item.invalid})."
+    return Judgment(JUDGE_NAME, item.scale.low, reason, model=item.call.model).of(item.pair_id, item.sample)
+
+
+def result_of(item: _Item, answer: Reply | None, error: tuple[Failure, str] | None) -> Judgment:
     """The judgment of one call: its score, or why there is none (the kind of failure and its message)."""
     base: dict[str, Any] = {"prompt": item.call.rendered.transcript, "model": item.call.model, "latency_ms": 0.0}
     if answer is None:

@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.llm.fake_batches import FakeBatches
+
 
 @dataclass
 class Reply:
@@ -128,14 +130,16 @@ class FakeProviderServer:
     """Serves on its own event loop in a thread, so a slow answer costs a timer, not a thread."""
 
     def __init__(self, behave: Callable[[dict[str, Any], int], Reply] = scripted,
-                 limit: RateLimit | None = None) -> None:  # fmt: skip
+                 limit: RateLimit | None = None, batch_seconds: float = 0.0) -> None:  # fmt: skip
+        """``batch_seconds``: how long a batch works on each of its requests (see ``fake_batches``)."""
         self.behave = behave
         self.limit = limit
         self.received: list[tuple[str, dict[str, Any], float]] = []
         self.attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        self.batches = FakeBatches(self, app, batch_seconds)
         app.router.add_post("/{path:.*}", self._answer)
         app.router.add_get("/stats", self._stats)
         self.runner = web.AppRunner(app, access_log=None)
@@ -227,14 +231,18 @@ def _anthropic(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Serve answers after a fixed delay until killed: ``python -m tests.llm.fake_server SECONDS [RATE]``,
-    RATE requests a second at most (a bucket of one second's requests) with the providers' headers."""
-    import sys
+    """Serve until killed: ``python -m tests.llm.fake_server [SECONDS] [--rate R] [--batch-seconds S]``:
+    answers after SECONDS; at most R requests a second (a bucket of one second's requests) with the
+    providers' headers; batches worked through in S a request."""
+    import argparse
 
-    delay = float(sys.argv[1]) if len(sys.argv) > 1 else 0.2
-    rate = float(sys.argv[2]) if len(sys.argv) > 2 else None
-    limit = RateLimit(rate, rate) if rate else None
-    server = FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=delay), limit)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("delay", type=float, nargs="?", default=0.2)
+    parser.add_argument("--rate", type=float)
+    parser.add_argument("--batch-seconds", type=float, default=0.0)
+    args = parser.parse_args()
+    limit = RateLimit(args.rate, args.rate) if args.rate else None
+    server = FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=args.delay), limit, args.batch_seconds)
     print(server.url, flush=True)
     server.loop.run_forever()
 
