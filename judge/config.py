@@ -22,6 +22,8 @@ DEFAULT_GOLD_EVERY = 10
 """One pair in this many served to an annotator is a gold pair (an adjudicated one), when there are any."""
 ANNOTATOR_KINDS = ("experts", "skilled", "crowd")
 DEFAULT_ANNOTATOR_KIND = "skilled"
+DEFAULT_BATCH_POLL_SECONDS = 30.0
+"""How often a batch run in the app looks at its batches at the provider."""
 """Who the annotators are, for the alternative annotator test's epsilon (experts 0.2, skilled 0.15, crowd 0.1)."""
 
 
@@ -71,7 +73,8 @@ class Settings:
     rates first: a number, or a share of each dataset such as ``10%``; ``0`` for none),
     ``JUDGE_TOO_FAST_SECONDS`` (a rating quicker than this is flagged), ``JUDGE_GOLD_EVERY`` (one pair in
     this many served is a gold pair, unmarked; ``0`` for none), ``JUDGE_ANNOTATOR_KIND`` (experts, skilled
-    or crowd: how much the alternative annotator test lets a cheaper judge off).
+    or crowd: how much the alternative annotator test lets a cheaper judge off), ``JUDGE_BATCH_POLL`` (seconds
+    between a batch run's looks at its batches).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -84,6 +87,7 @@ class Settings:
     too_fast_seconds: float = DEFAULT_TOO_FAST_SECONDS
     gold_every: int = DEFAULT_GOLD_EVERY
     annotator_kind: str = DEFAULT_ANNOTATOR_KIND
+    batch_poll_seconds: float = DEFAULT_BATCH_POLL_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +111,7 @@ class Settings:
             overlap=_overlap(env.get("JUDGE_OVERLAP") or DEFAULT_OVERLAP),
             too_fast_seconds=_number(env, "JUDGE_TOO_FAST_SECONDS", DEFAULT_TOO_FAST_SECONDS),
             gold_every=int(_number(env, "JUDGE_GOLD_EVERY", DEFAULT_GOLD_EVERY, whole=True)),
+            batch_poll_seconds=_number(env, "JUDGE_BATCH_POLL", DEFAULT_BATCH_POLL_SECONDS),
         )
 
     def may_administer(self, name: str | None, password_checked: bool = False) -> bool:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
-from judge.llm.batch_run import run_batch
+from judge.llm.batch_run import POLL_EVERY, run_batch
 from judge.llm.batches import batcher
 from judge.llm.providers import Provider, make_provider
-from judge.llm.run import RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
+from judge.llm.run import Plan, RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
 from storage import Database
 from storage import runs as run_store
 
@@ -31,8 +31,9 @@ class _Job:
 
 
 class Jobs:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, batch_poll_seconds: float = POLL_EVERY) -> None:
         self.db = db
+        self.batch_poll_seconds = batch_poll_seconds
         self._jobs: dict[int, _Job] = {}
         self._lock = threading.Lock()
 
@@ -43,15 +44,21 @@ class Jobs:
 
     def start_llm(self, spec: RunSpec, provider: Provider, resume: int | None = None) -> int:
         """Start (or go on with) an LLM run: one call per judgment, or provider batches (``spec.batch``)."""
-        run = run_batch if spec.batch else run_llm
         if spec.batch:
             batcher(provider)  # a provider without a batch API is refused at the click, not in the thread
+
+        def run(run_id: int, cancel: threading.Event, made: Plan | None = None) -> int:
+            if spec.batch:
+                return run_batch(self.db, spec, provider, resume=run_id, cancel=cancel, made=made,
+                                 poll_every=self.batch_poll_seconds)  # fmt: skip
+            return run_llm(self.db, spec, provider, resume=run_id, cancel=cancel, made=made)
+
         if resume is not None:  # it goes on with the pairs it was made for
-            self._start(resume, lambda cancel: run(self.db, spec, provider, resume=resume, cancel=cancel))
+            self._start(resume, lambda cancel: run(resume, cancel))
             return resume
         made = plan(self.db, spec)  # worked out once, for the new run and for its work
         run_id = new_llm_run(self.db, spec, made)
-        self._start(run_id, lambda cancel: run(self.db, spec, provider, resume=run_id, cancel=cancel, made=made))
+        self._start(run_id, lambda cancel: run(run_id, cancel, made))
         return run_id
 
     def resume(self, run_id: int, keys: Mapping[str, str]) -> None:

@@ -87,7 +87,7 @@ def keys() -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def _jobs(path: str) -> Jobs:
-    return Jobs(_open(path))
+    return Jobs(_open(path), settings().batch_poll_seconds)
 
 
 def jobs() -> Jobs:

@@ -65,6 +65,7 @@ class FakeBatches:
         self.batches: dict[str, Batch] = {}
         self.tries: Counter[str] = Counter()  # batch attempts of each request, by its messages
         self.cancels: list[str] = []
+        self.downloads = 0  # output and error files and result lists read
         self._ids = itertools.count(1)
         app.router.add_post("/v1/files", self._upload)
         app.router.add_get("/v1/files/{id}/content", self._file_content)
@@ -221,6 +222,7 @@ class FakeBatches:
         content = self.files.get(request.match_info["id"])
         if content is None:
             return web.json_response({"error": {"message": "no such file"}}, status=404)
+        self.downloads += 1
         return web.Response(body=content, content_type="application/octet-stream")
 
     def _cancel(self, batch: Batch) -> None:
@@ -289,6 +291,7 @@ class FakeBatches:
             return web.json_response({"type": "error", "error": {"type": "not_found_error", "message": "not ended"}},
                                      status=404)  # fmt: skip
         self._settle(batch)
+        self.downloads += 1
         lines = []
         for custom_id, _ in batch.requests:
             kind, payload = batch.outcomes.get(custom_id, ("canceled", None))

@@ -186,7 +186,9 @@ class FakeProviderServer:
         """What the server saw: requests, and those refused by its rate limit (for benchmarks in another process)."""
         with self.lock:
             return web.json_response({"answered": len(self.received),
-                                      "rejected": self.limit.rejected if self.limit else 0})  # fmt: skip
+                                      "rejected": self.limit.rejected if self.limit else 0,
+                                      "batches": len(self.batches.batches),
+                                      "batch_downloads": self.batches.downloads})  # fmt: skip
 
     def __enter__(self) -> FakeProviderServer:
         self.thread.start()

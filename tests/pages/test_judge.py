@@ -89,3 +89,40 @@ def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.
         assert work._jobs[run_id].cancel.is_set()
     finally:
         release.set()
+
+
+def test_a_batch_run_from_the_page_shows_the_provider_at_work_then_its_judgments(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Send "as a provider batch": the estimate is at the batch rate, the runs table says what the provider has
+    answered while it works, and the run ends with every pair judged at the batch price."""
+    from tests.llm.fake_server import FakeProviderServer
+
+    with FakeProviderServer(batch_seconds=0.15) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-never-shown")
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("JUDGE_BATCH_POLL", "0.1")
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.session_state["annotator"] = "lee"
+        at.run()
+        at.radio(key="judge_kind").set_value("llm").run()
+        at.radio(key="send").set_value("batch").run()
+        assert not at.exception
+        assert any("at the batch rate" in i.value for i in at.info)
+        assert at.number_input(key="concurrency").disabled  # a batch has no requests in flight to set
+        next(b for b in at.button if b.label.startswith("Start on ")).click().run()
+        db = opened(seeded)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (server.batches.batches and run_store.runs_frame(db)["provider_done"].notna().any()):
+            time.sleep(0.05)
+        at.run()
+        working = at.dataframe[0].value
+        assert "answered there" in str(working["At the provider"][0])  # the provider at work, before anything is stored
+        while time.monotonic() < deadline and run_store.runs_frame(db)["status"][0] != "finished":
+            time.sleep(0.1)
+        at.run()
+    runs = run_store.runs_frame(db)
+    assert list(runs["status"]) == ["finished"] and runs["judged"][0] == 12 and runs["name"][0].endswith("· batch")
+    shown = at.dataframe[0].value
+    assert shown["Judgments"][0] == "12/12" and shown["At the provider"][0] is None
+    assert len(server.batches.batches) == 1 and not server.received[0][0].endswith("/chat/completions")
