@@ -7,7 +7,15 @@ from judge.data.files import MAX_FILE_BYTES
 from judge.data.table import TableMapping
 from judge.errors import JudgeError
 from judge.scale import Scale
-from ui.data_views import IMPORTS, export_button, field_mapping, import_upload, scale_choice, table_mapping
+from ui.data_views import (
+    IMPORTS,
+    export_button,
+    field_mapping,
+    import_upload,
+    scale_choice,
+    table_mapping,
+    wide_columns,  # fmt: skip
+)
 from ui.resources import database, read, settings
 from ui.session import admin_gate, signed_in
 from ui.text import inert
@@ -35,20 +43,27 @@ elif what != "run":
 upload = st.file_uploader(f"File (JSONL, CSV or Parquet; at most {MAX_FILE_BYTES // 2**20} MB)",
                           type=["jsonl", "ndjson", "csv", "parquet"], key="import_file")  # fmt: skip
 fields: dict[str, str] | None = {}
-wide = what == "ratings" and st.checkbox("One column per annotator (each cell is that person's score of the row's "
-                                         "pair)", key="import_wide")  # fmt: skip
+columns: list[str] | None = None
+lists = what in ("ratings", "judgments", "table") and st.checkbox(
+    "Cells hold lists, one value per item (each place in a list becomes an item, named in an 'item' column)",
+    key="import_lists")  # fmt: skip
+wide = what in ("ratings", "judgments") and st.checkbox(
+    "One column per annotator (each cell is that person's score of the row's pair)" if what == "ratings" else
+    "One column per judge (each column becomes a run named after it)", key=f"import_wide_{what}")  # fmt: skip
 try:
     if what == "table" and upload is not None and dataset:
-        mapping = table_mapping(upload.name, upload.getvalue(), dataset)
+        mapping = table_mapping(upload.name, upload.getvalue(), dataset, lists)
     elif what in ("pairs", "ratings", "judgments") and upload is not None:
-        fields = field_mapping(what, upload.name, upload.getvalue(), wide)
+        columns = wide_columns(what, upload.name, upload.getvalue(), lists) if wide else None
+        fields = field_mapping(what, upload.name, upload.getvalue(), wide, lists, columns)
 except JudgeError as e:
     st.error(inert(e))
 ready = (admin and upload is not None and (what == "run" or bool(dataset)) and scale_error is None
          and (what != "table" or mapping is not None) and fields is not None)  # fmt: skip
 if st.button("Import", type="primary", disabled=not ready) and upload is not None:
     try:
-        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields, wide)
+        report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields, wide, lists,
+                               columns)  # fmt: skip
     except JudgeError as e:
         st.error(inert(e))
     else:

@@ -20,7 +20,7 @@ from ui.resources import read
 from ui.text import inert
 
 __all__ = ["IMPORTS", "SCALE_CHOICES", "export_button", "field_mapping", "import_upload", "scale_choice",
-           "table_mapping"]
+           "table_mapping", "wide_columns"]
 
 IMPORTS = {
     "pairs": ("Pairs", "request, ground_truth, generated; optional kind, generator_model, external_id and any "
@@ -66,18 +66,18 @@ def scale_choice(dataset: str) -> tuple[Scale | None, str | None]:
     return scale, None
 
 
-def _columns(name: str, content: bytes) -> list[str]:
+def _columns(name: str, content: bytes, lists: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="judge-columns-") as folder:
         path = Path(folder) / (Path(name).name or "upload")
         path.write_bytes(content)
-        return table_columns(path)
+        return table_columns(path, lists)
 
 
-def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | None:
+def table_mapping(name: str, content: bytes, dataset: str, lists: bool = False) -> TableMapping | None:
     """Which column is which, chosen from the file's own columns; None until the score columns are chosen."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
-    columns = _columns(name, content)
+    columns = _columns(name, content, lists)
     st.markdown("**Which column is which**")
     left, right = st.columns(2)
     generated = left.selectbox("The text rated", columns, index=None, key="table_generated",
@@ -90,25 +90,45 @@ def table_mapping(name: str, content: bytes, dataset: str) -> TableMapping | Non
     given_id = right.selectbox("Item id (optional)", columns, index=None, key="table_id",
                                placeholder="none: the two texts make the item")  # fmt: skip
     taken = {generated, truth, rater, given_id}
-    scores = st.multiselect("Score columns (several: each is a criterion of the dataset, rated on one screen)",
+    raters = st.checkbox("Each score column is one rater (of one score), not a criterion", key="table_raters",
+                         help="As in HANNA's scores file: Human 1 CH, Human 2 CH, Human 3 CH are three people's "
+                              "coherence scores.")  # fmt: skip
+    scores = st.multiselect("Score columns, one per rater" if raters else
+                            "Score columns (several: each is a criterion of the dataset, rated on one screen)",
                             [c for c in columns if c not in taken], key="table_scores")  # fmt: skip
     if generated is None or truth is None or not scores:
         st.caption("Choose the text rated, what it answers and at least one score column.")
         return None
-    mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id)
+    if raters and rater is not None:
+        st.warning("The score columns are the raters: leave \"Who rated\" empty.")
+        return None
+    mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id, raters, lists)
     named = [n for n in criterion_names(mapping).values() if n]
     st.caption(f"Into dataset {inert(dataset)}" + (f", criteria {', '.join(inert(n) for n in named)}." if named
-                                                   else ", one score per rating."))  # fmt: skip
+               else f", one score per rating, by {len(scores)} raters named after their columns." if raters
+               else ", one score per rating."))  # fmt: skip
     return mapping
 
 
-def field_mapping(what: str, name: str, content: bytes, wide: bool = False) -> dict[str, str] | None:
+def wide_columns(what: str, name: str, content: bytes, lists: bool = False) -> list[str] | None:
+    """In a wide file, the columns that are annotators (ratings) or judges (judgments), chosen here; None: every
+    column that is not a field of the file."""
+    columns = [c for c in _columns(name, content, lists) if c not in (*LAYOUTS[what][0], *LAYOUTS[what][1])]
+    who = "annotator" if what == "ratings" else "judge"
+    chosen = st.multiselect(f"The {who} columns", columns, key=f"import_columns_{what}",
+                            placeholder=f"all of them: every column that is not a field is one {who}'s scores")  # fmt: skip
+    return list(chosen) or None
+
+
+def field_mapping(what: str, name: str, content: bytes, wide: bool = False, lists: bool = False,
+                  taken: list[str] | None = None) -> dict[str, str] | None:  # fmt: skip
     """For a pairs, ratings or judgments file whose columns lack a field the import needs: which of the file's
     columns holds it, chosen here. {} when the file has them all; None until every missing one is chosen.
-    ``wide``: a ratings file with one column per annotator needs only the pair's id."""
+    ``wide``: a file with one column per annotator or judge needs only the pair's id (``taken``: those
+    columns, not offered)."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
-    columns = _columns(name, content)
+    columns = [c for c in _columns(name, content, lists) if c not in (taken or [])]
     needed = ("external_id",) if wide else LAYOUTS[what][0]
     errors_only = what == "judgments" and "error" in columns  # a file of failed judgments needs no score
     missing = [f for f in needed if f not in columns and not (f == "score" and errors_only)]
@@ -126,7 +146,8 @@ def field_mapping(what: str, name: str, content: bytes, wide: bool = False) -> d
 
 def import_upload(db: Database, what: str, name: str, content: bytes, dataset: str | None,
                   scale: Scale | None = None, mapping: TableMapping | None = None,
-                  fields: dict[str, str] | None = None, wide: bool = False) -> ImportReport | TableImport:  # fmt: skip
+                  fields: dict[str, str] | None = None, wide: bool = False, lists: bool = False,
+                  columns: list[str] | None = None) -> ImportReport | TableImport:  # fmt: skip
     """Import an uploaded file under its own name (so errors name it); nothing is stored unless all of it is."""
     if len(content) > MAX_FILE_BYTES:
         raise JudgeError(f"{name}: {len(content):,} bytes; the limit for an import is {MAX_FILE_BYTES:,}")
@@ -145,9 +166,11 @@ def import_upload(db: Database, what: str, name: str, content: bytes, dataset: s
         if what == "pairs":
             return import_pairs(db, path, dataset, scale, fields, progress)
         if what == "ratings":
-            return import_ratings(db, path, dataset, mapping=fields, wide=wide, progress=progress)
+            return import_ratings(db, path, dataset, mapping=fields, wide=wide, progress=progress, lists=lists,
+                                  columns=columns)  # fmt: skip
         if what == "judgments":
-            return import_judgments(db, path, dataset, mapping=fields, progress=progress)
+            return import_judgments(db, path, dataset, mapping=fields, progress=progress, wide=wide, lists=lists,
+                                    columns=columns)  # fmt: skip
         if what == "table":
             if mapping is None:
                 raise JudgeError("choose which column is which")

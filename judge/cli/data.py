@@ -48,7 +48,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                    help="ratings or judgments on another scale, mapped explicitly: e.g. 1=1,2=1,3=2,4=2,5=3 or "
                    "good=1,bad=0 (a score not named is read as written)")
     p.add_argument("--wide", action="store_true",
-                   help="ratings: one column per annotator (each cell that person's score of the row's pair)")
+                   help="ratings: one column per annotator (each cell that person's score of the row's pair); "
+                   "judgments: one column per judge, each column a run named after it")
+    p.add_argument("--column", action="append", dest="columns", metavar="COLUMN",
+                   help="with --wide, once per column: the annotator or judge columns (default: every column "
+                   "that is not a field of the file)")
+    p.add_argument("--lists", action="store_true",
+                   help="cells hold lists, one value per item (as HANNA's scores file): each place becomes a "
+                   "row, named in an 'item' column by the row's first plain cell and the place (--map "
+                   "external_id=item)")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN", default=[],
                    help="the file's COLUMN holds FIELD (e.g. --map score=rating --map annotator=rater_id)")
     add_db_option(p)
@@ -118,8 +126,13 @@ def _import(args: argparse.Namespace) -> None:
     scores = _scores(args.score_map)
     if scores and args.what not in ("ratings", "judgments"):
         raise JudgeError("--score-map is for ratings and judgments files")
-    if args.wide and args.what != "ratings":
-        raise JudgeError("--wide is for ratings files: one column per annotator")
+    if args.wide and args.what not in ("ratings", "judgments"):
+        raise JudgeError("--wide is for ratings and judgments files: one column per annotator or judge")
+    if args.columns and not args.wide:
+        raise JudgeError("--column goes with --wide: it names the annotator or judge columns")
+    if args.lists and args.what not in ("ratings", "judgments"):
+        raise JudgeError("--lists is for ratings and judgments files")
+    columns = args.columns or None
     if mapping and args.what == "run":
         raise JudgeError("--map is for pairs, ratings and judgments files; a run file is read as written")
     if args.what == "pairs":
@@ -138,10 +151,10 @@ def _import(args: argparse.Namespace) -> None:
             print(declare_criteria(db, args.dataset, criteria))
     elif args.what == "ratings":
         report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide, scores,
-                                progress_bar("rating"))  # fmt: skip
+                                progress_bar("rating"), args.lists, columns)  # fmt: skip
     elif args.what == "judgments":
         report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping,
-                                  scores, progress_bar("judgment"))  # fmt: skip
+                                  scores, progress_bar("judgment"), args.wide, args.lists, columns)  # fmt: skip
     else:
         report = import_run_file(db, args.file, named[0] if named else None)
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"

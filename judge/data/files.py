@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 
 from judge.errors import JudgeError
 
-__all__ = ["MAX_FILE_BYTES", "FileFormatError", "bulk", "jsonl_text", "read_rows", "safe_csv", "write_table"]
+__all__ = ["AT", "ITEM", "MAX_FILE_BYTES", "PLACE", "FileFormatError", "bulk", "jsonl_text", "read_rows", "safe_csv",
+           "unroll", "write_table"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Largest file accepted for import through the app's pages (an upload is held in the server's memory)."""
@@ -56,8 +57,62 @@ def bulk() -> Iterator[None]:
             gc.enable()
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a table file as dicts; empty cells are absent keys."""
+ITEM, AT = "item", "place"
+"""The columns that name each item of a file whose cells hold lists, and give its place (see :func:`unroll`)."""
+PLACE = "_place"
+"""Where in the file a row made from a list came from: (the file's row, the place in its lists from 1)."""
+
+
+def read_rows(path: Path, lists: bool = False) -> list[dict[str, Any]]:
+    """The rows of a table file as dicts; empty cells are absent keys. ``lists``: cells hold lists of one
+    value per item, unrolled into a row per item (:func:`unroll`)."""
+    rows = _read_rows(path)
+    return unroll(rows, path) if lists else rows
+
+
+def unroll(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """A file whose cells hold lists, one value per item (HANNA's scores: a row per story generator, each cell
+    the 96 scores of its stories), as one row per item: the values at each place of the lists, the other
+    cells repeated, a ``place`` column (from 1: HANNA's writing prompt) and an ``item`` column naming it by
+    the row's first cell that holds no list and the place (``GPT-2-17``). In a row, every list has the same
+    length; a row without a list is an error."""
+    unrolled: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if taken := [c for c in (ITEM, AT) if c in row]:
+            raise FileFormatError(f"{path.name}: the file has a column {taken[0]!r} already; unrolled items are "
+                                  "named in it, so rename that column first")  # fmt: skip
+        lists = {column: found for column, value in row.items() if (found := _as_list(value)) is not None}
+        if not lists:
+            raise FileFormatError(f"{path.name} row {number}: no cell holds a list (such as [4, 5, 3]); is this "
+                                  "a file of lists?")  # fmt: skip
+        lengths = {column: len(values) for column, values in lists.items()}
+        if len(set(lengths.values())) > 1:
+            shortest, longest = min(lengths, key=lengths.__getitem__), max(lengths, key=lengths.__getitem__)
+            raise FileFormatError(f"{path.name} row {number}: the lists differ in length ({shortest!r} has "
+                                  f"{lengths[shortest]}, {longest!r} {lengths[longest]}); each place is one item")  # fmt: skip
+        plain = {k: v for k, v in row.items() if k not in lists}
+        name = next((str(v).strip() for v in plain.values() if str(v).strip()), f"row{number}")
+        for place in range(next(iter(lengths.values()))):
+            unrolled.append({**plain, ITEM: f"{name}-{place + 1}", AT: place + 1,
+                             **{k: v[place] for k, v in lists.items()}, PLACE: (number, place + 1)})  # fmt: skip
+        if len(unrolled) > MAX_ROWS:
+            raise FileFormatError(f"{path.name}: more than {MAX_ROWS:,} items once the lists are unrolled")
+    return unrolled
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, list) else None
+    return None
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
     kind = _format(path)
     if not path.exists():
         raise FileFormatError(f"{path}: no such file")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from judge.data.files import bulk, read_rows, write_table
+from judge.data.files import PLACE, bulk, read_rows, write_table
 from judge.data.records import Definitions, RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.dataset_rubric import (
     choose_criterion,
@@ -56,9 +56,12 @@ class ImportReport:
     run_id: int | None = None  # judgments: the run made or added to
     run_name: str | None = None
     new_run: bool = False
+    runs: tuple[str, ...] = ()  # a wide judgments file: the runs, one per judge column
 
     def __str__(self) -> str:
         counts = f"{self.added} added, {self.skipped} already present"
+        if len(self.runs) > 1:
+            return f"{counts}, in {len(self.runs)} runs ({', '.join(self.runs)})"
         if self.run_id is None:
             return counts
         return f"{counts}, {'in a new' if self.new_run else 'added to'} run {self.run_id} ({self.run_name})"
@@ -79,18 +82,39 @@ WIDE = "_wide"
 """Where a long row made from a wide one keeps the file's row and column (errors name those)."""
 
 
-def _long(rows: list[dict[str, Any]], fields: tuple[str, ...], path: Path) -> list[dict[str, Any]]:
-    """A wide ratings file, one column per annotator (their score of the row's pair in each cell), as one row
-    per rating; the rows remember where in the file each score was."""
-    people = [c for c in dict.fromkeys(column for row in rows for column in row) if c not in fields]
-    if not people:
-        raise JudgeError(f"{path.name}: no annotator columns: in the wide layout every column but "
-                         f"{', '.join(fields)} is an annotator's scores")  # fmt: skip
+WHO = {"ratings": "annotator", "judgments": "judge"}
+"""In a wide file, what each score column is: an annotator (ratings), or a judge, each a run (judgments)."""
+
+
+def _long(rows: list[dict[str, Any]], fields: tuple[str, ...], path: Path, who: str,
+          columns: Sequence[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """A wide file, one column per annotator or judge (``who``: their score of the row's pair in each cell), as
+    one row per score; ``columns``: which columns are scores (default: every column that is not a field). The
+    rows remember where in the file each score was."""
+    have = list(dict.fromkeys(column for row in rows for column in row if column != PLACE))
+    scored = [c for c in have if c not in fields] if columns is None else list(columns)
+    if unknown := [c for c in scored if c not in have]:
+        raise JudgeError(f"{path.name}: no column {', '.join(map(repr, unknown))}; it has {', '.join(map(repr, have))}")
+    if not scored:
+        raise JudgeError(f"{path.name}: no {who} columns: in the wide layout every column but "
+                         f"{', '.join(fields)} is one {who}'s scores")  # fmt: skip
     long = []
     for number, row in enumerate(rows, start=1):
-        shared = {k: v for k, v in row.items() if k in fields}
-        long += [{**shared, "annotator": who, "score": row[who], WIDE: (number, who)} for who in people if who in row]
+        shared = {k: v for k, v in row.items() if k in fields or k == PLACE}
+        long += [{**shared, who: column, "score": row[column], WIDE: (number, column)}
+                 for column in scored if column in row]  # fmt: skip
     return long
+
+
+def located(row: dict[str, Any], number: int, field: str) -> tuple[int, str]:
+    """Where a row's error is in the file: its row, and the field or column (a score of a wide file: the
+    column it was in; a value of a list: its place in the list)."""
+    _, column = row.get(WIDE, (number, None))
+    named = column if column is not None and field == "score" else field
+    if PLACE in row:
+        where, place = row[PLACE]
+        return where, f"{named} (place {place} of its list)"
+    return row.get(WIDE, (number, None))[0], named
 
 
 def recoded(rows: list[dict[str, Any]], scores: dict[str, str]) -> list[dict[str, Any]]:
@@ -103,13 +127,16 @@ def recoded(rows: list[dict[str, Any]], scores: dict[str, str]) -> list[dict[str
             for row in rows]  # fmt: skip
 
 
-def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wide: bool = False) -> list[dict[str, Any]]:
+def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wide: bool = False,
+               lists: bool = False, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """The rows of a ``what`` file (pairs, ratings, judgments) with its columns named as the import expects:
     ``mapping`` says which column of the file holds a field (``score`` -> ``rating``). A field that no column
     holds is one sentence listing what the file needs and what it has, not an error on every row. ``wide``
-    (ratings): one column per annotator, each cell that person's score of the row's pair."""
-    rows = read_rows(path)
-    have = list(dict.fromkeys(column for row in rows for column in row))
+    (ratings, judgments): one column per annotator or judge, each cell that one's score of the row's pair
+    (``columns``: which are; default all but the fields). ``lists``: cells hold lists, one value per item
+    (:func:`~judge.data.files.unroll`)."""
+    rows = read_rows(path, lists)
+    have = list(dict.fromkeys(column for row in rows for column in row if column != PLACE))
     needed, optional = LAYOUTS[what]
     mapping = dict(mapping or {})
     for field, column in mapping.items():
@@ -125,9 +152,10 @@ def read_table(path: Path, what: str, mapping: dict[str, str] | None = None, wid
         renamed = {column: field for field, column in mapping.items()}
         rows = [{renamed.get(k, k): v for k, v in row.items() if k not in mapping or k in renamed} for row in rows]
     if wide:
-        if what != "ratings":
-            raise JudgeError("the wide layout (one column per annotator) is for ratings files")
-        rows = _long(rows, tuple(f for f in needed + optional if f not in ("annotator", "score")), path)
+        if what not in WHO:
+            raise JudgeError("the wide layout (one column per annotator or judge) is for ratings and judgments files")
+        rows = _long(rows, tuple(f for f in needed + optional if f not in (WHO[what], "score")), path, WHO[what],
+                     columns)  # fmt: skip
     present = {column for row in rows for column in row}
     errors_only = what == "judgments" and "error" in present  # a file of failed judgments has no score column
     missing = [f for f in needed if f not in present and not (f == "score" and errors_only)]
@@ -155,9 +183,7 @@ def _validated(path: Path, rows: list[dict[str, Any]], prepare: Callable[[dict[s
         try:
             records.append(prepare(row, number))
         except RowInvalid as e:
-            where, column = row.get(WIDE, (number, None))  # a score of a wide file: the file's row and column
-            errors.append(RowError(where, column if column is not None and e.field == "score" else e.field,
-                                   e.reason))  # fmt: skip
+            errors.append(RowError(*located(row, number, e.field), e.reason))
     if errors:
         raise ImportRejected(path, errors, len(errors))
     return records
@@ -221,7 +247,8 @@ def _pair_of(ids: dict[str, int], row: dict[str, Any], dataset: str) -> int:
 @bulk()
 def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None = None,
                    mapping: dict[str, str] | None = None, wide: bool = False,
-                   scores: dict[str, str] | None = None, progress: Progress | None = None) -> ImportReport:  # fmt: skip
+                   scores: dict[str, str] | None = None, progress: Progress | None = None,
+                   lists: bool = False, columns: Sequence[str] | None = None) -> ImportReport:  # fmt: skip
     """People's ratings of ``dataset``'s pairs. On a dataset with several criteria each row names its criterion
     (a ``criterion`` column), or ``criterion`` gives it for the whole file."""
     ids = _pair_ids(db, dataset)
@@ -261,7 +288,8 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
         token = token or "import:" + _digest(parts)
         return rating_store.NewRating(pair_id, annotator.strip(), score, note, seconds, token, created, which)
 
-    ratings = _validated(path, recoded(read_table(path, "ratings", mapping, wide), scores or {}), prepare, progress)
+    rows = read_table(path, "ratings", mapping, wide, lists, columns)
+    ratings = _validated(path, recoded(rows, scores or {}), prepare, progress)
     added = rating_store.add_ratings(db, ratings)
     return ImportReport(added, len(ratings) - added)
 
@@ -269,48 +297,69 @@ def import_ratings(db: Database, path: Path, dataset: str, criterion: str | None
 @bulk()
 def import_judgments(db: Database, path: Path, dataset: str, run: str | None = None,
                      criterion: str | None = None, mapping: dict[str, str] | None = None,
-                     scores: dict[str, str] | None = None, progress: Progress | None = None) -> ImportReport:  # fmt: skip
+                     scores: dict[str, str] | None = None, progress: Progress | None = None, wide: bool = False,
+                     lists: bool = False, columns: Sequence[str] | None = None) -> ImportReport:  # fmt: skip
     """External judge scores; each file becomes (or adds to) a run named ``run`` (default: the file name) that
-    scored ``criterion`` (on a dataset with several, it must be named).
+    scored ``criterion`` (on a dataset with several, it must be named). ``wide``: one column per judge
+    (``columns``: which), each column a run named after it, all stored in one transaction.
 
     A (pair, sample) the file gives twice, or that the run already holds with another score, refuses the
     file: an import never silently keeps one of two different judgments."""
     ids = _pair_ids(db, dataset)
     criterion = choose_criterion(db, dataset, criterion)
     scale = rubric_for(db, dataset, criterion).scale
-    name = run or path.stem
     dataset_key = pair_store.dataset_id(db, dataset)
-    run_id = run_store.find_run(db, name, "external", dataset_key)
-    if run_id is not None and run_criterion(db, run_id) != criterion:
-        raise JudgeError(f"run {name!r} scored {run_criterion(db, run_id) or 'the one score'}, not {criterion}: "
-                         "import another criterion's judgments as a run of its own (--run NAME)")  # fmt: skip
-    stored = result_store.stored_scores(db, run_id) if run_id is not None else {}
-    seen: dict[tuple[int, int], tuple[int, int | None]] = {}
+    if wide and run is not None:
+        raise JudgeError("a wide file names its runs by its judge columns: leave --run out")
+    runs: dict[str, int | None] = {}
+    stored: dict[str, dict[tuple[int, int], int | None]] = {}
+    seen: dict[tuple[str, int, int], int] = {}
 
-    def prepare(row: dict[str, Any], number: int) -> Judgment:
+    def run_of(name: str) -> int | None:
+        if name not in runs:
+            found = run_store.find_run(db, name, "external", dataset_key)
+            if found is not None and run_criterion(db, found) != criterion:
+                raise RowInvalid("judge" if wide else "run",
+                                 f"run {name!r} scored {run_criterion(db, found) or 'the one score'}, not "
+                                 f"{criterion}: import another criterion's judgments as a run of its own (--run NAME)")  # fmt: skip
+            runs[name] = found
+            stored[name] = result_store.stored_scores(db, found) if found is not None else {}
+        return runs[name]
+
+    def prepare(row: dict[str, Any], number: int) -> tuple[str, Judgment]:
         named = row.get("criterion")
         if named is not None and str(named).strip() and str(named).strip() != criterion:
             raise RowInvalid("criterion", f"{str(named).strip()!r}, but the run scores {criterion or 'the one score'}: "
                              "import each criterion's judgments as a run of its own (--criterion NAME)")  # fmt: skip
+        name = str(row["judge"]) if wide else run or path.stem
+        run_of(name)
         judgment = judgment_row(row, "external", _pair_of(ids, row, dataset), scale)
-        key = (int(judgment.pair_id or 0), judgment.sample)
+        key = (name, int(judgment.pair_id or 0), judgment.sample)
         if key in seen:
             raise RowInvalid("external_id", f"pair {row['external_id']!r}, sample {judgment.sample} is already "
-                             f"given in row {seen[key][0]}")  # fmt: skip
-        seen[key] = (number, judgment.score)
-        if key in stored and stored[key] != judgment.score:
-            was = "an error" if stored[key] is None else f"score {stored[key]}"
+                             f"given in row {seen[key]}" + (f" for {name!r}" if wide else ""))  # fmt: skip
+        seen[key] = located(row, number, "score")[0]
+        earlier = stored[name].get(key[1:], judgment.score)
+        if earlier != judgment.score:
+            was = "an error" if earlier is None else f"score {earlier}"
             raise RowInvalid("score", f"run {name!r} holds {was} for pair {row['external_id']!r}, sample "
                              f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
-        return judgment
+        return name, judgment
 
-    judgments = _validated(path, recoded(read_table(path, "judgments", mapping), scores or {}), prepare, progress)
-    made = run_id is None
-    if run_id is None:
-        run_id = run_store.create_run(db, name=name, judge_kind="external", status="imported", source=path.name,
-                              dataset_id=dataset_key, criterion=criterion)  # fmt: skip
-    added = result_store.add_judgments(db, run_id, judgments)
-    return ImportReport(added, len(judgments) - added, run_id, name, made)
+    rows = recoded(read_table(path, "judgments", mapping, wide, lists, columns), scores or {})
+    judged = _validated(path, rows, prepare, progress)
+    made: list[str] = []
+    added = 0
+    with db.transaction() as cursor:  # every run of the file, or none
+        for name in runs:
+            run_id = runs[name]
+            if run_id is None:
+                run_id = runs[name] = run_store.insert_run(cursor, name=name, judge_kind="external", status="imported",
+                                                           source=path.name, dataset_id=dataset_key, criterion=criterion)  # fmt: skip
+                made.append(name)
+            added += result_store.insert_judgments(cursor, run_id, [j for n, j in judged if n == name])
+    first = next(iter(runs), run or path.stem)
+    return ImportReport(added, len(judged) - added, runs.get(first), first, bool(made), tuple(runs))
 
 
 def export(db: Database, what: str, path: Path, dataset: str | None = None) -> int:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge.data.files import bulk, read_rows
-from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of
+from judge.data.files import AT, ITEM, PLACE, bulk, read_rows
+from judge.data.importer import ImportRejected, ImportReport, check_same_scale, import_pairs_of, located
 from judge.data.records import RowError, RowInvalid, prepare_pair
 from judge.dataset_rubric import check_criterion_name, criteria_of, declare_criteria, scale_of
 from judge.errors import JudgeError
@@ -39,6 +39,8 @@ class TableMapping:
     scores: tuple[str, ...]  # one criterion per column (one column: the dataset's one score)
     annotator: str | None = None  # None: rater 1, 2, ... in file order within each item
     external_id: str | None = None  # None: made from the two texts
+    raters: bool = False  # each score column is one rater (named by the column) of the dataset's one score
+    lists: bool = False  # cells hold lists, one value per item (unrolled, each item named in an ``item`` column)
 
 
 @dataclass
@@ -53,18 +55,21 @@ class TableImport:
         return f"dataset {self.dataset}: {self.pairs} pairs added; " + "; ".join(parts)
 
 
-def table_columns(path: Path) -> list[str]:
-    """The columns of a file, in the order they first appear (rows of a JSON Lines file may differ)."""
-    rows = read_rows(path)
+def table_columns(path: Path, lists: bool = False) -> list[str]:
+    """The columns of a file, in the order they first appear (rows of a JSON Lines file may differ); ``lists``:
+    of the file with its lists unrolled (an ``item`` column first)."""
+    rows = read_rows(path, lists)
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
-    return list(dict.fromkeys(column for row in rows for column in row))
+    found = list(dict.fromkeys(column for row in rows for column in row if column != PLACE))
+    return [ITEM, AT, *(c for c in found if c not in (ITEM, AT))] if lists else found
 
 
 def criterion_names(mapping: TableMapping) -> dict[str, str]:
-    """Score column -> the criterion it rates ('' when there is one column: the dataset's one score)."""
-    if len(mapping.scores) == 1:
-        return {mapping.scores[0]: ""}
+    """Score column -> the criterion it rates ('' when there is one column, or the columns are raters: the
+    dataset's one score)."""
+    if len(mapping.scores) == 1 or mapping.raters:
+        return {column: "" for column in mapping.scores}
     return {column: column.strip() for column in mapping.scores}
 
 
@@ -99,7 +104,9 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
     """Pairs and ratings from one table into ``dataset``, each score column a criterion on ``scale``."""
     if not mapping.scores:
         raise JudgeError("choose the column (or columns) with the scores")
-    rows = read_rows(path)
+    if mapping.raters and mapping.annotator:
+        raise JudgeError("the score columns are the raters, so there is no column of who rated: leave it out")
+    rows = read_rows(path, mapping.lists)
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
     wanted = [c for c in (mapping.generated, mapping.ground_truth, mapping.annotator, mapping.external_id,
@@ -110,12 +117,13 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, missing))}; the file has "
                          f"{', '.join(map(repr, have))}")  # fmt: skip
     names = criterion_names(mapping)
-    if len(set(names.values())) != len(names):
+    if len(set(names.values())) != len(names) and not mapping.raters:
         raise JudgeError("each score column names a criterion: the columns' names must differ from each other")
-    for name in names.values():
-        if len(names) > 1:
+    criteria = list(dict.fromkeys(names.values()))  # raters' columns: all of the one score
+    for name in criteria:
+        if name:
             check_criterion_name(name)
-    _check_criteria(db, dataset, names, scale)  # before anything is stored
+    _check_criteria(db, dataset, {name: name for name in criteria}, scale)  # before anything is stored
     pairs: dict[str, Any] = {}  # external id -> NewPair, in file order
     ratings: dict[str, list[tuple[str, int, str]]] = {column: [] for column in mapping.scores}
     seen: dict[str, int] = {}  # external id -> ratings so far (to number raters)
@@ -135,29 +143,35 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
             seen[pair.external_id] = seen.get(pair.external_id, 0) + 1
             who = (_cell(row, mapping.annotator, "annotator") if mapping.annotator
                    else f"rater {seen[pair.external_id]}")  # fmt: skip
-            earlier_row = given.setdefault((pair.external_id, who), number)
-            if earlier_row != number:
-                raise RowInvalid(mapping.annotator or "annotator", f"{who!r} rated {pair.external_id!r} already in row "
-                                 f"{earlier_row}: one rating per person and item")  # fmt: skip
             for column in mapping.scores:
+                rater = column if mapping.raters else who
+                earlier_row = given.setdefault((pair.external_id, rater), number)
+                if earlier_row != number:
+                    raise RowInvalid(mapping.annotator or mapping.external_id or "annotator",
+                                     f"{rater!r} rated {pair.external_id!r} already in row {earlier_row}: one "
+                                     "rating per person and item")  # fmt: skip
+                if mapping.raters and row.get(column) is None:
+                    continue  # a rater who did not rate this item
                 try:
                     score = scale.check(row.get(column))
                 except ScaleError as e:
                     raise RowInvalid(column, str(e)) from None
-                ratings[column].append((pair.external_id, score, who))
+                ratings[column].append((pair.external_id, score, rater))
         except RowInvalid as e:
-            errors.append(RowError(number, e.field, e.reason))
+            errors.append(RowError(*located(row, number, e.field), e.reason))
     if errors:
         raise ImportRejected(path, errors, len(errors))
     found = TableImport(dataset)
-    one = list(names.values()) == [""]
+    one = criteria == [""]
     found.pairs = import_pairs_of(db, dataset, list(pairs.values()), scale if one else None).added
     if not one:
         declare_criteria(db, dataset, {name: scale for name in names.values()})
     ids = dict(zip(*(pair_store.pairs_frame(db, dataset)[c] for c in ("external_id", "pair_id")), strict=True))
-    every = {name: [rating_store.NewRating(int(ids[external]), who, score, None, None,
-                                           "table:" + _digest([dataset, external, who, column, score]), criterion=name)
-                    for external, score, who in ratings[column]] for column, name in names.items()}  # fmt: skip
+    every: dict[str, list[rating_store.NewRating]] = {name: [] for name in criteria}
+    for column, name in names.items():
+        every[name] += [rating_store.NewRating(int(ids[external]), who, score, None, None,
+                                               "table:" + _digest([dataset, external, who, column, score]), criterion=name)
+                        for external, score, who in ratings[column]]  # fmt: skip
     before = {name: _count(db, dataset, name) for name in every}
     rating_store.add_ratings(db, [r for part in every.values() for r in part])  # every criterion in one transaction
     for name, part in every.items():

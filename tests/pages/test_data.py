@@ -136,3 +136,60 @@ def test_a_file_with_its_own_column_names_is_mapped_on_the_page(db_path: Path) -
     assert not at.exception and [s.value for s in at.success] == ["own.csv: 1 added, 0 already present."]
     stored = pair_store.pairs_frame(opened(db_path), "mapped")
     assert list(stored["ground_truth"].str.contains("Order")) == [True] and len(stored) == 1
+
+
+HANNA = Path(__file__).parents[3] / "shared" / "data" / "hanna" / "hanna_metric_scores_llm.csv"
+
+
+@pytest.mark.skipif(not HANNA.exists(), reason="shared/data/hanna is not next to the project")
+def test_hannas_scores_file_is_imported_on_the_page_as_a_person_would(db_path: Path) -> None:
+    """HANNA's LLM scores file as it is (a row per story generator, each cell a JSON list of its 96 stories'
+    scores): the people's coherence ratings as a table of lists, one column per rater; then the judges' scores
+    as a wide judgments file of lists, one run per judge column. A judge column off the scale refuses the file
+    with its row, column and place named; without it, the runs' figures are those of the code's own loader."""
+    from judge.agreement.report import report
+    from judge.data.hanna import JUDGES, load_hanna
+
+    content = HANNA.read_bytes()
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.radio(key="import_what").set_value("table").run()
+    at.text_input(key="import_into_new").set_value("hanna-ch").run()
+    at.checkbox(key="import_lists").check().run()
+    at.file_uploader(key="import_file").set_value((HANNA.name, content, "text/csv")).run()
+    at.selectbox(key="table_generated").set_value("Model").run()
+    at.selectbox(key="table_truth").set_value("place").run()
+    at.selectbox(key="table_id").set_value("item").run()
+    at.checkbox(key="table_raters").check().run()
+    at.multiselect(key="table_scores").set_value(["Human 1 CH", "Human 2 CH", "Human 3 CH"]).run()
+    assert any("by 3 raters named after their columns" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "1056 pairs added" in at.success[0].value and "3168 added" in at.success[0].value
+
+    at.radio(key="import_what").set_value("judgments").run()
+    at.selectbox(key="import_into").set_value("hanna-ch").run()
+    at.checkbox(key="import_lists").check().run()
+    at.checkbox(key="import_wide_judgments").check().run()
+    at.multiselect(key="import_columns_judgments").set_value([f"{j} CH 1" for j in JUDGES]).run()
+    at.selectbox(key="map-judgments-external_id").set_value("item").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    [refusal] = [e.value for e in at.error]
+    assert "nothing imported" in refusal and "place" in refusal and "CH 1" in refusal, refusal
+    db = opened(db_path)
+    assert not any(db.cursor().execute("SELECT count(*) FROM judge_runs").fetchone())
+
+    reference = Database()
+    loaded = load_hanna(reference, HANNA.parent, criterion="CH", prompt=1)
+    on_scale = [j for j in JUDGES if j in loaded.runs]
+    assert loaded.refused and on_scale  # the file has judges of both kinds
+    at.multiselect(key="import_columns_judgments").set_value([f"{j} CH 1" for j in on_scale]).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert f"in {len(on_scale)} runs" in at.success[0].value or len(on_scale) == 1
+    runs = {name: run_id for run_id, name in db.cursor().execute("SELECT id, name FROM judge_runs").fetchall()}
+    for judge in on_scale:
+        mine = report(db, runs[f"{judge} CH 1"], resamples=50)
+        theirs = report(reference, loaded.runs[judge], resamples=50)
+        assert mine.n == theirs.n == 1056
+        for figure in ("kendall_tau_b", "spearman", "exact", "mae"):
+            assert mine.figure(figure).value == pytest.approx(theirs.figure(figure).value), (judge, figure)
