@@ -38,6 +38,8 @@ IMPORTS = {
 }  # fmt: skip
 
 
+SHOWN_COLUMNS = 12  # a file's columns named in a sentence; the choice below offers them all
+
 SCALE_CHOICES = {"1-5": "1-5, the audience rubric", "binary": "Binary (0/1: no/yes, wrong/right ...)",
                  "1-3": "3 points (1-3)", "1-4": "4 points (1-4)", "0-4": "5 points from 0 (0-4)",
                  "1-6": "6 points (1-6)", "1-7": "7 points (1-7)", "1-10": "10 points (1-10)"}  # fmt: skip
@@ -134,8 +136,10 @@ def field_mapping(what: str, name: str, content: bytes, wide: bool = False, list
     missing = [f for f in needed if f not in columns and not (f == "score" and errors_only)]
     if not missing:
         return {}
+    shown = ", ".join(inert(c) for c in columns[:SHOWN_COLUMNS])
+    more = f" and {len(columns) - SHOWN_COLUMNS} more" if len(columns) > SHOWN_COLUMNS else ""
     st.markdown(f"**The file has no column {', '.join(repr(f) for f in missing)}: which of its columns holds it?** "
-                f"(it has {', '.join(inert(c) for c in columns)})")  # fmt: skip
+                f"(it has {shown}{more})")  # fmt: skip
     chosen: dict[str, str] = {}
     for field, cell in zip(missing, st.columns(len(missing)), strict=True):
         picked = cell.selectbox(field, columns, index=None, key=f"map-{what}-{field}", placeholder="Pick a column")

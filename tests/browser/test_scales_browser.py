@@ -84,6 +84,14 @@ def _choose(page: object, label: str, option: str) -> None:
     _idle(page)
 
 
+def _pick(page: object, label: str, option: str) -> None:
+    """Choose the option named exactly ``option`` (typing filters loosely: 'Human 1 CH' also finds 'Human Avg 1 CH')."""
+    page.get_by_role("combobox", name=label, exact=True).click()  # type: ignore[attr-defined]
+    page.keyboard.type(option)  # type: ignore[attr-defined]
+    page.get_by_role("option", name=option, exact=True).click()  # type: ignore[attr-defined]
+    _idle(page)
+
+
 def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac1(
     browser: object, app_server: AppServer
 ) -> None:
@@ -127,6 +135,84 @@ def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac
     app_server.stop()
     db = Database(app_server.db_path)
     assert len(rating_store.ratings_frame(db, "hanna-study", criterion=next(iter(PUBLISHED)))) == 300
+
+
+SCORES = HANNA.parent / "hanna_metric_scores_llm.csv"
+
+
+def test_hannas_scores_file_imported_on_the_import_page_gives_people_and_judges(
+    browser: object, app_server: AppServer
+) -> None:
+    """HANNA's scores file as it is (each cell a JSON list of a generator's 96 stories): the three people's
+    coherence ratings, then the judges' coherence scores one run per column, chosen on the page as a person
+    would; a judge off the scale is refused by name and place, the others are imported and compared."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1200})  # type: ignore[attr-defined]
+    page.goto(f"{app_server.url}/data")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Into dataset", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_text("Pairs with their ratings", exact=True).click()  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_label("Into dataset").fill("hanna-coherence")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_text("Cells hold lists, one value per item").click()  # type: ignore[attr-defined]
+    _idle(page)
+    page.set_input_files("input[type=file]", files=[str(SCORES)])  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Which column is which", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    _pick(page, "The text rated", "Model")
+    _pick(page, "What it answers", "place")
+    _pick(page, "Item id (optional)", "item")
+    page.get_by_text("Each score column is one rater (of one score), not a criterion").click()  # type: ignore[attr-defined]
+    _idle(page)
+    for column in ("Human 1 CH", "Human 2 CH", "Human 3 CH"):
+        _pick(page, "Score columns, one per rater", column)
+    page.get_by_text("Which column is which").click()  # type: ignore[attr-defined]  # closes the open list
+    _idle(page)
+    screenshot(page, "import-hanna-scores-people")
+    page.get_by_role("button", name="Import", exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid=stAlert]", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    message = page.locator("[data-testid=stAlert]").last.inner_text()  # type: ignore[attr-defined]
+    assert "dataset hanna-coherence: 1056 pairs added; ratings: 3168 added" in message, message
+
+    page.get_by_text("Judge scores", exact=True).click()  # type: ignore[attr-defined]
+    _idle(page)
+    _choose(page, "Into dataset", "hanna-coherence")
+    lists = page.get_by_role("checkbox", name="Cells hold lists, one value per item", exact=False)  # type: ignore[attr-defined]
+    assert lists.is_checked()  # still ticked from the ratings: the same file
+    page.get_by_text("One column per judge (each column becomes a run named after it)").click()  # type: ignore[attr-defined]
+    _idle(page)
+    page.wait_for_selector("text=The judge columns", timeout=60_000)  # type: ignore[attr-defined]
+    for judge in ("ChatGPT CH 1", "Mistral-7B CH 1"):
+        _pick(page, "The judge columns", judge)
+    page.get_by_text("The file has no column").click()  # type: ignore[attr-defined]  # closes the open list
+    _idle(page)
+    _pick(page, "external_id", "item")
+    page.get_by_role("button", name="Import", exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_selector("text=nothing imported", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    refusal = page.locator("[data-testid=stAlert]").last.inner_text()  # type: ignore[attr-defined]
+    assert "'Mistral-7B CH 1 (place" in refusal and "outside the scale" in refusal, refusal
+    screenshot(page, "import-hanna-scores-judge-refused")
+    page.locator("[data-testid=stMultiSelect]", has_text="The judge columns").get_by_role(  # type: ignore[attr-defined]
+        "button", name="Remove Mistral-7B CH 1").click()
+    _idle(page)
+    page.get_by_role("button", name="Import", exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_selector("text=in a new run", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    message = page.locator("[data-testid=stAlert]").last.inner_text()  # type: ignore[attr-defined]
+    assert "1056 added" in message and "ChatGPT CH 1" in message, message
+    page.goto(f"{app_server.url}/agreement?dataset=hanna-coherence")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=The judge against people", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    screenshot(page, "agreement-hanna-scores-chatgpt")
+    assert page.get_by_text("of 1056 judge scores within one point of people's").count()  # type: ignore[attr-defined]
+    app_server.stop()
+    db = Database(app_server.db_path)
+    assert len(rating_store.ratings_frame(db, "hanna-coherence")) == 3168
+    names = [n for (n,) in db.cursor().execute("SELECT name FROM judge_runs").fetchall()]
+    assert names == ["ChatGPT CH 1"]
 
 
 @pytest.fixture
