@@ -24,6 +24,7 @@ __all__ = [
     "EXPORTS",
     "adjudicate",
     "adjudications",
+    "between_points",
     "criteria",
     "datasets",
     "exclude",
@@ -85,6 +86,13 @@ def pair_ratings(db: Database, pair_id: int) -> pd.DataFrame:
 def run_results(db: Database, run_id: int) -> pd.DataFrame:
     """Every result of a run, one row per (pair, sample), repeats included."""
     return result_store.results_frame(db, run_id, repeats=True)
+
+
+def between_points(db: Database, run_id: int) -> int:
+    """How many of a run's scores are numbers between the scale's points (a mean of samples, 3.67)."""
+    frame = result_store.results_frame(db, run_id)
+    given = frame["value"].notna() & frame["score"].notna()
+    return int((frame.loc[given, "value"].astype(float) != frame.loc[given, "score"].astype(float)).sum())
 
 
 def judgment_detail(db: Database, run_id: int, pair_id: int) -> list[dict[str, object]]:

@@ -90,6 +90,11 @@ if not runs.empty:  # the verdict first: it is what a team lead opens the page f
             st.warning(note)
         verdict(found, headline)
         judge_headline(found.report, headline, read(workspace.label_kinds, found.report.pair_ids, criterion))
+        if between := read(workspace.between_points, int(run_id)):
+            st.caption(f"{between:,} of this judge's scores are numbers between the scale's points (such as 3.67, a "
+                       "mean of samples). Counts of agreement (same score, within one point, kappa, the confusion "
+                       "matrix) take the nearest point, a half going down; correlations, the mean difference and "
+                       "bias take the numbers as given.")  # fmt: skip
 
 st.subheader("People among themselves")
 people = read(people_summary, name, config, criterion)

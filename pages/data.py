@@ -17,7 +17,7 @@ from ui.data_views import (
     wide_columns,  # fmt: skip
 )
 from ui.resources import database, read, settings
-from ui.session import admin_gate, signed_in
+from ui.session import admin_gate, link_to, signed_in
 from ui.text import inert
 
 db, config = database(), settings()
@@ -39,7 +39,10 @@ if what in ("pairs", "table"):
     if dataset and (what == "table" or dataset not in names):  # the scale new pairs are rated and judged on
         scale, scale_error = scale_choice(dataset)
 elif what != "run":
-    dataset = st.selectbox("Into dataset", names, index=None, key="import_into", placeholder="Pick a dataset")
+    dataset = st.selectbox("Into dataset", names, index=None, key="import_into", placeholder="Pick a dataset",
+                           help="Ratings and judge scores go with pairs already imported. A file that holds the "
+                                "items and their ratings together: choose \"Pairs with their ratings\" above, "
+                                "which makes a new dataset.")  # fmt: skip
 upload = st.file_uploader(f"File (JSONL, CSV or Parquet; at most {MAX_FILE_BYTES // 2**20} MB)",
                           type=["jsonl", "ndjson", "csv", "parquet"], key="import_file")  # fmt: skip
 fields: dict[str, str] | None = {}
@@ -59,7 +62,8 @@ try:
 except JudgeError as e:
     st.error(inert(e))
 ready = (admin and upload is not None and (what == "run" or bool(dataset)) and scale_error is None
-         and (what != "table" or mapping is not None) and fields is not None)  # fmt: skip
+         and (what != "table" or mapping is not None) and fields is not None
+         and not (wide and what == "judgments" and not columns))  # fmt: skip
 if st.button("Import", type="primary", disabled=not ready) and upload is not None:
     try:
         report = import_upload(db, what, upload.name, upload.getvalue(), dataset, scale, mapping, fields, wide, lists,
@@ -68,6 +72,8 @@ if st.button("Import", type="primary", disabled=not ready) and upload is not Non
         st.error(inert(e))
     else:
         st.success(f"{inert(upload.name)}: {inert(report)}.")
+        if what != "pairs" and dataset:
+            link_to("pages/agreement.py", f"See how the judges agree with people on {dataset}", dataset=dataset)
 
 st.subheader("Export")
 if not names:

@@ -9,7 +9,7 @@ from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, jobs, keys, read, settings
-from ui.run_views import llm_spec_form, runs_table, show_judgment, show_runs
+from ui.run_views import batch_runs, llm_spec_form, runs_table, show_judgment, show_runs
 from ui.session import admin_gate, choose_criterion, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
 
@@ -54,6 +54,8 @@ def runs() -> None:
     table = runs_table(frame, active)
     latest = table.iloc[0]
     text = f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors"
+    if latest["at_provider"]:
+        text += f"; {latest['at_provider']} (stored when each batch ends)"
     if latest["state"] == "running" and latest["share"] is not None:
         st.progress(float(latest["share"]), text=text)
     else:
@@ -61,12 +63,17 @@ def runs() -> None:
     show_runs(table)
     if ended := st.session_state.get("runs_active", set()) - active:  # a run just ended: the whole page catches up
         st.session_state["runs_active"] = active
-        st.toast(f"Run {', '.join(map(str, sorted(ended)))} ended")
+        states = dict(zip(table["id"], table["state"], strict=True))
+        st.toast("; ".join(f"Run {i} {states.get(i, 'ended')}" for i in sorted(ended)))
         st.rerun()
     st.session_state["runs_active"] = active
     allowed = is_admin(config)  # asked again on every rerun of this fragment, and for each button
+    batches = batch_runs(frame)
     for run_id in sorted(active):
-        if allowed and st.button(f"Cancel run {run_id}", key=f"cancel-{run_id}"):
+        label = f"Cancel run {run_id}" + (" and its batches at the provider" if run_id in batches else "")
+        if allowed and st.button(label, key=f"cancel-{run_id}",
+                                 help="What the provider answered before the cancel is kept (and paid); Resume "
+                                      "judges the rest." if run_id in batches else None):  # fmt: skip
             work.cancel(run_id)
     for run_id in frame.loc[frame["status"].isin(["running", "created", "cancelled", "failed"]), "id"]:
         if run_id not in active and allowed and st.button(f"Resume run {run_id}", key=f"resume-{run_id}"):

@@ -91,7 +91,10 @@ def table_mapping(name: str, content: bytes, dataset: str, lists: bool = False) 
                            placeholder="none: rater 1, 2, 3 ... within each item")  # fmt: skip
     given_id = right.selectbox("Item id (optional)", columns, index=None, key="table_id",
                                placeholder="none: the two texts make the item")  # fmt: skip
-    taken = {generated, truth, rater, given_id}
+    generator = left.selectbox("Made by (optional)", columns, index=None, key="table_generator",
+                               placeholder="none", help="The column naming the model (or person) that made the "
+                               "text rated: the Generators page compares them.")  # fmt: skip
+    taken = {generated, truth, rater, given_id, generator}
     raters = st.checkbox("Each score column is one rater (of one score), not a criterion", key="table_raters",
                          help="As in HANNA's scores file: Human 1 CH, Human 2 CH, Human 3 CH are three people's "
                               "coherence scores.")  # fmt: skip
@@ -104,7 +107,8 @@ def table_mapping(name: str, content: bytes, dataset: str, lists: bool = False) 
     if raters and rater is not None:
         st.warning("The score columns are the raters: leave \"Who rated\" empty.")
         return None
-    mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id, raters, lists)
+    mapping = TableMapping(str(generated), str(truth), tuple(scores), rater, given_id, raters=raters, lists=lists,
+                           generator=generator)  # fmt: skip
     named = [n for n in criterion_names(mapping).values() if n]
     st.caption(f"Into dataset {inert(dataset)}" + (f", criteria {', '.join(inert(n) for n in named)}." if named
                else f", one score per rating, by {len(scores)} raters named after their columns." if raters
@@ -116,9 +120,14 @@ def wide_columns(what: str, name: str, content: bytes, lists: bool = False) -> l
     """In a wide file, the columns that are annotators (ratings) or judges (judgments), chosen here; None: every
     column that is not a field of the file."""
     columns = [c for c in _columns(name, content, lists) if c not in (*LAYOUTS[what][0], *LAYOUTS[what][1])]
-    who = "annotator" if what == "ratings" else "judge"
-    chosen = st.multiselect(f"The {who} columns", columns, key=f"import_columns_{what}",
-                            placeholder=f"all of them: every column that is not a field is one {who}'s scores")  # fmt: skip
+    if what == "ratings":
+        chosen = st.multiselect("The annotator columns", columns, key=f"import_columns_{what}",
+                                placeholder="all of them: every column that is not a field is one annotator's scores")  # fmt: skip
+    else:  # each becomes a run: chosen one by one, never every column of a file by default
+        chosen = st.multiselect("The judge columns", columns, key=f"import_columns_{what}",
+                                placeholder="Choose the columns that hold judges' scores: each becomes a run")  # fmt: skip
+        if not chosen:
+            st.caption(f"The file has {len(columns)} other columns; choose those that hold a judge's scores.")
     return list(chosen) or None
 
 

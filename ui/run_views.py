@@ -14,7 +14,7 @@ from judge.llm.prompts import Prompt
 from judge.llm.run import DEFAULT_CONCURRENCY
 from ui.text import inert
 
-__all__ = ["llm_spec_form", "runs_table", "show_evidence", "show_judgment", "show_runs"]
+__all__ = ["batch_runs", "llm_spec_form", "runs_table", "show_evidence", "show_judgment", "show_runs"]
 
 
 def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> RunSpec:
@@ -64,11 +64,12 @@ def llm_spec_form(dataset: str, versions: list[Prompt], broken: list[str]) -> Ru
     )  # fmt: skip
 
 
-RUN_COLUMNS = {"id": "Run", "name": "Name", "judge": "Judge", "model": "Model", "prompt": "Prompt",
-               "dataset": "Dataset", "state": "State", "share": "Progress", "progress": "Judgments",
-               "at_provider": "At the provider", "errors": "Errors",
-               "cached": "From the cache", "input_tokens": "Tokens in", "output_tokens": "Tokens out",
-               "cost_usd": "Cost ($)", "created_at": "Started"}  # fmt: skip
+RUN_COLUMNS = {"id": "Run", "name": "Name", "state": "State", "share": "Progress", "progress": "Judgments",
+               "at_provider": "At the provider", "cost_usd": "Cost ($)", "errors": "Errors",
+               "cached": "From the cache", "judge": "Judge", "model": "Model", "prompt": "Prompt",
+               "dataset": "Dataset", "input_tokens": "Tokens in", "output_tokens": "Tokens out",
+               "created_at": "Started"}  # fmt: skip
+"""The runs table's columns, what a person looks for first on the left (a narrow window shows those)."""
 
 
 def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
@@ -89,6 +90,19 @@ def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
     return shown[list(RUN_COLUMNS)]
 
 
+def batch_runs(runs: pd.DataFrame) -> set[int]:
+    """The ids of the runs sent as provider batches (their stored settings say so)."""
+    found = set()
+    for run_id, parameters in zip(runs["id"], runs["parameters"], strict=True):
+        try:
+            settings = json.loads(parameters) if isinstance(parameters, str) else parameters
+        except ValueError:
+            continue
+        if isinstance(settings, dict) and settings.get("batch") is True:
+            found.add(int(run_id))
+    return found
+
+
 def show_runs(table: pd.DataFrame) -> None:
     """The runs table with names a person reads, a bar for progress, and blanks where there is nothing."""
     named = table.rename(columns=RUN_COLUMNS)
@@ -98,6 +112,9 @@ def show_runs(table: pd.DataFrame) -> None:
         "Cost ($)": st.column_config.NumberColumn(format="%.4f"),
         "Started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "Prompt": st.column_config.TextColumn(help="NAME@VERSION of the template (LLM runs)"),
+        "At the provider": st.column_config.TextColumn(
+            width="medium", help="A batch run's batches the provider is still working on, and how many of their "
+                                 "requests it has answered so far; the judgments are stored when a batch ends."),
     })  # fmt: skip
 
 

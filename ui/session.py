@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from judge import workspace
 from judge.config import Settings
 from ui.resources import read
 from ui.text import inert
 
-__all__ = ["admin_gate", "choose_criterion", "choose_dataset", "run_labels", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
+__all__ = ["admin_gate", "choose_criterion", "choose_dataset", "link_to", "run_labels", "choose_run", "is_admin", "person_in_sidebar", "sign_in_form", "signed_in"]
 
 
 def _sign_in(name: str, password: str | None, config: Settings) -> None:
@@ -98,6 +101,38 @@ def sign_in_form(
         st.error(error)
 
 
+def _sticky(key: str, options: list[str], address: str) -> None:
+    """Before the select ``key`` is drawn: its value as the person left it, even on another page (Streamlit
+    draws a page's widgets afresh, at their first option). The address (``?dataset=``) wins when something
+    other than this page wrote it: a link followed, an address typed, a new session."""
+    wanted = st.query_params.get(address)
+    kept = st.session_state.get(f"{key}-kept")
+    if wanted in options and wanted != st.session_state.get(f"{key}-written"):
+        kept = wanted
+    elif kept not in options:
+        kept = options[0]
+    st.session_state[f"{key}-kept"] = kept
+    st.session_state[key] = kept  # even when it holds it: a widget new to this page takes it only so
+
+
+def _kept(key: str) -> None:
+    """The person changed the select ``key``: keep the new value (called before the page runs again)."""
+    st.session_state[f"{key}-kept"] = st.session_state.get(key)
+
+
+def _written(key: str, address: str, value: str) -> None:
+    st.session_state[f"{key}-kept"] = value
+    st.session_state[f"{key}-written"] = value
+    st.query_params[address] = value
+
+
+def link_to(page: str, label: str, **query: str) -> None:
+    """A link to another page of the app, kept in this session (a page run on its own, as in a test, has no
+    other pages to link to: no link then)."""
+    with contextlib.suppress(StreamlitPageNotFoundError):
+        st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=query or None)
+
+
 def choose_dataset(acting: str | None = None) -> int | None:
     """The dataset picked in the sidebar, kept in the address (``?dataset=``) so that a reload or a shared
     link stays on it; ``acting``: a line on the page saying what acts on it (e.g. "Runs start on")."""
@@ -106,11 +141,9 @@ def choose_dataset(acting: str | None = None) -> int | None:
         st.info("No pairs yet. Run `judge demo` or import pairs on the Import and export page (or `judge import pairs FILE`).")
         return None
     names = list(frame["name"])
-    wanted = st.query_params.get("dataset")
-    if st.session_state.get("dataset") not in names:  # a new session, or a dataset that is gone
-        st.session_state["dataset"] = wanted if wanted in names else names[0]
-    name = st.sidebar.selectbox("Dataset", names, key="dataset")
-    st.query_params["dataset"] = name
+    _sticky("dataset", names, "dataset")
+    name = st.sidebar.selectbox("Dataset", names, key="dataset", on_change=_kept, args=("dataset",))
+    _written("dataset", "dataset", name)
     if acting:
         st.markdown(f"{acting} dataset **{inert(name)}** (pick another in the sidebar).")
     return int(frame.loc[frame["name"] == name, "id"].iloc[0])
@@ -124,12 +157,10 @@ def choose_criterion(dataset: str, key: str) -> str:
         st.query_params.pop("criterion", None)
         return ""
     state = f"{key}-{dataset}"
-    wanted = st.query_params.get("criterion")
-    if st.session_state.get(state) not in named:  # a new session or a reload: the address keeps the choice
-        st.session_state[state] = wanted if wanted in named else named[0]
-    chosen = str(st.selectbox("Criterion", named, key=state,
+    _sticky(state, named, "criterion")
+    chosen = str(st.selectbox("Criterion", named, key=state, on_change=_kept, args=(state,),
                               help="This dataset is rated on several criteria; every figure here is of one."))  # fmt: skip
-    st.query_params["criterion"] = chosen
+    _written(state, "criterion", chosen)
     return chosen
 
 

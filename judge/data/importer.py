@@ -40,13 +40,13 @@ T = TypeVar("T")
 class ImportRejected(JudgeError):
     """Some rows are invalid: the file is rejected whole and nothing is stored."""
 
-    def __init__(self, path: Path, errors: list[RowError], total: int) -> None:
+    def __init__(self, path: Path, errors: list[RowError], total: int, hint: str = "") -> None:
         self.errors = errors
         shown = "; ".join(str(e) for e in errors[:MAX_REPORTED_ERRORS])
         more = (
             f" (and {total - len(errors[:MAX_REPORTED_ERRORS])} more)" if total > MAX_REPORTED_ERRORS else ""
         )
-        super().__init__(f"{path.name}: nothing imported: {shown}{more}")
+        super().__init__(f"{path.name}: nothing imported" + (f". {hint}" if hint else "") + f": {shown}{more}")
 
 
 @dataclass(frozen=True)
@@ -347,7 +347,24 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
         return name, judgment
 
     rows = recoded(read_table(path, "judgments", mapping, wide, lists, columns), scores or {})
-    judged = _validated(path, rows, prepare, progress)
+    refused: dict[str, int] = {}  # a wide file: judge column -> its rows in error
+
+    def counted(row: dict[str, Any], number: int) -> tuple[str, Judgment]:
+        try:
+            return prepare(row, number)
+        except RowInvalid:
+            if wide:
+                refused[str(row["judge"])] = refused.get(str(row["judge"]), 0) + 1
+            raise
+
+    try:
+        judged = _validated(path, rows, counted, progress)
+    except ImportRejected as e:
+        if not refused:
+            raise
+        named = ", ".join(f"{column!r} ({n} {'rows' if n > 1 else 'row'})" for column, n in refused.items())
+        raise ImportRejected(path, e.errors, len(e.errors), f"Judge columns with errors: {named}; leave them out "
+                             "to import the others, or map their scores (--score-map)") from None  # fmt: skip
     made: list[str] = []
     added = 0
     with db.transaction() as cursor:  # every run of the file, or none

@@ -40,6 +40,7 @@ class TableMapping:
     annotator: str | None = None  # None: rater 1, 2, ... in file order within each item
     external_id: str | None = None  # None: made from the two texts
     raters: bool = False  # each score column is one rater (named by the column) of the dataset's one score
+    generator: str | None = None  # the column naming what made the text rated (a model): the Generators page
     lists: bool = False  # cells hold lists, one value per item (unrolled, each item named in an ``item`` column)
 
 
@@ -110,7 +111,7 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")
     wanted = [c for c in (mapping.generated, mapping.ground_truth, mapping.annotator, mapping.external_id,
-                          *mapping.scores) if c is not None]  # fmt: skip
+                          mapping.generator, *mapping.scores) if c is not None]  # fmt: skip
     have = list(dict.fromkeys(column for row in rows for column in row))
     missing = [c for c in dict.fromkeys(wanted) if c not in have]
     if missing:
@@ -135,6 +136,7 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
                 "kind": "text", "ground_truth": _cell(row, mapping.ground_truth, "ground_truth"),
                 "generated": _cell(row, mapping.generated, "generated"),
                 "external_id": _cell(row, mapping.external_id, "external_id") if mapping.external_id else None,
+                "generator_model": _cell(row, mapping.generator, "generator") if mapping.generator else None,
             })  # fmt: skip
             earlier = pairs.setdefault(pair.external_id, pair)
             if earlier.content_hash != pair.content_hash:

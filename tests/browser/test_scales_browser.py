@@ -92,6 +92,25 @@ def _pick(page: object, label: str, option: str) -> None:
     _idle(page)
 
 
+def test_the_dataset_picked_in_the_sidebar_stays_from_page_to_page(browser: object, scaled_server: AppServer) -> None:
+    """Picked on Agreement, it is the dataset of Judge, Annotate and Agreement again after the sidebar's links
+    (Streamlit draws each page's widgets afresh; a run must not start on the first dataset instead)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})  # type: ignore[attr-defined]
+    page.goto(f"{scaled_server.url}/agreement")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Figures are for dataset", timeout=60_000)  # type: ignore[attr-defined]
+    _idle(page)
+    first = page.get_by_text("Figures are for dataset").inner_text()  # type: ignore[attr-defined]
+    other = "dialogue" if "sql" in first else "sql"
+    _pick(page, "Dataset", other)
+    page.wait_for_selector(f"text=Figures are for dataset {other}", timeout=30_000)  # type: ignore[attr-defined]
+    for link, line in (("Judge", "Runs start on dataset"), ("Agreement", "Figures are for dataset")):
+        page.get_by_role("link", name=link, exact=True).click()  # type: ignore[attr-defined]
+        page.wait_for_selector(f"text={line}", timeout=60_000)  # type: ignore[attr-defined]
+        _idle(page)
+        assert page.get_by_text(line).inner_text().endswith(f"{other} (pick another in the sidebar).")  # type: ignore[attr-defined]
+        assert f"dataset={other}" in page.url  # type: ignore[attr-defined]
+
+
 def test_the_hanna_user_study_imported_on_the_import_page_shows_its_published_ac1(
     browser: object, app_server: AppServer
 ) -> None:

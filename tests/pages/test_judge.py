@@ -118,6 +118,7 @@ def test_a_batch_run_from_the_page_shows_the_provider_at_work_then_its_judgments
         at.run()
         working = at.dataframe[0].value
         assert "answered there" in str(working["At the provider"][0])  # the provider at work, before anything is stored
+        assert any(b.label == "Cancel run 1 and its batches at the provider" for b in at.button)
         while time.monotonic() < deadline and run_store.runs_frame(db)["status"][0] != "finished":
             time.sleep(0.1)
         at.run()
