@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from judge.judgment import Judgment
@@ -29,15 +29,16 @@ class StoredBatch:
     submitted_at: datetime
     collected: bool
     outcome: str | None
+    keys: dict[str, str] = field(default_factory=dict)  # custom id -> the answer cache key of the call sent
 
 
-def intend(db: Database, run_id: int, provider: str, token: str, items: Sequence[str]) -> StoredBatch:
-    """Write a batch down before it is sent."""
+def intend(db: Database, run_id: int, provider: str, token: str, keys: dict[str, str]) -> StoredBatch:
+    """Write a batch down before it is sent: its requests (custom id -> the cache key of the call sent)."""
     now = utc_now()
     with db.transaction() as cursor:
         cursor.execute("INSERT INTO judge_batches (run_id, provider, token, items, submitted_at) VALUES (?, ?, ?, ?, ?)",
-                       [run_id, provider, token, json.dumps(list(items)), now])  # fmt: skip
-    return StoredBatch(token, provider, None, tuple(items), now, False, None)
+                       [run_id, provider, token, json.dumps(keys), now])  # fmt: skip
+    return StoredBatch(token, provider, None, tuple(keys), now, False, None, dict(keys))
 
 
 def taken(db: Database, token: str, provider_batch_id: str) -> None:
@@ -61,8 +62,12 @@ def forget(db: Database, token: str) -> None:
 def batches_of(db: Database, run_id: int) -> list[StoredBatch]:
     rows = fetch_all(db, "SELECT token, provider, provider_batch_id, items, submitted_at, collected_at IS NOT NULL, "
                          "outcome FROM judge_batches WHERE run_id = ? ORDER BY id", [run_id])  # fmt: skip
-    return [StoredBatch(str(t), str(p), None if b is None else str(b), tuple(json.loads(i)), s, bool(c), o)
-            for t, p, b, i, s, c, o in rows]  # fmt: skip
+    found = []
+    for t, p, b, i, s, c, o in rows:
+        items = json.loads(i)
+        keys = items if isinstance(items, dict) else {}
+        found.append(StoredBatch(str(t), str(p), None if b is None else str(b), tuple(items), s, bool(c), o, keys))
+    return found
 
 
 def open_batches(db: Database, run_id: int) -> list[StoredBatch]:

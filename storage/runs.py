@@ -130,7 +130,7 @@ def runs_frame(db: Database) -> pd.DataFrame:
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id
                LEFT JOIN judge_results j ON j.run_id = r.id
                LEFT JOIN (SELECT run_id, count(*) AS open_batches, sum(done) AS provider_done,
-                                 sum(json_array_length(items)) AS provider_total
+                                 sum(len(json_keys(items))) AS provider_total
                           FROM judge_batches WHERE collected_at IS NULL GROUP BY run_id) b ON b.run_id = r.id
                GROUP BY ALL ORDER BY r.id DESC""",
     )

@@ -182,19 +182,24 @@ def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
     return run_id
 
 
+MIN_POLL, MAX_POLL = 0.05, 3600.0
+
+
 def _run_batches(db: Database, spec: RunSpec, provider: Provider, made: Plan, args: argparse.Namespace) -> int:
     cancel = threading.Event()
     if args.cancel:
         cancel.set()
     if args.batch_size < 1:
         raise JudgeError(f"--batch-size is 1 or more, not {args.batch_size}")
+    if not MIN_POLL <= args.poll <= MAX_POLL:  # also refuses nan
+        raise JudgeError(f"--poll is a number of seconds from {MIN_POLL:g} to {MAX_POLL:g}, not {args.poll:g}")
     try:
         return run_batch(db, spec, provider, resume=args.resume, cancel=cancel, progress=progress_bar("judgment"),
                          made=made, poll_every=args.poll, batch_size=args.batch_size)  # fmt: skip
     except KeyboardInterrupt:
         print("stopped waiting; the batches stay at the provider: `judge run --resume RUN` picks them up "
               "(`judge runs` lists the run), `--resume RUN --cancel` cancels them", file=sys.stderr)  # fmt: skip
-        raise
+        raise SystemExit(130) from None
 
 
 def _spec(args: argparse.Namespace) -> RunSpec:

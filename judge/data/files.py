@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,10 +64,18 @@ PLACE = "_place"
 """Where in the file a row made from a list came from: (the file's row, the place in its lists from 1)."""
 
 
+RESERVED = (PLACE, "_wide")
+"""Names the importers give their own bookkeeping in a row: a file's column may not have them."""
+
+
 def read_rows(path: Path, lists: bool = False) -> list[dict[str, Any]]:
     """The rows of a table file as dicts; empty cells are absent keys. ``lists``: cells hold lists of one
     value per item, unrolled into a row per item (:func:`unroll`)."""
     rows = _read_rows(path)
+    for number, row in enumerate(rows, start=1):
+        if taken := [name for name in RESERVED if name in row]:
+            raise FileFormatError(f"{path.name} row {number}: a column named {taken[0]!r}, a name the import keeps "
+                                  "for itself; rename the column")  # fmt: skip
     return unroll(rows, path) if lists else rows
 
 
@@ -86,6 +95,8 @@ def unroll(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
             raise FileFormatError(f"{path.name} row {number}: no cell holds a list (such as [4, 5, 3]); is this "
                                   "a file of lists?")  # fmt: skip
         lengths = {column: len(values) for column, values in lists.items()}
+        if len(unrolled) + max(lengths.values()) > MAX_ROWS:  # counted before a row is unrolled, not after
+            raise FileFormatError(f"{path.name}: more than {MAX_ROWS:,} items once the lists are unrolled")
         if len(set(lengths.values())) > 1:
             shortest, longest = min(lengths, key=lengths.__getitem__), max(lengths, key=lengths.__getitem__)
             raise FileFormatError(f"{path.name} row {number}: the lists differ in length ({shortest!r} has "
@@ -95,8 +106,6 @@ def unroll(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
         for place in range(next(iter(lengths.values()))):
             unrolled.append({**plain, ITEM: f"{name}-{place + 1}", AT: place + 1,
                              **{k: v[place] for k, v in lists.items()}, PLACE: (number, place + 1)})  # fmt: skip
-        if len(unrolled) > MAX_ROWS:
-            raise FileFormatError(f"{path.name}: more than {MAX_ROWS:,} items once the lists are unrolled")
     return unrolled
 
 
@@ -107,7 +116,10 @@ def _as_list(value: Any) -> list[Any] | None:
         try:
             parsed = orjson.loads(value)
         except orjson.JSONDecodeError:
-            return None
+            try:  # NaN and Infinity, which JSON lacks but files have: read, then refused as scores by name
+                parsed = json.loads(value)
+            except ValueError:
+                return None
         return parsed if isinstance(parsed, list) else None
     return None
 

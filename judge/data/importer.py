@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from judge.data.files import PLACE, bulk, read_rows, write_table
+from judge.data.files import AT, ITEM, PLACE, bulk, read_rows, write_table
 from judge.data.records import Definitions, RowError, RowInvalid, judgment_row, prepare_pair, score_value
 from judge.dataset_rubric import (
     choose_criterion,
@@ -92,9 +92,14 @@ def _long(rows: list[dict[str, Any]], fields: tuple[str, ...], path: Path, who: 
     one row per score; ``columns``: which columns are scores (default: every column that is not a field). The
     rows remember where in the file each score was."""
     have = list(dict.fromkeys(column for row in rows for column in row if column != PLACE))
-    scored = [c for c in have if c not in fields] if columns is None else list(columns)
+    made = (ITEM, AT) if rows and PLACE in rows[0] else ()  # what unrolling lists adds: names, not scores
+    scored = [c for c in have if c not in fields and c not in made] if columns is None else list(columns)
     if unknown := [c for c in scored if c not in have]:
         raise JudgeError(f"{path.name}: no column {', '.join(map(repr, unknown))}; it has {', '.join(map(repr, have))}")
+    if named := [c for c in scored if c in made]:
+        raise JudgeError(f"{path.name}: {named[0]!r} names each item of the lists, it holds no {who}'s scores")
+    if len(set(scored)) != len(scored):
+        raise JudgeError(f"{path.name}: a {who} column is named twice ({', '.join(scored)})")
     if not scored:
         raise JudgeError(f"{path.name}: no {who} columns: in the wide layout every column but "
                          f"{', '.join(fields)} is one {who}'s scores")  # fmt: skip

@@ -107,6 +107,10 @@ def import_rating_table(db: Database, path: Path, dataset: str, mapping: TableMa
         raise JudgeError("choose the column (or columns) with the scores")
     if mapping.raters and mapping.annotator:
         raise JudgeError("the score columns are the raters, so there is no column of who rated: leave it out")
+    if mapping.lists and (named := [c for c in mapping.scores if c in (ITEM, AT)]):
+        raise JudgeError(f"{named[0]!r} names each item of the lists; it holds no scores")
+    if len(set(mapping.scores)) != len(mapping.scores):
+        raise JudgeError("a score column is chosen twice")
     rows = read_rows(path, mapping.lists)
     if not rows:
         raise JudgeError(f"{path.name}: the file holds no rows")

@@ -15,18 +15,20 @@ A run resumed after a crash, a kill or a restart polls the batches it recorded i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
+from judge.errors import JudgeError
 from judge.judgment import Judgment
 from judge.lifecycle import run_lifecycle
 from judge.llm.batches import Batcher, BatchStatus, Outcome, batcher
 from judge.llm.caller import Reply
 from judge.llm.prices import Price, load_prices
-from judge.llm.providers import Provider
+from judge.llm.providers import Provider, ProviderError
 from judge.llm.run import Plan, RunSpec, _Item, invalid_generation, prepared, result_of
 from storage import Database
 from storage import batches as batch_store
@@ -74,6 +76,7 @@ class _Work:
         self.cancel, self.progress, self.poll_every, self.batch_size = cancel, progress, poll_every, batch_size
         self.total = len(todo)
         self.items = {custom_id(i): i for i in todo}
+        self.twins: dict[str, list[str]] = {}  # a request sent -> the other (pair, sample)s of the same call
         self.finished = 0
         self.cancelled = False
         self.seen: dict[str, tuple[str, int]] = {}  # what each batch's last look said, written when it changes
@@ -86,18 +89,23 @@ class _Work:
             waiting = await asyncio.to_thread(self._without_calls)
             open_batches = await self._recorded()
             sent = {c for b in open_batches for c in b.items}
-            to_send = [c for c in waiting if c not in sent]
+            to_send = [[c for c in waiting if c not in sent]]  # each list goes in batches of its own
             tries = batch_store.attempts(self.db, self.run_id)
             while True:
                 if self._cancelling() and not self.cancelled:
                     self.cancelled = True
                     for batch in open_batches:
-                        await self.sender.cancel(batch.provider_batch_id or "")
-                if to_send and not self.cancelled:
-                    for start in range(0, len(to_send), self.batch_size):
-                        open_batches.append(await self._send(to_send[start : start + self.batch_size]))
-                        tries.update(to_send[start : start + self.batch_size])
+                        await self._cancel(batch)
+                for group in to_send:
+                    for start in range(0, len(group), self.batch_size):
+                        if self._cancelling():  # nothing more is sent once a cancel is asked for
+                            break
+                        chunk = group[start : start + self.batch_size]
+                        open_batches.append(await self._send(chunk))
+                        tries.update(chunk)
                 to_send = []
+                if self._cancelling() and not self.cancelled:
+                    continue  # cancel what was sent meanwhile
                 if not open_batches:
                     break
                 working = 0
@@ -115,13 +123,30 @@ class _Work:
                     self.progress(min(self.total, self.finished + working), self.total)
                 if open_batches and not to_send:
                     await self._pause()
+            if not self.cancelled:
+                self._all_judged()
         finally:
             await self.sender.aclose()
+
+    def _all_judged(self) -> None:
+        """A run ends finished only with every (pair, sample) it set out to judge stored."""
+        done = result_store.judged_samples(self.db, self.run_id)
+        left = [c for c, i in self.items.items() if (i.pair_id, i.sample) not in done]
+        if left:
+            raise JudgeError(f"{len(left)} judgments of run {self.run_id} came back from no batch "
+                             f"({', '.join(left[:5])}{' ...' if len(left) > 5 else ''}): resume the run to send them "
+                             "again")  # fmt: skip
+
+    async def _cancel(self, batch: batch_store.StoredBatch) -> None:
+        """Cancel a batch at the provider; one that has ended already (the provider refuses) is collected."""
+        with contextlib.suppress(ProviderError):
+            await self.sender.cancel(batch.provider_batch_id or "")
 
     async def _send(self, chunk: list[str]) -> batch_store.StoredBatch:
         """Write a batch down, send it, and record the provider's id for it."""
         token = uuid.uuid4().hex
-        noted = await asyncio.to_thread(batch_store.intend, self.db, self.run_id, self.sender.name, token, chunk)
+        keys = {c: self.items[c].call.key for c in chunk}
+        noted = await asyncio.to_thread(batch_store.intend, self.db, self.run_id, self.sender.name, token, keys)
         batch_id = await self.sender.submit([(c, self.items[c].call.request) for c in chunk], token)
         await asyncio.to_thread(batch_store.taken, self.db, token, batch_id)
         return replace(noted, provider_batch_id=batch_id)
@@ -147,10 +172,12 @@ class _Work:
         return found
 
     def _without_calls(self) -> list[str]:
-        """Store what needs no call (invalid generations, answers in the cache); the custom ids left to send."""
+        """Store what needs no call (invalid generations, answers in the cache); the custom ids left to send,
+        one per distinct call (identical pairs are one request, its answer theirs too)."""
         keys = [i.call.key for i in self.items.values() if i.invalid is None]
         hits = cache_store.cached_answers(self.db, keys)
         judgments, cached, waiting = [], [], []
+        first: dict[str, str] = {}  # call key -> the custom id that carries it
         for cid, item in self.items.items():
             if item.invalid is not None:
                 judgments.append(invalid_generation(item))
@@ -159,39 +186,55 @@ class _Work:
                 reply = Reply(hit.text, hit.input_tokens, hit.output_tokens, 0.0 if self.price else None, True, 0.0)
                 judgments.append(result_of(item, reply, None))
                 cached.append(True)
+            elif item.call.key in first:
+                self.twins.setdefault(first[item.call.key], []).append(cid)
             else:
+                first[item.call.key] = cid
                 waiting.append(cid)
         if judgments:
             result_store.store_answers(self.db, self.run_id, judgments, cached, {})
         self.finished += len(judgments)
         return waiting
 
-    async def _collect(self, batch: batch_store.StoredBatch, status: BatchStatus, tries: dict[str, int]) -> list[str]:
-        """Read an ended batch, store its judgments and mark it collected; the custom ids to send again."""
+    async def _collect(self, batch: batch_store.StoredBatch, status: BatchStatus,
+                       tries: dict[str, int]) -> list[list[str]]:  # fmt: skip
+        """Read an ended batch, store its judgments and mark it collected; the custom ids to send again, in
+        groups each sent in batches of its own. A whole batch that failed is sent again in two halves, so one
+        request that fails its batch does not take the others down with it: its failures are counted only
+        once it is alone."""
         mine = {c: self.items[c].call.request for c in batch.items if c in self.items}
         outcomes = await self.sender.outcomes(batch.provider_batch_id or "", mine)
         judgments: list[Judgment] = []
         answers: dict[str, cache_store.CachedAnswer] = {}
         again = []
+        whole = status.failure is not None and len(batch.items) > 1
         for outcome in outcomes:
             item = self.items[outcome.custom_id]
-            if outcome.kind == "answered":
-                judgments.append(self._judgment(item, outcome))
-                if outcome.completion is not None:
-                    c = outcome.completion
-                    answers[item.call.key] = cache_store.CachedAnswer(c.text, c.input_tokens, c.output_tokens)
+            sent_key = batch.keys.get(outcome.custom_id, item.call.key)
+            if outcome.kind == "answered" and outcome.completion is not None:
+                c = outcome.completion
+                answers[sent_key] = cache_store.CachedAnswer(c.text, c.input_tokens, c.output_tokens)
+            if outcome.kind == "answered" and sent_key != item.call.key:
+                again.append(outcome.custom_id)  # sent with another prompt (the evidence changed since): not its answer
+            elif outcome.kind == "answered":
+                for cid in [outcome.custom_id, *self.twins.get(outcome.custom_id, [])]:
+                    judgments.append(self._judgment(self.items[cid], outcome))
             elif outcome.kind == "again" and not self.cancelled:
-                if tries.get(outcome.custom_id, 0) >= MAX_TRIES:
+                if tries.get(outcome.custom_id, 0) >= MAX_TRIES and not whole:
                     why = status.failure or outcome.error or "no answer"
                     message = f"no answer from {tries[outcome.custom_id]} batches ({why})"
-                    judgments.append(result_of(item, None, ("provider_error", message)))
+                    for cid in [outcome.custom_id, *self.twins.get(outcome.custom_id, [])]:
+                        judgments.append(result_of(self.items[cid], None, ("provider_error", message)))
                 else:
                     again.append(outcome.custom_id)
         word = status.state + (f": {status.failure}" if status.failure else "")
         added = await asyncio.to_thread(batch_store.collect, self.db, self.run_id, batch.token, word, judgments,
                                         answers)  # fmt: skip
         self.finished += added
-        return again
+        if whole and len(again) > 1:
+            half = (len(again) + 1) // 2
+            return [again[:half], again[half:]]
+        return [again] if again else []
 
     def _judgment(self, item: _Item, outcome: Outcome) -> Judgment:
         if outcome.completion is None:

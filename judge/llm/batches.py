@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import anthropic
@@ -109,8 +109,11 @@ class OpenAIBatcher:
         client = self.provider.client
         try:
             uploaded = await client.files.create(file=("judge-batch.jsonl", lines.encode()), purpose="batch")
-            batch = await client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-                                                completion_window=COMPLETION_WINDOW, metadata={TOKEN: token})  # fmt: skip
+            # never retried by the SDK: a create whose answer was lost may have made a batch, which a resume
+            # finds by its token instead of paying for a second
+            batch = await client.with_options(max_retries=0).batches.create(
+                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window=COMPLETION_WINDOW,
+                metadata={TOKEN: token})  # fmt: skip
         except openai.APIError as e:
             raise ProviderError(f"openai: the batch was not taken: {describe(e)}") from e
         return batch.id
@@ -163,11 +166,10 @@ class OpenAIBatcher:
                 if custom_id not in requests:
                     continue
                 found[custom_id] = self._outcome(custom_id, row, requests[custom_id])
-        again = "its batch failed" if batch.status == "failed" else None
-        for custom_id in requests:  # not in either file: cancelled, or never run (a batch that failed)
+        why = {"failed": "its batch failed", "expired": "its batch expired", "cancelled": "its batch was cancelled"}
+        for custom_id in requests:  # in neither file: never run (a batch that failed, expired or was cancelled)
             if custom_id not in found:
-                found[custom_id] = (Outcome(custom_id, "again", error=again) if again or batch.status == "expired"
-                                    else Outcome(custom_id, "cancelled"))  # fmt: skip
+                found[custom_id] = Outcome(custom_id, "again", error=why.get(batch.status, "not in the batch's results"))
         return list(found.values())
 
     def _outcome(self, custom_id: str, row: dict[str, Any], request: Request) -> Outcome:
@@ -206,27 +208,17 @@ class AnthropicBatcher:
     async def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
         items: list[Any] = [{"custom_id": cid, "params": self.provider.params(request)} for cid, request in requests]
         try:
-            batch = await self.provider.client.messages.batches.create(requests=items)
+            batch = await self.provider.client.with_options(max_retries=0).messages.batches.create(requests=items)
         except anthropic.APIError as e:
             raise ProviderError(f"anthropic: the batch was not taken: {describe(e)}") from e
         return batch.id
 
     async def find(self, token: str, since: datetime, count: int, known: set[str]) -> str | None:
-        """Message Batches carry no metadata: the oldest batch made since, of ``count`` requests, not known."""
-        oldest = since.replace(tzinfo=UTC) - timedelta(seconds=CLOCK_SKEW)
-        found = None
-        try:
-            async for batch in self.provider.client.messages.batches.list(limit=100):
-                created = batch.created_at if batch.created_at.tzinfo else batch.created_at.replace(tzinfo=UTC)
-                if created < oldest:
-                    break
-                c = batch.request_counts
-                size = c.processing + c.succeeded + c.errored + c.canceled + c.expired
-                if size == count and batch.id not in known:
-                    found = batch.id  # newest first: the last one seen is the oldest
-        except anthropic.APIError as e:
-            raise ProviderError(f"anthropic: the batches could not be listed: {describe(e)}") from e
-        return found
+        """Message Batches carry no metadata, and a batch's requests cannot be read until it ends: no batch can
+        be told to be this run's, so none is taken for it (another run's answers would be stored as this
+        one's). The requests go again; the narrow window between the provider taking a batch and its id being
+        stored may then be paid twice."""
+        return None
 
     async def status(self, batch_id: str) -> BatchStatus:
         try:
@@ -248,12 +240,16 @@ class AnthropicBatcher:
                     found[item.custom_id] = _answered(item.custom_id, self.provider.read, result.message,
                                                       requests[item.custom_id])  # fmt: skip
                 elif result.type == "canceled":
-                    found[item.custom_id] = Outcome(item.custom_id, "cancelled")
+                    found[item.custom_id] = Outcome(item.custom_id, "again", error="its batch was cancelled")
                 else:
                     why = "expired" if result.type == "expired" else f"errored: {_error_text(result)}"
                     found[item.custom_id] = Outcome(item.custom_id, "again", error=why)
         except anthropic.APIError as e:
             raise ProviderError(f"anthropic: batch {batch_id}: {describe(e)}") from e
+        except (ValueError, pydantic.ValidationError) as e:  # a line that is not the JSON the API promises
+            unread = f"its results could not be read past a malformed line ({str(e)[:200]})"
+            for custom_id in requests:
+                found.setdefault(custom_id, Outcome(custom_id, "again", error=unread))
         for custom_id in requests:
             found.setdefault(custom_id, Outcome(custom_id, "again", error="not in the batch's results"))
         return list(found.values())

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from judge.errors import JudgeError
+from judge.llm.pace import PaceStopped
 from judge.llm.prices import Price
 from judge.llm.prompts import Prompt, Rendered
 from judge.llm.providers import Provider, Request, endpoint
@@ -133,7 +134,10 @@ class Caller:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"cancelled before calling {call.model}")
                 started = time.perf_counter()
-                completion = await provider.complete(call.request)
+                try:
+                    completion = await provider.complete(call.request)
+                except PaceStopped as e:  # held for the provider's limits when the run was cancelled
+                    raise Cancelled(str(e)) from e
                 latency = (time.perf_counter() - started) * 1000
         except asyncio.CancelledError:
             waiting.cancel()

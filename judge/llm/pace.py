@@ -26,6 +26,7 @@ import email.utils
 import heapq
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,11 +34,12 @@ from datetime import datetime
 
 import httpx2
 
-__all__ = ["Bucket", "Pace", "PacedTransport", "reset_seconds", "retry_after"]
+__all__ = ["Bucket", "Pace", "PaceStopped", "PacedTransport", "reset_seconds", "retry_after"]
 
 START = 16  # calls in flight once the first answer is in (a lower maximum wins)
 DEFAULT_MAXIMUM = 64
 LONGEST_HOLD = 120.0  # seconds: a Retry-After beyond this is not believed
+LONGEST_RESET = 86_400.0  # seconds: a reset header beyond a day (or negative, or not finite) is not believed
 RECHECK = 0.25  # seconds: a held call looks again at least this often (the clock is the pace's own)
 PER_MINUTE = 60.0  # both providers state their limits per minute when they do not say how fast they refill
 MAX_TOKENS = re.compile(rb'"max_tokens"\s*:\s*(\d+)')
@@ -72,15 +74,25 @@ class Bucket:
     def wait_for(self, cost: float, now: float) -> float:
         """Seconds until ``cost`` fits (0: now); a cost above the capacity waits only for a full bucket."""
         short = min(cost, self.capacity) - self.level_at(now)
-        return 0.0 if short <= 1e-9 else short / self.rate if self.rate > 0 else LONGEST_HOLD
+        return 0.0 if short <= 1e-9 else min(short / self.rate, LONGEST_HOLD) if self.rate > 0 else LONGEST_HOLD
 
     def take(self, cost: float, now: float) -> None:
         self.level, self.at = self.level_at(now) - cost, now
 
 
+class PaceStopped(Exception):
+    """A call given up while it waited its turn: its run was cancelled."""
+
+
 def reset_seconds(value: str, now: datetime | None = None) -> float | None:
     """A reset header in seconds: OpenAI's durations (``1s``, ``6m0s``, ``20ms``, ``0.5s``) or Anthropic's
-    RFC 3339 time; None when it is neither."""
+    RFC 3339 time; None when it is neither, or not a time between 0 and a day (a limit's own word on itself
+    is believed only so far: a wait is never longer than :data:`LONGEST_HOLD` anyway)."""
+    found = _reset_seconds(value, now)
+    return found if found is not None and math.isfinite(found) and 0 <= found <= LONGEST_RESET else None
+
+
+def _reset_seconds(value: str, now: datetime | None = None) -> float | None:
     text = value.strip()
     parts = DURATION.findall(text)
     if parts and "".join(n + unit for n, unit in parts) == text:
@@ -149,6 +161,7 @@ class Pace:
         self._cut_at = -1  # the send number of the last halving: one halving per window of 429s
         self._sends = 0
         self._freed = asyncio.Event()
+        self.stop: threading.Event | None = None  # set (a run cancelled): calls waiting for room give up
         self._queue: list[tuple[int, int]] = []  # calls waiting their turn: (-retries, arrival)
         self._tickets = 0
 
@@ -176,6 +189,8 @@ class Pace:
         heapq.heappush(self._queue, turn)
         try:
             while self._queue[0] != turn or (wait := self._room(costs, self.clock())) > 0:
+                if self.stop is not None and self.stop.is_set():
+                    raise PaceStopped("the run was cancelled while this call waited for the provider's limits")
                 if self._queue[0] != turn:
                     wait = math.inf
                 self._freed.clear()
@@ -241,7 +256,7 @@ class Pace:
             reset = reset_seconds(headers[reset_header]) if reset_header in headers else None
             known = self.buckets.get(name)
             if reset and remaining < limit:
-                rate = (limit - remaining) / reset
+                rate = (limit - remaining) / reset  # reset is checked: above 0, finite, at most a day
             else:
                 rate = known.rate if known else limit / PER_MINUTE
             sent_since = self._sent.get(name, 0.0) - through.get(

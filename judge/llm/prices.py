@@ -5,6 +5,7 @@ them, else its rates times ``[batch] discount`` (both providers charge half)."""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def load_prices(path: Path | None = None) -> dict[str, Price]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise JudgeError(f"{chosen}: not valid TOML: {e}") from e
     try:
-        discount = float(table.get("batch", {}).get("discount", BATCH_DISCOUNT))
+        discount = _rate(table.get("batch", {}).get("discount", BATCH_DISCOUNT))
     except (AttributeError, TypeError, ValueError) as e:
         raise JudgeError(f"{chosen}: batch.discount must be a number (0.5: half the price)") from e
     if not 0 < discount <= 1:
@@ -55,11 +56,20 @@ def load_prices(path: Path | None = None) -> dict[str, Price]:
     prices = {}
     for model, entry in table.get("models", {}).items():
         try:
-            rates = float(entry["input"]), float(entry["output"])
-            batch = [float(entry[k]) if k in entry else rate * discount
+            rates = _rate(entry["input"]), _rate(entry["output"])
+            batch = [_rate(entry[k]) if k in entry else rate * discount
                      for k, rate in zip(("batch_input", "batch_output"), rates, strict=True)]  # fmt: skip
         except (KeyError, TypeError, ValueError) as e:
-            raise JudgeError(f"{chosen}: models.{model} needs numbers 'input' and 'output' (and 'batch_input', "
-                             "'batch_output' where given)") from e  # fmt: skip
+            raise JudgeError(f"{chosen}: models.{model} needs numbers of 0 or more for 'input' and 'output' (and "
+                             "'batch_input', 'batch_output' where given), dollars per million tokens") from e  # fmt: skip
         prices[model] = Price(*rates, *batch)
     return prices
+
+
+def _rate(value: object) -> float:
+    """Dollars per million tokens: a finite number of 0 or more (not true, not a text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"not a price: {value!r}")
+    return float(value)

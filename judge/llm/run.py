@@ -391,6 +391,9 @@ async def _judge_all(
     progress: Callable[[int, int], None] | None,
 ) -> None:
     await caller.prefetch([i.call for i in todo if i.invalid is None])
+    for provider in caller.providers.values():
+        if provider.pace is not None:
+            provider.pace.stop = cancel  # a cancel ends the wait of calls held for the provider's limits
     pending: list[tuple[Judgment, bool, str]] = []
     finished = 0
 
@@ -424,6 +427,8 @@ async def _judge_all(
         except RefusalError as e:
             error = ("refusal", str(e))
         except ProviderError as e:
+            if cancel is not None and cancel.is_set():
+                return  # given up for the cancel (held for the provider's limits): not a failure, judged on resume
             error = ("provider_error", str(e))
         pending.append((result_of(item, answer, error), answer is not None and answer.cached, item.call.key))
 

@@ -127,3 +127,32 @@ def test_the_command_line_imports_a_wide_file_of_lists(tmp_path: Path) -> None:
     assert main(["import", "pairs", str(path), "--dataset", "x", "--lists", "--db", str(db_path)]) == 2
     assert main(["import", "judgments", str(path), "--dataset", "study", "--column", "Judge A",
                  "--db", str(db_path)]) == 2  # fmt: skip
+
+
+def test_what_unrolling_adds_is_never_taken_for_scores(db: Database, tmp_path: Path) -> None:
+    path = _people(db, tmp_path)
+    report = import_judgments(db, path, "study", mapping={"external_id": "item"}, wide=True, lists=True,
+                              columns=["Judge A"])  # fmt: skip
+    assert report.runs == ("Judge A",)
+    with pytest.raises(JudgeError, match="'place' names each item of the lists"):
+        import_judgments(db, path, "study", mapping={"external_id": "item"}, wide=True, lists=True, columns=["place"])
+    with pytest.raises(JudgeError, match="'place' names each item of the lists; it holds no scores"):
+        import_rating_table(db, path, "study2", TableMapping("Model", "place", ("Human 1", "place"),
+                                                             external_id="item", raters=True, lists=True), FIVE)  # fmt: skip
+    with pytest.raises(JudgeError, match="named twice"):
+        import_judgments(db, path, "study", mapping={"external_id": "item"}, wide=True, lists=True,
+                         columns=["Judge B", "Judge B"])  # fmt: skip
+
+
+def test_a_column_with_a_name_the_import_keeps_for_itself_is_refused(tmp_path: Path) -> None:
+    for name in ("_place", "_wide"):
+        with pytest.raises(FileFormatError, match=f"row 1: a column named '{name}'"):
+            read_rows(csv_file(tmp_path / "odd.csv", [{"external_id": "a", "score": "3", name: "7"}]))
+
+
+def test_lists_with_nan_are_read_and_their_values_refused_by_place(db: Database, tmp_path: Path) -> None:
+    rows = [{**STUDY[0], "Judge A": "[NaN, 5, 2]"}, dict(STUDY[1])]
+    path = csv_file(tmp_path / "nan.csv", rows)
+    _people(db, tmp_path)
+    with pytest.raises(ImportRejected, match=r"row 1, field 'Judge A \(place 1 of its list\)'"):
+        import_judgments(db, path, "study", mapping={"external_id": "item"}, wide=True, lists=True, columns=["Judge A"])

@@ -161,8 +161,9 @@ def test_a_cancel_keeps_what_was_answered_and_a_resume_sends_the_rest(db: Databa
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_batch_sent_but_not_yet_recorded_when_the_run_stopped_is_found_at_the_provider(db: Database, kind: str) -> None:
-    """The narrowest window: the provider took the batch, the process died before storing its id. The resumed
-    run finds it (OpenAI: by the token in its metadata; Anthropic: made since, of the same size) and polls it."""
+    """The narrowest window: the provider took the batch, the process died before storing its id. OpenAI's
+    batch is found by the token in its metadata and polled. Anthropic's carry no metadata and cannot be read
+    before they end, so no batch is taken for the run's (it might be another run's): the requests go again."""
     import asyncio
 
     from judge.llm.batch_run import custom_id
@@ -172,8 +173,7 @@ def test_a_batch_sent_but_not_yet_recorded_when_the_run_stopped_is_found_at_the_
     add_text_pairs(db, "d", {f"x{i}": f"event('Order') n={i}" for i in range(4)})
     with FakeProviderServer(by_number) as server:
         run_id, todo = prepared(db, spec("d", kind), None, None)
-        chunk = [custom_id(i) for i in todo]
-        batch_store.intend(db, run_id, kind, "tok-1", chunk)
+        batch_store.intend(db, run_id, kind, "tok-1", {custom_id(i): i.call.key for i in todo})
         sender = batcher(provider(kind, server))
 
         async def send_then_die() -> None:
@@ -183,7 +183,7 @@ def test_a_batch_sent_but_not_yet_recorded_when_the_run_stopped_is_found_at_the_
         asyncio.run(send_then_die())
         assert batch_store.open_batches(db, run_id)[0].provider_batch_id is None
         run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, resume=run_id)
-        assert len(server.batches.batches) == 1  # found, not sent again
+        assert len(server.batches.batches) == (1 if kind == "openai" else 2)  # OpenAI: found, not sent again
     assert scores(db, run_id) == {f"x{i}": 1 + i % 5 for i in range(4)}
 
 
@@ -195,7 +195,7 @@ def test_a_batch_written_down_but_never_taken_is_sent_on_resume(db: Database, ki
     add_text_pairs(db, "d", {f"x{i}": f"event('Order') n={i}" for i in range(4)})
     with FakeProviderServer(by_number) as server:
         run_id, todo = prepared(db, spec("d", kind), None, None)
-        batch_store.intend(db, run_id, kind, "tok-lost", [custom_id(i) for i in todo])
+        batch_store.intend(db, run_id, kind, "tok-lost", {custom_id(i): i.call.key for i in todo})
         run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, resume=run_id)
         assert len(server.batches.batches) == 1
     assert scores(db, run_id) == {f"x{i}": 1 + i % 5 for i in range(4)}
@@ -254,3 +254,77 @@ def test_a_batch_run_killed_while_it_waits_resumes_from_the_command_line(tmp_pat
     frame = result_store.results_frame(db, run_id)
     assert len(frame) == 30 and frame["pair_id"].is_unique
     assert scores(db, run_id) == {f"x{i:02d}": 1 + i % 5 for i in range(30)}
+
+
+def test_one_request_that_fails_its_batch_does_not_take_the_others_down(db: Database) -> None:
+    """A batch that fails whole is sent again in halves until the request that fails it is alone: the others
+    are answered, and only it is recorded as failed."""
+    good = {f"g{i}": f"event('Order') n={i}" for i in range(4)}
+    add_text_pairs(db, "d", {**good, "poison": "event('Order') n=9 CASE:batch-fail"})
+    with FakeProviderServer(by_number) as server:
+        run_id = run_batch(db, spec("d", "openai"), provider("openai", server), prices=PRICES, poll_every=0.01)
+    frame = result_store.results_frame(db, run_id).set_index("external_id")
+    assert {k: int(frame.loc[k, "score"]) for k in good} == {f"g{i}": 1 + i % 5 for i in range(4)}
+    assert frame.loc["poison", "failure"] == "provider_error" and "batches" in frame.loc["poison", "error"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_identical_pairs_are_one_request(db: Database, kind: str) -> None:
+    from judge.data.records import prepare_pair
+    from storage import pairs as pair_store
+
+    rows = [{"external_id": key, "kind": "text", "request": "the same request", "ground_truth": "event('Order')",
+             "generated": text} for key, text in (("a", "n=2"), ("b", "n=2"), ("c", "n=3"))]  # fmt: skip
+    pair_store.add_pairs(db, "d", [prepare_pair(row) for row in rows])
+    with FakeProviderServer(by_number) as server:
+        run_id = run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01)
+        sent = [cid for b in server.batches.batches.values() for cid, _ in b.requests]
+    assert len(sent) == 2 and scores(db, run_id) == {"a": 3, "b": 3, "c": 4}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_batch_cancelled_by_someone_else_is_sent_again_not_left_unjudged(db: Database, kind: str) -> None:
+    add_text_pairs(db, "d", {f"x{i}": f"event('Order') n={i}" for i in range(6)})
+    with FakeProviderServer(by_number, batch_seconds=0.05) as server:
+        cancelled: list[str] = []
+
+        def meddle(done: int, total: int) -> None:  # someone cancels the first batch in the provider's console
+            if not cancelled and server.batches.batches:
+                first = next(iter(server.batches.batches.values()))
+                server.batches._cancel(first)
+                cancelled.append(first.id)
+
+        run_id = run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, progress=meddle)
+        assert cancelled and len(server.batches.batches) == 2
+    assert scores(db, run_id) == {f"x{i}": 1 + i % 5 for i in range(6)}
+    assert run_store.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_cancel_while_batches_are_sent_sends_no_more(db: Database, kind: str) -> None:
+    add_text_pairs(db, "d", {f"x{i}": f"event('Order') n={i}" for i in range(10)})
+    cancel = threading.Event()
+    with FakeProviderServer(by_number, batch_seconds=0.05) as server:
+        original = server.batches._new
+
+        def new_then_cancel(*args: Any) -> Any:
+            cancel.set()  # the cancel comes while the first batch is being sent
+            return original(*args)
+
+        server.batches._new = new_then_cancel  # type: ignore[method-assign]
+        run_id = run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01,
+                           batch_size=2, cancel=cancel)  # fmt: skip
+        assert len(server.batches.batches) == 1 and server.batches.cancels
+    assert run_store.run_settings(db, run_id)["status"] == "cancelled"  # type: ignore[index]
+
+
+def test_a_price_that_is_not_a_price_is_refused_when_the_table_is_read(tmp_path: Path) -> None:
+    table = tmp_path / "prices.toml"
+    for bad in ("batch_input = -3.0", "batch_output = nan", "input = inf", 'input = "cheap"', "input = true"):
+        table.write_text(f"[models.m]\ninput = 1.0\noutput = 2.0\n{bad}\n".replace("input = 1.0\n", "")
+                         if bad.startswith("input") else f"[models.m]\ninput = 1.0\noutput = 2.0\n{bad}\n")  # fmt: skip
+        with pytest.raises(JudgeError, match="models.m needs numbers of 0 or more"):
+            load_prices(table)
+    table.write_text("[batch]\ndiscount = true\n")
+    with pytest.raises(JudgeError, match="batch.discount"):
+        load_prices(table)

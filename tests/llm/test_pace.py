@@ -39,6 +39,8 @@ def test_reset_headers_read_as_anthropic_writes_them() -> None:
     assert reset_seconds("2026-12-07T12:00:30Z", now) == pytest.approx(30.0)
     assert reset_seconds((now - timedelta(seconds=5)).isoformat(), now) == 0.0  # already past: no wait
     assert reset_seconds("soon") is None
+    for odd in ("-5", "inf", "nan", "1000000h", "2099-01-01T00:00:00Z", "-5s"):
+        assert reset_seconds(odd, now) is None, odd  # not believed: the bucket keeps the rate it had
     assert reset_seconds("2026-12-07T12:00:30") is None  # a time without its zone says nothing certain
 
 
@@ -186,3 +188,27 @@ def test_without_pacing_the_same_limit_fails_judgments(db: Database) -> None:
         run_id = run_llm(db, spec, provider, prices=PRICES)
     results = result_store.results_frame(db, run_id)
     assert limit.rejected > 0 and results["score"].isna().sum() == limit.rejected
+
+
+def test_a_cancel_ends_calls_held_for_the_providers_limit(db: Database) -> None:
+    """The provider says one request in 100 s: the calls after the first wait; a cancel ends their wait, the
+    run ends cancelled in seconds, and nothing is stored as a failure (a resume judges them)."""
+    import threading
+    import time
+
+    from storage import runs as run_store
+
+    slow = {"x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "100s"}  # fmt: skip
+    cancel = threading.Event()
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), headers=slow)) as server:
+        add_text_pairs(db, "held", {f"p{i}": f"event('Order') {i}" for i in range(4)})
+        spec = RunSpec(dataset="held", provider="openai", model="judge-model", prompt="judge-cot", concurrency=4)
+        threading.Timer(0.5, cancel.set).start()
+        started = time.monotonic()
+        run_id = run_llm(db, spec, provider_for("openai", server), prices=PRICES, cancel=cancel)
+        took = time.monotonic() - started
+    results = result_store.results_frame(db, run_id)
+    assert took < 30  # not the 100 s the provider asked for
+    assert len(results) == 1 and results["error"].isna().all()  # the first call's answer; no failure stored
+    assert run_store.run_settings(db, run_id)["status"] == "cancelled"  # type: ignore[index]
