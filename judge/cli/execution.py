@@ -21,6 +21,7 @@ from judge.llm.providers import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from judge.llm.run import DEFAULT_CONCURRENCY
 from judge.llm.runfile import write_run_file
 from storage import Database
+from storage import runs as run_store
 from storage.errors import DatabaseBusyError
 
 __all__ = ["register"]
@@ -78,8 +79,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _runs(args: argparse.Namespace) -> None:
-    from storage import runs as run_store
-
     frame = run_store.runs_frame(open_db(args))
     if args.dataset:
         frame = frame[frame["dataset"] == args.dataset]
@@ -113,8 +112,6 @@ def _run(args: argparse.Namespace) -> None:
                                 "there.") from e  # fmt: skip
     kind, dataset = args.judge, args.dataset
     if args.resume:  # a run goes on as it was started: with its own judge and dataset
-        from storage import runs as run_store
-
         stored = run_store.run_settings(db, args.resume)
         if stored is None:
             raise JudgeError(f"no run with id {args.resume}")
@@ -128,8 +125,6 @@ def _run(args: argparse.Namespace) -> None:
                                criterion=None if args.resume else args.criterion)  # fmt: skip
     else:
         run_id = _run_llm(db, stored_spec(db, args.resume) if args.resume else _spec(args), args)
-    from storage import runs as run_store
-
     status = (run_store.run_settings(db, run_id) or {}).get("status", "finished")
     print(f"run {run_id} {status}" + (f"; `judge run --resume {run_id}` judges what is left" if status == "cancelled" else ""))
 
@@ -168,6 +163,8 @@ def _run_llm(db: Database, spec: RunSpec, args: argparse.Namespace) -> int:
                              max_retries=args.max_retries)  # fmt: skip
     if args.cancel and not (args.resume and spec.batch):
         raise JudgeError("--cancel is for a batch run: --resume RUN --cancel")
+    if args.cancel and (run_store.run_settings(db, args.resume) or {}).get("status") == "finished":
+        raise JudgeError(f"run {args.resume} is finished: it has no batch left to cancel")
     made = plan(db, spec)
     if not args.resume:
         guess = estimate(db, spec, made=made)

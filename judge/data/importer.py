@@ -348,7 +348,8 @@ def import_judgments(db: Database, path: Path, dataset: str, run: str | None = N
         if earlier != judgment.score:
             was = "an error" if earlier is None else f"score {earlier}"
             raise RowInvalid("score", f"run {name!r} holds {was} for pair {row['external_id']!r}, sample "
-                             f"{judgment.sample}; import a changed judgment as a new run (--run NAME)")  # fmt: skip
+                             f"{judgment.sample}; import a changed judgment as a new run "
+                             + ("(rename its column)" if wide else "(--run NAME)"))  # fmt: skip
         return name, judgment
 
     rows = recoded(read_table(path, "judgments", mapping, wide, lists, columns), scores or {})
