@@ -4,7 +4,8 @@ A batch takes many requests at once, each with a ``custom_id``, and answers them
 the price. Both kinds are driven the same way: :meth:`Batcher.submit`, :meth:`Batcher.status` while the
 provider works, :meth:`Batcher.outcomes` once it has ended, :meth:`Batcher.cancel` on request. An outcome is
 a completion (read as the single call's answer would be: a refusal or a cut-off answer is an error), a
-request to send again (it expired, errored, or its batch failed), or a request cancelled.
+request to send again (it expired, errored, was cancelled, or its batch failed; a run that cancelled it
+itself leaves it to a resume).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class BatchStatus:
 @dataclass(frozen=True)
 class Outcome:
     custom_id: str
-    kind: Literal["answered", "again", "cancelled"]
+    kind: Literal["answered", "again"]
     completion: Completion | None = None
     error: str | None = None  # answered without a judgment (a refusal, an answer cut off), or why it goes again
     refused: bool = False
