@@ -58,6 +58,17 @@ def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = 
     return value
 
 
+def _switch(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "yes", "true", "on"):
+        return True
+    if text in ("0", "no", "false", "off"):
+        return False
+    raise JudgeError(f"{name} must be 1 or 0, not {text!r}")
+
+
 def _names(value: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in (value or "").split(",") if n.strip())
 
@@ -74,7 +85,8 @@ class Settings:
     ``JUDGE_TOO_FAST_SECONDS`` (a rating quicker than this is flagged), ``JUDGE_GOLD_EVERY`` (one pair in
     this many served is a gold pair, unmarked; ``0`` for none), ``JUDGE_ANNOTATOR_KIND`` (experts, skilled
     or crowd: how much the alternative annotator test lets a cheaper judge off), ``JUDGE_BATCH_POLL`` (seconds
-    between a batch run's looks at its batches).
+    between a batch run's looks at its batches), ``JUDGE_APP_WORKER`` (on a team server: ``0`` when only
+    ``judge worker`` processes should work judge runs, not the app's own thread).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -88,6 +100,7 @@ class Settings:
     gold_every: int = DEFAULT_GOLD_EVERY
     annotator_kind: str = DEFAULT_ANNOTATOR_KIND
     batch_poll_seconds: float = DEFAULT_BATCH_POLL_SECONDS
+    app_worker: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +125,7 @@ class Settings:
             too_fast_seconds=_number(env, "JUDGE_TOO_FAST_SECONDS", DEFAULT_TOO_FAST_SECONDS),
             gold_every=int(_number(env, "JUDGE_GOLD_EVERY", DEFAULT_GOLD_EVERY, whole=True)),
             batch_poll_seconds=_number(env, "JUDGE_BATCH_POLL", DEFAULT_BATCH_POLL_SECONDS),
+            app_worker=_switch(env, "JUDGE_APP_WORKER", default=True),
         )
 
     def may_administer(self, name: str | None, password_checked: bool = False) -> bool:

@@ -40,9 +40,9 @@ def adjudications_frame(db: Database, run_id: int) -> pd.DataFrame:
     """The latest verdict per pair of a run (with the score it gave, if any), who gave it and when."""
     return frame(
         db,
-        """SELECT pair_id, arg_max(verdict, id) AS verdict, arg_max_null(note, id) AS note,
-                      arg_max_null(score, id) AS score,
-                      arg_max(adjudicator, id) AS adjudicator, max(created_at) AS adjudicated_at
+        """SELECT pair_id, (array_agg(verdict ORDER BY id DESC))[1] AS verdict,
+                      (array_agg(note ORDER BY id DESC))[1] AS note, (array_agg(score ORDER BY id DESC))[1] AS score,
+                      (array_agg(adjudicator ORDER BY id DESC))[1] AS adjudicator, max(created_at) AS adjudicated_at
                FROM adjudications WHERE run_id = ? GROUP BY pair_id""",
         [run_id],
     )
@@ -53,8 +53,8 @@ def latest_verdicts(db: Database, pair_ids: list[int], criterion: str = "") -> p
     note."""
     return frame(
         db,
-        """SELECT a.pair_id, arg_max(a.verdict, a.id) AS verdict, arg_max_null(a.score, a.id) AS score,
-                  arg_max_null(a.note, a.id) AS note
+        """SELECT a.pair_id, (array_agg(a.verdict ORDER BY a.id DESC))[1] AS verdict,
+                  (array_agg(a.score ORDER BY a.id DESC))[1] AS score, (array_agg(a.note ORDER BY a.id DESC))[1] AS note
            FROM adjudications a JOIN judge_runs r ON r.id = a.run_id
            WHERE list_contains(?, a.pair_id) AND coalesce(r.criterion, '') = ?
            GROUP BY a.pair_id ORDER BY a.pair_id""",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
+import pyarrow as pa
 
 from storage.db import Database
 from storage.sql import Cursor, fetch_all, utc_now
@@ -40,10 +40,13 @@ def insert_answers(cursor: Cursor, answers: dict[str, CachedAnswer]) -> None:
     if not answers:
         return
     now = utc_now()
-    cache = pd.DataFrame(
-        [[k, a.text, a.input_tokens, a.output_tokens, now] for k, a in answers.items()],
-        columns=["key", "text", "input_tokens", "output_tokens", "created_at"],
-    )
+    cache = pa.table({
+        "key": pa.array(list(answers), pa.string()),
+        "text": pa.array([a.text for a in answers.values()], pa.string()),
+        "input_tokens": pa.array([a.input_tokens for a in answers.values()], pa.int64()),
+        "output_tokens": pa.array([a.output_tokens for a in answers.values()], pa.int64()),
+        "created_at": pa.array([now] * len(answers), pa.timestamp("us")),
+    })  # fmt: skip
     cursor.register("new_answers", cache)
     cursor.execute("""INSERT INTO llm_cache (key, text, input_tokens, output_tokens, created_at)
                       SELECT * FROM new_answers ON CONFLICT (key) DO NOTHING""")

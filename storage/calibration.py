@@ -74,5 +74,7 @@ def sets_frame(db: Database) -> pd.DataFrame:
         """SELECT c.id, c.name, d.name AS dataset, c.criterion, c.sha256, c.dev_share, c.created_by, c.created_at, c.current_at,
                   count(p.pair_id) AS pairs, count(p.pair_id) FILTER (WHERE p.split = 'test') AS test_pairs
            FROM calibration_sets c JOIN datasets d ON d.id = c.dataset_id
-           LEFT JOIN calibration_pairs p ON p.set_id = c.id GROUP BY ALL ORDER BY c.current_at DESC, c.id DESC""",
+           LEFT JOIN calibration_pairs p ON p.set_id = c.id
+           GROUP BY c.id, c.name, d.name, c.criterion, c.sha256, c.dev_share, c.created_by, c.created_at, c.current_at
+           ORDER BY c.current_at DESC, c.id DESC""",
     )

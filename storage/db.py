@@ -1,4 +1,6 @@
-"""The one connection of this process to the DuckDB file; a cursor per call and thread."""
+"""The database: the one connection of this process to a DuckDB file (the embedded default), or a pool of
+connections to a PostgreSQL team server (``postgresql://...``, in :mod:`storage.postgres`); a cursor per call
+and thread."""
 
 from __future__ import annotations
 
@@ -7,30 +9,77 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, Protocol, Self
 
 import duckdb
 
+from storage.dialect import is_postgres
 from storage.errors import DatabaseBusyError, RefusedError, StorageError
 from storage.schema import migrate
 
-__all__ = ["MEMORY", "Database"]
+__all__ = ["MEMORY", "Cursor", "Database"]
 
 MEMORY = ":memory:"
 
 
+class Cursor(Protocol):
+    """What storage code does with a cursor, on either backend (a DuckDB cursor is one as it is)."""
+
+    @property
+    def description(self) -> Any: ...
+
+    def execute(self, query: str, parameters: Any = None, /) -> Self: ...
+
+    def executemany(self, query: str, parameters: Any = None, /) -> Self: ...
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]: ...
+
+    def df(self) -> Any: ...
+
+    def register(self, view_name: str, python_object: object, /) -> Self: ...
+
+    def unregister(self, view_name: str, /) -> Self: ...
+
+    def close(self) -> None: ...
+
+
 class Database:
     """Owns the connection; writes go through :meth:`transaction`, one at a time.
+
+    ``Database(path)`` opens a DuckDB file (or memory); ``Database("postgresql://...")`` a PostgreSQL server
+    (:class:`storage.postgres.PostgresDatabase`). Both run the same migrations and the same SQL.
 
     DuckDB lets one process write a file. Within that process, writes are
     serialised by a lock so that check-then-insert steps (a first rating, an
     import) are atomic; reads take their own cursor and run alongside.
     """
 
+    backend = "duckdb"
+    path: str  # what messages may show (a server's URL without its password)
+    stopped: str | None
+    unclean_shutdown: int
+
+    def __new__(cls, path: str | Path = MEMORY) -> Database:
+        if cls is Database and is_postgres(str(path)):
+            from storage.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
+
+    @property
+    def version(self) -> int:
+        """Changes committed so far: a read cached under one version is fresh while it stays the same."""
+        return self._version
+
     def __init__(self, path: str | Path = MEMORY) -> None:
         self.path = str(path)
         self.stopped: str | None = None  # why the database takes no more reads or writes, after a fatal error
         self.unclean_shutdown = 0  # bytes of write-ahead log found at opening: the last process did not close
-        self.version = 0  # commits made through this object: reads cached under it are never stale, since
+        self._version = 0  # commits made through this object: reads cached under it are never stale, since
         # DuckDB lets one process write the file and that process writes through its one Database
         if self.path != MEMORY:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -56,14 +105,14 @@ class Database:
                 raise StorageError(f"cannot bring the database {self.path} up to date, so it was left as it was "
                                    f"(the app and the command line cannot use it until it is fixed): {reason}") from e
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self) -> Cursor:
         """A new cursor: use one per call, never share it between threads."""
         if self.stopped:
             raise StorageError(self.stopped)
         return self._connection.cursor()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[Cursor]:
         """A cursor inside one transaction: all of it is committed, or none of it."""
         with self._write_lock:
             cursor = self.cursor()
@@ -83,7 +132,7 @@ class Database:
                     raise
                 except duckdb.Error as e:
                     raise StorageError(f"could not save to {self.path}: {e}") from e
-                self.version += 1
+                self._version += 1
             except duckdb.FatalException as e:
                 # DuckDB refuses all further use after a failed write (a full disk, a damaged file)
                 self.stopped = (f"could not save to {self.path}: {e}. Nothing more can be saved until the app is "

@@ -66,7 +66,7 @@ def gold_scores(db: Database, dataset: int | None = None, criterion: str = "") -
     return (
         db.cursor()
         .execute(
-            f"""SELECT pair_id, score, since FROM ({_LATEST}) WHERE score IS NOT NULL AND criterion = $criterion
+            f"""SELECT pair_id, score, since FROM ({_LATEST}) latest WHERE score IS NOT NULL AND criterion = $criterion
                   AND ($dataset IS NULL OR pair_id IN (SELECT id FROM pairs WHERE dataset_id = $dataset))
                 ORDER BY pair_id""",
             {"dataset": dataset, "criterion": criterion},
@@ -82,7 +82,7 @@ def gold_pairs(db: Database, dataset: int) -> set[int]:
     rows = (
         db.cursor()
         .execute(
-            f"""SELECT DISTINCT pair_id FROM ({_LATEST}) WHERE score IS NOT NULL
+            f"""SELECT DISTINCT pair_id FROM ({_LATEST}) latest WHERE score IS NOT NULL
                 AND pair_id IN (SELECT id FROM pairs WHERE dataset_id = ?)""",
             [dataset],
         )
@@ -110,9 +110,9 @@ def gold_queue(db: Database, annotator: str, dataset: int, skipped: list[int]) -
     return None if row is None else int(row[0])
 
 
-_LATEST = """SELECT a.pair_id, coalesce(r.criterion, '') AS criterion, arg_max_null(a.score, a.id) AS score,
-                    max(a.created_at) AS since
-             FROM adjudications a JOIN judge_runs r ON r.id = a.run_id GROUP BY ALL"""
+_LATEST = """SELECT a.pair_id, coalesce(r.criterion, '') AS criterion,
+                    (array_agg(a.score ORDER BY a.id DESC))[1] AS score, max(a.created_at) AS since
+             FROM adjudications a JOIN judge_runs r ON r.id = a.run_id GROUP BY a.pair_id, coalesce(r.criterion, '')"""
 """The latest adjudication of each pair on each criterion (that of the run it was given in)."""
 
 
@@ -129,7 +129,7 @@ def label_kinds(db: Database, pair_ids: list[int], criterion: str = "") -> dict[
     ).fetchall()
     kinds = {"blind": 0, "after_reveal": 0, "imported": 0} | {str(k): int(n) for k, n in rows}
     adjudicated = cursor.execute(
-        f"""SELECT count(DISTINCT pair_id) FROM ({_LATEST})
+        f"""SELECT count(DISTINCT pair_id) FROM ({_LATEST}) latest
             WHERE score IS NOT NULL AND list_contains(?, pair_id) AND criterion = ?""",
         [pair_ids, criterion],
     ).fetchone()

@@ -90,7 +90,7 @@ def datasets(db: Database) -> pd.DataFrame:
         db,
         """SELECT d.id, d.name, d.description, count(p.id) AS pairs, d.created_at
                FROM datasets d LEFT JOIN pairs p ON p.dataset_id = d.id
-               GROUP BY ALL ORDER BY d.created_at, d.id""",
+               GROUP BY d.id, d.name, d.description, d.created_at ORDER BY d.created_at, d.id""",
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from judge.judgment import Judgment
 from storage.cache import CachedAnswer, insert_answers
@@ -29,9 +30,12 @@ __all__ = [
 ]
 
 
-_COLUMNS = ("run_id", "pair_id", "sample", "score", "failure", "error", "reasoning", "prompt", "raw_response",
-            "model", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "evidence", "created_at", "cached",
-            "value")  # fmt: skip
+_TYPES = {"run_id": pa.int32(), "pair_id": pa.int32(), "sample": pa.int32(), "score": pa.int32(),
+          "failure": pa.string(), "error": pa.string(), "reasoning": pa.string(), "prompt": pa.string(),
+          "raw_response": pa.string(), "model": pa.string(), "input_tokens": pa.int64(), "output_tokens": pa.int64(),
+          "cost_usd": pa.float64(), "latency_ms": pa.float64(), "evidence": pa.string(),
+          "created_at": pa.timestamp("us"), "cached": pa.bool_(), "value": pa.float64()}  # fmt: skip
+_COLUMNS = tuple(_TYPES)
 
 
 def _row(run_id: int, j: Judgment, cached: bool, now: object) -> list[object]:
@@ -58,15 +62,16 @@ def insert_judgments(
     if not judgments:
         return 0
     hits = cached if cached is not None else [False] * len(judgments)
-    rows = pd.DataFrame([_row(run_id, j, hit, now) for j, hit in zip(judgments, hits, strict=True)],
-                        columns=list(_COLUMNS)).astype(object)  # fmt: skip
+    values = [_row(run_id, j, hit, now) for j, hit in zip(judgments, hits, strict=True)]
+    rows = pa.table({name: pa.array([v[i] for v in values], kind) for i, (name, kind) in enumerate(_TYPES.items())})
     before = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchall()[0]
     cursor.register("new_results", rows)
     for given in ("n.score", "CAST(n.value AS DOUBLE)"):  # the point, and the number as given where it is not one
         refuse_off_scale(cursor, f"SELECT n.pair_id, coalesce(r.criterion, '') AS criterion, {given} AS score "
                                  "FROM new_results n JOIN judge_runs r ON r.id = n.run_id")
     columns = ", ".join(_COLUMNS)
-    cursor.execute(f"""INSERT INTO judge_results ({columns}) SELECT {columns} FROM new_results
+    given = columns.replace("evidence", "CAST(evidence AS JSON)")
+    cursor.execute(f"""INSERT INTO judge_results ({columns}) SELECT {given} FROM new_results
                        ON CONFLICT (run_id, pair_id, sample) DO NOTHING""")  # noqa: S608 - fixed names
     cursor.unregister("new_results")
     after = cursor.execute("SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id]).fetchall()[0]
@@ -139,7 +144,7 @@ def latest_evidence(db: Database, pair_ids: Sequence[int]) -> dict[int, dict[str
     """For each pair, the evidence of its latest execution-judge result, where there is one."""
     rows = fetch_all(
         db,
-        """SELECT j.pair_id, arg_max(j.evidence, j.id) FROM judge_results j
+        """SELECT j.pair_id, (array_agg(j.evidence ORDER BY j.id DESC))[1] FROM judge_results j
                JOIN judge_runs r ON r.id = j.run_id
                WHERE r.judge_kind = 'execution' AND j.evidence IS NOT NULL AND list_contains($ids, j.pair_id)
                GROUP BY j.pair_id""",

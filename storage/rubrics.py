@@ -40,7 +40,7 @@ def set_dataset_rubric(
                    SELECT 'adjudicated scores', a.score FROM adjudications a JOIN pairs p ON p.id = a.pair_id
                        JOIN judge_runs r ON r.id = a.run_id
                    WHERE p.dataset_id = ? AND r.criterion = ? AND (a.score < ? OR a.score > ?)
-               ) GROUP BY what ORDER BY what""",
+               ) off GROUP BY what ORDER BY what""",
             [dataset_id, criterion, low, high] * 3,
         ).fetchall()
         if off:

@@ -121,18 +121,19 @@ def runs_frame(db: Database) -> pd.DataFrame:
         db,
         """SELECT r.id, r.name, r.judge_kind AS judge, r.provider, r.model,
                       r.prompt_name || '@' || r.prompt_version AS prompt, d.name AS dataset, r.criterion, r.status,
-                      count(j.id) AS judged, count(j.error) AS errors,
-                      r.planned,
-                      sum(j.input_tokens) AS input_tokens, sum(j.output_tokens) AS output_tokens,
-                      sum(j.cost_usd) AS cost_usd, count(*) FILTER (WHERE j.cached) AS cached,
+                      coalesce(j.judged, 0) AS judged, coalesce(j.errors, 0) AS errors,
+                      r.planned, j.input_tokens, j.output_tokens, j.cost_usd, coalesce(j.cached, 0) AS cached,
                       r.parameters, r.created_at, r.finished_at, r.calibration_sha256,
                       coalesce(b.open_batches, 0) AS open_batches, b.provider_done, b.provider_total
                FROM judge_runs r LEFT JOIN datasets d ON d.id = r.dataset_id
-               LEFT JOIN judge_results j ON j.run_id = r.id
+               LEFT JOIN (SELECT run_id, count(*) AS judged, count(error) AS errors,
+                                 sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                                 sum(cost_usd) AS cost_usd, count(*) FILTER (WHERE cached) AS cached
+                          FROM judge_results GROUP BY run_id) j ON j.run_id = r.id
                LEFT JOIN (SELECT run_id, count(*) AS open_batches, sum(done) AS provider_done,
                                  sum(len(json_keys(items))) AS provider_total
                           FROM judge_batches WHERE collected_at IS NULL GROUP BY run_id) b ON b.run_id = r.id
-               GROUP BY ALL ORDER BY r.id DESC""",
+               ORDER BY r.id DESC""",
     )
 
 
@@ -170,6 +171,6 @@ def calibration_runs(db: Database, sha256: str, prompt_name: str, prompt_version
         """SELECT r.id, r.status, r.model, r.planned, count(j.id) AS judged, count(j.error) AS errors
            FROM judge_runs r LEFT JOIN judge_results j ON j.run_id = r.id
            WHERE r.calibration_sha256 = ? AND r.prompt_name = ? AND r.prompt_version = ?
-           GROUP BY ALL ORDER BY r.id DESC""",
+           GROUP BY r.id, r.status, r.model, r.planned ORDER BY r.id DESC""",
         [sha256, prompt_name, prompt_version],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -10,7 +11,7 @@ from judge.judgment import FAILURES
 from storage.kinds import JUDGE_KINDS, RUN_STATUSES, VERDICTS
 from storage.kinds import listed as _listed
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "migrate", "migrate_postgres"]
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -55,9 +56,10 @@ MIGRATIONS: list[tuple[str, str]] = [
             token VARCHAR NOT NULL UNIQUE
         );
         CREATE VIEW current_ratings AS
-            SELECT id, pair_id, annotator, score, note, seconds, created_at
-            FROM rating_events
-            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) = 1;
+            SELECT id, pair_id, annotator, score, note, seconds, created_at FROM (
+                SELECT *, row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) AS latest
+                FROM rating_events) ranked
+            WHERE latest = 1;
         """,
     ),
     (
@@ -358,9 +360,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO rating_events SELECT id, pair_id, annotator, score, note, seconds, created_at, token, kind
             FROM old_events;
         CREATE VIEW current_ratings AS
-            SELECT id, pair_id, annotator, score, note, seconds, created_at
-            FROM rating_events
-            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) = 1;
+            SELECT id, pair_id, annotator, score, note, seconds, created_at FROM (
+                SELECT *, row_number() OVER (PARTITION BY pair_id, annotator ORDER BY id DESC) AS latest
+                FROM rating_events) ranked
+            WHERE latest = 1;
         CREATE TABLE judge_results (
             id BIGINT PRIMARY KEY DEFAULT nextval('result_ids'),
             run_id INTEGER NOT NULL REFERENCES judge_runs (id),
@@ -415,8 +418,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE VIEW dataset_scales AS
             SELECT d.id AS dataset_id, coalesce(r.low, 1) AS low, coalesce(r.high, 5) AS high
             FROM datasets d LEFT JOIN (
-                SELECT dataset_id, low, high FROM dataset_rubrics
-                QUALIFY row_number() OVER (PARTITION BY dataset_id ORDER BY created_at DESC) = 1
+                SELECT dataset_id, low, high FROM (
+                    SELECT *, row_number() OVER (PARTITION BY dataset_id ORDER BY created_at DESC) AS latest
+                    FROM dataset_rubrics) ranked
+                WHERE latest = 1
             ) r ON r.dataset_id = d.id;
         DROP TABLE old_results;
         DROP TABLE old_adjudications;
@@ -463,9 +468,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         UPDATE calibration_sets SET criterion = '';
         DROP VIEW current_ratings;
         CREATE VIEW current_ratings AS
-            SELECT id, pair_id, annotator, criterion, score, note, seconds, created_at
-            FROM rating_events
-            QUALIFY row_number() OVER (PARTITION BY pair_id, annotator, criterion ORDER BY id DESC) = 1;
+            SELECT id, pair_id, annotator, criterion, score, note, seconds, created_at FROM (
+                SELECT *, row_number() OVER (PARTITION BY pair_id, annotator, criterion ORDER BY id DESC) AS latest
+                FROM rating_events) ranked
+            WHERE latest = 1;
         DROP VIEW dataset_scales;
         CREATE VIEW dataset_scales AS
             SELECT c.dataset_id, c.criterion, coalesce(r.low, 1) AS low, coalesce(r.high, 5) AS high
@@ -473,8 +479,11 @@ MIGRATIONS: list[tuple[str, str]] = [
                   WHERE id NOT IN (SELECT dataset_id FROM dataset_criteria)
                   UNION ALL SELECT dataset_id, name FROM dataset_criteria) c
             LEFT JOIN (
-                SELECT dataset_id, criterion, low, high FROM dataset_rubrics
-                QUALIFY row_number() OVER (PARTITION BY dataset_id, criterion ORDER BY created_at DESC) = 1
+                SELECT dataset_id, criterion, low, high FROM (
+                    SELECT *, row_number() OVER (PARTITION BY dataset_id, criterion ORDER BY created_at DESC)
+                        AS latest
+                    FROM dataset_rubrics) ranked
+                WHERE latest = 1
             ) r ON r.dataset_id = c.dataset_id AND r.criterion = c.criterion;
         """,
     ),
@@ -513,6 +522,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0017_judge_jobs",
+        """
+        -- On a team server (PostgreSQL) the app does not work a run in its own threads: it puts a job here, and a
+        -- worker (``judge worker``, or the app's own) claims it, beats a heartbeat while it works, and marks it
+        -- done. A job whose worker stopped beating is taken over by another; the run resumes where it stood,
+        -- judging nothing twice. ``cancel``: asked from a page; the worker stops at its next heartbeat. DuckDB
+        -- keeps its runs in the app's threads and leaves this table empty.
+        CREATE SEQUENCE job_ids START 1;
+        CREATE TABLE judge_jobs (
+            id INTEGER PRIMARY KEY DEFAULT nextval('job_ids'),
+            run_id INTEGER NOT NULL REFERENCES judge_runs (id),
+            work VARCHAR NOT NULL CHECK (work IN ('run', 'repeat')),
+            pairs INTEGER CHECK (pairs >= 1),  -- how many pairs a repeat judges once more
+            state VARCHAR NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'working', 'done', 'failed', 'cancelled')),
+            cancel BOOLEAN NOT NULL DEFAULT false,
+            worker VARCHAR,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            started_at TIMESTAMP,
+            heartbeat_at TIMESTAMP,
+            finished_at TIMESTAMP
+        );
+        -- the workers that looked for work lately: a page can say when nobody will take its run
+        CREATE TABLE judge_workers (
+            name VARCHAR PRIMARY KEY,
+            seen_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 
@@ -540,4 +580,29 @@ def migrate(
             cursor.execute("ROLLBACK")
             raise
         applied.append(name)
+    return applied
+
+
+def migrate_postgres(connection: Any, migrations: list[tuple[str, str]] | None = None) -> list[str]:
+    """:func:`migrate` on a PostgreSQL connection (autocommit): the same migrations, as
+    :func:`storage.dialect.postgres_migration` translates them, each in one transaction, under an advisory
+    lock so that processes starting together apply each one once."""
+    from storage.dialect import postgres_migration
+    from storage.postgres import MIGRATE_LOCK, prepare
+
+    applied = []
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATE_LOCK])
+        prepare(connection)
+        connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                           "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")  # fmt: skip
+        done = {row[0] for row in connection.execute("SELECT name FROM schema_migrations").fetchall()}
+        for name, sql in MIGRATIONS if migrations is None else migrations:
+            if name in done:
+                continue
+            with connection.transaction():  # all of this opening's migrations, or none
+                connection.execute(postgres_migration(sql))
+                connection.execute("INSERT INTO schema_migrations VALUES (%s, %s)",
+                                   [name, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
+            applied.append(name)
     return applied

@@ -10,14 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from storage.db import Database
+from storage.db import Cursor, Database
 
 __all__ = ["Cursor", "Params", "frame", "fetch_all", "fetch_one", "records", "scalar", "utc_now"]
 
-Cursor = duckdb.DuckDBPyConnection
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 

@@ -1,9 +1,12 @@
-"""Shared fixtures: a real DuckDB (in memory or in a temp dir), small named datasets."""
+"""Shared fixtures: a real DuckDB (in memory or in a temp dir) or a real PostgreSQL database, small named
+datasets."""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +24,56 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+POSTGRES = os.environ.get("JUDGE_TEST_POSTGRES", "")
+"""A PostgreSQL server whose user may create databases (``postgresql://judge@127.0.0.1:54329/``): each test
+on the PostgreSQL backend gets a database of its own. ``./dev test`` starts a throwaway one and sets this."""
+BACKENDS = ["duckdb", "postgresql"]
+_made = itertools.count()
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES + "postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def _template() -> str:
+    """A database with every migration applied, made once per test process: new ones are copies of it."""
+    name = f"judge_template_{os.getpid()}"
+    if not getattr(_template, "made", False):
+        _admin(f"DROP DATABASE IF EXISTS {name}")
+        _admin(f"CREATE DATABASE {name}")
+        Database(POSTGRES + name).close()
+        _template.made = True  # type: ignore[attr-defined]
+    return name
+
+
 @pytest.fixture
-def db() -> Database:
+def postgres_url() -> Iterator[str]:
+    """The URL of a new, migrated, empty PostgreSQL database, dropped after the test."""
+    if not POSTGRES:
+        if os.environ.get("CI"):
+            pytest.fail("JUDGE_TEST_POSTGRES is not set: CI runs every backend test on PostgreSQL too")
+        pytest.skip("no PostgreSQL server for the tests: run ./dev test, or set JUDGE_TEST_POSTGRES")
+    name = f"judge_test_{os.getpid()}_{next(_made)}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {_template()}")
+    yield POSTGRES + name
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def backend_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A database on the backend the test is parametrised with."""
+    if request.param == "postgresql":
+        database = Database(request.getfixturevalue("postgres_url"))
+    else:
+        database = Database()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def db() -> Iterator[Database]:
     database = Database()
     yield database
     database.close()

@@ -18,6 +18,7 @@ import streamlit as st
 from judge.config import Settings
 from judge.errors import JudgeError
 from judge.jobs import Jobs
+from judge.queue import QueuedJobs
 from storage import Database, StorageError
 from ui.serve import LEGACY_PAGES_FLAG
 from ui.text import inert
@@ -86,12 +87,15 @@ def keys() -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs(path: str) -> Jobs:
-    return Jobs(_open(path), settings().batch_poll_seconds)
+def _jobs(path: str) -> Jobs | QueuedJobs:
+    db, team = _open(path), settings()
+    if db.backend == "postgresql":  # runs are jobs in the database, worked by any worker (this process's too)
+        return QueuedJobs(db, keys(), in_app=team.app_worker, batch_poll_seconds=team.batch_poll_seconds)
+    return Jobs(db, team.batch_poll_seconds)
 
 
-def jobs() -> Jobs:
-    """The background judge runs of this server process."""
+def jobs() -> Jobs | QueuedJobs:
+    """The judge runs of this app: threads of this server process (DuckDB), or the team server's queue."""
     return _jobs(settings().db_path)
 
 
@@ -99,7 +103,8 @@ def read(fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.k
     """``fn(db, *args, **kwargs)`` from the cache while nothing was written since; ``fn`` is a library read
     defined at the top of its module, its arguments plain values."""
     db = database()
-    return _read(fn.__module__, fn.__qualname__, db.path, db.version, args, tuple(sorted(kwargs.items())))  # type: ignore[no-any-return]
+    return _read(fn.__module__, fn.__qualname__, settings().db_path, db.version, args,  # type: ignore[no-any-return]
+                 tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(ttl=READ_TTL, max_entries=READ_ENTRIES, show_spinner=False)

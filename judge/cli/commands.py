@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "gate": "calibration",
     "rubric": "calibration",
     "consensus": "calibration",
+    "worker": "server",
+    "migrate": "server",
 }
 HELP: dict[str, str] = {
     "agreement": "how well a judge run agrees with the human ratings",
@@ -48,6 +50,8 @@ HELP: dict[str, str] = {
     "rubric": "set the rubric a dataset is rated and judged by (a TOML file)",
     "consensus": "how a dataset's ratings make people's score of a pair, and a judge's samples its score",
     "gate": "does a prompt version pass on a calibration set? exit 0 pass, 1 fail, 2 cannot tell",
+    "worker": "work the judge runs queued on a team server (PostgreSQL), until stopped",
+    "migrate": "copy a database into a new one (DuckDB file -> postgresql://, or back), checked by counts and hashes",
 }  # fmt: skip
 
 
@@ -71,7 +75,8 @@ def progress_bar(unit: str) -> Callable[[int, int], None]:
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=None, help="database file (default: $JUDGE_DB or data/judge.duckdb)")
+    parser.add_argument("--db", default=None, help="database: a DuckDB file or a postgresql:// URL "
+                                                    "(default: $JUDGE_DB or data/judge.duckdb)")
 
 
 def open_db(args: argparse.Namespace) -> Database:

@@ -1,23 +1,33 @@
-"""Page tests: a database file the app's settings point at, and no team settings leaking in from the shell."""
+"""Page tests: a database the app's settings point at (a DuckDB file, or a PostgreSQL database: every page
+test runs on both backends), and no team settings leaking in from the shell."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from storage import Database
+from tests.conftest import BACKENDS
 
 CLEARED = ("JUDGE_ANNOTATORS", "JUDGE_ADMINS", "JUDGE_HEADLINE_METRIC", "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
 
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
+@pytest.fixture(params=BACKENDS)
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Where the app's database is: a file, or (on PostgreSQL) a server URL, typed as a path all the same."""
+    server = request.param == "postgresql"
+    path = request.getfixturevalue("postgres_url") if server else tmp_path / "app.duckdb"
     monkeypatch.setenv("JUDGE_DB", str(path))
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
-    return path
+    yield path  # type: ignore[misc]
+    if server:  # the app's pool to a database about to be dropped
+        from ui.resources import _open
+
+        _open(str(path)).close()
+        _open.clear()
 
 
 def opened(path: Path) -> Database:

@@ -111,7 +111,8 @@ def test_blind_no_judge_score_or_mutation_is_shown(db_path: Path) -> None:
     assert pair.request is not None and pair.request in page_text
 
 
-def test_queue_serves_pairs_with_fewest_ratings_first(db_path: Path) -> None:
+def test_queue_serves_pairs_with_fewest_ratings_first(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_OVERLAP", "0")  # no pair everyone rates first: the fewest ratings decide alone
     db = opened(db_path)
     store_demo(db, count=6)
     for pair_id in range(1, 6):

@@ -113,6 +113,8 @@ def test_a_file_that_is_not_a_run_file_is_refused_as_one(db_path: Path) -> None:
 
 
 def test_a_database_left_by_a_crash_is_reported_once(db_path: Path) -> None:
+    if str(db_path).startswith("postgresql://"):
+        pytest.skip("a DuckDB file's write-ahead log: PostgreSQL recovers its own")
     store_demo(Database(db_path), count=2)  # a connection that is never closed, like a killed app's
     Path(f"{db_path}.wal").write_bytes(b"\0" * 64)  # what a crash leaves beside the file
     at = AppTest.from_file(PAGE, default_timeout=60).run()

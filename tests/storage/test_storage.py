@@ -92,7 +92,9 @@ def test_a_driver_error_inside_a_transaction_is_ours_and_rolls_back(db: Database
     with pytest.raises(StorageError, match="nothing was saved") as raised, db.transaction() as cursor:
         cursor.execute("INSERT INTO datasets (name, created_at) VALUES ('x', now())")
         cursor.execute("SELECT * FROM no_such_table")
-    assert isinstance(raised.value.__cause__, duckdb.Error)
+    import psycopg
+
+    assert isinstance(raised.value.__cause__, psycopg.Error if db.backend == "postgresql" else duckdb.Error)
     assert pair_store.datasets(db).empty
 
 

@@ -1,0 +1,95 @@
+"""``judge worker`` (work the judge runs queued on a team server) and ``judge migrate`` (copy a database into
+another: a DuckDB file up to a team server, or back)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
+from judge.errors import JudgeError
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("worker", help=HELP["worker"],
+                            description="Take judge runs from the team server's queue and work them, one at a time, "
+                                        "until stopped (Ctrl-C or SIGTERM: the run in hand is let go, and another "
+                                        "worker goes on with it). Provider keys come from this process's "
+                                        "environment.")  # fmt: skip
+    add_db_option(p)
+    p.add_argument("--once", action="store_true", help="stop when the queue is empty")
+    p.add_argument("--name", default=None, help="how this worker is named in the queue (default: host:pid:random)")
+    p.add_argument("--stale", type=float, default=None,
+                   help="seconds without a heartbeat after which a run is taken over (default 30)")  # fmt: skip
+    p.set_defaults(handler=worker)
+
+    p = commands.add_parser("migrate", help=HELP["migrate"],
+                            description="Copy everything a database holds (datasets, pairs, every rating event, runs, "
+                                        "results, the answer cache, adjudications, calibration sets, prompt versions) "
+                                        "into a new, empty one, in one transaction, then check each table's row count "
+                                        "and content hash on both sides.")  # fmt: skip
+    p.add_argument("--from", dest="source", required=True, help="the database copied: a DuckDB file or a postgresql:// URL")
+    p.add_argument("--to", dest="target", required=True, help="the empty database written: a postgresql:// URL or a new DuckDB file")
+    p.set_defaults(handler=migrate)
+
+
+def worker(args: argparse.Namespace) -> int:
+    from judge.queue import STALE_SECONDS, Worker
+
+    db = open_db(args)
+    try:
+        working = Worker(db, os.environ, name=args.name,
+                         stale_seconds=STALE_SECONDS if args.stale is None else _positive(args.stale, "--stale"),
+                         say=lambda text: print(text, flush=True))  # fmt: skip
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            print(f"worker {working.name}: stopping, letting go of the run in hand", flush=True)
+            working.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"worker {working.name}: waiting for judge runs on {db.path}", flush=True)
+        working.run(once=args.once)
+        print(f"worker {working.name}: stopped after {working.worked} run(s)", flush=True)
+    finally:
+        db.close()
+    return 0
+
+
+def _positive(value: float, name: str) -> float:
+    if not value > 0 or value == float("inf"):
+        raise JudgeError(f"{name} must be a number of seconds above 0, not {value}")
+    return value
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from storage import Database
+    from storage.copy import copy_database
+    from storage.dialect import is_postgres, redacted
+
+    if args.source == args.target:
+        raise JudgeError("--from and --to name the same database")
+    if not is_postgres(args.source) and not os.path.exists(args.source):
+        raise JudgeError(f"no database file {args.source}")
+    if not is_postgres(args.target) and os.path.exists(args.target):
+        raise JudgeError(f"{args.target} exists already: name a new file, so that nothing stored there is touched")
+    source = Database(args.source)
+    try:
+        target = Database(args.target)
+        try:
+            print(f"copying {source.path} into {redacted(target.path)}", file=sys.stderr)
+            copied = copy_database(source, target, progress_bar("rows"), progress_bar("rows checked"))
+        finally:
+            target.close()
+    finally:
+        source.close()
+    width = max(len(t) for t in copied.source)
+    for table, (rows, digest) in copied.source.items():
+        print(f"{table:<{width}}  {rows:>9} rows  hash {digest[:16]}  same in both")
+    print(f"{copied.rows} rows copied; every table's count and content hash are the same on both sides")
+    return 0

@@ -1,0 +1,215 @@
+"""Judge runs on a team server: the app queues them, workers (``judge worker``, and the app's own thread
+unless told otherwise) work them.
+
+A run is a job in the database (:mod:`storage.jobs`). A worker claims the oldest, beats a heartbeat while it
+works, and marks it done; a run whose worker died (kill -9, a lost machine) is taken over by another worker
+once its heartbeat is stale, and goes on where it stood: a run never judges a pair twice, whoever works it.
+The app starts, watches, cancels and resumes runs through the queue, so a run survives an app restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+
+from judge.errors import JudgeError
+from judge.execution.run import new_execution_run, run_execution
+from judge.llm.batch_run import POLL_EVERY, run_batch
+from judge.llm.batches import batcher
+from judge.llm.providers import Provider, make_provider
+from judge.llm.run import RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
+from storage import Database, RefusedError, StorageError
+from storage import jobs as job_store
+from storage import runs as run_store
+
+__all__ = ["HEARTBEAT_SECONDS", "STALE_SECONDS", "QueuedJobs", "Worker"]
+
+HEARTBEAT_SECONDS = 5.0
+STALE_SECONDS = 30.0
+"""A job whose worker has not beaten for this long is taken over (six missed heartbeats)."""
+IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Takes jobs from the queue and works them, one at a time, until :meth:`stop`."""
+
+    def __init__(self, db: Database, keys: Mapping[str, str], *, name: str | None = None,
+                 stale_seconds: float = STALE_SECONDS, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                 idle_seconds: float = IDLE_SECONDS, batch_poll_seconds: float = POLL_EVERY,
+                 say: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        if db.backend != "postgresql":
+            raise JudgeError("judge workers work the queue of a team server (JUDGE_DB=postgresql://...); with a "
+                             "DuckDB file the app works its runs itself")  # fmt: skip
+        self.db = db
+        self.keys = keys
+        self.name = name or worker_name()
+        self.stale_seconds = stale_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.idle_seconds = idle_seconds
+        self.batch_poll_seconds = batch_poll_seconds
+        self.say = say or (lambda _: None)
+        self.stopping = threading.Event()
+        self.worked = 0
+        self._current = threading.Event()  # the cancel of the job in hand
+
+    def stop(self) -> None:
+        """Stop after letting go of the current job (another worker goes on with it)."""
+        self.stopping.set()
+        self._current.set()
+
+    def run(self, *, once: bool = False) -> None:
+        """Work jobs until stopped (``once``: until the queue is empty)."""
+        try:
+            while not self.stopping.is_set():
+                try:
+                    job_store.seen(self.db, self.name)
+                    worked = self.work_one()
+                except StorageError as e:  # the server went away for a moment: wait and look again
+                    self.say(f"worker {self.name}: {e}; trying again")
+                    worked = False
+                if not worked:
+                    if once:
+                        return
+                    self.stopping.wait(self.idle_seconds)
+        finally:
+            with contextlib.suppress(StorageError):
+                job_store.seen(self.db, self.name, leaving=True)
+
+    def work_one(self) -> bool:
+        """Claim one job and work it to its end; False when there was none."""
+        job = job_store.claim(self.db, self.name, self.stale_seconds)
+        if job is None:
+            return False
+        again = " (taken over)" if job.attempts > 1 else ""
+        self.say(f"worker {self.name}: run {job.run_id}{again}")
+        cancel = self._current = threading.Event()
+        if self.stopping.is_set():
+            cancel.set()
+        lost = threading.Event()
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat, args=(job.id, cancel, lost, done), daemon=True,
+                                   name=f"heartbeat-{job.id}")  # fmt: skip
+        beating.start()
+        ending: job_store.Ending = "done"
+        error = None
+        try:
+            self._work(job, cancel)
+            if cancel.is_set():
+                ending = "queued" if self.stopping.is_set() and not self._cancel_asked(job.id) else "cancelled"
+        except Exception as e:  # noqa: BLE001 - the job is marked failed; the page shows why
+            ending, error = "failed", f"{type(e).__name__}: {e}"
+            self.say(f"worker {self.name}: run {job.run_id} failed: {error}")
+        finally:
+            done.set()
+            beating.join()
+        if not lost.is_set():
+            job_store.finish(self.db, job.id, self.name, ending, error)
+        self.worked += 1
+        self.say(f"worker {self.name}: run {job.run_id} {'let go' if ending == 'queued' else ending}")
+        return True
+
+    def _cancel_asked(self, job_id: int) -> bool:
+        return job_store.beat(self.db, job_id, self.name)[1]
+
+    def _beat(self, job_id: int, cancel: threading.Event, lost: threading.Event, done: threading.Event) -> None:
+        while not done.wait(self.heartbeat_seconds):
+            if self.stopping.is_set():
+                cancel.set()
+            try:
+                mine, asked = job_store.beat(self.db, job_id, self.name)
+            except StorageError:
+                continue  # a missed beat; a long outage lets another worker take the job over
+            if not mine:  # taken over while this worker was silent: stop, write nothing more to it
+                lost.set()
+                cancel.set()
+            elif asked:
+                cancel.set()
+
+    def _work(self, job: job_store.Job, cancel: threading.Event) -> None:
+        settings = run_store.run_settings(self.db, job.run_id)
+        if settings is None:
+            raise JudgeError(f"no run with id {job.run_id}")
+        if settings["judge_kind"] == "execution":
+            run_execution(self.db, settings["dataset"], resume=job.run_id, cancel=cancel)
+            return
+        spec = stored_spec(self.db, job.run_id)
+        provider = make_provider(spec.provider, base_url=spec.base_url, keys=self.keys)
+        if job.work == "repeat":
+            repeat_run(self.db, job.run_id, job.pairs or 1, provider, cancel=cancel)
+        elif spec.batch:
+            run_batch(self.db, spec, provider, resume=job.run_id, cancel=cancel, poll_every=self.batch_poll_seconds)
+        else:
+            run_llm(self.db, spec, provider, resume=job.run_id, cancel=cancel)
+
+
+class QueuedJobs:
+    """The app's side of the queue, with the interface of :class:`judge.jobs.Jobs`: a run started here is a
+    job any worker may take; ``in_app``: this process works jobs too (a server without workers of its own)."""
+
+    def __init__(self, db: Database, keys: Mapping[str, str], *, in_app: bool = True,
+                 batch_poll_seconds: float = POLL_EVERY, stale_seconds: float = STALE_SECONDS) -> None:  # fmt: skip
+        self.db = db
+        self.stale_seconds = stale_seconds
+        self.worker: Worker | None = None
+        if in_app:
+            self.worker = Worker(db, keys, stale_seconds=stale_seconds, batch_poll_seconds=batch_poll_seconds)
+            threading.Thread(target=self.worker.run, daemon=True, name="judge-worker").start()
+
+    def start_execution(self, dataset: str, resume: int | None = None, criterion: str | None = None) -> int:
+        run_id = resume or new_execution_run(self.db, dataset, criterion=criterion)
+        self._enqueue(run_id)
+        return run_id
+
+    def start_llm(self, spec: RunSpec, provider: Provider, resume: int | None = None) -> int:
+        if spec.batch:
+            batcher(provider)  # refused at the click, not in a worker
+        if resume is None:
+            resume = new_llm_run(self.db, spec, plan(self.db, spec))
+        self._enqueue(resume)
+        return resume
+
+    def resume(self, run_id: int, keys: Mapping[str, str]) -> None:
+        settings = run_store.run_settings(self.db, run_id)
+        if settings is None:
+            raise JudgeError(f"no run with id {run_id}")
+        if settings["judge_kind"] == "llm":
+            stored_spec(self.db, run_id)  # a run that cannot go on says why at the click
+        self._enqueue(run_id)
+
+    def repeat(self, run_id: int, pairs: int, keys: Mapping[str, str]) -> int:
+        _, items = repeat_items(self.db, run_id, pairs)
+        self._enqueue(run_id, "repeat", pairs)
+        return len(items)
+
+    def _enqueue(self, run_id: int, work: job_store.Work = "run", pairs: int | None = None) -> None:
+        try:
+            job_store.enqueue(self.db, run_id, work, pairs)
+        except RefusedError as e:
+            raise JudgeError(str(e)) from e
+
+    def active(self) -> set[int]:
+        return job_store.active_runs(self.db)
+
+    def cancel(self, run_id: int) -> None:
+        job_store.request_cancel(self.db, run_id)
+
+    def error(self, run_id: int) -> str | None:
+        return job_store.last_error(self.db, run_id)
+
+    def waiting_for_a_worker(self) -> bool:
+        """Jobs are queued and no worker has looked for work lately (none is running)."""
+        return bool(self.active()) and job_store.workers(self.db, self.stale_seconds) == 0
+
+    def wait(self, run_id: int, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while run_id in self.active() and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.2)

@@ -1,0 +1,108 @@
+"""What differs between the two backends, in one place: DuckDB (the embedded default) and PostgreSQL (a team
+server). The storage modules write one SQL, DuckDB's; on PostgreSQL it is translated here (placeholders, the
+few DuckDB names PostgreSQL lacks, a cast), and the functions it then calls are defined by :data:`FUNCTIONS`.
+Everything else (window functions, FILTER, ON CONFLICT, RETURNING, arrays) the two already share.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
+
+import pyarrow as pa
+
+__all__ = ["FUNCTIONS", "is_postgres", "pg_type", "postgres_migration", "redacted", "to_postgres"]
+
+
+def is_postgres(location: str) -> bool:
+    """A ``postgresql://`` (or ``postgres://``) URL names a team server; anything else is a DuckDB file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password: what messages, logs and pages may show."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+# A quoted string or a comment is copied as it is; outside them, DuckDB's placeholders become psycopg's, and
+# '%' (psycopg's own marker) is doubled.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|\$([A-Za-z_]\w*)|\?|%")
+_TRY_CAST = re.compile(r"\bTRY_CAST\((.+?) AS (INTEGER|BIGINT|DOUBLE|BOOLEAN)\)", re.S)
+_DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)")
+
+
+@lru_cache(maxsize=4096)
+def to_postgres(sql: str, with_params: bool = True) -> str:
+    """DuckDB's SQL as PostgreSQL's: ``?`` and ``$name`` become ``%s`` and ``%(name)s``; ``TRY_CAST(x AS T)``
+    becomes ``try_cast_t(x)`` (defined in :data:`FUNCTIONS`), ``DOUBLE`` is ``DOUBLE PRECISION``."""
+    sql = _TRY_CAST.sub(lambda m: f"try_cast_{m.group(2).lower()}({m.group(1)})", sql)
+    sql = _DOUBLE.sub("DOUBLE PRECISION", sql)
+    if not with_params:
+        return sql
+
+    def token(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        if match.group(1):
+            return f"%({match.group(1)})s"
+        return text
+
+    return _TOKENS.sub(token, sql)
+
+
+def postgres_migration(sql: str) -> str:
+    """A migration's SQL (written for DuckDB) for PostgreSQL."""
+    return to_postgres(sql, with_params=False)
+
+
+# DuckDB's functions the storage SQL uses that PostgreSQL lacks, under DuckDB's names; each is small and
+# does what DuckDB's does on the values the schema holds.
+FUNCTIONS = """
+CREATE OR REPLACE FUNCTION list_contains(anycompatiblearray, anycompatible) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS 'SELECT coalesce($2 = ANY($1), false)';
+CREATE OR REPLACE FUNCTION hash(text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT AS 'SELECT hashtextextended($1, 0)';
+CREATE OR REPLACE FUNCTION len(anycompatiblearray) RETURNS integer
+    LANGUAGE sql IMMUTABLE AS 'SELECT coalesce(cardinality($1), 0)';
+CREATE OR REPLACE FUNCTION json_keys(json) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT AS
+    'SELECT CASE WHEN json_typeof($1) = ''object'' THEN ARRAY(SELECT json_object_keys($1)) ELSE ARRAY[]::text[] END';
+CREATE OR REPLACE FUNCTION json_extract(json, text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT AS 'SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath)';
+CREATE OR REPLACE FUNCTION json_extract_string(json, text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT AS 'SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath) #>> ''{}''';
+CREATE OR REPLACE FUNCTION try_cast_integer(jsonb) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN RETURN ($1 #>> '{}')::integer; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+CREATE OR REPLACE FUNCTION try_cast_bigint(jsonb) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN RETURN ($1 #>> '{}')::bigint; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+CREATE OR REPLACE FUNCTION try_cast_double(jsonb) RETURNS double precision LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN RETURN ($1 #>> '{}')::double precision; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+CREATE OR REPLACE FUNCTION try_cast_boolean(jsonb) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN RETURN ($1 #>> '{}')::boolean; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+"""
+
+
+def pg_type(kind: pa.DataType) -> str:
+    """The PostgreSQL column type for an Arrow column staged for a set-based INSERT."""
+    if pa.types.is_boolean(kind):
+        return "BOOLEAN"
+    if pa.types.is_integer(kind):
+        return "INTEGER" if kind.bit_width <= 32 else "BIGINT"
+    if pa.types.is_floating(kind):
+        return "DOUBLE PRECISION"
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMP"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return "TEXT"
+    raise TypeError(f"no PostgreSQL type for the Arrow type {kind}")

@@ -1,0 +1,143 @@
+"""The queue of judge runs on a team server: jobs put by the app, claimed by workers, kept alive by heartbeats.
+
+Claims, heartbeats and ends are each one transaction; a claim takes the oldest job that is queued or whose
+worker stopped beating (``FOR UPDATE SKIP LOCKED``, PostgreSQL's), and every later write of a worker names it,
+so a worker whose job was taken over writes nothing more to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from storage.db import Database
+from storage.errors import RefusedError
+from storage.sql import fetch_all, fetch_one, scalar, utc_now
+
+__all__ = ["Job", "active_runs", "beat", "claim", "enqueue", "finish", "last_error", "request_cancel", "seen",
+           "workers"]
+
+Work = Literal["run", "repeat"]
+Ending = Literal["done", "failed", "cancelled", "queued"]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    run_id: int
+    work: Work
+    pairs: int | None
+    attempts: int
+
+
+def enqueue(db: Database, run_id: int, work: Work = "run", pairs: int | None = None) -> int:
+    """A job for the run; refused while the run has one queued or working."""
+    with db.transaction() as cursor:
+        if cursor.execute("SELECT 1 FROM judge_jobs WHERE run_id = ? AND state IN ('queued', 'working')",
+                          [run_id]).fetchone():  # fmt: skip
+            raise RefusedError(f"run {run_id} is working already: wait for it to end")
+        row = cursor.execute("INSERT INTO judge_jobs (run_id, work, pairs, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                             [run_id, work, pairs, utc_now()]).fetchone()  # fmt: skip
+    assert row is not None
+    return int(row[0])
+
+
+def claim(db: Database, worker: str, stale_seconds: float) -> Job | None:
+    """The oldest job waiting, or one whose worker has not beaten for ``stale_seconds`` (a run taken over goes
+    on where it stood); None when there is none. A repeat whose worker stopped is not taken over (it would
+    repeat other pairs): it fails, and says so."""
+    now = utc_now()
+    stale = now - timedelta(seconds=stale_seconds)
+    with db.transaction() as cursor:
+        cursor.execute(
+            """UPDATE judge_jobs SET state = 'failed', finished_at = ?,
+                   error = 'its worker stopped before it finished; repeat the run again'
+               WHERE work = 'repeat' AND state = 'working' AND heartbeat_at < ?""",
+            [now, stale],
+        )
+        row = cursor.execute(
+            """UPDATE judge_jobs SET state = 'working', worker = ?, heartbeat_at = ?, attempts = attempts + 1,
+                   started_at = coalesce(started_at, ?)
+               WHERE id = (SELECT id FROM judge_jobs
+                           WHERE NOT cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?))
+                           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+               RETURNING id, run_id, work, pairs, attempts""",
+            [worker, now, now, stale],
+        ).fetchone()
+        # a cancel asked while its worker was gone: nobody will stop it but us
+        cursor.execute(
+            """UPDATE judge_jobs SET state = 'cancelled', finished_at = ?
+               WHERE cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?))""",
+            [now, stale],
+        )
+    return None if row is None else Job(int(row[0]), int(row[1]), row[2], row[3], int(row[4]))
+
+
+def beat(db: Database, job_id: int, worker: str) -> tuple[bool, bool]:
+    """The worker is alive: (the job is still this worker's, a cancel was asked)."""
+    with db.transaction() as cursor:
+        row = cursor.execute(
+            """UPDATE judge_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND state = 'working'
+               RETURNING cancel""",
+            [utc_now(), job_id, worker],
+        ).fetchone()
+    return (row is not None, bool(row[0]) if row else False)
+
+
+def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None) -> bool:
+    """The job's end as this worker saw it (``queued``: let go, for another worker to go on with); False when
+    the job was no longer this worker's."""
+    with db.transaction() as cursor:
+        row = cursor.execute(
+            """UPDATE judge_jobs SET state = ?, error = ?,
+                   finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END,
+                   worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END
+               WHERE id = ? AND worker = ? AND state = 'working' RETURNING id""",
+            [ending, error, ending, utc_now(), ending, job_id, worker],
+        ).fetchone()
+    return row is not None
+
+
+def request_cancel(db: Database, run_id: int) -> bool:
+    """Ask the run's job to stop: a queued one ends now, a working one at its worker's next heartbeat. False
+    when the run has no job going."""
+    now = utc_now()
+    with db.transaction() as cursor:
+        waiting = cursor.execute(
+            "UPDATE judge_jobs SET state = 'cancelled', cancel = true, finished_at = ? WHERE run_id = ? "
+            "AND state = 'queued' RETURNING id", [now, run_id]).fetchall()  # fmt: skip
+        working = cursor.execute(
+            "UPDATE judge_jobs SET cancel = true WHERE run_id = ? AND state = 'working' RETURNING id", [run_id]
+        ).fetchall()
+        if waiting and not working:
+            cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE id = ? "
+                           "AND status IN ('created', 'running')", [now, run_id])  # fmt: skip
+    return bool(waiting or working)
+
+
+def active_runs(db: Database) -> set[int]:
+    """Runs with a job queued or working (one whose worker stopped counts: another will take it over)."""
+    return {int(r[0]) for r in fetch_all(db, "SELECT DISTINCT run_id FROM judge_jobs WHERE state IN ('queued', 'working')")}
+
+
+def last_error(db: Database, run_id: int) -> str | None:
+    """Why the run's latest job failed, if it did."""
+    row = fetch_one(db, "SELECT state, error FROM judge_jobs WHERE run_id = ? ORDER BY id DESC LIMIT 1", [run_id])
+    return str(row[1]) if row and row[0] == "failed" and row[1] else None
+
+
+def seen(db: Database, worker: str, *, leaving: bool = False) -> None:
+    """The worker is alive and looking for work (``leaving``: it stops now)."""
+    with db.transaction() as cursor:
+        if leaving:
+            cursor.execute("DELETE FROM judge_workers WHERE name = ?", [worker])
+        else:
+            cursor.execute("INSERT INTO judge_workers (name, seen_at) VALUES (?, ?) "
+                           "ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at", [worker, utc_now()])  # fmt: skip
+
+
+def workers(db: Database, stale_seconds: float) -> int:
+    """Workers seen beating within ``stale_seconds`` (a worker beats while it works and while it waits)."""
+    since = utc_now() - timedelta(seconds=stale_seconds)
+    return int(scalar(db, "SELECT count(*) FROM judge_workers WHERE seen_at >= ?", [since]) or 0)

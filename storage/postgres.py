@@ -1,0 +1,256 @@
+"""A PostgreSQL team server as the database: a pool of connections shared by the threads of this process, and
+any number of processes (app servers, judge workers, the command line) on the same database at once.
+
+Writes are serialised across every process by a transaction-level advisory lock taken first in each write
+transaction: the check-then-insert rules (a rating's token stored once, a person's first rating of a pair,
+an import all or nothing) hold across servers because the database enforces them, as one process's lock does
+on DuckDB. Reads run alongside, each on the latest committed state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Self
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+from psycopg import errors as pg_errors
+from psycopg.adapt import Loader
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from storage.db import Cursor, Database
+from storage.dialect import FUNCTIONS, pg_type, redacted, to_postgres
+from storage.errors import RefusedError, StorageError
+
+__all__ = ["PostgresDatabase", "WRITE_LOCK"]
+
+WRITE_LOCK = 7_331_001  # the advisory lock every write transaction holds until it commits
+MIGRATE_LOCK = 7_331_002  # held while the schema is brought up to date, so two processes never both do it
+POOL_SIZE = 8  # connections per process at most; a server has a hundred by default
+CONNECT_SECONDS = 10.0
+
+
+class _Float(Loader):
+    """NUMERIC (what PostgreSQL's sum and avg of integers give) as a float, as DuckDB gives it."""
+
+    def load(self, data: Any) -> float:
+        return float(bytes(data))
+
+
+class _Text(Loader):
+    """JSON as the text stored, as DuckDB gives it (the callers parse it when they need to)."""
+
+    def load(self, data: Any) -> str:
+        return bytes(data).decode()
+
+
+def _configure(connection: psycopg.Connection[Any]) -> None:
+    connection.adapters.register_loader("numeric", _Float)
+    connection.adapters.register_loader("json", _Text)
+    connection.adapters.register_loader("jsonb", _Text)
+
+
+class PgCursor:
+    """A cursor with DuckDB's cursor's manners: ``execute`` returns it, a write statement's result is its row
+    count, ``df()`` gives a frame, ``register`` stages a frame as a table. Outside a transaction each statement
+    borrows a pooled connection for itself and keeps its rows."""
+
+    def __init__(self, db: PostgresDatabase, connection: psycopg.Connection[Any] | None = None) -> None:
+        self._db = db
+        self._connection = connection
+        self._rows: list[tuple[Any, ...]] = []
+        self._at = 0
+        self.description: Any = None
+
+    def execute(self, query: str, parameters: Any = None, /) -> Self:
+        text = to_postgres(query, parameters is not None)
+        if self._connection is not None:
+            self._run(self._connection, text, parameters)
+        else:
+            with self._db.connection() as connection:
+                self._run(connection, text, parameters)
+        return self
+
+    def _run(self, connection: psycopg.Connection[Any], text: str, parameters: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(text, parameters)
+            if cursor.description is None:  # a write: DuckDB answers with the rows it changed
+                self.description = [("Count",)]
+                self._rows = [(cursor.rowcount,)]
+            else:
+                self.description = cursor.description
+                self._rows = cursor.fetchall()
+        self._at = 0
+
+    def executemany(self, query: str, parameters: Any = None, /) -> Self:
+        text = to_postgres(query, True)
+        if self._connection is None:
+            raise StorageError("writes go through a transaction")
+        with self._connection.cursor() as cursor:
+            cursor.executemany(text, parameters or [])
+        self.description, self._rows, self._at = None, [], 0
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows = self._rows[self._at:]
+        self._at = len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]:
+        rows = self._rows[self._at:self._at + size]
+        self._at += len(rows)
+        return rows
+
+    def copy_rows(self, table: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows into a table of this transaction with COPY, PostgreSQL's bulk path."""
+        if self._connection is None:
+            raise StorageError("writes go through a transaction")
+        with self._connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def df(self) -> pd.DataFrame:
+        names = [c[0] for c in self.description or []]
+        return frame_of(self.fetchall(), names)
+
+    def register(self, view_name: str, python_object: object, /) -> Self:
+        """Stage a frame (Arrow or pandas) as a temporary table of this transaction, copied in with COPY."""
+        if self._connection is None:
+            raise StorageError("a staged table lives in a transaction")
+        table = python_object if isinstance(python_object, pa.Table) else pa.Table.from_pandas(
+            python_object, preserve_index=False)  # type: ignore[arg-type]  # fmt: skip
+        columns = ", ".join(f"{name} {pg_type(field.type)}" for name, field in zip(table.column_names,
+                                                                                   table.schema, strict=True))  # fmt: skip
+        with self._connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {view_name} ({columns}) ON COMMIT DROP")
+        if table.num_rows:
+            self.copy_rows(view_name, table.column_names,
+                           list(zip(*(column.to_pylist() for column in table.columns), strict=True)))  # fmt: skip
+        return self
+
+    def unregister(self, view_name: str, /) -> Self:
+        if self._connection is not None:
+            self._connection.execute(f"DROP TABLE IF EXISTS {view_name}")
+        return self
+
+    def close(self) -> None:
+        self._rows = []
+
+
+def frame_of(rows: Sequence[tuple[Any, ...]], names: list[str]) -> pd.DataFrame:
+    """Rows as DuckDB's ``df()`` makes them: numbers as numbers (a whole-number column with a NULL as
+    floats), text and timestamps as themselves."""
+    result = pd.DataFrame.from_records(list(rows), columns=names, coerce_float=True)
+    for name in result.columns:
+        if result[name].dtype != object:
+            continue
+        values = result[name].dropna()
+        if len(values) and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            result[name] = pd.to_numeric(result[name])
+    return result
+
+
+class PostgresDatabase(Database):
+    """The team server (see the module's text); the same interface as the DuckDB :class:`Database`."""
+
+    backend = "postgresql"
+
+    def __init__(self, path: str) -> None:  # noqa: D107 - see the class
+        self._url = str(path)
+        self.path = redacted(self._url)
+        self.stopped = None
+        self.unclean_shutdown = 0
+        self._local = threading.local()
+        try:
+            self._pool = ConnectionPool(self._url, min_size=1, max_size=POOL_SIZE, open=True, timeout=CONNECT_SECONDS,
+                                        configure=_configure, kwargs={"autocommit": True,
+                                                                      "cursor_factory": psycopg.ClientCursor})  # fmt: skip
+            self._pool.wait(CONNECT_SECONDS)
+        except (PoolTimeout, psycopg.Error) as e:
+            self._close_pool()
+            raise StorageError(f"cannot reach the database server {self.path}: {_reason(e)}. Is it running, "
+                               "and does the URL name its host, port, user and database?") from e  # fmt: skip
+        try:
+            with self.connection() as connection:
+                from storage.schema import migrate_postgres
+
+                migrate_postgres(connection)
+        except psycopg.Error as e:
+            self._close_pool()
+            raise StorageError(f"cannot bring the database {self.path} up to date, so it was left as it was "
+                               f"(the app and the command line cannot use it until it is fixed): {_reason(e)}") from e
+
+    @property
+    def url(self) -> str:
+        """The URL with its password, for opening another connection; never shown."""
+        return self._url
+
+    @property
+    def version(self) -> int:
+        """Changes committed by any process: a counter every write transaction moves."""
+        row = self.cursor().execute("SELECT n FROM judge_db_version").fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection (autocommit) for this block."""
+        try:
+            with self._pool.connection() as connection:
+                yield connection
+        except PoolTimeout as e:
+            raise StorageError(f"the database server {self.path} did not answer in time: {_reason(e)}") from e
+        except psycopg.OperationalError as e:
+            raise StorageError(f"lost the database server {self.path}: {_reason(e)}") from e
+
+    def cursor(self) -> Cursor:
+        if self.stopped:
+            raise StorageError(self.stopped)
+        return PgCursor(self)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """A cursor inside one transaction, holding the write lock: all of it is committed, or none of it."""
+        with self.connection() as connection:
+            try:
+                with connection.transaction():
+                    connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                    connection.execute("UPDATE judge_db_version SET n = n + 1")
+                    yield PgCursor(self, connection)
+            except psycopg.Error as e:
+                raise _write_error(self.path, e) from e
+
+    def close(self) -> None:
+        self._close_pool()
+
+    def _close_pool(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.close()
+
+
+def _reason(error: BaseException) -> str:
+    return str(error).strip().split("\n", 1)[0] or type(error).__name__
+
+
+def _write_error(path: str, error: psycopg.Error) -> StorageError:
+    """A driver error inside a transaction, as ours: a rule of the schema broken, or a failed write."""
+    if isinstance(error, pg_errors.IntegrityError):
+        return RefusedError(f"the database refused the change, nothing was saved: {_reason(error)}")
+    return StorageError(f"could not save to {path}, nothing was saved: {_reason(error)}")
+
+
+def prepare(connection: psycopg.Connection[Any]) -> None:
+    """What the shared SQL needs on PostgreSQL beyond the migrations: DuckDB's functions it calls, and the
+    change counter. Idempotent; run under the migration lock."""
+    connection.execute(FUNCTIONS)
+    connection.execute("CREATE TABLE IF NOT EXISTS judge_db_version (n BIGINT NOT NULL)")
+    connection.execute("INSERT INTO judge_db_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM judge_db_version)")

@@ -1,0 +1,267 @@
+"""A team server on PostgreSQL: judge runs as jobs that workers claim, beat for and hand over; several
+processes writing at once; a database copied up from DuckDB and back, checked by counts and hashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from judge.calibration import snapshot
+from judge.cli import main
+from judge.execution.run import new_execution_run
+from judge.llm import RunSpec
+from judge.llm.run import new_llm_run
+from judge.queue import QueuedJobs, Worker
+from storage import Database, StorageError
+from storage import adjudications as adjudication_store
+from storage import batches as batch_store
+from storage import cache as cache_store
+from storage import jobs as job_store
+from storage import labels as label_store
+from storage import pairs as pair_store
+from storage import prompts as prompt_store
+from storage import ratings as rating_store
+from storage import results as result_store
+from storage import rubrics as rubric_store
+from storage import rules as rule_store
+from storage import runs as run_store
+from storage.copy import TABLES, copy_database, counts
+from tests.llm.fake_server import FakeProviderServer, Reply, answer
+from tests.llm.test_runs import add_text_pairs
+
+ROOT = Path(__file__).parents[1]
+KEYS = {"OPENAI_API_KEY": "sk-test-never-shown"}
+
+
+@pytest.fixture
+def team(postgres_url: str) -> Database:
+    db = Database(postgres_url)
+    yield db
+    db.close()
+
+
+def judged_once(db: Database, run_id: int) -> tuple[int, int]:
+    """(results stored, distinct (pair, sample) among them)."""
+    frame = result_store.results_frame(db, run_id, repeats=True)
+    return len(frame), len(frame.drop_duplicates(["pair_id", "sample"]))
+
+
+def test_a_queued_run_is_worked_by_a_worker_and_each_pair_judged_once(team: Database) -> None:
+    from judge.demo.store import store_demo
+
+    store_demo(team, count=12)
+    app = QueuedJobs(team, {}, in_app=False)
+    run_id = app.start_execution("demo")
+    assert app.active() == {run_id}
+    assert app.waiting_for_a_worker()  # nobody is working the queue yet: the page says so
+    worker = Worker(team, {}, idle_seconds=0.05)
+    worker.run(once=True)
+    assert app.active() == set() and worker.worked == 1
+    assert run_store.run_settings(team, run_id)["status"] == "finished"  # type: ignore[index]
+    assert judged_once(team, run_id) == (12, 12)
+    with pytest.raises(Exception, match="working already"):  # one job per run at a time
+        job_store.enqueue(team, run_id)
+        job_store.enqueue(team, run_id)
+
+
+def test_a_worker_that_stops_beating_is_taken_over_and_nothing_is_judged_twice(team: Database) -> None:
+    from judge.demo.store import store_demo
+
+    store_demo(team, count=10)
+    run_id = new_execution_run(team, "demo")
+    job_store.enqueue(team, run_id)
+    dead = job_store.claim(team, "dead-worker", stale_seconds=30)
+    assert dead is not None and dead.attempts == 1
+    assert job_store.claim(team, "other", stale_seconds=30) is None  # it beats (as far as anyone knows)
+    time.sleep(0.3)
+    taken = job_store.claim(team, "other", stale_seconds=0.2)  # ... until its heartbeat is stale
+    assert taken is not None and taken.id == dead.id and taken.attempts == 2
+    assert job_store.beat(team, dead.id, "dead-worker") == (False, False)  # the first worker writes no more
+    assert not job_store.finish(team, dead.id, "dead-worker", "done")
+
+
+def test_a_cancel_ends_a_queued_run_at_once_and_a_working_one_at_its_next_heartbeat(team: Database) -> None:
+    from judge.demo.store import store_demo
+
+    store_demo(team, count=6)
+    app = QueuedJobs(team, {}, in_app=False)
+    waiting = app.start_execution("demo")
+    app.cancel(waiting)
+    assert app.active() == set()
+    assert run_store.run_settings(team, waiting)["status"] == "cancelled"  # type: ignore[index]
+    working = app.start_execution("demo")
+    job = job_store.claim(team, "w", stale_seconds=30)
+    assert job is not None
+    app.cancel(working)
+    assert job_store.beat(team, job.id, "w") == (True, True)  # the worker hears it and stops
+
+
+def test_a_stopped_worker_lets_go_of_its_run_and_another_finishes_it(team: Database) -> None:
+    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(40)})
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.1)) as server:
+        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=2,
+                       base_url=f"{server.url}/v1")  # fmt: skip
+        run_id = new_llm_run(team, spec)
+        job_store.enqueue(team, run_id)
+        first = Worker(team, KEYS, heartbeat_seconds=0.1, idle_seconds=0.05)
+        working = threading.Thread(target=first.run)
+        working.start()
+        while len(result_store.stored_scores(team, run_id)) < 5:
+            time.sleep(0.05)
+        first.stop()  # SIGTERM to `judge worker`
+        working.join(30)
+        assert not working.is_alive()
+        assert job_store.active_runs(team) == {run_id}  # let go, not cancelled: queued for another worker
+        Worker(team, KEYS, idle_seconds=0.05).run(once=True)
+    assert run_store.run_settings(team, run_id)["status"] == "finished"  # type: ignore[index]
+    assert judged_once(team, run_id) == (40, 40)
+
+
+def test_kill_9_of_a_worker_half_way_another_worker_finishes_and_each_pair_is_judged_once(
+    team: Database, postgres_url: str
+) -> None:
+    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(300)})
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.05)) as server:
+        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=4,
+                       base_url=f"{server.url}/v1")  # fmt: skip
+        run_id = new_llm_run(team, spec)
+        job_store.enqueue(team, run_id)
+        env = {**os.environ, **KEYS, "PYTHONPATH": str(ROOT)}
+        worker = subprocess.Popen([sys.executable, "-m", "judge.cli", "worker", "--db", postgres_url],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while len(result_store.stored_scores(team, run_id)) < 100 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(result_store.stored_scores(team, run_id)) < 300, "the worker finished before it was killed"
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(30)
+        assert run_id in job_store.active_runs(team)  # still claimed by the dead worker
+        taker = Worker(team, KEYS, stale_seconds=1.0, idle_seconds=0.2)
+        thread = threading.Thread(target=taker.run)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 120
+            while run_id in job_store.active_runs(team) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            taker.stop()
+            thread.join(30)
+    assert run_store.run_settings(team, run_id)["status"] == "finished"  # type: ignore[index]
+    assert judged_once(team, run_id) == (300, 300)
+    assert taker.worked == 1
+
+
+def test_judge_worker_refuses_a_duckdb_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker", "--db", str(tmp_path / "x.duckdb"), "--once"]) == 2
+    assert "team server" in capsys.readouterr().err
+
+
+RATER = """
+import sys
+from storage import Database
+from storage import ratings as rating_store
+db = Database(sys.argv[1])
+outcomes = []
+for pair in range(1, 41):
+    for token in (f"tab-a-{pair}", f"tab-b-{pair}"):  # the same person's two tabs, the same click twice
+        outcomes.append(rating_store.record_rating(db, rating_store.NewRating(pair, "ana", 4, None, None, token),
+                                                   first_only=True))
+        outcomes.append(rating_store.record_rating(db, rating_store.NewRating(pair, sys.argv[2], 3, None, None,
+                                                   f"{sys.argv[2]}-{pair}"), first_only=True))
+print(outcomes.count("recorded"))
+"""
+
+
+def test_processes_rating_at_once_lose_nothing_and_store_nothing_twice(team: Database, postgres_url: str) -> None:
+    """Four processes (four app servers) rate the same pairs at once: each person's first rating of a pair is
+    stored once, whichever server got it, because the database enforces it."""
+    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(40)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.Popen([sys.executable, "-c", RATER, postgres_url, f"bo{n}"], env=env, stdout=subprocess.PIPE,
+                             text=True) for n in range(4)]  # fmt: skip
+    recorded = [int(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in runs]
+    events = rating_store.ratings_frame(team, current_only=False)
+    assert len(events) == sum(recorded) == 40 + 4 * 40  # ana once per pair, each bo once per pair
+    assert not events.duplicated(["pair_id", "annotator"]).any()
+
+
+def rich(db: Database) -> None:
+    """A database holding a row in every table there is to copy."""
+    from judge.demo.store import store_demo
+    from judge.execution.run import run_execution
+
+    store_demo(db, count=12)
+    run_id = run_execution(db, "demo")
+    for pair in range(1, 7):
+        for who, score in (("ana", 4), ("bo", 3), ("cy", 5)):
+            rating_store.record_rating(db, rating_store.NewRating(pair, who, score, f"note é {who}", 3.5,
+                                                                  f"{who}-{pair}"), first_only=True)  # fmt: skip
+    rating_store.set_rate_first(db, 1, [(7, "the judge is unsure")], "lead")
+    label_store.record_reveal(db, "ana", [8])
+    label_store.exclude(db, "cy", "lead", "too fast")
+    adjudication_store.add_adjudication(db, run_id, 1, "humans_right", "the window", "lead", score=4)
+    cache_store.cache_answers(db, {"k1": cache_store.CachedAnswer('{"score": 4}', 10, 2)})
+    snapshot(db, "set-1", "demo", dev_share=0.5, by="lead")
+    rule_store.set_dataset_rules(db, 1, "mean", "median", "lead")
+    prompt_store.add_version(db, "mine", 1, 'name = "mine"\n', "abc", "judge-cot@1", "lead")
+    add_text_pairs(db, "stories", {"s1": "once upon a time"})
+    stories = pair_store.dataset_id(db, "stories")
+    assert stories is not None
+    rubric_store.add_criteria(db, stories, [("fluency", "[scale]\nlow = 1\nhigh = 3\n", "f1", (1, 3))], "lead")
+    batch_store.intend(db, run_id, "openai", "token-1", {"p1-s0": "key-1"})
+    job_store.enqueue(db, run_id)
+    held = counts(db)
+    assert [t for t in TABLES if not held[t]] == []  # a row in every table copied
+
+
+def test_migrate_round_trip_keeps_every_row_and_its_content(team: Database, tmp_path: Path) -> None:
+    source = Database(tmp_path / "team.duckdb")
+    rich(source)
+    up = copy_database(source, team)
+    assert up.equal and up.rows > 0
+    assert counts(team) == counts(source)
+    back = Database(tmp_path / "back.duckdb")
+    down = copy_database(team, back)
+    assert down.source == up.source  # the same hashes after the round trip
+    # ids go on after those copied, on both backends
+    for db in (team, back):
+        added, _ = pair_store.add_pairs(db, "after", [pair_store.NewPair("n", "text", None, "a", "b", None, {}, "h")])
+        assert added == 1 and pair_store.pair_keys(db, "after")["n"][0] > 12
+        rating_store.record_rating(db, rating_store.NewRating(9, "dee", 2, None, None, "dee-9"), first_only=True)
+    source.close()
+    back.close()
+
+
+def test_migrate_refuses_a_target_that_holds_anything_and_writes_nothing(team: Database, tmp_path: Path) -> None:
+    source = Database(tmp_path / "a.duckdb")
+    rich(source)
+    add_text_pairs(team, "theirs", {"x": "event('Order')"})
+    before = counts(team)
+    with pytest.raises(StorageError, match="is not empty, so nothing was copied: it holds datasets"):
+        copy_database(source, team)
+    assert counts(team) == before
+    source.close()
+
+
+def test_judge_migrate_from_the_command_line(postgres_url: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    source = Database(tmp_path / "a.duckdb")
+    rich(source)
+    source.close()
+    assert main(["migrate", "--from", str(tmp_path / "a.duckdb"), "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "every table's count and content hash are the same on both sides" in out
+    assert all(table in out for table in TABLES)
+    assert main(["migrate", "--from", str(tmp_path / "a.duckdb"), "--to", postgres_url]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["migrate", "--from", str(tmp_path / "none.duckdb"), "--to", postgres_url]) == 2
+    assert "no database file" in capsys.readouterr().err
