@@ -33,6 +33,14 @@ HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 30.0
 """A job whose worker has not beaten for this long is taken over (six missed heartbeats)."""
 IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
+RUNNING: set[Worker] = set()  # the workers of this process
+
+
+def stop_workers(db: Database) -> None:
+    """Stop this process's workers on ``db`` (before it is closed)."""
+    for worker in list(RUNNING):
+        if worker.db is db:
+            worker.stop()
 
 
 def worker_name() -> str:
@@ -60,6 +68,7 @@ class Worker:
         self.stopping = threading.Event()
         self.worked = 0
         self._current = threading.Event()  # the cancel of the job in hand
+        RUNNING.add(self)
 
     def stop(self) -> None:
         """Stop after letting go of the current job (another worker goes on with it)."""
@@ -74,6 +83,8 @@ class Worker:
                     job_store.seen(self.db, self.name)
                     worked = self.work_one()
                 except StorageError as e:  # the server went away for a moment: wait and look again
+                    if self.db.stopped:  # ... unless this process closed the database
+                        return
                     self.say(f"worker {self.name}: {e}; trying again")
                     worked = False
                 if not worked:
@@ -81,6 +92,7 @@ class Worker:
                         return
                     self.stopping.wait(self.idle_seconds)
         finally:
+            RUNNING.discard(self)
             with contextlib.suppress(StorageError):
                 job_store.seen(self.db, self.name, leaving=True)
 

@@ -7,6 +7,7 @@ import streamlit as st
 from judge import prompt_loop, workspace
 from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
+from judge.queue import QueuedJobs
 from ui.pair_view import show_pair, show_request
 from ui.resources import database, jobs, keys, read, settings
 from ui.run_views import batch_runs, llm_spec_form, runs_table, show_judgment, show_runs
@@ -60,6 +61,10 @@ def runs() -> None:
         st.progress(float(latest["share"]), text=text)
     else:
         st.caption(text)
+    if isinstance(work, QueuedJobs) and work.waiting_for_a_worker():
+        st.warning("A run is waiting in the team server's queue and no judge worker is running. Start one beside "
+                   "the app with `judge worker` (it reads the provider keys from its own environment), or let the "
+                   "app work runs itself (leave JUDGE_APP_WORKER unset).", icon=":material/hourglass_empty:")  # fmt: skip
     show_runs(table)
     if ended := st.session_state.get("runs_active", set()) - active:  # a run just ended: the whole page catches up
         st.session_state["runs_active"] = active

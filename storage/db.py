@@ -112,8 +112,9 @@ class Database:
         return self._connection.cursor()
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside one transaction: all of it is committed, or none of it."""
+    def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
+        """A cursor inside one transaction: all of it is committed, or none of it. ``quiet``: bookkeeping no
+        page caches a read of (a worker's heartbeat), so the reads cached stay fresh."""
         with self._write_lock:
             cursor = self.cursor()
             try:
@@ -132,7 +133,8 @@ class Database:
                     raise
                 except duckdb.Error as e:
                     raise StorageError(f"could not save to {self.path}: {e}") from e
-                self._version += 1
+                if not quiet:
+                    self._version += 1
             except duckdb.FatalException as e:
                 # DuckDB refuses all further use after a failed write (a full disk, a damaged file)
                 self.stopped = (f"could not save to {self.path}: {e}. Nothing more can be saved until the app is "

@@ -49,7 +49,7 @@ def claim(db: Database, worker: str, stale_seconds: float) -> Job | None:
     repeat other pairs): it fails, and says so."""
     now = utc_now()
     stale = now - timedelta(seconds=stale_seconds)
-    with db.transaction() as cursor:
+    with db.transaction(quiet=True) as cursor:  # the pages read the queue afresh; the run's own writes count
         cursor.execute(
             """UPDATE judge_jobs SET state = 'failed', finished_at = ?,
                    error = 'its worker stopped before it finished; repeat the run again'
@@ -66,17 +66,21 @@ def claim(db: Database, worker: str, stale_seconds: float) -> Job | None:
             [worker, now, now, stale],
         ).fetchone()
         # a cancel asked while its worker was gone: nobody will stop it but us
-        cursor.execute(
+        ended = cursor.execute(
             """UPDATE judge_jobs SET state = 'cancelled', finished_at = ?
-               WHERE cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?))""",
+               WHERE cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?)) RETURNING run_id""",
             [now, stale],
-        )
+        ).fetchall()
+        if ended:
+            cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE list_contains(?, id) "
+                           "AND status IN ('created', 'running')", [now, [int(r[0]) for r in ended]])  # fmt: skip
+            cursor.execute("UPDATE judge_db_version SET n = n + 1")  # a run's status changed: cached reads are stale
     return None if row is None else Job(int(row[0]), int(row[1]), row[2], row[3], int(row[4]))
 
 
 def beat(db: Database, job_id: int, worker: str) -> tuple[bool, bool]:
     """The worker is alive: (the job is still this worker's, a cancel was asked)."""
-    with db.transaction() as cursor:
+    with db.transaction(quiet=True) as cursor:
         row = cursor.execute(
             """UPDATE judge_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND state = 'working'
                RETURNING cancel""",
@@ -129,7 +133,7 @@ def last_error(db: Database, run_id: int) -> str | None:
 
 def seen(db: Database, worker: str, *, leaving: bool = False) -> None:
     """The worker is alive and looking for work (``leaving``: it stops now)."""
-    with db.transaction() as cursor:
+    with db.transaction(quiet=True) as cursor:
         if leaving:
             cursor.execute("DELETE FROM judge_workers WHERE name = ?", [worker])
         else:

@@ -119,8 +119,8 @@ class PgCursor:
                 copy.write_row(row)
 
     def df(self) -> pd.DataFrame:
-        names = [c[0] for c in self.description or []]
-        return frame_of(self.fetchall(), names)
+        columns = self.description or []
+        return frame_of(self.fetchall(), [c[0] for c in columns], [getattr(c, "type_code", 0) for c in columns])
 
     def register(self, view_name: str, python_object: object, /) -> Self:
         """Stage a frame (Arrow or pandas) as a temporary table of this transaction, copied in with COPY."""
@@ -146,17 +146,31 @@ class PgCursor:
         self._rows = []
 
 
-def frame_of(rows: Sequence[tuple[Any, ...]], names: list[str]) -> pd.DataFrame:
-    """Rows as DuckDB's ``df()`` makes them: numbers as numbers (a whole-number column with a NULL as
-    floats), text and timestamps as themselves."""
-    result = pd.DataFrame.from_records(list(rows), columns=names, coerce_float=True)
-    for name in result.columns:
-        if result[name].dtype != object:
-            continue
-        values = result[name].dropna()
-        if len(values) and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            result[name] = pd.to_numeric(result[name])
-    return result
+_WHOLE = {21: "int16", 23: "int32", 20: "int64"}  # PostgreSQL's type oids: smallint, integer, bigint
+_BOOLEAN, _TIMESTAMP, _FRACTIONS = 16, 1114, (700, 701, 1700)  # real, double precision, numeric
+
+
+def frame_of(rows: Sequence[tuple[Any, ...]], names: list[str], types: Sequence[int]) -> pd.DataFrame:
+    """Rows with the dtypes DuckDB's ``df()`` gives the same columns: whole numbers by width (pandas' nullable
+    ones where a NULL is), booleans likewise, fractions as floats, timestamps to the microsecond, text as
+    text."""
+    data = {}
+    for i, (name, kind) in enumerate(zip(names, types, strict=True)):
+        values = [row[i] for row in rows]
+        gap = any(v is None for v in values)
+        if kind in _WHOLE:
+            data[name] = pd.array(values, dtype=_WHOLE[kind].capitalize() if gap else _WHOLE[kind])
+        elif kind == _BOOLEAN:
+            data[name] = pd.array(values, dtype="boolean" if gap else "bool")
+        elif kind in _FRACTIONS:
+            data[name] = pd.array([float("nan") if v is None else float(v) for v in values], dtype="float64")
+        elif kind == _TIMESTAMP:
+            data[name] = pd.array(pd.to_datetime(values), dtype="datetime64[us]")
+        else:
+            data[name] = pd.Series(values, dtype=object).infer_objects() if values else pd.Series([], dtype=object)
+    if len(set(names)) != len(names):
+        return pd.DataFrame({i: v for i, v in enumerate(data.values())}).set_axis(names, axis=1)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 
 class PostgresDatabase(Database):
@@ -203,6 +217,8 @@ class PostgresDatabase(Database):
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection (autocommit) for this block."""
+        if self.stopped:
+            raise StorageError(self.stopped)
         try:
             with self._pool.connection() as connection:
                 yield connection
@@ -217,18 +233,21 @@ class PostgresDatabase(Database):
         return PgCursor(self)
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside one transaction, holding the write lock: all of it is committed, or none of it."""
+    def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
+        """A cursor inside one transaction, holding the write lock: all of it is committed, or none of it.
+        ``quiet``: bookkeeping no page caches a read of, which leaves the change counter as it is."""
         with self.connection() as connection:
             try:
                 with connection.transaction():
                     connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-                    connection.execute("UPDATE judge_db_version SET n = n + 1")
+                    if not quiet:
+                        connection.execute("UPDATE judge_db_version SET n = n + 1")
                     yield PgCursor(self, connection)
             except psycopg.Error as e:
                 raise _write_error(self.path, e) from e
 
     def close(self) -> None:
+        self.stopped = f"the connection to {self.path} was closed"
         self._close_pool()
 
     def _close_pool(self) -> None:

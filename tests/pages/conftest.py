@@ -23,11 +23,15 @@ def db_path(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
     yield path  # type: ignore[misc]
-    if server:  # the app's pool to a database about to be dropped
-        from ui.resources import _open
+    if server:  # the app's worker and pool, on a database about to be dropped
+        from judge.queue import stop_workers
+        from ui.resources import _jobs, _open
 
-        _open(str(path)).close()
+        db = _open(str(path))
+        stop_workers(db)
+        db.close()
         _open.clear()
+        _jobs.clear()
 
 
 def opened(path: Path) -> Database:

@@ -1,4 +1,5 @@
-"""The database under crashes: kill -9 during writes, a damaged write-ahead log, a full disk."""
+"""The database under crashes: kill -9 during writes (on both backends), a damaged write-ahead log and a full
+disk (a DuckDB file's; a PostgreSQL server keeps its own files)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ import pytest
 from judge.demo.store import store_demo
 from storage import Database
 from storage import ratings as rating_store
+from tests.conftest import BACKENDS
 
 ROOT = Path(__file__).parents[2]
 TRIALS = 20
 
 
-@pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "crash.duckdb"
+@pytest.fixture(params=BACKENDS)
+def db_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The database the writer writes: a file, or a PostgreSQL URL (typed as a path all the same)."""
+    path = request.getfixturevalue("postgres_url") if request.param == "postgresql" else tmp_path / "crash.duckdb"
     db = Database(path)
     store_demo(db, count=60)
     db.close()
@@ -66,7 +69,13 @@ def test_kill_9_during_writes_loses_no_acknowledged_rating(db_file: Path) -> Non
         assert len(found) == len(set(found))  # and nothing twice
 
 
+def on_file(db_file: Path) -> None:
+    if str(db_file).startswith("postgresql://"):
+        pytest.skip("a DuckDB file's own failure")
+
+
 def test_a_damaged_write_ahead_log_loses_nothing_acknowledged_and_is_noticed(db_file: Path) -> None:
+    on_file(db_file)
     acked = acknowledged_then_killed(db_file, "ana", random.Random(3))
     wal = Path(f"{db_file}.wal")
     wal.write_bytes(os.urandom(4096))  # the log left by a crash, damaged
@@ -77,6 +86,7 @@ def test_a_damaged_write_ahead_log_loses_nothing_acknowledged_and_is_noticed(db_
 
 
 def test_a_full_disk_gives_a_clear_message_and_keeps_what_was_saved(db_file: Path) -> None:
+    on_file(db_file)
     process = writer(db_file, "bo", "1500000")
     out, _ = process.communicate(timeout=120)
     acked = {int(line.split()[1]) for line in out.splitlines() if line.startswith("ack")}
