@@ -27,11 +27,11 @@ from storage import Database, RefusedError, StorageError
 from storage import jobs as job_store
 from storage import runs as run_store
 
-__all__ = ["HEARTBEAT_SECONDS", "STALE_SECONDS", "QueuedJobs", "Worker"]
+__all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
 
-HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 30.0
-"""A job whose worker has not beaten for this long is taken over (six missed heartbeats)."""
+"""A job whose worker has not beaten for this long is taken over; a worker beats six times in it."""
+HEARTBEATS = 6
 IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
 RUNNING: set[Worker] = set()  # the workers of this process
 
@@ -51,7 +51,7 @@ class Worker:
     """Takes jobs from the queue and works them, one at a time, until :meth:`stop`."""
 
     def __init__(self, db: Database, keys: Mapping[str, str], *, name: str | None = None,
-                 stale_seconds: float = STALE_SECONDS, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                 stale_seconds: float = STALE_SECONDS, heartbeat_seconds: float | None = None,
                  idle_seconds: float = IDLE_SECONDS, batch_poll_seconds: float = POLL_EVERY,
                  say: Callable[[str], None] | None = None) -> None:  # fmt: skip
         if db.backend != "postgresql":
@@ -60,8 +60,8 @@ class Worker:
         self.db = db
         self.keys = keys
         self.name = name or worker_name()
-        self.stale_seconds = stale_seconds
-        self.heartbeat_seconds = heartbeat_seconds
+        self.stale_seconds = stale_seconds  # how long this worker may stay silent before its run is taken over
+        self.heartbeat_seconds = heartbeat_seconds or stale_seconds / HEARTBEATS
         self.idle_seconds = idle_seconds
         self.batch_poll_seconds = batch_poll_seconds
         self.say = say or (lambda _: None)
@@ -130,14 +130,14 @@ class Worker:
         return True
 
     def _cancel_asked(self, job_id: int) -> bool:
-        return job_store.beat(self.db, job_id, self.name)[1]
+        return job_store.beat(self.db, job_id, self.name, self.stale_seconds)[1]
 
     def _beat(self, job_id: int, cancel: threading.Event, lost: threading.Event, done: threading.Event) -> None:
         while not done.wait(self.heartbeat_seconds):
             if self.stopping.is_set():
                 cancel.set()
             try:
-                mine, asked = job_store.beat(self.db, job_id, self.name)
+                mine, asked = job_store.beat(self.db, job_id, self.name, self.stale_seconds)
             except StorageError:
                 continue  # a missed beat; a long outage lets another worker take the job over
             if not mine:  # taken over while this worker was silent: stop, write nothing more to it

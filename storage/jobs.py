@@ -43,33 +43,32 @@ def enqueue(db: Database, run_id: int, work: Work = "run", pairs: int | None = N
     return int(row[0])
 
 
-def claim(db: Database, worker: str, stale_seconds: float) -> Job | None:
-    """The oldest job waiting, or one whose worker has not beaten for ``stale_seconds`` (a run taken over goes
-    on where it stood); None when there is none. A repeat whose worker stopped is not taken over (it would
-    repeat other pairs): it fails, and says so."""
+def claim(db: Database, worker: str, lease_seconds: float) -> Job | None:
+    """The oldest job waiting, or one whose worker did not beat by the time it promised (a run taken over goes
+    on where it stood); None when there is none. The claimer promises to beat within ``lease_seconds``. A
+    repeat whose worker stopped is not taken over (it would repeat other pairs): it fails, and says so."""
     now = utc_now()
-    stale = now - timedelta(seconds=stale_seconds)
     with db.transaction(quiet=True) as cursor:  # the pages read the queue afresh; the run's own writes count
         cursor.execute(
             """UPDATE judge_jobs SET state = 'failed', finished_at = ?,
                    error = 'its worker stopped before it finished; repeat the run again'
-               WHERE work = 'repeat' AND state = 'working' AND heartbeat_at < ?""",
-            [now, stale],
+               WHERE work = 'repeat' AND state = 'working' AND expires_at < ?""",
+            [now, now],
         )
         row = cursor.execute(
-            """UPDATE judge_jobs SET state = 'working', worker = ?, heartbeat_at = ?, attempts = attempts + 1,
-                   started_at = coalesce(started_at, ?)
+            """UPDATE judge_jobs SET state = 'working', worker = ?, heartbeat_at = ?, expires_at = ?,
+                   attempts = attempts + 1, started_at = coalesce(started_at, ?)
                WHERE id = (SELECT id FROM judge_jobs
-                           WHERE NOT cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?))
+                           WHERE NOT cancel AND (state = 'queued' OR (state = 'working' AND expires_at < ?))
                            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
                RETURNING id, run_id, work, pairs, attempts""",
-            [worker, now, now, stale],
+            [worker, now, now + timedelta(seconds=lease_seconds), now, now],
         ).fetchone()
         # a cancel asked while its worker was gone: nobody will stop it but us
         ended = cursor.execute(
             """UPDATE judge_jobs SET state = 'cancelled', finished_at = ?
-               WHERE cancel AND (state = 'queued' OR (state = 'working' AND heartbeat_at < ?)) RETURNING run_id""",
-            [now, stale],
+               WHERE cancel AND (state = 'queued' OR (state = 'working' AND expires_at < ?)) RETURNING run_id""",
+            [now, now],
         ).fetchall()
         if ended:
             cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE list_contains(?, id) "
@@ -78,13 +77,15 @@ def claim(db: Database, worker: str, stale_seconds: float) -> Job | None:
     return None if row is None else Job(int(row[0]), int(row[1]), row[2], row[3], int(row[4]))
 
 
-def beat(db: Database, job_id: int, worker: str) -> tuple[bool, bool]:
-    """The worker is alive: (the job is still this worker's, a cancel was asked)."""
+def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[bool, bool]:
+    """The worker is alive and will beat again within ``lease_seconds``: (the job is still this worker's, a cancel
+    was asked)."""
+    now = utc_now()
     with db.transaction(quiet=True) as cursor:
         row = cursor.execute(
-            """UPDATE judge_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND state = 'working'
+            """UPDATE judge_jobs SET heartbeat_at = ?, expires_at = ? WHERE id = ? AND worker = ? AND state = 'working'
                RETURNING cancel""",
-            [utc_now(), job_id, worker],
+            [now, now + timedelta(seconds=lease_seconds), job_id, worker],
         ).fetchone()
     return (row is not None, bool(row[0]) if row else False)
 
@@ -142,6 +143,7 @@ def seen(db: Database, worker: str, *, leaving: bool = False) -> None:
 
 
 def workers(db: Database, stale_seconds: float) -> int:
-    """Workers seen beating within ``stale_seconds`` (a worker beats while it works and while it waits)."""
+    """Workers seen within ``stale_seconds`` (a worker looks for work every second while it waits, and beats
+    while it works)."""
     since = utc_now() - timedelta(seconds=stale_seconds)
     return int(scalar(db, "SELECT count(*) FROM judge_workers WHERE seen_at >= ?", [since]) or 0)

@@ -527,8 +527,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         """
         -- On a team server (PostgreSQL) the app does not work a run in its own threads: it puts a job here, and a
         -- worker (``judge worker``, or the app's own) claims it, beats a heartbeat while it works, and marks it
-        -- done. A job whose worker stopped beating is taken over by another; the run resumes where it stood,
-        -- judging nothing twice. ``cancel``: asked from a page; the worker stops at its next heartbeat. DuckDB
+        -- done. Each beat moves ``expires_at`` (the time the worker promises to beat again by); a job whose
+        -- worker let it expire is taken over by another, and the run resumes where it stood, judging nothing
+        -- twice. ``cancel``: asked from a page; the worker stops at its next heartbeat. DuckDB
         -- keeps its runs in the app's threads and leaves this table empty.
         CREATE SEQUENCE job_ids START 1;
         CREATE TABLE judge_jobs (
@@ -544,6 +545,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             created_at TIMESTAMP NOT NULL,
             started_at TIMESTAMP,
             heartbeat_at TIMESTAMP,
+            expires_at TIMESTAMP,
             finished_at TIMESTAMP
         );
         -- the workers that looked for work lately: a page can say when nobody will take its run

@@ -77,13 +77,13 @@ def test_a_worker_that_stops_beating_is_taken_over_and_nothing_is_judged_twice(t
     store_demo(team, count=10)
     run_id = new_execution_run(team, "demo")
     job_store.enqueue(team, run_id)
-    dead = job_store.claim(team, "dead-worker", stale_seconds=30)
+    dead = job_store.claim(team, "dead-worker", lease_seconds=0.3)  # it promises to beat within 0.3 s
     assert dead is not None and dead.attempts == 1
-    assert job_store.claim(team, "other", stale_seconds=30) is None  # it beats (as far as anyone knows)
-    time.sleep(0.3)
-    taken = job_store.claim(team, "other", stale_seconds=0.2)  # ... until its heartbeat is stale
+    assert job_store.claim(team, "other", lease_seconds=30) is None  # and may still
+    time.sleep(0.4)
+    taken = job_store.claim(team, "other", lease_seconds=30)  # ... until that time has passed without a beat
     assert taken is not None and taken.id == dead.id and taken.attempts == 2
-    assert job_store.beat(team, dead.id, "dead-worker") == (False, False)  # the first worker writes no more
+    assert job_store.beat(team, dead.id, "dead-worker", 30) == (False, False)  # the first worker writes no more
     assert not job_store.finish(team, dead.id, "dead-worker", "done")
 
 
@@ -97,10 +97,10 @@ def test_a_cancel_ends_a_queued_run_at_once_and_a_working_one_at_its_next_heartb
     assert app.active() == set()
     assert run_store.run_settings(team, waiting)["status"] == "cancelled"  # type: ignore[index]
     working = app.start_execution("demo")
-    job = job_store.claim(team, "w", stale_seconds=30)
+    job = job_store.claim(team, "w", lease_seconds=30)
     assert job is not None
     app.cancel(working)
-    assert job_store.beat(team, job.id, "w") == (True, True)  # the worker hears it and stops
+    assert job_store.beat(team, job.id, "w", 30) == (True, True)  # the worker hears it and stops
 
 
 def test_a_stopped_worker_lets_go_of_its_run_and_another_finishes_it(team: Database) -> None:
@@ -134,7 +134,7 @@ def test_kill_9_of_a_worker_half_way_another_worker_finishes_and_each_pair_is_ju
         run_id = new_llm_run(team, spec)
         job_store.enqueue(team, run_id)
         env = {**os.environ, **KEYS, "PYTHONPATH": str(ROOT)}
-        worker = subprocess.Popen([sys.executable, "-m", "judge.cli", "worker", "--db", postgres_url],
+        worker = subprocess.Popen([sys.executable, "-m", "judge.cli", "worker", "--db", postgres_url, "--stale", "2"],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         try:
             deadline = time.monotonic() + 120
@@ -145,7 +145,7 @@ def test_kill_9_of_a_worker_half_way_another_worker_finishes_and_each_pair_is_ju
             worker.send_signal(signal.SIGKILL)
             worker.wait(30)
         assert run_id in job_store.active_runs(team)  # still claimed by the dead worker
-        taker = Worker(team, KEYS, stale_seconds=1.0, idle_seconds=0.2)
+        taker = Worker(team, KEYS, idle_seconds=0.2)
         thread = threading.Thread(target=taker.run)
         thread.start()
         try:

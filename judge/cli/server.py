@@ -25,7 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--once", action="store_true", help="stop when the queue is empty")
     p.add_argument("--name", default=None, help="how this worker is named in the queue (default: host:pid:random)")
     p.add_argument("--stale", type=float, default=None,
-                   help="seconds without a heartbeat after which a run is taken over (default 30)")  # fmt: skip
+                   help="seconds this worker may stay silent before another takes its run over (it beats six "
+                        "times in that; default 30)")  # fmt: skip
     p.set_defaults(handler=worker)
 
     p = commands.add_parser("migrate", help=HELP["migrate"],

@@ -69,20 +69,22 @@ async def _annotate(browser: object, url: str, session: Session, seconds: float,
     await page.close()
 
 
-async def _run(url: str, sessions: list[Session], seconds: float) -> None:
+async def _run(urls: list[str], sessions: list[Session], seconds: float) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         ready = asyncio.Barrier(len(sessions))
-        await asyncio.gather(*(_annotate(browser, url, s, seconds, ready) for s in sessions))
+        await asyncio.gather(*(_annotate(browser, urls[i % len(urls)], s, seconds, ready)
+                               for i, s in enumerate(sessions)))  # fmt: skip
         await browser.close()
 
 
-def rate_concurrently(url: str, count: int, seconds: float, pause: float = 0.0) -> list[Session]:
-    """``count`` annotators (ann-1 ...) rating at once on the app at ``url``; their timings and errors."""
+def rate_concurrently(url: str | list[str], count: int, seconds: float, pause: float = 0.0) -> list[Session]:
+    """``count`` annotators (ann-1 ...) rating at once on the app at ``url`` (several: the sessions take turns
+    among them, as a team's annotators behind several servers); their timings and errors."""
     sessions = [Session(f"ann-{i + 1}", pause) for i in range(count)]
-    asyncio.run(_run(url, sessions, seconds))
+    asyncio.run(_run([url] if isinstance(url, str) else url, sessions, seconds))
     return sessions
 
 

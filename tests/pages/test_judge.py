@@ -80,7 +80,7 @@ def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.
     work = _jobs(str(seeded))
     if db.backend == "postgresql":  # a job some worker is working
         job_store.enqueue(db, run_id)
-        job = job_store.claim(db, "w", stale_seconds=60)
+        job = job_store.claim(db, "w", lease_seconds=60)
         assert job is not None
     else:
         work._start(run_id, lambda cancel: release.wait(30) or cancel.wait(0))  # type: ignore[union-attr]
@@ -94,7 +94,7 @@ def test_only_admins_can_cancel_a_running_run(seeded: Path, monkeypatch: pytest.
         at.run()
         next(b for b in at.button if b.label == f"Cancel run {run_id}").click().run()
         if db.backend == "postgresql":
-            assert job_store.beat(db, job.id, "w") == (True, True)  # its worker hears the cancel
+            assert job_store.beat(db, job.id, "w", 60) == (True, True)  # its worker hears the cancel
         else:
             assert work._jobs[run_id].cancel.is_set()  # type: ignore[union-attr]
     finally:
