@@ -35,6 +35,7 @@ def redacted(url: str) -> str:
 # A quoted string or a comment is copied as it is; outside them, DuckDB's placeholders become psycopg's, and
 # '%' (psycopg's own marker) is doubled.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|\$([A-Za-z_]\w*)|\?|%")
+_CONTAINS = re.compile(r"\blist_contains\((\?|\$\w+), ([\w.]+)\)")
 _TRY_CAST = re.compile(r"\bTRY_CAST\((.+?) AS (INTEGER|BIGINT|DOUBLE|BOOLEAN)\)", re.S)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)")
 
@@ -43,6 +44,7 @@ _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)")
 def to_postgres(sql: str, with_params: bool = True) -> str:
     """DuckDB's SQL as PostgreSQL's: ``?`` and ``$name`` become ``%s`` and ``%(name)s``; ``TRY_CAST(x AS T)``
     becomes ``try_cast_t(x)`` (defined in :data:`FUNCTIONS`), ``DOUBLE`` is ``DOUBLE PRECISION``."""
+    sql = _CONTAINS.sub(r"(\2 = ANY(\1))", sql)  # a form PostgreSQL answers from an index
     sql = _TRY_CAST.sub(lambda m: f"try_cast_{m.group(2).lower()}({m.group(1)})", sql)
     sql = _DOUBLE.sub("DOUBLE PRECISION", sql)
     if not with_params:
@@ -56,14 +58,30 @@ def to_postgres(sql: str, with_params: bool = True) -> str:
             return "%%"
         if match.group(1):
             return f"%({match.group(1)})s"
-        return text
+        return text.replace("%", "%%")  # a quoted string or a comment: psycopg reads '%' in them too
 
     return _TOKENS.sub(token, sql)
 
 
-def postgres_migration(sql: str) -> str:
-    """A migration's SQL (written for DuckDB) for PostgreSQL."""
-    return to_postgres(sql, with_params=False)
+def postgres_migration(name: str, sql: str) -> str:
+    """A migration's SQL (written for DuckDB) for PostgreSQL, with what it adds there alone."""
+    return to_postgres(sql, with_params=False) + POSTGRES_ONLY.get(name, "")
+
+
+POSTGRES_ONLY = {
+    # PostgreSQL reads a row by scanning its table unless an index leads to it (DuckDB scans its columns
+    # quickly, and its indexes would slow the bulk imports): the lookups every rating, queue and run makes.
+    "0017_judge_jobs": """
+        CREATE INDEX rating_events_by_pair ON rating_events (pair_id, annotator);
+        CREATE INDEX rating_events_by_annotator ON rating_events (annotator, pair_id);
+        CREATE INDEX judge_results_by_pair ON judge_results (pair_id);
+        CREATE INDEX adjudications_by_run ON adjudications (run_id);
+        CREATE INDEX adjudications_by_pair ON adjudications (pair_id);
+        CREATE INDEX judge_batches_by_run ON judge_batches (run_id);
+        CREATE INDEX judge_jobs_by_state ON judge_jobs (state, id);
+        CREATE INDEX judge_jobs_by_run ON judge_jobs (run_id);
+    """,
+}
 
 
 # DuckDB's functions the storage SQL uses that PostgreSQL lacks, under DuckDB's names; each is small and

@@ -603,7 +603,7 @@ def migrate_postgres(connection: Any, migrations: list[tuple[str, str]] | None =
             if name in done:
                 continue
             with connection.transaction():  # all of this opening's migrations, or none
-                connection.execute(postgres_migration(sql))
+                connection.execute(postgres_migration(name, sql))
                 connection.execute("INSERT INTO schema_migrations VALUES (%s, %s)",
                                    [name, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
             applied.append(name)
