@@ -6,7 +6,10 @@ file gives each pair five ratings from 40 annotators, as CSV. Each import runs i
 all or nothing, exactly as ``judge import pairs|ratings`` does. Targets: pairs under 20 s, ratings under
 30 s on this 2-core machine. Prints both times, rows per second and the peak memory of the process.
 
-    python bench/import_scale.py [--pairs N] [--ratings-per-pair K]
+    python bench/import_scale.py [--pairs N] [--ratings-per-pair K] [--db postgresql://USER@HOST/EMPTY_DB]
+
+``--db`` measures the same imports into an empty PostgreSQL database (a team server) instead of a new
+DuckDB file; the database is left holding what was imported.
 """
 
 from __future__ import annotations
@@ -63,11 +66,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=200_000)
     parser.add_argument("--ratings-per-pair", type=int, default=5)
+    parser.add_argument("--db", default="", help="an empty PostgreSQL database to import into instead")
     args = parser.parse_args()
     pairs = _pairs_file(args.pairs)
     ratings = _ratings_file(pairs, args.ratings_per_pair)
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.duckdb")
+        db = Database(args.db or Path(folder) / "bench.duckdb")
+        if args.db and db.cursor().execute("SELECT count(*) FROM pairs").fetchone()[0]:
+            sys.exit(f"{args.db} already holds pairs: give an empty database")
+        print(f"into {'PostgreSQL' if args.db else 'a new DuckDB file'}")
         started = time.perf_counter()
         report = import_pairs(db, pairs, "bench")
         pair_seconds = time.perf_counter() - started

@@ -135,6 +135,8 @@ class PgCursor:
         if table.num_rows:
             self.copy_rows(view_name, table.column_names,
                            list(zip(*(column.to_pylist() for column in table.columns), strict=True)))  # fmt: skip
+            with self._connection.cursor() as cursor:  # its size and values, so a join with it is planned well
+                cursor.execute(f"ANALYZE {view_name}")
         return self
 
     def unregister(self, view_name: str, /) -> Self:
