@@ -53,6 +53,16 @@ def judged_once(db: Database, run_id: int) -> tuple[int, int]:
     return len(frame), len(frame.drop_duplicates(["pair_id", "sample"]))
 
 
+def queued_llm_run(team: Database, server: FakeProviderServer, pairs: int, concurrency: int) -> int:
+    """A run of ``pairs`` pairs against the fake provider, put in the queue for a worker."""
+    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(pairs)})
+    spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=concurrency,
+                   base_url=f"{server.url}/v1")  # fmt: skip
+    run_id = new_llm_run(team, spec)
+    job_store.enqueue(team, run_id)
+    return run_id
+
+
 def test_a_queued_run_is_worked_by_a_worker_and_each_pair_judged_once(team: Database) -> None:
     from judge.demo.store import store_demo
 
@@ -104,12 +114,8 @@ def test_a_cancel_ends_a_queued_run_at_once_and_a_working_one_at_its_next_heartb
 
 
 def test_a_stopped_worker_lets_go_of_its_run_and_another_finishes_it(team: Database) -> None:
-    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(40)})
     with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.1)) as server:
-        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=2,
-                       base_url=f"{server.url}/v1")  # fmt: skip
-        run_id = new_llm_run(team, spec)
-        job_store.enqueue(team, run_id)
+        run_id = queued_llm_run(team, server, pairs=40, concurrency=2)
         first = Worker(team, KEYS, heartbeat_seconds=0.1, idle_seconds=0.05)
         working = threading.Thread(target=first.run)
         working.start()
@@ -127,12 +133,8 @@ def test_a_stopped_worker_lets_go_of_its_run_and_another_finishes_it(team: Datab
 def test_kill_9_of_a_worker_half_way_another_worker_finishes_and_each_pair_is_judged_once(
     team: Database, postgres_url: str
 ) -> None:
-    add_text_pairs(team, "d", {f"p{i}": "event('Order')" for i in range(300)})
     with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.05)) as server:
-        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=4,
-                       base_url=f"{server.url}/v1")  # fmt: skip
-        run_id = new_llm_run(team, spec)
-        job_store.enqueue(team, run_id)
+        run_id = queued_llm_run(team, server, pairs=300, concurrency=4)
         env = {**os.environ, **KEYS, "PYTHONPATH": str(ROOT)}
         worker = subprocess.Popen([sys.executable, "-m", "judge.cli", "worker", "--db", postgres_url, "--stale", "2"],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
