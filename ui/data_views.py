@@ -68,6 +68,7 @@ def scale_choice(dataset: str) -> tuple[Scale | None, str | None]:
     return scale, None
 
 
+@st.cache_data(max_entries=4, show_spinner=False)  # the page reruns on every choice: read the upload once
 def _columns(name: str, content: bytes, lists: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="judge-columns-") as folder:
         path = Path(folder) / (Path(name).name or "upload")
