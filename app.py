@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.resources import settings
+from ui.resources import settings, start_app_worker
 from ui.session import person_in_sidebar
 
 # a local icon: a Material icon name would make every browser fetch it from fonts.gstatic.com
@@ -26,4 +26,5 @@ page = st.navigation(
 with st.sidebar:
     st.caption("Is your LLM judge aligned with people?")
 person_in_sidebar(settings())
+start_app_worker()
 page.run()

@@ -8,11 +8,14 @@ restarted) shows as interrupted and can be resumed: nothing judged is judged aga
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
+from judge.lifecycle import Cancel
 from judge.llm.batch_run import POLL_EVERY, run_batch
 from judge.llm.batches import batcher
 from judge.llm.providers import Provider, make_provider
@@ -20,13 +23,30 @@ from judge.llm.run import Plan, RunSpec, new_llm_run, plan, repeat_items, repeat
 from storage import Database
 from storage import runs as run_store
 
-__all__ = ["Jobs"]
+__all__ = ["Jobs", "stop_background_runs"]
+
+OPEN: weakref.WeakSet[Jobs] = weakref.WeakSet()  # this process's run threads, stopped when it stops
+
+
+def stop_background_runs(wait_seconds: float) -> None:
+    """This process stops: its runs stop where they stand, left to be resumed (on a team server another worker
+    goes on with them; with a DuckDB file they show as interrupted, with a Resume button). Waits that long at
+    most for them to have stopped."""
+    from judge.queue import stop_workers
+
+    deadline = time.monotonic() + wait_seconds
+    for jobs in list(OPEN):
+        jobs.interrupt_all()
+    stop_workers(wait_seconds=wait_seconds)
+    for jobs in list(OPEN):
+        for job in list(jobs._jobs.values()):
+            job.thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @dataclass
 class _Job:
     thread: threading.Thread
-    cancel: threading.Event
+    cancel: Cancel
     error: list[str] = field(default_factory=list)
 
 
@@ -36,6 +56,7 @@ class Jobs:
         self.batch_poll_seconds = batch_poll_seconds
         self._jobs: dict[int, _Job] = {}
         self._lock = threading.Lock()
+        OPEN.add(self)
 
     def start_execution(self, dataset: str, resume: int | None = None, criterion: str | None = None) -> int:
         run_id = resume or new_execution_run(self.db, dataset, criterion=criterion)
@@ -88,7 +109,7 @@ class Jobs:
         with self._lock:
             if run_id in self.active():
                 return False
-            cancel = threading.Event()
+            cancel = Cancel()
             job = _Job(threading.Thread(target=self._work, args=(run_id, work, cancel), daemon=True,
                                         name=f"judge-run-{run_id}"), cancel)  # fmt: skip
             self._jobs[run_id] = job
@@ -107,6 +128,16 @@ class Jobs:
     def cancel(self, run_id: int) -> None:
         if job := self._jobs.get(run_id):
             job.cancel.set()
+
+    def states(self) -> dict[int, str]:
+        """How each active run stands, as the page says it."""
+        return {run_id: "cancelling" if job.cancel.is_set() else "running" for run_id, job in list(self._jobs.items())
+                if job.thread.is_alive()}  # fmt: skip
+
+    def interrupt_all(self) -> None:
+        """Stop every run of this process, leaving each resumable (the process stops)."""
+        for job in list(self._jobs.values()):
+            job.cancel.interrupt()
 
     def error(self, run_id: int) -> str | None:
         job = self._jobs.get(run_id)

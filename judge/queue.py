@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 
 from judge.errors import JudgeError
 from judge.execution.run import new_execution_run, run_execution
+from judge.lifecycle import Cancel, interrupted
 from judge.llm.batch_run import POLL_EVERY, run_batch
 from judge.llm.batches import batcher
 from judge.llm.providers import Provider, make_provider
@@ -36,11 +37,15 @@ IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing
 RUNNING: set[Worker] = set()  # the workers of this process
 
 
-def stop_workers(db: Database) -> None:
-    """Stop this process's workers on ``db`` (before it is closed)."""
-    for worker in list(RUNNING):
-        if worker.db is db:
-            worker.stop()
+def stop_workers(db: Database | None = None, *, wait_seconds: float = 0.0) -> None:
+    """Stop this process's workers (those on ``db``, before it is closed), each letting go of its run for
+    another worker; ``wait_seconds``: wait that long at most for them to have let go (a process that exits)."""
+    stopping = [worker for worker in list(RUNNING) if db is None or worker.db is db]
+    for worker in stopping:
+        worker.stop()
+    deadline = time.monotonic() + wait_seconds
+    for worker in stopping:
+        worker.ended.wait(max(0.0, deadline - time.monotonic()))
 
 
 def worker_name() -> str:
@@ -66,14 +71,16 @@ class Worker:
         self.batch_poll_seconds = batch_poll_seconds
         self.say = say or (lambda _: None)
         self.stopping = threading.Event()
+        self.ended = threading.Event()  # set when run() has returned
         self.worked = 0
-        self._current = threading.Event()  # the cancel of the job in hand
+        self.holding: int | None = None  # the run in hand
+        self._current = Cancel()  # what stops the job in hand
         RUNNING.add(self)
 
     def stop(self) -> None:
         """Stop after letting go of the current job (another worker goes on with it)."""
         self.stopping.set()
-        self._current.set()
+        self._current.interrupt()
 
     def run(self, *, once: bool = False) -> None:
         """Work jobs until stopped (``once``: until the queue is empty)."""
@@ -95,6 +102,7 @@ class Worker:
             RUNNING.discard(self)
             with contextlib.suppress(StorageError):
                 job_store.seen(self.db, self.name, leaving=True)
+            self.ended.set()
 
     def work_one(self) -> bool:
         """Claim one job and work it to its end; False when there was none."""
@@ -102,10 +110,11 @@ class Worker:
         if job is None:
             return False
         again = " (taken over)" if job.attempts > 1 else ""
+        self.holding = job.run_id
         self.say(f"worker {self.name}: run {job.run_id}{again}")
-        cancel = self._current = threading.Event()
+        cancel = self._current = Cancel()
         if self.stopping.is_set():
-            cancel.set()
+            cancel.interrupt()
         lost = threading.Event()
         done = threading.Event()
         beating = threading.Thread(target=self._beat, args=(job.id, cancel, lost, done), daemon=True,
@@ -116,13 +125,14 @@ class Worker:
         try:
             self._work(job, cancel)
             if cancel.is_set():
-                ending = "queued" if self.stopping.is_set() and not self._cancel_asked(job.id) else "cancelled"
+                ending = "queued" if interrupted(cancel) and not self._cancel_asked(job.id) else "cancelled"
         except Exception as e:  # noqa: BLE001 - the job is marked failed; the page shows why
             ending, error = "failed", f"{type(e).__name__}: {e}"
             self.say(f"worker {self.name}: run {job.run_id} failed: {error}")
         finally:
             done.set()
             beating.join()
+            self.holding = None
         if not lost.is_set():
             job_store.finish(self.db, job.id, self.name, ending, error)
         self.worked += 1
@@ -132,21 +142,21 @@ class Worker:
     def _cancel_asked(self, job_id: int) -> bool:
         return job_store.beat(self.db, job_id, self.name, self.stale_seconds)[1]
 
-    def _beat(self, job_id: int, cancel: threading.Event, lost: threading.Event, done: threading.Event) -> None:
+    def _beat(self, job_id: int, cancel: Cancel, lost: threading.Event, done: threading.Event) -> None:
         while not done.wait(self.heartbeat_seconds):
             if self.stopping.is_set():
-                cancel.set()
+                cancel.interrupt()
             try:
                 mine, asked = job_store.beat(self.db, job_id, self.name, self.stale_seconds)
             except StorageError:
                 continue  # a missed beat; a long outage lets another worker take the job over
             if not mine:  # taken over while this worker was silent: stop, write nothing more to it
                 lost.set()
-                cancel.set()
+                cancel.interrupt()
             elif asked:
                 cancel.set()
 
-    def _work(self, job: job_store.Job, cancel: threading.Event) -> None:
+    def _work(self, job: job_store.Job, cancel: Cancel) -> None:
         settings = run_store.run_settings(self.db, job.run_id)
         if settings is None:
             raise JudgeError(f"no run with id {job.run_id}")
@@ -210,6 +220,11 @@ class QueuedJobs:
 
     def active(self) -> set[int]:
         return job_store.active_runs(self.db)
+
+    def states(self) -> dict[int, str]:
+        """How each active run stands, as the page says it: waiting for a worker, worked by one, cancelling."""
+        return {run_id: "cancelling" if cancel else f"running on {worker}" if state == "working" and worker
+                else "waiting for a worker" for run_id, (state, worker, cancel) in job_store.holders(self.db).items()}  # fmt: skip
 
     def cancel(self, run_id: int) -> None:
         job_store.request_cancel(self.db, run_id)

@@ -47,18 +47,20 @@ with st.expander("Start a run", expanded=True):
 
 @st.fragment(run_every=2)
 def runs() -> None:
-    active = work.active()
+    states = work.states()
+    active = set(states)
     frame = read(workspace.runs)
     if frame.empty:
         st.info("No runs yet.")
         return
-    table = runs_table(frame, active)
+    table = runs_table(frame, states)
     latest = table.iloc[0]
-    text = f"Latest: run {latest['id']} {latest['state']}, {latest['progress']} judged, {latest['errors']} errors"
+    said = states.get(int(latest["id"]), latest["state"])
+    text = f"Latest: run {latest['id']} {said}, {latest['progress']} judged, {latest['errors']} errors"
     if latest["at_provider"]:
         text += f"; {latest['at_provider']} (stored when each batch ends)"
-    if latest["state"] == "running" and latest["share"] is not None:
-        st.progress(float(latest["share"]), text=text)
+    if int(latest["id"]) in active and latest["share"] is not None:
+        st.progress(float(latest["share"]) / 100, text=text)
     else:
         st.caption(text)
     if isinstance(work, QueuedJobs) and work.waiting_for_a_worker():
@@ -111,27 +113,37 @@ st.subheader("Runs")
 runs()
 
 st.subheader("Read a judgment")
-frame = read(workspace.runs)
-if not frame.empty and who is None:  # a judge's score seen makes that person's later ratings not blind
+
+
+def judgment() -> None:
+    """One judgment of a run, with its transcript; a fragment that reads afresh while runs work."""
+    frame = read(workspace.runs)
+    run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
+                          f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
+    results = read(workspace.run_results, int(run_id))
+    if results.empty:
+        st.caption("Nothing judged in this run yet" + (": what it judges shows here as it comes." if int(run_id) in
+                   work.active() else "."))  # fmt: skip
+        return
+    pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
+                           format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
+    seen = (str(who), int(pair_id))
+    if st.session_state.get("judgment_revealed") != seen:  # written once per pair shown, not on every rerun
+        workspace.reveal(db, str(who), [int(pair_id)])
+        st.session_state["judgment_revealed"] = seen
+    pair = read(workspace.pair, int(pair_id))
+    show_request(pair)
+    show_pair(pair)
+    show_judgment(read(workspace.judgment_detail, int(run_id), int(pair_id)))
+
+
+if read(workspace.runs).empty:
+    st.caption("Start a run above: each judgment it makes can be read here, with the judge's reasoning.")
+elif who is None:  # a judge's score seen makes that person's later ratings not blind
     if admin:  # no sign-in form above: ask here
         sign_in_form(config, "Judge scores are shown here, so ratings you make after seeing them are marked as "
                      "such.", "Who is reading?", "Sign in")  # fmt: skip
     else:
         st.caption("Sign in above to read judgments (ratings you make after seeing a judge's score are marked).")
-elif not frame.empty:
-    run_id = st.selectbox("Run", list(frame["id"]), format_func=lambda i: f"{i} · "
-                          f"{frame.loc[frame['id'] == i, 'name'].iloc[0]}")  # fmt: skip
-    results = read(workspace.run_results, int(run_id))
-    if results.empty:
-        st.caption("Nothing judged in this run yet.")
-    else:
-        pair_id = st.selectbox("Pair", sorted(set(results["pair_id"])),
-                               format_func=lambda i: str(results.loc[results["pair_id"] == i, "external_id"].iloc[0]))  # fmt: skip
-        seen = (str(who), int(pair_id))
-        if st.session_state.get("judgment_revealed") != seen:  # written once per pair shown, not on every rerun
-            workspace.reveal(db, str(who), [int(pair_id)])
-            st.session_state["judgment_revealed"] = seen
-        pair = read(workspace.pair, int(pair_id))
-        show_request(pair)
-        show_pair(pair)
-        show_judgment(read(workspace.judgment_detail, int(run_id), int(pair_id)))
+else:
+    st.fragment(judgment, run_every=5 if work.active() else None)()  # while runs work, their judgments come in

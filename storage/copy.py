@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from storage.db import Cursor, Database
 from storage.errors import StorageError
-from storage.sql import fetch_all, scalar
+from storage.sql import fetch_all
 
 __all__ = ["TABLES", "Copied", "content", "copy_database"]
 
@@ -67,7 +67,12 @@ def columns(db: Database, table: str) -> list[str]:
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {t: int(scalar(db, f"SELECT count(*) FROM {t}")) for t in TABLES}  # noqa: S608 - our own table names
+    with db.snapshot() as cursor:
+        return _counts(cursor)
+
+
+def _counts(cursor: Cursor) -> dict[str, int]:
+    return {t: int(cursor.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in TABLES}  # noqa: S608 - our names
 
 
 def _rows(cursor: Cursor, table: str, names: list[str]) -> Iterator[list[tuple[Any, ...]]]:
@@ -138,27 +143,27 @@ def _advance(target: Database, cursor: Cursor) -> None:
 def copy_database(source: Database, target: Database, copying: Progress | None = None,
                   checking: Progress | None = None) -> Copied:  # fmt: skip
     """Copy every table of ``source`` into the empty ``target`` (one transaction), then count and hash both:
-    ``copying(done, total)`` as rows are copied, ``checking(done, total)`` as both sides are read back."""
+    ``copying(done, total)`` as rows are copied, ``checking(done, total)`` as both sides are read back. The source
+    is read as it stood when the copy began (one snapshot), so a database in use copies whole."""
     unknown = tables(source) - set(TABLES) - set(NOT_COPIED)
     if unknown:
         raise StorageError(f"the source holds tables this version does not know how to copy: {', '.join(sorted(unknown))}; "
                            "use the version of the app that made it")  # fmt: skip
-    held = {t: n for t, n in counts(target).items() if n}
-    if held:
-        listed = ", ".join(f"{t} ({n} rows)" for t, n in held.items())
-        raise StorageError(f"the target {target.path} is not empty, so nothing was copied: it holds {listed}. "
-                           "Copy into a new, empty database.")  # fmt: skip
-    sizes = counts(source)
-    total = sum(sizes.values())
-    done = 0
-    with target.transaction() as cursor:
+    with source.snapshot() as reading, target.transaction() as cursor:
+        held = {t: n for t, n in _counts(cursor).items() if n}  # asked under the write lock: nobody adds any now
+        if held:
+            listed = ", ".join(f"{t} ({n} rows)" for t, n in held.items())
+            raise StorageError(f"the target {target.path} is not empty, so nothing was copied: it holds {listed}. "
+                               "Copy into a new, empty database.")  # fmt: skip
+        total = sum(_counts(reading).values())
+        done = 0
         for table in TABLES:
             names = columns(target, table)
             missing = set(names) - set(columns(source, table))
             if missing:
                 raise StorageError(f"{source.path} has no column {', '.join(sorted(missing))} in {table}: open it "
                                    "once with this version of the app first")  # fmt: skip
-            for chunk in _rows(source.cursor(), table, names):
+            for chunk in _rows(reading, table, names):
                 _write(target, cursor, table, names, chunk)
                 done += len(chunk)
                 if copying:
@@ -177,7 +182,7 @@ def copy_database(source: Database, target: Database, copying: Progress | None =
         copied = Copied({}, {})
         for table in TABLES:  # the target read back inside the transaction: a copy that differs is not committed
             names = columns(target, table)
-            copied.source[table] = content(source.cursor(), table, names, tick)
+            copied.source[table] = content(reading, table, names, tick)
             copied.target[table] = content(cursor, table, names, tick)
         if not copied.equal:
             differ = [f"{t} ({copied.source[t][0]} rows, {copied.target[t][0]} copied)" for t in TABLES

@@ -112,6 +112,18 @@ class Database:
         return self._connection.cursor()
 
     @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """A cursor whose reads all see the database as it stood at one moment, while others write on."""
+        cursor = self.cursor()
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            yield cursor
+        finally:
+            with suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
+            cursor.close()
+
+    @contextmanager
     def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
         """A cursor inside one transaction: all of it is committed, or none of it. ``quiet``: bookkeeping no
         page caches a read of (a worker's heartbeat), so the reads cached stay fresh."""

@@ -8,14 +8,14 @@ so a worker whose job was taken over writes nothing more to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
-from storage.db import Database
+from storage.db import Cursor, Database
 from storage.errors import RefusedError
 from storage.sql import fetch_all, fetch_one, scalar, utc_now
 
-__all__ = ["Job", "active_runs", "beat", "claim", "enqueue", "finish", "last_error", "request_cancel", "seen",
+__all__ = ["Job", "active_runs", "beat", "claim", "enqueue", "finish", "holders", "last_error", "request_cancel", "seen",
            "workers"]
 
 Work = Literal["run", "repeat"]
@@ -87,6 +87,7 @@ def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[
                RETURNING cancel""",
             [now, now + timedelta(seconds=lease_seconds), job_id, worker],
         ).fetchone()
+        _seen(cursor, worker, now)  # a worker in a long run is running: the pages must not say none is
     return (row is not None, bool(row[0]) if row else False)
 
 
@@ -98,9 +99,12 @@ def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | 
             """UPDATE judge_jobs SET state = ?, error = ?,
                    finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END,
                    worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END
-               WHERE id = ? AND worker = ? AND state = 'working' RETURNING id""",
+               WHERE id = ? AND worker = ? AND state = 'working' RETURNING run_id""",
             [ending, error, ending, utc_now(), ending, job_id, worker],
         ).fetchone()
+        if row is not None and ending == "cancelled":  # however the run's work stopped, it was cancelled
+            cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE id = ? "
+                           "AND status IN ('created', 'running')", [utc_now(), row[0]])  # fmt: skip
     return row is not None
 
 
@@ -126,6 +130,12 @@ def active_runs(db: Database) -> set[int]:
     return {int(r[0]) for r in fetch_all(db, "SELECT DISTINCT run_id FROM judge_jobs WHERE state IN ('queued', 'working')")}
 
 
+def holders(db: Database) -> dict[int, tuple[str, str | None, bool]]:
+    """Each run with a job going: (its state, queued or working; the worker working it; a cancel was asked)."""
+    rows = fetch_all(db, "SELECT run_id, state, worker, cancel FROM judge_jobs WHERE state IN ('queued', 'working')")
+    return {int(r[0]): (str(r[1]), r[2], bool(r[3])) for r in rows}
+
+
 def last_error(db: Database, run_id: int) -> str | None:
     """Why the run's latest job failed, if it did."""
     row = fetch_one(db, "SELECT state, error FROM judge_jobs WHERE run_id = ? ORDER BY id DESC LIMIT 1", [run_id])
@@ -138,8 +148,12 @@ def seen(db: Database, worker: str, *, leaving: bool = False) -> None:
         if leaving:
             cursor.execute("DELETE FROM judge_workers WHERE name = ?", [worker])
         else:
-            cursor.execute("INSERT INTO judge_workers (name, seen_at) VALUES (?, ?) "
-                           "ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at", [worker, utc_now()])  # fmt: skip
+            _seen(cursor, worker, utc_now())
+
+
+def _seen(cursor: Cursor, worker: str, now: datetime) -> None:
+    cursor.execute("INSERT INTO judge_workers (name, seen_at) VALUES (?, ?) "
+                   "ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at", [worker, now])  # fmt: skip
 
 
 def workers(db: Database, stale_seconds: float) -> int:

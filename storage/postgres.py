@@ -186,6 +186,10 @@ class PostgresDatabase(Database):
         self.stopped = None
         self.unclean_shutdown = 0
         self._local = threading.local()
+        try:  # one connection first: a wrong URL is told at once and plainly, not retried by the pool
+            psycopg.connect(self._url, connect_timeout=int(CONNECT_SECONDS)).close()
+        except psycopg.Error as e:
+            raise StorageError(_unreachable(self.path, e)) from e
         try:
             self._pool = ConnectionPool(self._url, min_size=1, max_size=POOL_SIZE, open=True, timeout=CONNECT_SECONDS,
                                         configure=_configure, kwargs={"autocommit": True,
@@ -193,8 +197,7 @@ class PostgresDatabase(Database):
             self._pool.wait(CONNECT_SECONDS)
         except (PoolTimeout, psycopg.Error) as e:
             self._close_pool()
-            raise StorageError(f"cannot reach the database server {self.path}: {_reason(e)}. Is it running, "
-                               "and does the URL name its host, port, user and database?") from e  # fmt: skip
+            raise StorageError(_unreachable(self.path, e)) from e
         try:
             with self.connection() as connection:
                 from storage.schema import migrate_postgres
@@ -235,6 +238,17 @@ class PostgresDatabase(Database):
         return PgCursor(self)
 
     @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """A cursor whose reads all see the database as it stood at one moment, while others write on."""
+        with self.connection() as connection:
+            try:
+                with connection.transaction():
+                    connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    yield PgCursor(self, connection)
+            except psycopg.Error as e:
+                raise StorageError(f"could not read {self.path}: {_reason(e)}") from e
+
+    @contextmanager
     def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
         """A cursor inside one transaction, holding the write lock: all of it is committed, or none of it.
         ``quiet``: bookkeeping no page caches a read of, which leaves the change counter as it is."""
@@ -260,6 +274,17 @@ class PostgresDatabase(Database):
 
 def _reason(error: BaseException) -> str:
     return str(error).strip().split("\n", 1)[0] or type(error).__name__
+
+
+def _unreachable(path: str, error: BaseException) -> str:
+    """Why a server could not be used, and what to do: a database not made yet is not a server not running."""
+    if isinstance(error, pg_errors.InvalidCatalogName) or "does not exist" in str(error):
+        return (f"{path}: {_reason(error)} on that server. Make it first (createdb, or CREATE DATABASE in psql), "
+                "or name one that exists.")  # fmt: skip
+    if isinstance(error, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification):
+        return f"{path}: the server refused the user: {_reason(error)}. Check the user and its password."
+    return (f"cannot reach the database server {path}: {_reason(error)}. Is it running, and does the URL name its "
+            "host, port, user and database?")  # fmt: skip
 
 
 def _write_error(path: str, error: psycopg.Error) -> StorageError:

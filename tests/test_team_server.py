@@ -18,7 +18,7 @@ from judge.cli import main
 from judge.execution.run import new_execution_run
 from judge.llm import RunSpec
 from judge.llm.run import new_llm_run
-from judge.queue import QueuedJobs, Worker
+from judge.queue import QueuedJobs, Worker, stop_workers
 from storage import Database, StorageError
 from storage import adjudications as adjudication_store
 from storage import batches as batch_store
@@ -113,6 +113,25 @@ def test_a_cancel_ends_a_queued_run_at_once_and_a_working_one_at_its_next_heartb
     assert job_store.beat(team, job.id, "w", 30) == (True, True)  # the worker hears it and stops
 
 
+def test_the_page_says_how_each_run_stands_and_a_worker_in_a_long_run_counts_as_running(team: Database) -> None:
+    from judge.demo.store import store_demo
+
+    store_demo(team, count=6)
+    app = QueuedJobs(team, {}, in_app=False)
+    run_id = app.start_execution("demo")
+    assert app.states() == {run_id: "waiting for a worker"} and app.waiting_for_a_worker()
+    job = job_store.claim(team, "host:7:ab", lease_seconds=30)  # a worker that has not looked at the queue since
+    assert job is not None
+    job_store.beat(team, job.id, "host:7:ab", 30)  # ... because it has been working this run for a long time
+    assert not app.waiting_for_a_worker()  # its beats say it runs: the page does not ask for a worker
+    assert app.states() == {run_id: "running on host:7:ab"}
+    app.cancel(run_id)
+    assert app.states() == {run_id: "cancelling"}  # until the worker hears it
+    assert job_store.finish(team, job.id, "host:7:ab", "cancelled")
+    assert app.states() == {}
+    assert run_store.run_settings(team, run_id)["status"] == "cancelled"  # type: ignore[index]
+
+
 def test_a_stopped_worker_lets_go_of_its_run_and_another_finishes_it(team: Database) -> None:
     with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.1)) as server:
         run_id = queued_llm_run(team, server, pairs=40, concurrency=2)
@@ -160,6 +179,72 @@ def test_kill_9_of_a_worker_half_way_another_worker_finishes_and_each_pair_is_ju
     assert run_store.run_settings(team, run_id)["status"] == "finished"  # type: ignore[index]
     assert judged_once(team, run_id) == (300, 300)
     assert taker.worked == 1
+
+
+def test_a_stopped_worker_leaves_the_run_resumable_not_cancelled(team: Database) -> None:
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.1)) as server:
+        run_id = queued_llm_run(team, server, pairs=20, concurrency=2)
+        worker = Worker(team, KEYS, heartbeat_seconds=0.1, idle_seconds=0.05)
+        working = threading.Thread(target=worker.run)
+        working.start()
+        while len(result_store.stored_scores(team, run_id)) < 3:
+            time.sleep(0.05)
+        stop_workers(wait_seconds=10)  # the app server's way out: every worker of the process
+        assert worker.ended.is_set()
+        working.join(5)
+    assert job_store.holders(team) == {run_id: ("queued", None, False)}
+    assert run_store.run_settings(team, run_id)["status"] == "running"  # type: ignore[index]  # never cancelled
+
+
+def test_a_database_being_written_is_copied_as_it_stood_when_the_copy_began(team: Database, tmp_path: Path) -> None:
+    """A backup of a running team server (--from URL --to FILE), and a file copied up while its app writes."""
+    rich(team)
+    back = Database(tmp_path / "backup.duckdb")
+    written: list[int] = []
+
+    def someone_rates(done: int, total: int) -> None:  # a rating saved while the copy reads
+        if not written:
+            written.append(done)
+            rating_store.record_rating(team, rating_store.NewRating(3, "late", 2, None, None, "late-3"), first_only=True)
+
+    before = counts(team)
+    copied = copy_database(team, back, copying=someone_rates)
+    assert written and copied.equal
+    assert counts(back) == before  # the rating made during the copy is not in it, and nothing is half-copied
+    assert counts(team)["rating_events"] == before["rating_events"] + 1
+    back.close()
+    source = Database(tmp_path / "busy.duckdb")
+    rich(source)
+    up_before = counts(source)
+    written.clear()
+
+    def rates_on_the_file(done: int, total: int) -> None:
+        if not written:
+            written.append(done)
+            rating_store.record_rating(source, rating_store.NewRating(3, "late", 2, None, None, "late-3"),
+                                       first_only=True)  # fmt: skip
+
+    other = Database(tmp_path / "other.duckdb")
+    assert copy_database(source, other, copying=rates_on_the_file).equal
+    assert counts(other) == up_before
+    for db in (source, other):
+        db.close()
+
+
+def test_a_failed_migrate_into_a_new_file_leaves_no_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = Database(tmp_path / "odd.duckdb")
+    source.cursor().execute("CREATE TABLE notes_of_ours (x INTEGER)")  # a table this version cannot copy
+    source.close()
+    target = tmp_path / "new.duckdb"
+    assert main(["migrate", "--from", str(tmp_path / "odd.duckdb"), "--to", str(target)]) == 2
+    assert "notes_of_ours" in capsys.readouterr().err
+    assert not target.exists() and not Path(f"{target}.wal").exists()  # so the same command can be run again
+
+
+def test_a_database_the_server_does_not_have_is_named_as_such(postgres_url: str) -> None:
+    missing = postgres_url.rsplit("/", 1)[0] + "/no_such_database_here"
+    with pytest.raises(StorageError, match="no_such_database_here.*does not exist on that server. Make it first"):
+        Database(missing)
 
 
 def test_judge_worker_refuses_a_duckdb_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,10 +20,11 @@ from judge.errors import JudgeError
 from judge.jobs import Jobs
 from judge.queue import QueuedJobs
 from storage import Database, StorageError
+from storage.dialect import is_postgres
 from ui.serve import LEGACY_PAGES_FLAG
 from ui.text import inert
 
-__all__ = ["database", "jobs", "keys", "read", "settings"]
+__all__ = ["database", "jobs", "keys", "read", "settings", "start_app_worker"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -96,7 +97,16 @@ def _jobs(path: str) -> Jobs | QueuedJobs:
 
 def jobs() -> Jobs | QueuedJobs:
     """The judge runs of this app: threads of this server process (DuckDB), or the team server's queue."""
+    database()  # a database that cannot be opened stops the page with a sentence
     return _jobs(settings().db_path)
+
+
+def start_app_worker() -> None:
+    """On a team server whose app servers work runs too, this one starts its worker with the first page anyone
+    opens, so a run queued before a restart goes on without waiting for a visit to the Judge page."""
+    team = settings()
+    if is_postgres(team.db_path) and team.app_worker:
+        jobs()
 
 
 def read(fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -72,22 +72,28 @@ RUN_COLUMNS = {"id": "Run", "name": "Name", "state": "State", "share": "Progress
 """The runs table's columns, what a person looks for first on the left (a narrow window shows those)."""
 
 
-def runs_table(runs: pd.DataFrame, active: set[int]) -> pd.DataFrame:
-    """The runs as shown: progress, state (an unfinished run without a thread is interrupted), cost."""
+def runs_table(runs: pd.DataFrame, active: dict[int, str]) -> pd.DataFrame:
+    """The runs as shown: progress, state (an active run's as ``active`` says it, one waiting for a worker
+    queued; an unfinished run that nothing works is interrupted), cost."""
     shown = runs.copy()
     shown["state"] = [
-        "running" if i in active else "interrupted" if s in ("running", "created") else s
+        short_state(active[i]) if i in active else "interrupted" if s in ("running", "created") else s
         for i, s in zip(shown["id"], shown["status"], strict=True)
     ]
     shown["progress"] = [f"{j}/{p}" if pd.notna(p) else str(j) for j, p in zip(shown["judged"], shown["planned"],
                                                                               strict=True)]  # fmt: skip
-    shown["share"] = [min(j / p, 1.0) if pd.notna(p) and p else None
+    shown["share"] = [min(100 * j / p, 100.0) if pd.notna(p) and p else None  # a percentage
                       for j, p in zip(shown["judged"], shown["planned"], strict=True)]  # fmt: skip
     shown["at_provider"] = [
         f"{n} batch{'es' if n > 1 else ''}: {int(d or 0):,} of {int(t or 0):,} answered there" if n else None
         for n, d, t in zip(shown["open_batches"], shown["provider_done"], shown["provider_total"], strict=True)
     ]
     return shown[list(RUN_COLUMNS)]
+
+
+def short_state(state: str) -> str:
+    """An active run's state in a table cell: running, queued (waiting for a worker) or cancelling."""
+    return "queued" if state.startswith("waiting") else "running" if state.startswith("running") else state
 
 
 def batch_runs(runs: pd.DataFrame) -> set[int]:
@@ -108,7 +114,7 @@ def show_runs(table: pd.DataFrame) -> None:
     named = table.rename(columns=RUN_COLUMNS)
     shown = named.astype(object).where(named.notna(), None)
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="–", column_config={
-        "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+        "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=100.0, format="%.0f%%"),
         "Cost ($)": st.column_config.NumberColumn(format="%.4f"),
         "Started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "Prompt": st.column_config.TextColumn(help="NAME@VERSION of the template (LLM runs)"),

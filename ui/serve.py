@@ -22,10 +22,19 @@ APP = Path(__file__).parents[1] / "app.py"
 LEGACY_PAGES_FLAG = "uses_pages_directory"
 
 
+STOP_SECONDS = 20.0
+"""How long a stopping server waits for its judge runs to stop where they stand (a call in flight ends)."""
+
+
 def main() -> None:
     setattr(PagesManager, LEGACY_PAGES_FLAG, False)
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
-    cli.main()
+    try:
+        cli.main()
+    finally:  # Ctrl-C or SIGTERM stopped the server: its runs stop too, resumable, rather than keep it alive
+        from judge.jobs import stop_background_runs
+
+        stop_background_runs(STOP_SECONDS)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
+from pathlib import Path
 from types import FrameType
 
 from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
@@ -49,7 +49,9 @@ def worker(args: argparse.Namespace) -> int:
                          say=lambda text: print(text, flush=True))  # fmt: skip
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            print(f"worker {working.name}: stopping, letting go of the run in hand", flush=True)
+            holding = working.holding
+            print(f"worker {working.name}: stopping" + ("" if holding is None else
+                  f", letting go of run {holding} for another worker"), flush=True)  # fmt: skip
             working.stop()
 
         signal.signal(signal.SIGTERM, stop)
@@ -80,17 +82,24 @@ def migrate(args: argparse.Namespace) -> int:
     if not is_postgres(args.target) and os.path.exists(args.target):
         raise JudgeError(f"{args.target} exists already: name a new file, so that nothing stored there is touched")
     source = Database(args.source)
+    made = None if is_postgres(args.target) else Path(args.target)  # a new file: removed again if the copy fails
     try:
         target = Database(args.target)
         try:
-            print(f"copying {source.path} into {redacted(target.path)}", file=sys.stderr)
+            print(f"copying {source.path} into {redacted(target.path)}", flush=True)
             copied = copy_database(source, target, progress_bar("rows"), progress_bar("rows checked"))
         finally:
             target.close()
+    except BaseException:
+        if made is not None:
+            for path in (made, Path(f"{made}.wal")):
+                path.unlink(missing_ok=True)
+        raise
     finally:
         source.close()
     width = max(len(t) for t in copied.source)
     for table, (rows, digest) in copied.source.items():
-        print(f"{table:<{width}}  {rows:>9} rows  hash {digest[:16]}  same in both")
-    print(f"{copied.rows} rows copied; every table's count and content hash are the same on both sides")
+        print(f"{table:<{width}}  {rows:>9,} {'row ' if rows == 1 else 'rows'}  hash {digest[:16]}  same in both")
+    print(f"{copied.rows:,} {'row' if copied.rows == 1 else 'rows'} copied; every table's count and content hash are "
+          "the same on both sides")  # fmt: skip
     return 0

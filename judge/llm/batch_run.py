@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from judge.errors import JudgeError
 from judge.judgment import Judgment
-from judge.lifecycle import run_lifecycle
+from judge.lifecycle import interrupted, run_lifecycle
 from judge.llm.batches import Batcher, BatchStatus, Outcome, batcher
 from judge.llm.caller import Reply
 from judge.llm.prices import Price, load_prices
@@ -82,7 +82,7 @@ class _Work:
         self.seen: dict[str, tuple[str, int]] = {}  # what each batch's last look said, written when it changes
 
     def _cancelling(self) -> bool:
-        return self.cancel is not None and self.cancel.is_set()
+        return self.cancel is not None and self.cancel.is_set() and not interrupted(self.cancel)
 
     async def run(self) -> None:
         try:
@@ -92,18 +92,22 @@ class _Work:
             to_send = [[c for c in waiting if c not in sent]]  # each list goes in batches of its own
             tries = batch_store.attempts(self.db, self.run_id)
             while True:
+                if interrupted(self.cancel):  # the process stops: the batches stay open at the provider, and
+                    return  # are read by whoever resumes the run (their ids are stored)
                 if self._cancelling() and not self.cancelled:
                     self.cancelled = True
                     for batch in open_batches:
                         await self._cancel(batch)
                 for group in to_send:
                     for start in range(0, len(group), self.batch_size):
-                        if self._cancelling():  # nothing more is sent once a cancel is asked for
-                            break
+                        if self.cancel is not None and self.cancel.is_set():  # nothing more is sent once a
+                            break  # cancel (or an interrupt) is asked for
                         chunk = group[start : start + self.batch_size]
                         open_batches.append(await self._send(chunk))
                         tries.update(chunk)
                 to_send = []
+                if interrupted(self.cancel):
+                    return
                 if self._cancelling() and not self.cancelled:
                     continue  # cancel what was sent meanwhile
                 if not open_batches:
@@ -123,7 +127,7 @@ class _Work:
                     self.progress(min(self.total, self.finished + working), self.total)
                 if open_batches and not to_send:
                     await self._pause()
-            if not self.cancelled:
+            if not self.cancelled and not interrupted(self.cancel):
                 self._all_judged()
         finally:
             await self.sender.aclose()
@@ -246,5 +250,5 @@ class _Work:
     async def _pause(self) -> None:
         """Wait for the next look at the batches; a cancel ends the wait at once."""
         until = time.monotonic() + self.poll_every
-        while time.monotonic() < until and not (self._cancelling() and not self.cancelled):
+        while time.monotonic() < until and not (self._cancelling() and not self.cancelled) and not interrupted(self.cancel):
             await asyncio.sleep(min(0.2, max(0.0, until - time.monotonic())))

@@ -28,6 +28,7 @@ from storage import runs as run_store
 from tests.browser.conftest import ROOT, AppServer
 from tests.browser.load import rate_concurrently
 from tests.llm.fake_server import FakeProviderServer, Reply, answer
+from tests.llm.test_runs import add_text_pairs
 
 pytestmark = pytest.mark.browser
 PAIRS, SESSIONS, SECONDS, IMPORTED = 2000, 8, 25, 300
@@ -121,4 +122,44 @@ def test_two_servers_two_workers_and_the_cli_on_one_database(postgres_url: str, 
     assert by_whom == {**acknowledged, "imported-lab": IMPORTED}
     assert not events.duplicated(["annotator", "pair_id"]).any()
     assert job_store.active_runs(db) == set()
+    db.close()
+
+
+def test_an_app_server_stopped_with_sigterm_lets_go_of_its_run_at_once(postgres_url: str, browser: object) -> None:
+    """An app server works queued runs (JUDGE_APP_WORKER on) from the first page anyone opens; stopped with
+    SIGTERM it lets go of the run in hand within seconds, for another worker, instead of judging on until the
+    run ends with its port already closed."""
+    db = Database(postgres_url)
+    add_text_pairs(db, "d", {f"p{i}": "event('Order')" for i in range(400)})
+    made: list[FakeProviderServer] = []  # made in a thread of its own: Playwright's loop runs in this one
+    maker = threading.Thread(target=lambda: made.append(FakeProviderServer(lambda body, attempt: Reply(
+        text=answer(4), delay=0.2))))  # fmt: skip
+    maker.start()
+    maker.join()
+    with made[0] as provider:
+        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=2,
+                       base_url=f"{provider.url}/v1")  # fmt: skip
+        run_id = QueuedJobs(db, {}, in_app=False).start_llm(spec, make_provider("openai", base_url=spec.base_url,
+                                                                                keys=KEYS))  # fmt: skip
+        server = AppServer(postgres_url, env=KEYS)  # type: ignore[arg-type]
+        server.start()
+        try:
+            page = browser.new_page()  # type: ignore[attr-defined]
+            page.goto(server.url)  # an annotator opens the app: its worker starts
+            deadline = time.monotonic() + 60
+            while holder_pid(db, run_id) != server.process.pid and time.monotonic() < deadline:  # type: ignore[union-attr]
+                time.sleep(0.2)
+            assert holder_pid(db, run_id) == server.process.pid  # type: ignore[union-attr]
+            while not result_store.stored_scores(db, run_id):
+                time.sleep(0.1)
+            stopped = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+            server.process.wait(60)  # type: ignore[union-attr]
+            took = time.monotonic() - stopped
+        finally:
+            server.stop()
+    assert took < 30, took  # the run alone would have kept it for 40 s more
+    assert job_store.holders(db) == {run_id: ("queued", None, False)}  # for the next worker
+    assert len(result_store.stored_scores(db, run_id)) < 400
+    assert run_store.run_settings(db, run_id)["status"] == "running"  # type: ignore[index]  # not cancelled
     db.close()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from judge.errors import JudgeError
+from judge.lifecycle import Cancel
 from judge.llm import RunSpec, make_provider
 from judge.llm.batch_run import MAX_TRIES, run_batch
 from judge.llm.prices import Price, load_prices
@@ -130,6 +131,25 @@ def test_a_run_stopped_while_its_batch_works_resumes_without_sending_it_again(db
             run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, progress=crash)
         [run_id] = list(run_store.runs_frame(db)["id"])
         assert run_store.run_settings(db, run_id)["status"] == "failed"  # type: ignore[index]
+        assert len(batch_store.open_batches(db, run_id)) == 1
+        run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, resume=run_id)
+        assert len(server.batches.batches) == 1  # polled, not sent again
+    assert scores(db, run_id) == {f"x{i}": 1 + i % 5 for i in range(6)}
+    assert run_store.run_settings(db, run_id)["status"] == "finished"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_run_whose_process_stops_leaves_its_batch_at_the_provider_and_a_resume_reads_it(db: Database,
+                                                                                          kind: str) -> None:  # fmt: skip
+    """An app server shut down, or a worker letting go of its run: the batch is not cancelled (that would throw
+    away what the provider is working on); the run stays resumable and whoever resumes it polls that batch."""
+    add_text_pairs(db, "d", {f"x{i}": f"event('Order') n={i}" for i in range(6)})
+    stop = Cancel()
+    with FakeProviderServer(by_number, batch_seconds=0.1) as server:
+        run_id = run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01,
+                           progress=lambda done, total: stop.interrupt(), cancel=stop)  # fmt: skip
+        assert server.batches.cancels == []
+        assert run_store.run_settings(db, run_id)["status"] == "running"  # type: ignore[index]  # shown interrupted
         assert len(batch_store.open_batches(db, run_id)) == 1
         run_batch(db, spec("d", kind), provider(kind, server), prices=PRICES, poll_every=0.01, resume=run_id)
         assert len(server.batches.batches) == 1  # polled, not sent again

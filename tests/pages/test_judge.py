@@ -36,7 +36,7 @@ def test_an_execution_run_starts_finishes_and_its_judgments_can_be_read(seeded: 
     at.run()
     assert not at.exception
     shown = at.dataframe[0].value
-    assert shown["State"][0] == "finished" and shown["Judgments"][0] == "12/12" and shown["Progress"][0] == 1.0
+    assert shown["State"][0] == "finished" and shown["Judgments"][0] == "12/12" and shown["Progress"][0] == 100.0  # a percentage
     text = " ".join(m.value for m in at.markdown)
     assert "Score **" in text
     assert any("Reasoning" in m.value for m in at.markdown)
