@@ -72,7 +72,7 @@ def main() -> None:
     ratings = _ratings_file(pairs, args.ratings_per_pair)
     with tempfile.TemporaryDirectory() as folder:
         db = Database(args.db or Path(folder) / "bench.duckdb")
-        if args.db and db.cursor().execute("SELECT count(*) FROM pairs").fetchone()[0]:
+        if args.db and db.cursor().execute("SELECT count(*) FROM pairs").fetchall()[0][0]:
             sys.exit(f"{args.db} already holds pairs: give an empty database")
         print(f"into {'PostgreSQL' if args.db else 'a new DuckDB file'}")
         started = time.perf_counter()
