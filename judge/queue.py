@@ -33,6 +33,7 @@ __all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
 STALE_SECONDS = 30.0
 """A job whose worker has not beaten for this long is taken over; a worker beats six times in it."""
 HEARTBEATS = 6
+TRIES = 5  # a run whose database fails it this often (not a restart, then) is marked failed
 IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
 RUNNING: set[Worker] = set()  # the workers of this process
 
@@ -126,6 +127,10 @@ class Worker:
             self._work(job, cancel)
             if cancel.is_set():
                 ending = "queued" if interrupted(cancel) and not self._cancel_asked(job.id) else "cancelled"
+        except StorageError as e:  # the server restarted, or went away a moment: another try goes on with it
+            ending, error = ("queued", None) if job.attempts < TRIES and not isinstance(e, RefusedError) else (
+                "failed", f"{type(e).__name__}: {e}")  # fmt: skip
+            self.say(f"worker {self.name}: run {job.run_id}: {e}")
         except Exception as e:  # noqa: BLE001 - the job is marked failed; the page shows why
             ending, error = "failed", f"{type(e).__name__}: {e}"
             self.say(f"worker {self.name}: run {job.run_id} failed: {error}")

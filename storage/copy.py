@@ -27,7 +27,7 @@ TABLES = ("datasets", "dataset_criteria", "dataset_rubrics", "dataset_rules", "p
           "reveals", "excluded_annotators", "judge_runs", "judge_results", "judge_batches", "judge_jobs",
           "adjudications", "llm_cache", "calibration_sets", "calibration_pairs", "prompt_versions")  # fmt: skip
 """What is copied, each table after those it refers to."""
-NOT_COPIED = ("schema_migrations", "judge_workers", "judge_db_version")
+NOT_COPIED = ("schema_migrations", "judge_workers", "judge_db_version", "judge_prepared")
 """Each database's own bookkeeping: its migrations (applied when it was opened), who is working on it now."""
 SEQUENCES = {"dataset_ids": "datasets", "pair_ids": "pairs", "rating_event_ids": "rating_events",
              "run_ids": "judge_runs", "result_ids": "judge_results", "adjudication_ids": "adjudications",
@@ -64,6 +64,10 @@ def columns(db: Database, table: str) -> list[str]:
                             WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position""",
                      [table])  # fmt: skip
     return [str(r[0]) for r in rows]
+
+
+def _migrations(db: Database) -> set[str]:
+    return {str(r[0]) for r in fetch_all(db, "SELECT name FROM schema_migrations")}
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -149,6 +153,14 @@ def copy_database(source: Database, target: Database, copying: Progress | None =
     if unknown:
         raise StorageError(f"the source holds tables this version does not know how to copy: {', '.join(sorted(unknown))}; "
                            "use the version of the app that made it")  # fmt: skip
+    newer = _migrations(source) - _migrations(target)
+    if newer:
+        raise StorageError(f"{source.path} was brought up to date by a newer version of the app ({', '.join(sorted(newer))}): "
+                           "copy it with that version, so that nothing it stores is left behind")  # fmt: skip
+    extra = [f"{t}.{c}" for t in TABLES for c in columns(source, t) if c not in set(columns(target, t))]
+    if extra:
+        raise StorageError(f"{source.path} has columns this version does not know: {', '.join(extra)}; nothing was "
+                           "copied (they would be left behind). Copy it with the version of the app that made it.")  # fmt: skip
     with source.snapshot() as reading, target.transaction() as cursor:
         held = {t: n for t, n in _counts(cursor).items() if n}  # asked under the write lock: nobody adds any now
         if held:
@@ -164,7 +176,14 @@ def copy_database(source: Database, target: Database, copying: Progress | None =
                 raise StorageError(f"{source.path} has no column {', '.join(sorted(missing))} in {table}: open it "
                                    "once with this version of the app first")  # fmt: skip
             for chunk in _rows(reading, table, names):
-                _write(target, cursor, table, names, chunk)
+                try:
+                    _write(target, cursor, table, names, chunk)
+                except Exception as e:  # noqa: BLE001 - the driver's own error, said with where it happened
+                    where = (f", among the rows with id {chunk[0][names.index('id')]} to {chunk[-1][names.index('id')]}"
+                             if "id" in names else "")  # fmt: skip
+                    reason = str(e).strip().split("\n", 1)[0]
+                    raise StorageError(f"{target.path} refused what {source.path} holds in {table}{where}: {reason}. "
+                                       "Nothing was copied.") from e  # fmt: skip
                 done += len(chunk)
                 if copying:
                     copying(done, total)

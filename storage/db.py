@@ -13,7 +13,7 @@ from typing import Any, Protocol, Self
 
 import duckdb
 
-from storage.dialect import is_postgres
+from storage.dialect import is_postgres, is_url
 from storage.errors import DatabaseBusyError, RefusedError, StorageError
 from storage.schema import migrate
 
@@ -76,6 +76,10 @@ class Database:
         return self._version
 
     def __init__(self, path: str | Path = MEMORY) -> None:
+        if is_url(str(path)):  # a mistyped server URL is not a file to make (a folder named after its password)
+            scheme = str(path).split("://", 1)[0]
+            raise StorageError(f"{scheme}://... is neither a DuckDB file nor a team server: a server's URL starts "
+                               "with postgresql:// (or postgres://), in lower case")  # fmt: skip
         self.path = str(path)
         self.stopped: str | None = None  # why the database takes no more reads or writes, after a fatal error
         self.unclean_shutdown = 0  # bytes of write-ahead log found at opening: the last process did not close
@@ -124,9 +128,11 @@ class Database:
             cursor.close()
 
     @contextmanager
-    def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
+    def transaction(self, *, quiet: bool = False, locked: bool = True) -> Iterator[Cursor]:
         """A cursor inside one transaction: all of it is committed, or none of it. ``quiet``: bookkeeping no
-        page caches a read of (a worker's heartbeat), so the reads cached stay fresh."""
+        page caches a read of (a worker's heartbeat), so the reads cached stay fresh. ``locked=False``: a write
+        that needs no rule checked across rows (a heartbeat), which on a team server then does not wait for the
+        write lock (on DuckDB every write takes it: one process writes)."""
         with self._write_lock:
             cursor = self.cursor()
             try:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote
 
 import pyarrow as pa
 
-__all__ = ["FUNCTIONS", "is_postgres", "pg_type", "postgres_migration", "redacted", "to_postgres"]
+__all__ = ["FUNCTIONS", "hidden", "is_postgres", "is_url", "pg_type", "postgres_migration", "redacted", "to_postgres"]
 
 
 def is_postgres(location: str) -> bool:
@@ -20,16 +20,45 @@ def is_postgres(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
+def is_url(location: str) -> bool:
+    """Written as a URL (``scheme://``), whatever its scheme: never a DuckDB file's name."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", location) is not None
+
+
 def redacted(url: str) -> str:
-    """The URL without its password: what messages, logs and pages may show."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    """The URL as messages, logs and pages may show it: its user, hosts, ports, database and options, never a
+    password (in the user part or in the options), also for a URL the driver cannot read."""
+    scheme, _, rest = url.partition("://")
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        info = {k: str(v) for k, v in conninfo_to_dict(url).items() if k != "password"}
+    except Exception:  # noqa: BLE001 - unreadable (a stray '%'): the part after the user, without options
+        shown = rest.rsplit("@", 1)[-1].split("?", 1)[0]
+        return f"{scheme}://{shown}" + (" (user and password not shown)" if "@" in rest else "")
+    hosts, ports = info.pop("host", "").split(","), info.pop("port", "").split(",")
+    ports += [ports[-1]] * (len(hosts) - len(ports))  # one port for every host
+    netloc = ",".join(h + (f":{p}" if p else "") for h, p in zip(hosts, ports, strict=False) if not h.startswith("/"))
+    sockets = [h for h in hosts if h.startswith("/")]
+    if sockets:
+        info["host"] = ",".join(sockets)
+    user = info.pop("user", None)
+    database = info.pop("dbname", "")
+    options = "&".join(f"{k}={quote(v, safe='/,')}" for k, v in info.items())
+    return f"{scheme}://{user + '@' if user else ''}{netloc}/{database}" + (f"?{options}" if options else "")
+
+
+def hidden(text: str, url: str) -> str:
+    """``text`` (a driver's message) with the URL's password taken out, however it was written in the URL."""
+    _, _, rest = url.partition("://")
+    secrets = re.findall(r"[?&]password=([^&]*)", rest)
+    if "@" in rest:
+        user_part = rest.rsplit("@", 1)[0]
+        if ":" in user_part:
+            secrets.append(user_part.split(":", 1)[1])
+    for secret in sorted({s for raw in secrets for s in (raw, unquote(raw)) if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 # A quoted string or a comment is copied as it is; outside them, DuckDB's placeholders become psycopg's, and

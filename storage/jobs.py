@@ -2,7 +2,9 @@
 
 Claims, heartbeats and ends are each one transaction; a claim takes the oldest job that is queued or whose
 worker stopped beating (``FOR UPDATE SKIP LOCKED``, PostgreSQL's), and every later write of a worker names it,
-so a worker whose job was taken over writes nothing more to it.
+so a worker whose job was taken over writes nothing more to it. Leases are written and compared in the
+database's clock, read when the write happens: workers on machines whose clocks differ, or a heartbeat that
+waited, never make a live worker look dead. Nor do they wait for the write lock (a long import holds it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Literal
 
 from storage.db import Cursor, Database
 from storage.errors import RefusedError
-from storage.sql import fetch_all, fetch_one, scalar, utc_now
+from storage.sql import fetch_all, fetch_one, utc_now
 
 __all__ = ["Job", "active_runs", "beat", "claim", "enqueue", "finish", "holders", "last_error", "request_cancel", "seen",
            "workers"]
@@ -47,8 +49,8 @@ def claim(db: Database, worker: str, lease_seconds: float) -> Job | None:
     """The oldest job waiting, or one whose worker did not beat by the time it promised (a run taken over goes
     on where it stood); None when there is none. The claimer promises to beat within ``lease_seconds``. A
     repeat whose worker stopped is not taken over (it would repeat other pairs): it fails, and says so."""
-    now = utc_now()
-    with db.transaction(quiet=True) as cursor:  # the pages read the queue afresh; the run's own writes count
+    with db.transaction(quiet=True, locked=False) as cursor:  # the pages read the queue afresh
+        now = clock(db, cursor)
         cursor.execute(
             """UPDATE judge_jobs SET state = 'failed', finished_at = ?,
                    error = 'its worker stopped before it finished; repeat the run again'
@@ -80,8 +82,8 @@ def claim(db: Database, worker: str, lease_seconds: float) -> Job | None:
 def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[bool, bool]:
     """The worker is alive and will beat again within ``lease_seconds``: (the job is still this worker's, a cancel
     was asked)."""
-    now = utc_now()
-    with db.transaction(quiet=True) as cursor:
+    with db.transaction(quiet=True, locked=False) as cursor:
+        now = clock(db, cursor)
         row = cursor.execute(
             """UPDATE judge_jobs SET heartbeat_at = ?, expires_at = ? WHERE id = ? AND worker = ? AND state = 'working'
                RETURNING cancel""",
@@ -94,25 +96,26 @@ def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[
 def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None) -> bool:
     """The job's end as this worker saw it (``queued``: let go, for another worker to go on with); False when
     the job was no longer this worker's."""
-    with db.transaction() as cursor:
+    with db.transaction(quiet=True, locked=False) as cursor:  # the run's own writes told the pages
+        now = clock(db, cursor)
         row = cursor.execute(
             """UPDATE judge_jobs SET state = ?, error = ?,
                    finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END,
                    worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END
                WHERE id = ? AND worker = ? AND state = 'working' RETURNING run_id""",
-            [ending, error, ending, utc_now(), ending, job_id, worker],
+            [ending, error, ending, now, ending, job_id, worker],
         ).fetchone()
         if row is not None and ending == "cancelled":  # however the run's work stopped, it was cancelled
             cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE id = ? "
-                           "AND status IN ('created', 'running')", [utc_now(), row[0]])  # fmt: skip
+                           "AND status IN ('created', 'running')", [now, row[0]])  # fmt: skip
     return row is not None
 
 
 def request_cancel(db: Database, run_id: int) -> bool:
     """Ask the run's job to stop: a queued one ends now, a working one at its worker's next heartbeat. False
     when the run has no job going."""
-    now = utc_now()
     with db.transaction() as cursor:
+        now = clock(db, cursor)
         waiting = cursor.execute(
             "UPDATE judge_jobs SET state = 'cancelled', cancel = true, finished_at = ? WHERE run_id = ? "
             "AND state = 'queued' RETURNING id", [now, run_id]).fetchall()  # fmt: skip
@@ -144,11 +147,11 @@ def last_error(db: Database, run_id: int) -> str | None:
 
 def seen(db: Database, worker: str, *, leaving: bool = False) -> None:
     """The worker is alive and looking for work (``leaving``: it stops now)."""
-    with db.transaction(quiet=True) as cursor:
+    with db.transaction(quiet=True, locked=False) as cursor:
         if leaving:
             cursor.execute("DELETE FROM judge_workers WHERE name = ?", [worker])
         else:
-            _seen(cursor, worker, utc_now())
+            _seen(cursor, worker, clock(db, cursor))
 
 
 def _seen(cursor: Cursor, worker: str, now: datetime) -> None:
@@ -159,5 +162,15 @@ def _seen(cursor: Cursor, worker: str, now: datetime) -> None:
 def workers(db: Database, stale_seconds: float) -> int:
     """Workers seen within ``stale_seconds`` (a worker looks for work every second while it waits, and beats
     while it works)."""
-    since = utc_now() - timedelta(seconds=stale_seconds)
-    return int(scalar(db, "SELECT count(*) FROM judge_workers WHERE seen_at >= ?", [since]) or 0)
+    cursor = db.cursor()
+    since = clock(db, cursor) - timedelta(seconds=stale_seconds)
+    return int(cursor.execute("SELECT count(*) FROM judge_workers WHERE seen_at >= ?", [since]).fetchall()[0][0])
+
+
+def clock(db: Database, cursor: Cursor) -> datetime:
+    """Now, in UTC, by the database's clock on a team server (one clock for every worker), else this one's."""
+    if db.backend != "postgresql":
+        return utc_now()
+    row = cursor.execute("SELECT CAST(clock_timestamp() AT TIME ZONE 'UTC' AS TIMESTAMP)").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]

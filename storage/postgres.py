@@ -9,6 +9,7 @@ on DuckDB. Reads run alongside, each on the latest committed state.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from storage.db import Cursor, Database
-from storage.dialect import FUNCTIONS, pg_type, redacted, to_postgres
+from storage.dialect import FUNCTIONS, hidden, pg_type, redacted, to_postgres
 from storage.errors import RefusedError, StorageError
 
 __all__ = ["PostgresDatabase", "WRITE_LOCK"]
@@ -189,15 +190,18 @@ class PostgresDatabase(Database):
         try:  # one connection first: a wrong URL is told at once and plainly, not retried by the pool
             psycopg.connect(self._url, connect_timeout=int(CONNECT_SECONDS)).close()
         except psycopg.Error as e:
-            raise StorageError(_unreachable(self.path, e)) from e
+            raise StorageError(_unreachable(self.path, e, self._url)) from None  # its text may hold the URL
         try:
+            # each connection is checked as it is lent: after a server restart the pool's old connections are
+            # replaced, rather than failing the next call of every thread once each
             self._pool = ConnectionPool(self._url, min_size=1, max_size=POOL_SIZE, open=True, timeout=CONNECT_SECONDS,
+                                        check=ConnectionPool.check_connection,
                                         configure=_configure, kwargs={"autocommit": True,
                                                                       "cursor_factory": psycopg.ClientCursor})  # fmt: skip
             self._pool.wait(CONNECT_SECONDS)
         except (PoolTimeout, psycopg.Error) as e:
             self._close_pool()
-            raise StorageError(_unreachable(self.path, e)) from e
+            raise StorageError(_unreachable(self.path, e, self._url)) from None
         try:
             with self.connection() as connection:
                 from storage.schema import migrate_postgres
@@ -249,13 +253,16 @@ class PostgresDatabase(Database):
                 raise StorageError(f"could not read {self.path}: {_reason(e)}") from e
 
     @contextmanager
-    def transaction(self, *, quiet: bool = False) -> Iterator[Cursor]:
+    def transaction(self, *, quiet: bool = False, locked: bool = True) -> Iterator[Cursor]:
         """A cursor inside one transaction, holding the write lock: all of it is committed, or none of it.
-        ``quiet``: bookkeeping no page caches a read of, which leaves the change counter as it is."""
+        ``quiet``: bookkeeping no page caches a read of, which leaves the change counter as it is. ``locked=False``:
+        without the write lock, for a write that checks no rule across rows (a worker's heartbeat must not wait
+        for an import)."""
         with self.connection() as connection:
             try:
                 with connection.transaction():
-                    connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                    if locked:
+                        connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
                     if not quiet:
                         connection.execute("UPDATE judge_db_version SET n = n + 1")
                     yield PgCursor(self, connection)
@@ -276,15 +283,19 @@ def _reason(error: BaseException) -> str:
     return str(error).strip().split("\n", 1)[0] or type(error).__name__
 
 
-def _unreachable(path: str, error: BaseException) -> str:
-    """Why a server could not be used, and what to do: a database not made yet is not a server not running."""
-    if isinstance(error, pg_errors.InvalidCatalogName) or "does not exist" in str(error):
-        return (f"{path}: {_reason(error)} on that server. Make it first (createdb, or CREATE DATABASE in psql), "
-                "or name one that exists.")  # fmt: skip
-    if isinstance(error, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification):
-        return f"{path}: the server refused the user: {_reason(error)}. Check the user and its password."
-    return (f"cannot reach the database server {path}: {_reason(error)}. Is it running, and does the URL name its "
-            "host, port, user and database?")  # fmt: skip
+def _unreachable(path: str, error: BaseException, url: str) -> str:
+    """Why a server could not be used, and what to do (a database not made yet is not a server not running),
+    never with the password, which a driver's message may quote."""
+    reason = hidden(_reason(error), url)
+    if isinstance(error, pg_errors.InvalidCatalogName) or "does not exist" in reason:
+        return (f"{path}: {reason} on that server. Make it first (createdb, or CREATE DATABASE in psql), or name "
+                "one that exists.")  # fmt: skip
+    if isinstance(error, pg_errors.InvalidPassword) or "authentication failed" in reason or "password" in reason:
+        return f"{path}: the server refused the user: {reason}. Check the user and its password."
+    if isinstance(error, psycopg.ProgrammingError):  # the URL itself could not be read
+        return f"{path}: not a URL the driver can read: {reason}. A '%' in a password is written %25."
+    return (f"cannot reach the database server {path}: {reason}. Is it running, and does the URL name its host, "
+            "port, user and database?")  # fmt: skip
 
 
 def _write_error(path: str, error: psycopg.Error) -> StorageError:
@@ -294,9 +305,27 @@ def _write_error(path: str, error: psycopg.Error) -> StorageError:
     return StorageError(f"could not save to {path}, nothing was saved: {_reason(error)}")
 
 
+FUNCTIONS_MADE = hashlib.sha256(FUNCTIONS.encode()).hexdigest()[:16]
+"""Which :data:`FUNCTIONS` a database has (kept in ``judge_prepared``): made again only when they changed."""
+
+
 def prepare(connection: psycopg.Connection[Any]) -> None:
     """What the shared SQL needs on PostgreSQL beyond the migrations: DuckDB's functions it calls, and the
     change counter. Idempotent; run under the migration lock."""
     connection.execute(FUNCTIONS)
     connection.execute("CREATE TABLE IF NOT EXISTS judge_db_version (n BIGINT NOT NULL)")
     connection.execute("INSERT INTO judge_db_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM judge_db_version)")
+    connection.execute("CREATE TABLE IF NOT EXISTS judge_prepared (functions VARCHAR NOT NULL)")
+    connection.execute("DELETE FROM judge_prepared")
+    connection.execute("INSERT INTO judge_prepared VALUES (%s)", [FUNCTIONS_MADE])
+
+
+def current(connection: psycopg.Connection[Any], migrations: list[str]) -> bool:
+    """The database has these migrations and this version's functions: nothing to change (asked read only)."""
+    row = connection.execute("SELECT to_regclass('schema_migrations') IS NOT NULL AND "
+                             "to_regclass('judge_prepared') IS NOT NULL").fetchone()  # fmt: skip
+    if not row or not row[0]:
+        return False
+    made = connection.execute("SELECT functions FROM judge_prepared").fetchall()
+    done = {r[0] for r in connection.execute("SELECT name FROM schema_migrations").fetchall()}
+    return made == [(FUNCTIONS_MADE,)] and set(migrations) <= done

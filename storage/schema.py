@@ -590,8 +590,11 @@ def migrate_postgres(connection: Any, migrations: list[tuple[str, str]] | None =
     :func:`storage.dialect.postgres_migration` translates them, each in one transaction, under an advisory
     lock so that processes starting together apply each one once."""
     from storage.dialect import postgres_migration
-    from storage.postgres import MIGRATE_LOCK, prepare
+    from storage.postgres import MIGRATE_LOCK, current, prepare
 
+    wanted = MIGRATIONS if migrations is None else migrations
+    if current(connection, [name for name, _ in wanted]):  # read only: a role that may not change the schema
+        return []  # (a read-only CI role, a second team member's) opens a database that is up to date
     applied = []
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATE_LOCK])
@@ -599,7 +602,7 @@ def migrate_postgres(connection: Any, migrations: list[tuple[str, str]] | None =
         connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                            "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")  # fmt: skip
         done = {row[0] for row in connection.execute("SELECT name FROM schema_migrations").fetchall()}
-        for name, sql in MIGRATIONS if migrations is None else migrations:
+        for name, sql in wanted:
             if name in done:
                 continue
             with connection.transaction():  # all of this opening's migrations, or none

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -352,3 +353,118 @@ def test_judge_migrate_from_the_command_line(postgres_url: str, tmp_path: Path,
     assert "not empty" in capsys.readouterr().err
     assert main(["migrate", "--from", str(tmp_path / "none.duckdb"), "--to", postgres_url]) == 2
     assert "no database file" in capsys.readouterr().err
+
+
+def test_roles_other_than_the_owner_open_an_up_to_date_database(team: Database, postgres_url: str) -> None:
+    """A team member's own role with rights on the tables, and a read-only role for CI's gate, open the database
+    without changing its schema (which only its owner may do)."""
+    add_text_pairs(team, "d", {"p1": "event('Order')"})
+    suffix = postgres_url.rsplit("/", 1)[1]
+    member, reader = f"member_{suffix}", f"reader_{suffix}"
+    admin = team.cursor()
+    admin.execute(f"CREATE ROLE {member} LOGIN")
+    admin.execute(f"CREATE ROLE {reader} LOGIN")
+    try:
+        for role, rights in ((member, "SELECT, INSERT, UPDATE, DELETE"), (reader, "SELECT")):
+            admin.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+            admin.execute(f"GRANT {rights} ON ALL TABLES IN SCHEMA public TO {role}")
+        admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {member}")
+        url = postgres_url.replace("judge@", "{}@", 1)
+        as_member = Database(url.format(member))
+        assert rating_store.record_rating(as_member, rating_store.NewRating(1, "ana", 4, None, None, "m-1"),
+                                          first_only=True) == "recorded"  # fmt: skip
+        as_member.close()
+        as_reader = Database(url.format(reader))
+        assert counts(as_reader)["rating_events"] == 1
+        as_reader.close()
+    finally:
+        for role in (member, reader):
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def _cut_connections(url: str) -> int:
+    """What a server restart does to every process's connections: ended, from the server's side."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        return len(admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND pid <> pg_backend_pid()").fetchall())  # fmt: skip
+
+
+def test_connections_cut_by_a_server_restart_are_replaced_and_a_run_goes_on(team: Database, postgres_url: str) -> None:
+    add_text_pairs(team, "reads", {"r1": "event('Order')"})
+    assert _cut_connections(postgres_url) >= 1
+    assert pair_store.pair_count(team) == 1  # the next call works: the dead connection is not lent again
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.05)) as server:
+        run_id = queued_llm_run(team, server, pairs=40, concurrency=2)
+        worker = Worker(team, KEYS, heartbeat_seconds=0.1, idle_seconds=0.05)
+        working = threading.Thread(target=worker.run, kwargs={"once": True})
+        working.start()
+        while len(result_store.stored_scores(team, run_id)) < 5:
+            time.sleep(0.05)
+        _cut_connections(postgres_url)
+        working.join(120)
+    assert not working.is_alive()
+    assert run_store.run_settings(team, run_id)["status"] == "finished"  # type: ignore[index]
+    assert judged_once(team, run_id) == (40, 40)
+
+
+def test_migrate_refuses_what_it_would_copy_only_in_part(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file made by a newer version (a column this one does not know) is refused, not copied without it; a
+    target that is no database at all is refused; a copy killed half-way leaves only its .migrating file, which
+    the next try replaces."""
+    newer = tmp_path / "newer.duckdb"
+    db = Database(newer)
+    rich(db)
+    db.cursor().execute("ALTER TABLE rating_events ADD COLUMN confidence DOUBLE")
+    db.close()
+    assert main(["migrate", "--from", str(newer), "--to", str(tmp_path / "out.duckdb")]) == 2
+    assert "rating_events.confidence" in capsys.readouterr().err
+    assert not (tmp_path / "out.duckdb").exists()
+    for nowhere in (":memory:", "", "mysql://root:pw@h/db"):
+        assert main(["migrate", "--from", str(newer), "--to", nowhere]) == 2
+        said = capsys.readouterr().err
+        assert "names no database" in said or "neither a DuckDB file nor a team server" in said
+        assert "pw@" not in said
+    plain = tmp_path / "plain.duckdb"
+    db = Database(plain)
+    rich(db)
+    db.close()
+    (tmp_path / "copy.duckdb.migrating").write_bytes(b"half a file, left by kill -9")
+    assert main(["migrate", "--from", str(plain), "--to", str(tmp_path / "copy.duckdb")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == ["copy.duckdb"]
+
+
+def test_judge_worker_refuses_a_lease_beyond_a_day(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for stale in ("1e12", "nan", "0"):
+        assert main(["worker", "--db", postgres_url, "--once", "--stale", stale]) == 2
+        assert "at most a day" in capsys.readouterr().err
+
+
+def test_a_live_worker_keeps_its_run_whatever_its_clock_says_and_while_an_import_holds_the_write_lock(
+    team: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from storage import sql
+    from storage.postgres import WRITE_LOCK
+
+    add_text_pairs(team, "d", {"p": "event('Order')"})
+    job_store.enqueue(team, new_execution_run(team, "d"))
+    late = sql.utc_now() - timedelta(seconds=45)
+    monkeypatch.setattr(job_store, "utc_now", lambda: late)  # this worker's machine is 45 s behind
+    job = job_store.claim(team, "behind", lease_seconds=30)
+    assert job is not None
+    monkeypatch.undo()
+    assert job_store.claim(team, "other", lease_seconds=30) is None  # its lease is the database's 30 s
+    with psycopg.connect(postgres_url, autocommit=True) as importer, importer.transaction():
+        importer.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])  # a long import, writing
+        beats = []
+        for _ in range(3):
+            started = time.monotonic()
+            beats.append(job_store.beat(team, job.id, "behind", lease_seconds=1))
+            assert time.monotonic() - started < 1  # the heartbeat does not wait for the import
+            time.sleep(0.5)
+        assert beats == [(True, False)] * 3
+        assert job_store.claim(team, "other", lease_seconds=30) is None  # 1.5 s on, with a 1 s lease: alive

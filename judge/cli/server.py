@@ -65,16 +65,32 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def _positive(value: float, name: str) -> float:
-    if not value > 0 or value == float("inf"):
-        raise JudgeError(f"{name} must be a number of seconds above 0, not {value}")
+    if not 0 < value <= DAY:
+        raise JudgeError(f"{name} must be a number of seconds above 0 and at most a day ({DAY}), not {value}")
     return value
+
+
+DAY = 86_400
+
+
+def _remove(database: Path) -> None:
+    """A DuckDB file and its write-ahead log."""
+    for path in (database, Path(f"{database}.wal")):
+        path.unlink(missing_ok=True)
 
 
 def migrate(args: argparse.Namespace) -> int:
     from storage import Database
     from storage.copy import copy_database
-    from storage.dialect import is_postgres, redacted
+    from storage.db import MEMORY
+    from storage.dialect import is_postgres, is_url, redacted
 
+    for option, where in (("--from", args.source), ("--to", args.target)):
+        if where.strip() in ("", MEMORY):
+            raise JudgeError(f"{option} names no database: give a DuckDB file or a postgresql:// URL")
+        if is_url(where) and not is_postgres(where):
+            raise JudgeError(f"{option} {where.split('://', 1)[0]}://... is neither a DuckDB file nor a team server: "
+                             "a server's URL starts with postgresql:// (or postgres://), in lower case")  # fmt: skip
     if args.source == args.target:
         raise JudgeError("--from and --to name the same database")
     if not is_postgres(args.source) and not os.path.exists(args.source):
@@ -82,18 +98,24 @@ def migrate(args: argparse.Namespace) -> int:
     if not is_postgres(args.target) and os.path.exists(args.target):
         raise JudgeError(f"{args.target} exists already: name a new file, so that nothing stored there is touched")
     source = Database(args.source)
-    made = None if is_postgres(args.target) else Path(args.target)  # a new file: removed again if the copy fails
+    # a new file is written under another name and takes its own when the copy is whole: a copy that fails, or
+    # a process killed half-way, never leaves a file that looks like a database
+    final = None if is_postgres(args.target) else Path(args.target)
+    writing = None if final is None else final.with_name(final.name + ".migrating")
     try:
-        target = Database(args.target)
+        if writing is not None:
+            _remove(writing)  # left by a copy killed before
+        target = Database(args.target if writing is None else writing)
         try:
-            print(f"copying {source.path} into {redacted(target.path)}", flush=True)
+            print(f"copying {source.path} into {redacted(args.target) if final is None else final}", flush=True)
             copied = copy_database(source, target, progress_bar("rows"), progress_bar("rows checked"))
         finally:
             target.close()
+        if writing is not None and final is not None:
+            writing.rename(final)
     except BaseException:
-        if made is not None:
-            for path in (made, Path(f"{made}.wal")):
-                path.unlink(missing_ok=True)
+        if writing is not None:
+            _remove(writing)
         raise
     finally:
         source.close()

@@ -3,14 +3,16 @@ as written, and any text a person types travels as a parameter and comes back as
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from storage import Database
+from storage import Database, StorageError
 from storage import pairs as pair_store
 from storage import ratings as rating_store
-from storage.dialect import redacted, to_postgres
+from storage.dialect import hidden, redacted, to_postgres
 from tests.conftest import text_pair
 
 
@@ -30,6 +32,27 @@ def test_a_password_is_never_in_what_is_shown() -> None:
     assert redacted("postgresql://judge:s3cret@db.example:5433/team?sslmode=require") == (
         "postgresql://judge@db.example:5433/team?sslmode=require")
     assert redacted("postgresql://judge@127.0.0.1/team") == "postgresql://judge@127.0.0.1/team"
+    # every way a password can be written: raw '?' and '#', in the options, a stray '%', several hosts
+    assert redacted("postgresql://owner:s3cr?t#pw@127.0.0.1:54339/db") == "postgresql://owner@127.0.0.1:54339/db"
+    assert redacted("postgresql://j@h/db?password=SECRETQ&sslmode=require") == "postgresql://j@h/db?sslmode=require"
+    assert redacted("postgresql://judge:s%zzret@h/db") == "postgresql://h/db (user and password not shown)"
+    assert redacted("postgresql://j:SEC@h1:5432,h2:5433/db") == "postgresql://j@h1:5432,h2:5433/db"
+    assert redacted("postgresql:///db?host=/tmp/pg") == "postgresql:///db?host=/tmp/pg"
+    assert hidden('invalid percent-encoded token: "s%zzret"', "postgresql://judge:s%zzret@h/db") == (
+        'invalid percent-encoded token: "***"')
+
+
+@pytest.mark.parametrize("url", ["postgresql://judge:s%zzret@127.0.0.1:1/db", "Postgresql://judge:hunter2@h/db",
+                                 "postgresql://judge:s3cr?t#pw@127.0.0.1:1/db",
+                                 "postgresql://judge@127.0.0.1:1/db?password=SECRETQ"])  # fmt: skip
+def test_a_url_that_cannot_be_used_is_refused_without_its_password(url: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StorageError) as refused:
+        Database(url)
+    for secret in ("zzret", "hunter2", "s3cr", "SECRETQ"):
+        assert secret not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []  # no folder made of a mistyped URL
 
 
 TYPED = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
