@@ -204,6 +204,26 @@ def test_help_and_the_audience_commands_import_nothing_they_do_not_use() -> None
     assert all(name in listed for name in ("parse", "render", "import", "export", "run", "agreement", "synth"))
 
 
+def test_commands_that_call_no_provider_do_not_import_the_sdks(tmp_path: Path) -> None:
+    """The SDKs take seconds to import: ``judge runs``, ``export``, ``gate`` and a worker waiting for work do
+    without them; they are imported by the first call or batch (bench/cli_start.py times the commands)."""
+    db = tmp_path / "sdk.duckdb"
+    code = (
+        "import sys\n"
+        "from judge.cli import main\n"
+        f"assert main(['demo', '--db', {str(db)!r}]) == 0\n"
+        f"assert main(['runs', '--db', {str(db)!r}]) == 0\n"
+        "import judge.cli.execution, judge.cli.server, judge.cli.calibration, judge.cli.synth, judge.queue, judge.jobs\n"
+        "from judge.llm import make_provider\n"
+        "provider = make_provider('openai-compatible', base_url='http://127.0.0.1:9/v1')\n"
+        "loaded = [m for m in ('openai', 'anthropic') if m in sys.modules]\n"
+        "print('loaded:', loaded, file=sys.stderr)\n"
+        "raise SystemExit(1 if loaded else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_resumed_run_goes_on_with_its_own_judge_whatever_judge_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

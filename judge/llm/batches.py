@@ -6,6 +6,9 @@ provider works, :meth:`Batcher.outcomes` once it has ended, :meth:`Batcher.cance
 a completion (read as the single call's answer would be: a refusal or a cut-off answer is an error), a
 request to send again (it expired, errored, was cancelled, or its batch failed; a run that cancelled it
 itself leaves it to a resume).
+
+The SDKs are imported where they are called: they take seconds to import, which a command that makes no
+call should not wait for.
 """
 
 from __future__ import annotations
@@ -16,10 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-import anthropic
-import openai
 import pydantic
-from openai.types.chat import ChatCompletion
 
 from judge.errors import JudgeError
 from judge.llm.providers import (
@@ -105,6 +105,8 @@ class OpenAIBatcher:
         self.provider = provider
 
     async def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
+        import openai
+
         lines = "".join(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions",
                                     "body": self.provider.body(request)}) + "\n" for cid, request in requests)  # fmt: skip
         client = self.provider.client
@@ -121,6 +123,8 @@ class OpenAIBatcher:
 
     async def find(self, token: str, since: datetime, count: int, known: set[str]) -> str | None:
         """By the token in the batch's metadata."""
+        import openai
+
         oldest = since.replace(tzinfo=UTC).timestamp() - CLOCK_SKEW
         try:
             async for batch in self.provider.client.batches.list(limit=100):
@@ -133,6 +137,8 @@ class OpenAIBatcher:
         return None
 
     async def status(self, batch_id: str) -> BatchStatus:
+        import openai
+
         try:
             batch = await self.provider.client.batches.retrieve(batch_id)
         except openai.APIError as e:
@@ -148,6 +154,8 @@ class OpenAIBatcher:
         return BatchStatus(ended, batch.status, done, total, failure)
 
     async def outcomes(self, batch_id: str, requests: dict[str, Request]) -> list[Outcome]:
+        import openai
+
         client = self.provider.client
         try:
             batch = await client.batches.retrieve(batch_id)
@@ -174,6 +182,8 @@ class OpenAIBatcher:
         return list(found.values())
 
     def _outcome(self, custom_id: str, row: dict[str, Any], request: Request) -> Outcome:
+        from openai.types.chat import ChatCompletion
+
         response, error = row.get("response"), row.get("error")
         if error:
             return Outcome(custom_id, "again", error=f"{error.get('code')}: {error.get('message')}")
@@ -189,6 +199,8 @@ class OpenAIBatcher:
         return _answered(custom_id, self.provider.read, completion, request)
 
     async def cancel(self, batch_id: str) -> None:
+        import openai
+
         try:
             await self.provider.client.batches.cancel(batch_id)
         except openai.APIError as e:
@@ -207,6 +219,8 @@ class AnthropicBatcher:
         self.provider = provider
 
     async def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
+        import anthropic
+
         items: list[Any] = [{"custom_id": cid, "params": self.provider.params(request)} for cid, request in requests]
         try:
             batch = await self.provider.client.with_options(max_retries=0).messages.batches.create(requests=items)
@@ -222,6 +236,8 @@ class AnthropicBatcher:
         return None
 
     async def status(self, batch_id: str) -> BatchStatus:
+        import anthropic
+
         try:
             batch = await self.provider.client.messages.batches.retrieve(batch_id)
         except anthropic.APIError as e:
@@ -231,6 +247,8 @@ class AnthropicBatcher:
         return BatchStatus(batch.processing_status == "ended", batch.processing_status, done, done + c.processing)
 
     async def outcomes(self, batch_id: str, requests: dict[str, Request]) -> list[Outcome]:
+        import anthropic
+
         found: dict[str, Outcome] = {}
         try:
             async for item in await self.provider.client.messages.batches.results(batch_id):
@@ -256,6 +274,8 @@ class AnthropicBatcher:
         return list(found.values())
 
     async def cancel(self, batch_id: str) -> None:
+        import anthropic
+
         try:
             await self.provider.client.messages.batches.cancel(batch_id)
         except anthropic.APIError as e:

@@ -14,16 +14,17 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
-
-import anthropic
-import httpx2
-import openai
-from openai.types.chat import ChatCompletion
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from judge.errors import JudgeError
 from judge.llm.pace import Pace, PacedTransport
 from judge.llm.prompts import Answer, Rendered
+
+if TYPE_CHECKING:  # the SDKs take seconds to import: a command that makes no call does not wait for them
+    import anthropic
+    import httpx2
+    import openai
+    from openai.types.chat import ChatCompletion
 
 __all__ = [
     "KEY_VARIABLES",
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 PROVIDERS = ("openai", "anthropic", "openai-compatible")
-Client = TypeVar("Client", openai.AsyncOpenAI, anthropic.AsyncAnthropic)
+Client = TypeVar("Client", "openai.AsyncOpenAI", "anthropic.AsyncAnthropic")
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
                  "openai-compatible": "OPENAI_COMPATIBLE_API_KEY"}  # fmt: skip
 DEFAULT_TIMEOUT = 60.0
@@ -119,7 +120,7 @@ class _Connected(Generic[Client]):
             self._client = None
 
 
-class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
+class OpenAIProvider(_Connected["openai.AsyncOpenAI"]):
     """OpenAI, with a JSON-schema response format; or an OpenAI-compatible server (``structured=False``)."""
 
     def __init__(self, connect: Callable[[], openai.AsyncOpenAI], *, structured: bool = True, name: str = "openai",
@@ -146,6 +147,9 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         return body
 
     async def complete(self, request: Request) -> Completion:
+        import openai
+        from openai.types.chat import ChatCompletion
+
         body = self.body(request)
         try:
             # The body is already the plain JSON the API takes, so it goes through the client's generic post
@@ -178,7 +182,7 @@ class OpenAIProvider(_Connected[openai.AsyncOpenAI]):
         )
 
 
-class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
+class AnthropicProvider(_Connected["anthropic.AsyncAnthropic"]):
     """Anthropic, answering through a forced tool call whose input is the judgment.
 
     The pinned SDK's ``messages.create`` takes no ``temperature``: the model's own sampling applies.
@@ -198,6 +202,8 @@ class AnthropicProvider(_Connected[anthropic.AsyncAnthropic]):
         }  # fmt: skip
 
     async def complete(self, request: Request) -> Completion:
+        import anthropic
+
         try:
             response = await self.client.messages.create(**self.params(request))
         except anthropic.APIError as e:
@@ -276,19 +282,26 @@ def make_provider(
     if provider == "openai-compatible":
         if not base_url:
             raise JudgeError("an OpenAI-compatible server needs --base-url (e.g. http://127.0.0.1:11434/v1)")
-        return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key or "not-needed", base_url=base_url,
-                                                         timeout=timeout, max_retries=max_retries,
-                                                         http_client=_http_client(openai.DefaultAioHttpClient, pace)),
+        return OpenAIProvider(lambda: _openai(key or "not-needed", base_url, timeout, max_retries, pace),
                               structured=False, name=provider, pace=pace)  # fmt: skip
     if not key:
         raise JudgeError(f"no API key for {provider}: set {variable} in the environment or Streamlit secrets")
     if provider == "openai":
-        return OpenAIProvider(lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=timeout,
-                                                         max_retries=max_retries,
-                                                         http_client=_http_client(openai.DefaultAioHttpClient, pace)),
-                              pace=pace)  # fmt: skip
-    return AnthropicProvider(lambda: anthropic.AsyncAnthropic(api_key=key, base_url=base_url, timeout=timeout,
-                                                              max_retries=max_retries,
-                                                              http_client=_http_client(anthropic.DefaultAioHttpClient,
-                                                                                       pace)),
-                             pace=pace)  # fmt: skip
+        return OpenAIProvider(lambda: _openai(key, base_url, timeout, max_retries, pace), pace=pace)
+    return AnthropicProvider(lambda: _anthropic(key, base_url, timeout, max_retries, pace), pace=pace)
+
+
+def _openai(key: str | None, base_url: str | None, timeout: float, retries: int, pace: Pace | None
+            ) -> openai.AsyncOpenAI:  # fmt: skip
+    import openai
+
+    return openai.AsyncOpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries,
+                              http_client=_http_client(openai.DefaultAioHttpClient, pace))  # fmt: skip
+
+
+def _anthropic(key: str | None, base_url: str | None, timeout: float, retries: int, pace: Pace | None
+               ) -> anthropic.AsyncAnthropic:  # fmt: skip
+    import anthropic
+
+    return anthropic.AsyncAnthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries,
+                                    http_client=_http_client(anthropic.DefaultAioHttpClient, pace))  # fmt: skip
