@@ -4,7 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.resources import settings, start_app_worker
+from storage import StorageError
+from ui.resources import database_failed, settings, start_app_worker
 from ui.session import person_in_sidebar
 
 # a local icon: a Material icon name would make every browser fetch it from fonts.gstatic.com
@@ -25,6 +26,9 @@ page = st.navigation(
 )
 with st.sidebar:
     st.caption("Is your LLM judge aligned with people?")
-person_in_sidebar(settings())
-start_app_worker()
-page.run()
+try:
+    person_in_sidebar(settings())
+    start_app_worker()
+    page.run()
+except StorageError as e:  # the database server went away mid-page: a sentence, not a traceback
+    database_failed(e)

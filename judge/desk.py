@@ -17,7 +17,7 @@ from typing import Any, Literal
 from judge import annotation
 from judge.config import Settings
 from judge.errors import JudgeError
-from storage import Database
+from storage import Database, RefusedError, StorageError
 from storage import pairs as pair_store
 from storage import ratings as rating_store
 from storage.pairs import Pair
@@ -128,6 +128,12 @@ class Desk:
                 token=f"{token}-{score}" if scores is None else token, editing=bool(state.get("editing")),
                 dataset=dataset,
             )  # fmt: skip
+        except StorageError as e:
+            if isinstance(e, RefusedError):
+                self._refused(token, str(e))
+            else:  # the database went away: the same key is pressed again once it answers
+                self._refused(token, f"Not saved: {e}. Rate this pair again once the database answers.")
+            return
         except JudgeError as e:
             self._refused(token, str(e))
             return

@@ -26,6 +26,7 @@ from judge.llm.providers import Provider, make_provider
 from judge.llm.run import RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
 from storage import Database, RefusedError, StorageError
 from storage import jobs as job_store
+from storage import results as result_store
 from storage import runs as run_store
 
 __all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
@@ -33,7 +34,7 @@ __all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
 STALE_SECONDS = 30.0
 """A job whose worker has not beaten for this long is taken over; a worker beats six times in it."""
 HEARTBEATS = 6
-TRIES = 5  # a run whose database fails it this often (not a restart, then) is marked failed
+TRIES = 5  # a run whose database fails it this often without it getting on (not an outage, then) is marked failed
 IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
 RUNNING: set[Worker] = set()  # the workers of this process
 
@@ -123,13 +124,19 @@ class Worker:
         beating.start()
         ending: job_store.Ending = "done"
         error = None
+        counted = True  # whether a let-go uses up one of the job's tries
+        before: int | None = None
         try:
+            before = result_store.result_count(self.db, job.run_id)
             self._work(job, cancel)
             if cancel.is_set():
                 ending = "queued" if interrupted(cancel) and not self._cancel_asked(job.id) else "cancelled"
+                counted = False  # a worker stopping (a restart, a deploy) is no failure of the run's
         except StorageError as e:  # the server restarted, or went away a moment: another try goes on with it
             ending, error = ("queued", None) if job.attempts < TRIES and not isinstance(e, RefusedError) else (
                 "failed", f"{type(e).__name__}: {e}")  # fmt: skip
+            if ending == "queued":
+                counted = not self._got_on(job.run_id, before)
             self.say(f"worker {self.name}: run {job.run_id}: {e}")
         except Exception as e:  # noqa: BLE001 - the job is marked failed; the page shows why
             ending, error = "failed", f"{type(e).__name__}: {e}"
@@ -139,10 +146,18 @@ class Worker:
             beating.join()
             self.holding = None
         if not lost.is_set():
-            job_store.finish(self.db, job.id, self.name, ending, error)
+            job_store.finish(self.db, job.id, self.name, ending, error, counted=counted)
         self.worked += 1
         self.say(f"worker {self.name}: run {job.run_id} {'let go' if ending == 'queued' else ending}")
         return True
+
+    def _got_on(self, run_id: int, before: int | None) -> bool:
+        """Whether the run stored results since this try began (then its failure was the database's moment,
+        not the run's own)."""
+        try:
+            return before is not None and result_store.result_count(self.db, run_id) > before
+        except StorageError:
+            return False
 
     def _cancel_asked(self, job_id: int) -> bool:
         return job_store.beat(self.db, job_id, self.name, self.stale_seconds)[1]

@@ -9,7 +9,7 @@ from judge.errors import JudgeError
 from judge.llm import estimate, make_provider
 from judge.queue import QueuedJobs
 from ui.pair_view import show_pair, show_request
-from ui.resources import database, jobs, keys, read, settings
+from ui.resources import database, jobs, keys, read, settings, steady
 from ui.run_views import batch_runs, llm_spec_form, runs_table, show_judgment, show_runs
 from ui.session import admin_gate, choose_criterion, choose_dataset, is_admin, sign_in_form, signed_in
 from ui.text import inert
@@ -46,6 +46,7 @@ with st.expander("Start a run", expanded=True):
 
 
 @st.fragment(run_every=2)
+@steady
 def runs() -> None:
     states = work.states()
     active = set(states)
@@ -146,4 +147,4 @@ elif who is None:  # a judge's score seen makes that person's later ratings not 
     else:
         st.caption("Sign in above to read judgments (ratings you make after seeing a judge's score are marked).")
 else:
-    st.fragment(judgment, run_every=5 if work.active() else None)()  # while runs work, their judgments come in
+    st.fragment(steady(judgment), run_every=5 if work.active() else None)()  # while runs work, their judgments come in

@@ -10,7 +10,7 @@ from judge.llm import estimate, make_provider
 from judge.trend import trend
 from ui.agreement_views import history_chart
 from ui.prompt_views import set_run_form, show_comparison, show_version
-from ui.resources import database, jobs, keys, read, settings
+from ui.resources import database, jobs, keys, read, settings, steady
 from ui.session import admin_gate, choose_dataset, is_admin, signed_in
 from ui.text import inert
 
@@ -137,6 +137,7 @@ except JudgeError as e:
 
 
 @st.fragment(run_every=2)
+@steady
 def figures() -> None:
     runs = read(prompt_loop.version_runs, calibration, chosen.label)
     active = work.active()

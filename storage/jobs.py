@@ -93,17 +93,20 @@ def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[
     return (row is not None, bool(row[0]) if row else False)
 
 
-def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None) -> bool:
+def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None, *,
+           counted: bool = True) -> bool:  # fmt: skip
     """The job's end as this worker saw it (``queued``: let go, for another worker to go on with); False when
-    the job was no longer this worker's."""
+    the job was no longer this worker's. A let-go not ``counted`` (its worker was stopping, or the run got on
+    before its database failed) is no try of the job's: restarts and outages never use up its tries."""
     with db.transaction(quiet=True, locked=False) as cursor:  # the run's own writes told the pages
         now = clock(db, cursor)
         row = cursor.execute(
             """UPDATE judge_jobs SET state = ?, error = ?,
                    finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END,
-                   worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END
+                   worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END,
+                   attempts = CASE WHEN ? = 'queued' AND NOT ? THEN attempts - 1 ELSE attempts END
                WHERE id = ? AND worker = ? AND state = 'working' RETURNING run_id""",
-            [ending, error, ending, now, ending, job_id, worker],
+            [ending, error, ending, now, ending, ending, counted, job_id, worker],
         ).fetchone()
         if row is not None and ending == "cancelled":  # however the run's work stopped, it was cancelled
             cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE id = ? "

@@ -10,6 +10,7 @@ on DuckDB. Reads run alongside, each on the latest committed state.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,14 @@ WRITE_LOCK = 7_331_001  # the advisory lock every write transaction holds until 
 MIGRATE_LOCK = 7_331_002  # held while the schema is brought up to date, so two processes never both do it
 POOL_SIZE = 8  # connections per process at most; a server has a hundred by default
 CONNECT_SECONDS = 10.0
+# How long the pool goes on reconnecting (after 1, 2, 4 ... s) before it gives up, to try afresh when next asked.
+# psycopg_pool's own five minutes would let its waits grow to a minute: a server back up would go unused that long.
+RECONNECT_SECONDS = 10.0
+
+# The pool's warnings (every failed reconnect, every closed connection dropped) would fill a worker's output
+# during an outage; the storage errors say what happened. A logging setup of one's own still sees them.
+if logging.getLogger("psycopg.pool").level == logging.NOTSET:
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 
 class _Float(Loader):
@@ -195,9 +204,10 @@ class PostgresDatabase(Database):
             # each connection is checked as it is lent: after a server restart the pool's old connections are
             # replaced, rather than failing the next call of every thread once each
             self._pool = ConnectionPool(self._url, min_size=1, max_size=POOL_SIZE, open=True, timeout=CONNECT_SECONDS,
-                                        check=ConnectionPool.check_connection,
-                                        configure=_configure, kwargs={"autocommit": True,
-                                                                      "cursor_factory": psycopg.ClientCursor})  # fmt: skip
+                                        check=ConnectionPool.check_connection, reconnect_timeout=RECONNECT_SECONDS,
+                                        configure=_configure,
+                                        kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor,
+                                                "connect_timeout": int(CONNECT_SECONDS)})  # fmt: skip
             self._pool.wait(CONNECT_SECONDS)
         except (PoolTimeout, psycopg.Error) as e:
             self._close_pool()
@@ -224,15 +234,18 @@ class PostgresDatabase(Database):
         return int(row[0]) if row else 0
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection (autocommit) for this block."""
+    def connection(self, *, writing: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection (autocommit) for this block (``writing``: a write's, whose failure to get one
+        says that nothing was saved)."""
         if self.stopped:
             raise StorageError(self.stopped)
         try:
             with self._pool.connection() as connection:
                 yield connection
         except PoolTimeout as e:
-            raise StorageError(f"the database server {self.path} did not answer in time: {_reason(e)}") from e
+            said = f"could not save to {self.path}, nothing was saved: the server" if writing else (
+                f"the database server {self.path}")  # fmt: skip
+            raise StorageError(f"{said} did not answer in time: {_reason(e)}") from e
         except psycopg.OperationalError as e:
             raise StorageError(f"lost the database server {self.path}: {_reason(e)}") from e
 
@@ -258,7 +271,7 @@ class PostgresDatabase(Database):
         ``quiet``: bookkeeping no page caches a read of, which leaves the change counter as it is. ``locked=False``:
         without the write lock, for a write that checks no rule across rows (a worker's heartbeat must not wait
         for an import)."""
-        with self.connection() as connection:
+        with self.connection(writing=True) as connection:
             try:
                 with connection.transaction():
                     if locked:

@@ -87,3 +87,32 @@ def test_a_second_key_quicker_than_the_screen_keeps_the_confirmation_and_rates_n
     assert desk.screen().flash is not None
     assert list(rating_store.ratings_frame(db, "a")["score"]) == [4] and rating_store.rating_count(db) == 1
     assert following.pair is not None and state["pair_id"] == following.pair.id
+
+
+def test_a_rating_the_database_could_not_take_says_not_saved_and_the_same_key_saves_it_later(
+    db: Database, monkeypatch: Any
+) -> None:
+    from judge import annotation
+    from storage import StorageError
+
+    a, _ = two_datasets(db)
+    state: dict[str, Any] = {}
+    desk = desk_on(db, a, state)
+    shown = desk.screen()
+    assert shown.pair is not None
+    state[shown.note_key] = "window off"
+    real = annotation.submit_rating
+
+    def gone(*args: object, **kwargs: object) -> None:
+        raise StorageError("the database server postgresql://judge@db/team did not answer in time")
+
+    monkeypatch.setattr(annotation, "submit_rating", gone)
+    desk.submit(shown.pair.id, a, shown.token, shown.note_key, 4)
+    assert rating_store.rating_count(db) == 0
+    assert state["flash"][0] == "error" and state["flash"][1].startswith("Not saved: the database server")
+    assert state["pair_id"] == shown.pair.id and state[shown.note_key] == "window off"  # the pair and note stay
+    monkeypatch.setattr(annotation, "submit_rating", real)
+    again = desk.screen()
+    assert again.pair is not None and again.pair.id == shown.pair.id and again.token == shown.token
+    desk.submit(shown.pair.id, a, again.token, again.note_key, 4)  # the same key, once the database answers
+    assert rating_store.rating_count(db) == 1

@@ -468,3 +468,73 @@ def test_a_live_worker_keeps_its_run_whatever_its_clock_says_and_while_an_import
             time.sleep(0.5)
         assert beats == [(True, False)] * 3
         assert job_store.claim(team, "other", lease_seconds=30) is None  # 1.5 s on, with a 1 s lease: alive
+
+
+def test_the_database_is_used_again_as_soon_as_its_server_is_back(team: Database, postgres_url: str) -> None:
+    """An outage longer than the pool's first waits: reconnecting must not have grown to wait past the
+    server's return (psycopg_pool's own backoff would try next at 31 s, and this read would time out)."""
+    from tests.conftest import _admin
+
+    name = postgres_url.rsplit("/", 1)[1]
+    add_text_pairs(team, "reads", {"r1": "event('Order')"})
+    _admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")  # the server as good as gone for this database
+    try:
+        _cut_connections_as_admin(name)
+        went = time.monotonic()
+        with pytest.raises(StorageError, match="did not answer in time"):
+            pair_store.pair_count(team)
+        with pytest.raises(StorageError, match="nothing was saved: the server did not answer in time"):
+            add_text_pairs(team, "reads", {"r2": "event('Order')"})
+        time.sleep(max(0.0, went + 17 - time.monotonic()))  # the pool went on trying meanwhile, and gave up
+    finally:
+        _admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    assert pair_store.pair_count(team) == 1  # the first read after the return works
+
+
+def _cut_connections_as_admin(name: str) -> None:
+    from tests.conftest import _admin
+
+    _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+
+
+def test_restarts_and_outages_the_run_gets_past_never_use_up_its_tries(
+    team: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rolling restart of the workers, then the database going away while the run still gets on: the run
+    stays queued however often. A failure that keeps coming with nothing stored in between is the run's own:
+    after TRIES of them it is marked failed, with why."""
+    from judge import queue
+
+    add_text_pairs(team, "d", {"p1": "event('Order')"})
+    run_id = new_execution_run(team, "d")
+    job_store.enqueue(team, run_id)
+    results = iter(range(1_000))
+    now = {"behaviour": "stopping"}
+
+    def work(self: Worker, job: job_store.Job, cancel: object) -> None:
+        if now["behaviour"] == "stopping":
+            cancel.interrupt()  # type: ignore[attr-defined]  # what SIGTERM does to the run in hand
+        else:
+            raise StorageError("the database server did not answer in time")
+
+    def count(db: Database, run: int) -> int:
+        return next(results) if now["behaviour"] == "getting on" else 0
+
+    monkeypatch.setattr(Worker, "_work", work)
+    monkeypatch.setattr(queue.result_store, "result_count", count)
+
+    def attempt() -> tuple[str, int]:
+        assert Worker(team, KEYS).work_one()
+        row = team.cursor().execute("SELECT state, attempts FROM judge_jobs WHERE run_id = ?", [run_id]).fetchone()
+        return str(row[0]), int(row[1])
+
+    for behaviour in ("stopping", "getting on"):
+        now["behaviour"] = behaviour
+        for _ in range(queue.TRIES + 2):
+            assert attempt() == ("queued", 0)
+    now["behaviour"] = "stuck"
+    for tried in range(1, queue.TRIES):
+        assert attempt() == ("queued", tried)
+    assert attempt() == ("failed", queue.TRIES)
+    error = team.cursor().execute("SELECT error FROM judge_jobs WHERE run_id = ?", [run_id]).fetchone()[0]
+    assert "did not answer in time" in error

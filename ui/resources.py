@@ -8,6 +8,7 @@ this process (DuckDB lets one process write the file). Cached values are copies;
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from storage.dialect import is_postgres
 from ui.serve import LEGACY_PAGES_FLAG
 from ui.text import inert
 
-__all__ = ["database", "jobs", "keys", "read", "settings", "start_app_worker"]
+__all__ = ["database", "database_failed", "jobs", "keys", "read", "settings", "start_app_worker", "steady"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,6 +70,31 @@ def database() -> Database:
         st.toast("The app was not shut down cleanly last time. Every rating it acknowledged had already been "
                  "written to the database file.", icon=":material/warning:")  # fmt: skip
     return db
+
+
+def database_failed(error: StorageError) -> None:
+    """A read or write of the open database failed (its server restarted or went away, its disk is full): a
+    sentence in place of the page, no traceback. Every rating the page said was saved is stored; what was done
+    just now without that word was not, and is done again once the database answers."""
+    st.error(f"The database did not do what the page asked: {inert(error)}\n\n"
+             "Every rating the page said was saved is stored; whatever you did just now was not saved unless the "
+             "page said so. Try again in a moment.", icon=":material/database:")  # fmt: skip
+    st.button("Try again", icon=":material/refresh:", key="database-failed-again")
+
+
+def steady(part: Callable[P, None]) -> Callable[P, None]:
+    """``part`` (a fragment that rereads the database every few seconds) saying in a sentence, not a
+    traceback, when the database fails it; it tries again at its next refresh."""
+
+    @functools.wraps(part)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            part(*args, **kwargs)
+        except StorageError as e:
+            st.warning(f"Not up to date: the database did not answer ({inert(e)}). Trying again.",
+                       icon=":material/database:")  # fmt: skip
+
+    return run
 
 
 def _through_app() -> None:

@@ -441,12 +441,26 @@ async def _judge_all(
 
     done = asyncio.Event()
     writer = asyncio.create_task(flusher())
+    calls = asyncio.gather(*(one(i) for i in todo))
+
+    def stop_calls(written: asyncio.Task[None]) -> None:
+        # a write that failed (the database went away) ends the run now: answers that cannot be stored are
+        # not paid for; the calls in flight are dropped, the run resumes from what was stored
+        if not written.cancelled() and written.exception() is not None:
+            calls.cancel()
+
+    writer.add_done_callback(stop_calls)
     try:
-        await asyncio.gather(*(one(i) for i in todo))
+        with contextlib.suppress(asyncio.CancelledError):
+            await calls
+        if calls.cancelled() and not writer.done():  # cancelled from outside, not by a failed write
+            raise asyncio.CancelledError
     finally:
         done.set()
-        await writer  # the last write: a write is never cut off half-way, nor two at once
-        await caller.aclose()
+        try:
+            await writer  # the last write (or why writing failed): never cut off half-way, nor two at once
+        finally:
+            await caller.aclose()
 
 
 def invalid_generation(item: _Item) -> Judgment:

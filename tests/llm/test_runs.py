@@ -170,6 +170,45 @@ def test_cancel_stops_and_resume_finishes_without_judging_twice(db: Database) ->
     assert len(server.received) == 30
 
 
+def test_a_write_that_fails_stops_the_calls_and_the_run_resumes_from_what_was_stored(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database going away mid-run: the answers that cannot be stored are not paid for. The run stops
+    with the storage error (a worker lets it go), not after calling the provider for every pair left."""
+    from storage import StorageError
+
+    add_text_pairs(db, "d", {f"p{i}": f"event('Order') {i}" for i in range(200)})
+    writes = 0
+    called_when_it_failed = 0
+    real_store = result_store.store_answers
+
+    with FakeProviderServer(lambda body, attempt: Reply(text=answer(4), delay=0.05)) as server:
+
+        def store_then_fail(*args: object, **kwargs: object) -> None:
+            nonlocal writes, called_when_it_failed
+            writes += 1
+            if writes == 2:
+                called_when_it_failed = len(server.received)
+                raise StorageError("the database server did not answer in time")
+            real_store(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(result_store, "store_answers", store_then_fail)
+        spec = RunSpec(dataset="d", provider="openai", model="m", prompt="judge-cot", concurrency=4)
+        with pytest.raises(StorageError, match="did not answer"):
+            run_llm(db, spec, provider_for("openai", server))
+        called = len(server.received)
+        assert 0 < called_when_it_failed < 100
+        assert called <= called_when_it_failed + spec.concurrency  # at most the calls already in flight
+        monkeypatch.setattr(result_store, "store_answers", real_store)
+        run_id = int(run_store.runs_frame(db)["id"].max())
+        assert run_store.run_settings(db, run_id)["status"] == "failed"  # type: ignore[index]
+        stored = len(result_store.results_frame(db, run_id))
+        run_llm(db, stored_spec(db, run_id), provider_for("openai", server), resume=run_id)
+    frame = result_store.results_frame(db, run_id)
+    assert len(frame) == 200 and frame["pair_id"].is_unique
+    assert len(server.received) <= 200 + (called - stored)  # only the answers that were lost are asked again
+
+
 def test_an_edited_published_prompt_is_refused(db: Database, server: FakeProviderServer, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     source = (PROMPTS_DIR / "judge-score.v1.toml").read_text()
