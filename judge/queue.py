@@ -26,7 +26,6 @@ from judge.llm.providers import Provider, make_provider
 from judge.llm.run import RunSpec, new_llm_run, plan, repeat_items, repeat_run, run_llm, stored_spec
 from storage import Database, RefusedError, StorageError
 from storage import jobs as job_store
-from storage import results as result_store
 from storage import runs as run_store
 
 __all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
@@ -34,7 +33,7 @@ __all__ = ["STALE_SECONDS", "QueuedJobs", "Worker", "stop_workers"]
 STALE_SECONDS = 30.0
 """A job whose worker has not beaten for this long is taken over; a worker beats six times in it."""
 HEARTBEATS = 6
-TRIES = 5  # a run whose database fails it this often without it getting on (not an outage, then) is marked failed
+TRIES = 5  # a job whose database fails this many tries in a row that store nothing (no outage, then) fails
 IDLE_SECONDS = 1.0  # between a worker's looks at the queue while it has nothing to do
 RUNNING: set[Worker] = set()  # the workers of this process
 
@@ -124,19 +123,13 @@ class Worker:
         beating.start()
         ending: job_store.Ending = "done"
         error = None
-        counted = True  # whether a let-go uses up one of the job's tries
-        before: int | None = None
+        retry = False  # the database failed this try: let go for another, unless it keeps failing
         try:
-            before = result_store.result_count(self.db, job.run_id)
             self._work(job, cancel)
-            if cancel.is_set():
+            if cancel.is_set():  # a worker stopping (a restart, a deploy) lets go; no try of the job's is used
                 ending = "queued" if interrupted(cancel) and not self._cancel_asked(job.id) else "cancelled"
-                counted = False  # a worker stopping (a restart, a deploy) is no failure of the run's
         except StorageError as e:  # the server restarted, or went away a moment: another try goes on with it
-            ending, error = ("queued", None) if job.attempts < TRIES and not isinstance(e, RefusedError) else (
-                "failed", f"{type(e).__name__}: {e}")  # fmt: skip
-            if ending == "queued":
-                counted = not self._got_on(job.run_id, before)
+            ending, error, retry = "failed", f"{type(e).__name__}: {e}", not isinstance(e, RefusedError)
             self.say(f"worker {self.name}: run {job.run_id}: {e}")
         except Exception as e:  # noqa: BLE001 - the job is marked failed; the page shows why
             ending, error = "failed", f"{type(e).__name__}: {e}"
@@ -145,19 +138,15 @@ class Worker:
             done.set()
             beating.join()
             self.holding = None
-        if not lost.is_set():
-            job_store.finish(self.db, job.id, self.name, ending, error, counted=counted)
         self.worked += 1
+        # a database still away raises here: the try's lease runs out and another worker takes the job over;
+        # taken over meanwhile (lost), the job is another worker's already
+        if retry and not lost.is_set():
+            ending = job_store.failed_for_now(self.db, job.id, self.name, error or "", TRIES) or ending
+        elif not lost.is_set():
+            job_store.finish(self.db, job.id, self.name, ending, error)
         self.say(f"worker {self.name}: run {job.run_id} {'let go' if ending == 'queued' else ending}")
         return True
-
-    def _got_on(self, run_id: int, before: int | None) -> bool:
-        """Whether the run stored results since this try began (then its failure was the database's moment,
-        not the run's own)."""
-        try:
-            return before is not None and result_store.result_count(self.db, run_id) > before
-        except StorageError:
-            return False
 
     def _cancel_asked(self, job_id: int) -> bool:
         return job_store.beat(self.db, job_id, self.name, self.stale_seconds)[1]

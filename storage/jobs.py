@@ -66,6 +66,9 @@ def claim(db: Database, worker: str, lease_seconds: float) -> Job | None:
                RETURNING id, run_id, work, pairs, attempts""",
             [worker, now, now + timedelta(seconds=lease_seconds), now, now],
         ).fetchone()
+        if row is not None:  # how far the run stood: a try the database fails after it got on is no failure
+            cursor.execute("UPDATE judge_jobs SET results_at_claim = (SELECT count(*) FROM judge_results "
+                           "WHERE run_id = ?) WHERE id = ?", [row[1], row[0]])  # fmt: skip
         # a cancel asked while its worker was gone: nobody will stop it but us
         ended = cursor.execute(
             """UPDATE judge_jobs SET state = 'cancelled', finished_at = ?
@@ -93,25 +96,48 @@ def beat(db: Database, job_id: int, worker: str, lease_seconds: float) -> tuple[
     return (row is not None, bool(row[0]) if row else False)
 
 
-def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None, *,
-           counted: bool = True) -> bool:  # fmt: skip
+def finish(db: Database, job_id: int, worker: str, ending: Ending, error: str | None = None) -> bool:
     """The job's end as this worker saw it (``queued``: let go, for another worker to go on with); False when
-    the job was no longer this worker's. A let-go not ``counted`` (its worker was stopping, or the run got on
-    before its database failed) is no try of the job's: restarts and outages never use up its tries."""
+    the job was no longer this worker's."""
     with db.transaction(quiet=True, locked=False) as cursor:  # the run's own writes told the pages
         now = clock(db, cursor)
         row = cursor.execute(
             """UPDATE judge_jobs SET state = ?, error = ?,
                    finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END,
-                   worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END,
-                   attempts = CASE WHEN ? = 'queued' AND NOT ? THEN attempts - 1 ELSE attempts END
+                   worker = CASE WHEN ? = 'queued' THEN NULL ELSE worker END
                WHERE id = ? AND worker = ? AND state = 'working' RETURNING run_id""",
-            [ending, error, ending, now, ending, ending, counted, job_id, worker],
+            [ending, error, ending, now, ending, job_id, worker],
         ).fetchone()
         if row is not None and ending == "cancelled":  # however the run's work stopped, it was cancelled
             cursor.execute("UPDATE judge_runs SET status = 'cancelled', finished_at = ? WHERE id = ? "
                            "AND status IN ('created', 'running')", [now, row[0]])  # fmt: skip
     return row is not None
+
+
+def failed_for_now(db: Database, job_id: int, worker: str, error: str, tries: int) -> Ending | None:
+    """A try the database failed (it is answering again now): let go for another try, or failed with
+    ``error`` when ``tries`` tries in a row stored nothing. A try after which the run held more results than
+    when it began starts the count again: outages and restarts a run gets past never use up its tries. None
+    when the job was no longer this worker's."""
+    with db.transaction(quiet=True, locked=False) as cursor:
+        row = cursor.execute(
+            """SELECT failures, results_at_claim, (SELECT count(*) FROM judge_results r WHERE r.run_id = j.run_id)
+               FROM judge_jobs j WHERE id = ? AND worker = ? AND state = 'working'""",
+            [job_id, worker],
+        ).fetchone()
+        if row is None:
+            return None
+        got_on = row[1] is not None and int(row[2]) > int(row[1])
+        failures = 0 if got_on else int(row[0] or 0) + 1
+        ending: Ending = "failed" if failures >= tries else "queued"
+        cursor.execute(
+            """UPDATE judge_jobs SET state = ?, failures = ?, error = ?,
+                   finished_at = CASE WHEN ? = 'failed' THEN ? END,
+                   worker = CASE WHEN ? = 'failed' THEN worker END
+               WHERE id = ?""",
+            [ending, failures, error if ending == "failed" else None, ending, clock(db, cursor), ending, job_id],
+        )
+    return ending
 
 
 def request_cancel(db: Database, run_id: int) -> bool:

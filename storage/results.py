@@ -102,12 +102,6 @@ def store_answers(
         insert_judgments(cursor, run_id, results, cached, answers)
 
 
-def result_count(db: Database, run_id: int) -> int:
-    """How many results a run holds, repeats included."""
-    rows = fetch_all(db, "SELECT count(*) FROM judge_results WHERE run_id = ?", [run_id])
-    return int(rows[0][0])
-
-
 def stored_scores(db: Database, run_id: int) -> dict[tuple[int, int], int | None]:
     """(pair, sample) -> score (None for a failure) of what a run holds."""
     rows = fetch_all(db, "SELECT pair_id, sample, score FROM judge_results WHERE run_id = ?", [run_id])

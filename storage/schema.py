@@ -555,6 +555,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0018_job_failures",
+        """
+        -- A try of a job that its database failed (the server went away, then came back) is let go for another
+        -- try. ``failures`` counts such tries in a row that stored nothing: a run that got on before its database
+        -- failed has not failed, and only a failure that keeps coming fails the job. ``results_at_claim``: how
+        -- many results the run held when the try began. (``attempts`` counts every claim, restarts and
+        -- take-overs included.)
+        ALTER TABLE judge_jobs ADD COLUMN failures INTEGER DEFAULT 0;
+        ALTER TABLE judge_jobs ADD COLUMN results_at_claim BIGINT;
+        """,
+    ),
 ]
 
 

@@ -246,3 +246,22 @@ def test_a_resumed_run_goes_on_with_its_own_judge_whatever_judge_is_named(
     db = Database(path)
     assert result_store.results_frame(db, run).empty  # no execution-judge result in an LLM run
     db.close()
+
+
+def test_an_import_the_database_fails_says_nothing_was_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from judge.cli import main
+    from storage import StorageError
+    from storage import pairs as pair_store
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"external_id": "a", "kind": "text", "ground_truth": "x", "generated": "y"}) + "\n")
+
+    def gone(*args: object, **kwargs: object) -> None:
+        raise StorageError("the database server postgresql://judge@db/team did not answer in time")
+
+    monkeypatch.setattr(pair_store, "dataset_id", gone)
+    assert main(["import", "pairs", str(pairs), "--dataset", "d", "--db", str(tmp_path / "i.duckdb")]) == 2
+    said = capsys.readouterr().err
+    assert "did not answer in time; nothing was saved" in said and said.count("\n") == 1

@@ -500,38 +500,46 @@ def _cut_connections_as_admin(name: str) -> None:
 def test_restarts_and_outages_the_run_gets_past_never_use_up_its_tries(
     team: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rolling restart of the workers, then the database going away while the run still gets on: the run
-    stays queued however often. A failure that keeps coming with nothing stored in between is the run's own:
-    after TRIES of them it is marked failed, with why."""
+    """A rolling restart of the workers, outages long enough that a worker could not even let go (its run taken
+    over once its lease ran out), and the database failing while the run still gets on: the run stays queued
+    however often. A failure that keeps coming with nothing stored in between is the run's own: after TRIES of
+    them it is marked failed, with why."""
     from judge import queue
+    from judge.judgment import Judgment
 
     add_text_pairs(team, "d", {"p1": "event('Order')"})
+    [pair_id] = [int(p) for p in pair_store.pairs_frame(team, "d")["pair_id"]]
     run_id = new_execution_run(team, "d")
     job_store.enqueue(team, run_id)
-    results = iter(range(1_000))
+    samples = iter(range(1_000))
     now = {"behaviour": "stopping"}
 
     def work(self: Worker, job: job_store.Job, cancel: object) -> None:
         if now["behaviour"] == "stopping":
             cancel.interrupt()  # type: ignore[attr-defined]  # what SIGTERM does to the run in hand
-        else:
-            raise StorageError("the database server did not answer in time")
-
-    def count(db: Database, run: int) -> int:
-        return next(results) if now["behaviour"] == "getting on" else 0
+            return
+        if now["behaviour"] == "getting on":  # a result stored, then the database goes away
+            result_store.add_judgments(team, run_id, [Judgment("execution", 4, "same").of(pair_id, next(samples))])
+        raise StorageError("the database server did not answer in time")
 
     monkeypatch.setattr(Worker, "_work", work)
-    monkeypatch.setattr(queue.result_store, "result_count", count)
+
+    def job() -> tuple[str, int]:
+        row = team.cursor().execute("SELECT state, failures FROM judge_jobs WHERE run_id = ?", [run_id]).fetchone()
+        return str(row[0]), int(row[1])
 
     def attempt() -> tuple[str, int]:
         assert Worker(team, KEYS).work_one()
-        row = team.cursor().execute("SELECT state, attempts FROM judge_jobs WHERE run_id = ?", [run_id]).fetchone()
-        return str(row[0]), int(row[1])
+        return job()
 
-    for behaviour in ("stopping", "getting on"):
-        now["behaviour"] = behaviour
-        for _ in range(queue.TRIES + 2):
-            assert attempt() == ("queued", 0)
+    for _ in range(queue.TRIES + 2):
+        assert attempt() == ("queued", 0)
+    for _ in range(queue.TRIES + 2):  # a worker that could not let go: its lease runs out, another takes over
+        assert job_store.claim(team, "cut-off", lease_seconds=0.001) is not None
+        time.sleep(0.01)
+    now["behaviour"] = "getting on"
+    for _ in range(queue.TRIES + 2):
+        assert attempt() == ("queued", 0)
     now["behaviour"] = "stuck"
     for tried in range(1, queue.TRIES):
         assert attempt() == ("queued", tried)

@@ -80,6 +80,7 @@ def database_failed(error: StorageError) -> None:
              "Every rating the page said was saved is stored; whatever you did just now was not saved unless the "
              "page said so. Try again in a moment.", icon=":material/database:")  # fmt: skip
     st.button("Try again", icon=":material/refresh:", key="database-failed-again")
+    st.stop()  # the page stops here, not ends: what was typed in its fields (a note) stays for the next try
 
 
 def steady(part: Callable[P, None]) -> Callable[P, None]:

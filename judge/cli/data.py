@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from judge.cli.commands import HELP, add_db_option, open_db, progress_bar
@@ -13,6 +15,7 @@ from judge.demo.store import store_demo
 from judge.errors import JudgeError
 from judge.llm.runfile import import_run_file
 from judge.scale import Scale, parse_scale
+from storage import RefusedError, StorageError
 from storage import pairs as pair_store
 
 __all__ = ["register"]
@@ -140,25 +143,39 @@ def _import(args: argparse.Namespace) -> None:
     elif len(named) > 1 or any("=" in n for n in named):
         raise JudgeError(f"{args.what} are of one criterion: --criterion NAME (a scale is given with the pairs)")
     db = open_db(args)
-    if args.what == "pairs":
-        have = criteria_of(db, args.dataset) if pair_store.dataset_id(db, args.dataset) is not None else None
-        if criteria and have is not None and have != list(criteria):
-            raise JudgeError(f"dataset {args.dataset!r} is rated on {', '.join(have) if have != [''] else 'one score'}, "
-                             f"not {', '.join(criteria)}: criteria are given when a dataset is made")  # fmt: skip
-        report = import_pairs(db, args.file, args.dataset, scale if not criteria else None, mapping,
-                              progress_bar("row"))  # fmt: skip
-        if criteria:
-            print(declare_criteria(db, args.dataset, criteria))
-    elif args.what == "ratings":
-        report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide, scores,
-                                progress_bar("rating"), args.lists, columns)  # fmt: skip
-    elif args.what == "judgments":
-        report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping,
-                                  scores, progress_bar("judgment"), args.wide, args.lists, columns)  # fmt: skip
-    else:
-        report = import_run_file(db, args.file, named[0] if named else None)
+    with _nothing_saved_when_the_database_fails():  # an import is one transaction: all of it, or none
+        if args.what == "pairs":
+            have = criteria_of(db, args.dataset) if pair_store.dataset_id(db, args.dataset) is not None else None
+            if criteria and have is not None and have != list(criteria):
+                raise JudgeError(f"dataset {args.dataset!r} is rated on "
+                                 f"{', '.join(have) if have != [''] else 'one score'}, not {', '.join(criteria)}: "
+                                 "criteria are given when a dataset is made")  # fmt: skip
+            report = import_pairs(db, args.file, args.dataset, scale if not criteria else None, mapping,
+                                  progress_bar("row"))  # fmt: skip
+        elif args.what == "ratings":
+            report = import_ratings(db, args.file, args.dataset, named[0] if named else None, mapping, args.wide,
+                                    scores, progress_bar("rating"), args.lists, columns)  # fmt: skip
+        elif args.what == "judgments":
+            report = import_judgments(db, args.file, args.dataset, args.run, named[0] if named else None, mapping,
+                                      scores, progress_bar("judgment"), args.wide, args.lists, columns)  # fmt: skip
+        else:
+            report = import_run_file(db, args.file, named[0] if named else None)
+    if args.what == "pairs" and criteria:
+        print(declare_criteria(db, args.dataset, criteria))
     where = "" if args.what == "run" else f" into dataset {args.dataset!r}"
     print(f"{args.file.name}{where}: {report}")
+
+
+@contextlib.contextmanager
+def _nothing_saved_when_the_database_fails() -> Iterator[None]:
+    """A database that failed during an import (its server gone, a read before the write): the message says
+    that nothing of the file was saved, as it is."""
+    try:
+        yield
+    except StorageError as e:
+        if isinstance(e, RefusedError) or "nothing was saved" in str(e):
+            raise
+        raise StorageError(f"{e}; nothing was saved") from e
 
 
 def _export(args: argparse.Namespace) -> None:

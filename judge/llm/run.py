@@ -443,18 +443,23 @@ async def _judge_all(
     writer = asyncio.create_task(flusher())
     calls = asyncio.gather(*(one(i) for i in todo))
 
+    write_failed = False
+
     def stop_calls(written: asyncio.Task[None]) -> None:
         # a write that failed (the database went away) ends the run now: answers that cannot be stored are
         # not paid for; the calls in flight are dropped, the run resumes from what was stored
+        nonlocal write_failed
         if not written.cancelled() and written.exception() is not None:
+            write_failed = True
             calls.cancel()
 
     writer.add_done_callback(stop_calls)
     try:
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await calls
-        if calls.cancelled() and not writer.done():  # cancelled from outside, not by a failed write
-            raise asyncio.CancelledError
+        except asyncio.CancelledError:
+            if not write_failed:  # cancelled from outside (Ctrl-C): the run stops, unfinished
+                raise
     finally:
         done.set()
         try:

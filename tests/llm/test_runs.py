@@ -242,7 +242,8 @@ def test_keys_never_reach_the_database(db: Database, server: FakeProviderServer)
     assert body["tool_choice"] == {"type": "tool", "name": "record_judgment"}  # Anthropic answers by tool use
 
 
-def test_a_run_killed_half_way_resumes_and_judges_every_pair_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
+def test_a_run_killed_half_way_resumes_and_judges_every_pair_once(tmp_path: Path, how: signal.Signals) -> None:
     path = tmp_path / "kill.duckdb"
     db = Database(path)
     add_text_pairs(db, "d", {f"p{i:02d}": f"event('Order') {i}" for i in range(40)})
@@ -256,13 +257,14 @@ def test_a_run_killed_half_way_resumes_and_judges_every_pair_once(tmp_path: Path
         deadline = time.monotonic() + 60
         while len(server.received) < 16 and time.monotonic() < deadline:
             time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.send_signal(how)
+        assert process.wait(60) != 0  # stopped, not finished
         asked_before = len(server.received)
         db = Database(path)
         [run_id] = list(run_store.runs_frame(db)["id"])
         stored = len(result_store.results_frame(db, run_id))
         assert 0 < stored < 40  # killed half-way, with some judgments stored
+        assert run_store.run_settings(db, run_id)["status"] != "finished"  # type: ignore[index]
         db.close()
         resumed = subprocess.run([*command[:-2], "--resume", str(run_id), "--db", str(path)], cwd=ROOT, env=env,
                                  capture_output=True, text=True, timeout=120)  # fmt: skip
