@@ -5,12 +5,13 @@ from pathlib import Path
 import streamlit as st
 
 from storage import StorageError
-from ui.resources import database_failed, settings, start_app_worker
+from ui.resources import database_failed, refill_typed_fields, settings, start_app_worker
 from ui.session import person_in_sidebar
 
 # a local icon: a Material icon name would make every browser fetch it from fonts.gstatic.com
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Judge alignment", page_icon=str(ICON), layout="wide")
+refill_typed_fields()
 
 page = st.navigation(
     [

@@ -25,12 +25,14 @@ from storage.dialect import is_postgres
 from ui.serve import LEGACY_PAGES_FLAG
 from ui.text import inert
 
-__all__ = ["database", "database_failed", "jobs", "keys", "read", "settings", "start_app_worker", "steady"]
+__all__ = ["database", "database_failed", "jobs", "keys", "read", "refill_typed_fields", "settings", "start_app_worker",
+           "steady"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 READ_TTL = 600  # seconds a read stays cached at most, also without a write
 READ_ENTRIES = 256
+TYPED = "_typed_before_the_database_failed"
 
 
 def _secrets() -> dict[str, str]:
@@ -80,7 +82,18 @@ def database_failed(error: StorageError) -> None:
              "Every rating the page said was saved is stored; whatever you did just now was not saved unless the "
              "page said so. Try again in a moment.", icon=":material/database:")  # fmt: skip
     st.button("Try again", icon=":material/refresh:", key="database-failed-again")
+    st.session_state[TYPED] = {k: v for k, v in st.session_state.items() if isinstance(v, str) and k != TYPED}
     st.stop()  # the page stops here, not ends: what was typed in its fields (a note) stays for the next try
+
+
+def refill_typed_fields() -> None:
+    """After a page the database failed, the browser draws its fields afresh, empty, while the server still
+    holds what was typed in them (a note): set again through the session state, it is sent back to them.
+    Called first thing, before any field is drawn."""
+    typed = st.session_state.pop(TYPED, None) or {}
+    for key, value in typed.items():
+        if st.session_state.get(key) == value:
+            st.session_state[key] = value
 
 
 def steady(part: Callable[P, None]) -> Callable[P, None]:

@@ -163,3 +163,44 @@ def test_an_app_server_stopped_with_sigterm_lets_go_of_its_run_at_once(postgres_
     assert len(result_store.stored_scores(db, run_id)) < 400
     assert run_store.run_settings(db, run_id)["status"] == "running"  # type: ignore[index]  # not cancelled
     db.close()
+
+
+def test_a_note_typed_before_the_database_went_away_is_there_after_try_again(
+    postgres_url: str, browser: object
+) -> None:
+    """An annotator types a note and presses a score as the database server goes away: the page says so in a
+    sentence; once it answers again, Try again shows the same pair with the note still in its field (the
+    browser draws fields afresh after the failed page: the note is sent back to it), and the key saves it."""
+    from tests.conftest import _admin
+
+    db = Database(postgres_url)
+    store_demo(db, count=3)
+    name = postgres_url.rsplit("/", 1)[1]
+    server = AppServer(postgres_url, env={"JUDGE_APP_WORKER": "0"})  # type: ignore[arg-type]
+    server.start()
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})  # type: ignore[attr-defined]
+        page.goto(f"{server.url}/?annotator=cy")
+        note = page.get_by_placeholder("What is wrong, or why it is fine")
+        note.fill("the window is off by a day")
+        note.press("Enter")  # leaves the note; the score key sends it
+        _admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        try:
+            _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            page.keyboard.press("3")
+            page.get_by_text("The database did not do what the page asked").wait_for(timeout=60_000)
+        finally:
+            _admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        assert rating_store.rating_count(db) == 0
+        page.get_by_role("button", name="Try again").click()
+        page.get_by_text("Not saved:").wait_for(timeout=60_000)
+        assert note.input_value() == "the window is off by a day"
+        page.keyboard.press("3")
+        deadline = time.monotonic() + 30
+        while rating_store.rating_count(db) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        events = db.cursor().execute("SELECT score, note FROM rating_events").fetchall()
+        assert events == [(3, "the window is off by a day")]
+    finally:
+        server.stop()
+        db.close()
