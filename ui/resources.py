@@ -82,17 +82,18 @@ def database_failed(error: StorageError) -> None:
              "Every rating the page said was saved is stored; whatever you did just now was not saved unless the "
              "page said so. Try again in a moment.", icon=":material/database:")  # fmt: skip
     st.button("Try again", icon=":material/refresh:", key="database-failed-again")
+    # The page ends here: the fields it did not draw go back to their defaults, on the server as in the browser
+    # (a choice the page no longer shows is never the one a run starts with). What was typed (a note) is kept
+    # aside and written back into its field on the next run.
     st.session_state[TYPED] = {k: v for k, v in st.session_state.items() if isinstance(v, str) and k != TYPED}
-    st.stop()  # the page stops here, not ends: what was typed in its fields (a note) stays for the next try
 
 
 def refill_typed_fields() -> None:
-    """After a page the database failed, the browser draws its fields afresh, empty, while the server still
-    holds what was typed in them (a note): set again through the session state, it is sent back to them.
-    Called first thing, before any field is drawn."""
+    """After a page the database failed: the text typed in its fields (a note), set again through the session
+    state, which sends it back to the browser's fields. Called first thing, before any field is drawn."""
     typed = st.session_state.pop(TYPED, None) or {}
     for key, value in typed.items():
-        if st.session_state.get(key) == value:
+        if st.session_state.get(key, value) == value:  # gone with its field, or as it was: not changed since
             st.session_state[key] = value
 
 
