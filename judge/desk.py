@@ -128,14 +128,9 @@ class Desk:
                 token=f"{token}-{score}" if scores is None else token, editing=bool(state.get("editing")),
                 dataset=dataset,
             )  # fmt: skip
-        except StorageError as e:
-            if isinstance(e, RefusedError):
-                self._refused(token, str(e))
-            else:  # the database went away: the same key is pressed again once it answers
-                self._refused(token, f"Not saved: {e}. Rate this pair again once the database answers.")
-            return
         except JudgeError as e:
-            self._refused(token, str(e))
+            gone = isinstance(e, StorageError) and not isinstance(e, RefusedError)  # the database went away
+            self._refused(token, f"Not saved: {e}. Rate this pair again once the database answers." if gone else str(e))
             return
         kind, message = OUTCOMES[outcome]
         words = str(score) if scores is None else ", ".join(f"{c} {s}" for c, s in scores.items())

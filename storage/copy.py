@@ -157,7 +157,8 @@ def copy_database(source: Database, target: Database, copying: Progress | None =
     if newer:
         raise StorageError(f"{source.path} was brought up to date by a newer version of the app ({', '.join(sorted(newer))}): "
                            "copy it with that version, so that nothing it stores is left behind")  # fmt: skip
-    extra = [f"{t}.{c}" for t in TABLES for c in columns(source, t) if c not in set(columns(target, t))]
+    known = {t: set(columns(target, t)) for t in TABLES}
+    extra = [f"{t}.{c}" for t in TABLES for c in columns(source, t) if c not in known[t]]
     if extra:
         raise StorageError(f"{source.path} has columns this version does not know: {', '.join(extra)}; nothing was "
                            "copied (they would be left behind). Copy it with the version of the app that made it.")  # fmt: skip

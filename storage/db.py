@@ -13,7 +13,7 @@ from typing import Any, Protocol, Self
 
 import duckdb
 
-from storage.dialect import is_postgres, is_url
+from storage.dialect import is_postgres, unknown_scheme
 from storage.errors import DatabaseBusyError, RefusedError, StorageError
 from storage.schema import migrate
 
@@ -76,10 +76,8 @@ class Database:
         return self._version
 
     def __init__(self, path: str | Path = MEMORY) -> None:
-        if is_url(str(path)):  # a mistyped server URL is not a file to make (a folder named after its password)
-            scheme = str(path).split("://", 1)[0]
-            raise StorageError(f"{scheme}://... is neither a DuckDB file nor a team server: a server's URL starts "
-                               "with postgresql:// (or postgres://), in lower case")  # fmt: skip
+        if refused := unknown_scheme(str(path)):
+            raise StorageError(refused)
         self.path = str(path)
         self.stopped: str | None = None  # why the database takes no more reads or writes, after a fatal error
         self.unclean_shutdown = 0  # bytes of write-ahead log found at opening: the last process did not close

@@ -12,7 +12,8 @@ from urllib.parse import quote, unquote
 
 import pyarrow as pa
 
-__all__ = ["FUNCTIONS", "hidden", "is_postgres", "is_url", "pg_type", "postgres_migration", "redacted", "to_postgres"]
+__all__ = ["FUNCTIONS", "hidden", "is_postgres", "pg_type", "postgres_migration", "redacted", "to_postgres",
+           "unknown_scheme"]
 
 
 def is_postgres(location: str) -> bool:
@@ -20,9 +21,13 @@ def is_postgres(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-def is_url(location: str) -> bool:
-    """Written as a URL (``scheme://``), whatever its scheme: never a DuckDB file's name."""
-    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", location) is not None
+def unknown_scheme(location: str) -> str | None:
+    """Why ``location`` is no database, when it is written as a URL (``scheme://``) but not a team server's:
+    never a DuckDB file's name (a mistyped server URL would make a folder named after its password)."""
+    if is_postgres(location) or re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", location) is None:
+        return None
+    return (f"{location.split('://', 1)[0]}://... is neither a DuckDB file nor a team server: a server's URL starts "
+            "with postgresql:// (or postgres://), in lower case")
 
 
 def redacted(url: str) -> str:

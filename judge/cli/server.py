@@ -83,14 +83,13 @@ def migrate(args: argparse.Namespace) -> int:
     from storage import Database
     from storage.copy import copy_database
     from storage.db import MEMORY
-    from storage.dialect import is_postgres, is_url, redacted
+    from storage.dialect import is_postgres, redacted, unknown_scheme
 
     for option, where in (("--from", args.source), ("--to", args.target)):
         if where.strip() in ("", MEMORY):
             raise JudgeError(f"{option} names no database: give a DuckDB file or a postgresql:// URL")
-        if is_url(where) and not is_postgres(where):
-            raise JudgeError(f"{option} {where.split('://', 1)[0]}://... is neither a DuckDB file nor a team server: "
-                             "a server's URL starts with postgresql:// (or postgres://), in lower case")  # fmt: skip
+        if refused := unknown_scheme(where):
+            raise JudgeError(f"{option} {refused}")
     if args.source == args.target:
         raise JudgeError("--from and --to name the same database")
     if not is_postgres(args.source) and not os.path.exists(args.source):
